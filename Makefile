@@ -1,0 +1,42 @@
+# The README's commands.  Everything a fresh machine lacks is installed here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test bench lint install install-test browser clean
+
+$(VENV)/.stamp-install: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.stamp-install
+
+# Debian's Chromium for the browser tests, and CJK fonts so Chinese renders.
+browser:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+	@chromium --version
+
+run: install
+	$(VENV)/bin/changning-dashboard run --demo
+
+test: install browser
+	$(VENV)/bin/ruff check dashboard layouts callbacks tests bench scripts
+	$(PY) -m pytest -q -p no:cacheprovider
+
+bench: install browser
+	$(PY) -m bench
+
+lint: install
+	$(VENV)/bin/ruff check dashboard layouts callbacks tests bench scripts
+	$(VENV)/bin/mypy dashboard
+
+clean:
+	rm -rf $(VENV) build *.egg-info test-artifacts

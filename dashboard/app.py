@@ -1,0 +1,144 @@
+"""create_app(settings): the one place that wires Redis, the replica, /live and Dash.
+
+One process, one asyncio loop, one port: FastAPI (under uvicorn) serves /healthz,
+/metrics, /live and the data endpoints, and Dash is mounted on the same server for the
+pages.  Nothing happens at import time; two apps can live in one process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dash
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.responses import JSONResponse, Response
+
+from dashboard import state as st
+from dashboard.bus import Bus, connect
+from dashboard.config import Settings
+from dashboard.live import Hub
+from dashboard.metrics import Metrics
+from dashboard.replica import Replica
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "assets"
+
+
+@dataclass
+class Runtime:
+    """The live parts of one instance, reachable from routes and callbacks."""
+
+    settings: Settings
+    metrics: Metrics
+    bus: Bus
+    replica: Replica
+    hub: Hub
+    started: float = field(default_factory=time.time)
+    _digest: tuple[tuple[str, int, int], str] | None = None
+
+    @property
+    def state(self) -> st.State:
+        return self.replica.state
+
+    def digest(self) -> str:
+        """State digest, recomputed only when the state has moved on."""
+        s = self.state
+        key = (s.last_id, s.applied, s.dead)
+        if self._digest is None or self._digest[0] != key:
+            self._digest = (key, st.digest(s))
+        return self._digest[1]
+
+    def health(self) -> dict[str, Any]:
+        s = self.state
+        return {
+            "redis": "up" if self.replica.redis_up else "down",
+            "applied": s.applied,
+            "last_id": s.last_id,
+            "dead": s.dead,
+            "clients": self.hub.client_count(),
+            "digest": self.digest(),
+            "snapshot_id": self.replica.snapshot_id,
+            "lag_s": round(max(0.0, time.time() - st.entry_time(s.last_id) / 1000), 3)
+            if s.last_id != "0-0" else None,
+            "uptime_s": round(time.time() - self.started, 1),
+        }
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    if not settings.redis_url:
+        raise ValueError("create_app needs settings.redis_url (the CLI starts an embedded Redis)")
+    metrics = Metrics()
+    bus = Bus(connect(settings.redis_url), settings)
+    replica = Replica(bus, settings, metrics)
+    hub = Hub(replica.state, settings, metrics)
+
+    def on_changes(changes: st.Changes) -> None:
+        if "*" in changes.keys:
+            hub.set_state(replica.state)
+        else:
+            hub.on_changes(changes)
+
+    replica.on_changes = on_changes
+    return Runtime(settings, metrics, bus, replica, hub)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The ASGI app of one dashboard instance (``app.state.runtime`` holds its parts)."""
+    runtime = build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.replica.start()
+        runtime.hub.start()
+        try:
+            yield
+        finally:
+            await runtime.hub.stop()
+            await runtime.replica.stop()
+            await runtime.bus.redis.aclose()
+
+    server = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    server.state.runtime = runtime
+
+    @server.get("/healthz")
+    async def healthz() -> JSONResponse:
+        return JSONResponse(runtime.health())
+
+    @server.get("/metrics")
+    async def metrics() -> Response:
+        runtime.metrics.clients.set(runtime.hub.client_count())
+        return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @server.websocket("/live")
+    async def live(ws: WebSocket) -> None:
+        await runtime.hub.serve(ws)
+
+    @server.get("/api/status")
+    async def status(request: Request) -> JSONResponse:
+        return JSONResponse({"health": runtime.health()})
+
+    runtime.hub.status = {}
+    _mount_dash(server, runtime)
+    return server
+
+
+def _mount_dash(server: FastAPI, runtime: Runtime) -> dash.Dash:
+    from callbacks import register_all
+    from layouts import wall
+
+    app = dash.Dash(
+        __name__,
+        server=server,
+        assets_folder=str(ASSETS),
+        title="长宁城运 · 一屏观",
+        update_title=None,
+        serve_locally=True,
+    )
+    app.layout = wall.layout
+    register_all(app, runtime)
+    return app

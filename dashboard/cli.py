@@ -1,0 +1,275 @@
+"""The ``changning-dashboard`` command: run, simulate, publish.
+
+``run`` serves the dashboard (starting an embedded Redis when ``CN_REDIS_URL`` is
+unset, and the demo simulator with ``--demo``); ``simulate`` feeds a Redis with the
+demo district; ``publish`` writes events (one from flags, or JSON lines from stdin).
+Settings: flag > environment > config file > default (see dashboard.config).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from dashboard.config import ConfigError, Settings, load_settings
+from dashboard.logs import setup_logging
+
+log = logging.getLogger("dashboard.cli")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="TOML config file (else CN_CONFIG)")
+    parser.add_argument("--redis-url", dest="redis_url", help="Redis URL (else CN_REDIS_URL; "
+                        "unset: an embedded redis-server on loopback)")
+    parser.add_argument("--redis-prefix", dest="redis_prefix", help="key prefix (default cn:)")
+    parser.add_argument("--log-level", dest="log_level",
+                        choices=["debug", "info", "warning", "error"])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="changning-dashboard", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="serve the dashboard")
+    _common(run)
+    run.add_argument("--host")
+    run.add_argument("--port", type=int)
+    run.add_argument("--demo", action="store_true", help="also run the demo simulator")
+    run.add_argument("--sim-rate", dest="sim_rate", type=float)
+    run.add_argument("--sim-points", dest="sim_points", type=int)
+    run.add_argument("--sim-seed", dest="sim_seed", type=int)
+
+    sim = sub.add_parser("simulate", help="feed Redis with a simulated district")
+    _common(sim)
+    sim.add_argument("--seed", dest="sim_seed", type=int)
+    sim.add_argument("--points", dest="sim_points", type=int, help="video points (up to 50000)")
+    sim.add_argument("--rate", dest="sim_rate", type=float, help="events per second")
+    sim.add_argument("--duration", type=float, help="stop after this many seconds")
+    sim.add_argument("--no-bootstrap", action="store_true",
+                     help="do not register cameras, sensors and shifts first")
+
+    pub = sub.add_parser("publish", help="publish events: one from flags, or JSON lines from stdin")
+    _common(pub)
+    pub.add_argument("--type", dest="event_type", help="event type, e.g. video.status")
+    pub.add_argument("--data", help="payload as a JSON object")
+    pub.add_argument("--id", dest="event_id")
+    pub.add_argument("--street")
+    pub.add_argument("--source", default="cli")
+    pub.add_argument("--ts", help="ISO-8601 with offset, or epoch ms (default: now)")
+    pub.add_argument("--via", choices=["log", "pubsub"], default="log",
+                     help="XADD to the log (default) or PUBLISH on <prefix>pub:cli")
+    pub.add_argument("--stdin", action="store_true", help="read JSON lines from stdin")
+    return parser
+
+
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    names = {"redis_url", "redis_prefix", "log_level", "host", "port", "sim_rate",
+             "sim_points", "sim_seed"}
+    return {name: getattr(args, name) for name in names if hasattr(args, name)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(_flags(args), config_path=args.config)
+    except ConfigError as exc:
+        print(f"changning-dashboard: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level)
+    if args.command == "run":
+        return _run(settings, demo=args.demo)
+    if args.command == "simulate":
+        return _with_redis(settings, lambda s: _simulate(s, args.duration, not args.no_bootstrap))
+    return _with_redis(settings, lambda s: _publish(s, args), embedded_ok=False)
+
+
+def _with_redis(settings: Settings, body: Any, embedded_ok: bool = True) -> int:
+    if settings.redis_url:
+        return int(asyncio.run(body(settings)) or 0)
+    if not embedded_ok:
+        print("changning-dashboard: set CN_REDIS_URL or --redis-url (publish needs the "
+              "dashboard's Redis)", file=sys.stderr)
+        return 2
+    from dashboard.redis_server import EmbeddedRedis
+
+    with EmbeddedRedis() as server:
+        print(f"embedded Redis at {server.url}", flush=True)
+        return int(asyncio.run(body(dataclasses.replace(settings, redis_url=server.url))) or 0)
+
+
+# ---------------------------------------------------------------------- run
+
+
+def _run(settings: Settings, demo: bool) -> int:
+    import uvicorn
+
+    from dashboard.app import create_app
+    from dashboard.redis_server import EmbeddedRedis
+
+    embedded = None
+    if not settings.redis_url:
+        embedded = EmbeddedRedis().start()
+        settings = dataclasses.replace(settings, redis_url=embedded.url)
+    try:
+        app = create_app(settings)
+        if demo:
+            _attach_simulator(app, settings)
+        config = uvicorn.Config(
+            app, host=settings.host, port=settings.port, log_level=settings.log_level,
+            access_log=False, ws_max_size=settings.max_client_message_bytes * 4,
+            ws_ping_interval=20, ws_ping_timeout=20, lifespan="on",
+        )
+        server = uvicorn.Server(config)
+        print(f"一屏观 · 一屏管 dashboard on http://{settings.host}:{settings.port}/"
+              + (f"  (embedded Redis {embedded.url})" if embedded else ""), flush=True)
+        server.run()
+    finally:
+        if embedded is not None:
+            embedded.cleanup()
+    return 0
+
+
+def _attach_simulator(app: Any, settings: Settings) -> None:
+    """Run the demo simulator inside the server's event loop, on its own Redis client."""
+    from dashboard.bus import Bus, connect
+
+    outer = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(application: Any) -> Any:
+        async with outer(application):
+            bus = Bus(connect(settings.redis_url or ""), settings)
+            task = asyncio.create_task(run_simulator(bus, settings, None, bootstrap=True))
+            try:
+                yield
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+                await bus.redis.aclose()
+
+    app.router.lifespan_context = lifespan
+
+
+# ---------------------------------------------------------------------- simulate
+
+
+async def run_simulator(bus: Any, settings: Settings, duration: float | None,
+                        bootstrap: bool = True) -> int:
+    """Write the simulated district to the log at ``settings.sim_rate`` events/s."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from dashboard.simulator import DistrictSimulator
+
+    now_ms = int(time.time() * 1000)
+    sim = DistrictSimulator(seed=settings.sim_seed, video_points=settings.sim_points,
+                            start_ms=now_ms)
+    sent = 0
+    if bootstrap:
+        events = sim.bootstrap()
+        for start in range(0, len(events), 2000):
+            await bus.append_many([orjson.dumps(e) for e in events[start:start + 2000]])
+        sent += len(events)
+    tick = 0.1
+    started = time.monotonic()
+    owed = 0.0
+    while duration is None or time.monotonic() - started < duration:
+        owed += settings.sim_rate * tick
+        count = int(owed)
+        owed -= count
+        if count:
+            batch = sim.step(int(time.time() * 1000), count)
+            try:
+                await bus.append_many([orjson.dumps(e) for e in batch])
+                sent += len(batch)
+            except (RedisConnectionError, OSError):
+                log.warning("simulator: redis unavailable, retrying")
+        await asyncio.sleep(tick)
+    return 0 if sent else 1
+
+
+async def _simulate(settings: Settings, duration: float | None, bootstrap: bool) -> int:
+    from dashboard.bus import Bus, connect
+
+    bus = Bus(connect(settings.redis_url or ""), settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    task = asyncio.create_task(run_simulator(bus, settings, duration, bootstrap))
+    waiter = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    task.cancel()
+    waiter.cancel()
+    await bus.redis.aclose()
+    return 0
+
+
+# ---------------------------------------------------------------------- publish
+
+
+def _event_from_flags(args: argparse.Namespace) -> dict[str, Any]:
+    if not args.event_type or args.data is None:
+        raise ValueError("give --type and --data, or --stdin with JSON lines")
+    try:
+        data = orjson.loads(args.data)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"--data is not JSON: {exc}") from None
+    event: dict[str, Any] = {"type": args.event_type, "data": data, "source": args.source,
+                             "ts": args.ts if args.ts else int(time.time() * 1000)}
+    if args.event_id:
+        event["id"] = args.event_id
+    if args.street:
+        event["street"] = args.street
+    return event
+
+
+async def _publish(settings: Settings, args: argparse.Namespace) -> int:
+    """Validate locally (a bad line is reported with its number and skipped), then write."""
+    from dashboard.bus import Bus, connect
+    from dashboard.events import InvalidEvent, parse_event
+
+    raws: list[bytes] = []
+    errors = 0
+    if args.stdin or args.event_type is None:
+        for number, line in enumerate(sys.stdin.buffer, start=1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                parse_event(line, settings.max_event_bytes)
+                raws.append(line)
+            except InvalidEvent as exc:
+                errors += 1
+                print(f"line {number}: {exc}", file=sys.stderr)
+    else:
+        try:
+            raw = orjson.dumps(_event_from_flags(args))
+            parse_event(raw, settings.max_event_bytes)
+            raws.append(raw)
+        except (ValueError, InvalidEvent) as exc:
+            print(f"changning-dashboard publish: {exc}", file=sys.stderr)
+            return 2
+    bus = Bus(connect(settings.redis_url or ""), settings)
+    try:
+        if args.via == "pubsub":
+            channel = f"{settings.redis_prefix}pub:cli"
+            for raw in raws:
+                await bus.redis.publish(channel, raw)
+        else:
+            for start in range(0, len(raws), 1000):
+                await bus.append_many(raws[start:start + 1000])
+    finally:
+        await bus.redis.aclose()
+    print(f"published {len(raws)} event(s)" + (f", {errors} refused" if errors else ""))
+    return 1 if errors else 0

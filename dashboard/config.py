@@ -1,0 +1,206 @@
+"""Settings: one frozen object, read once at start-up.
+
+Precedence, highest first: command-line flag > environment variable (``CN_<NAME>``) >
+TOML config file (``CN_CONFIG`` or ``--config``) > the default below.  Any problem is
+raised as :class:`ConfigError` naming the key and where it came from, so a typo in a
+config file stops the process at start-up instead of being ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A setting is missing, unknown or of the wrong type; the message names key and source."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every tunable of one dashboard instance.  Times are seconds unless the name says ms."""
+
+    redis_url: str | None = None  # None: start an embedded redis-server on loopback
+    redis_prefix: str = "cn:"
+    host: str = "127.0.0.1"
+    port: int = 8050
+    log_level: str = "warning"
+    # ingest
+    max_event_bytes: int = 65_536
+    read_batch: int = 2_000
+    dedup_ttl_s: int = 86_400  # how long a pub/sub idempotency key is remembered
+    log_max_len: int = 2_000_000  # the log is trimmed (approximately) beyond this many entries
+    snapshot_every_events: int = 50_000
+    snapshot_every_s: float = 30.0
+    # push
+    patch_interval_ms: int = 100  # conflation window: at most 1000/patch_interval_ms patches/s
+    client_queue_frames: int = 64  # a client further behind than this is resynchronised
+    client_send_timeout_s: float = 10.0  # a client stuck this long in one send is disconnected
+    max_client_message_bytes: int = 4_096
+    # domain
+    video_stale_s: int = 900  # a camera with no report for this long is "stale"
+    indicator_history: int = 288  # points kept per indicator series (24 h at 5 min)
+    feed_size: int = 50  # newest incidents/alarms in the wall's feed
+    catalogue_path: str | None = None  # indicator catalogue TOML; None: the packaged default
+    streets_geojson: str | None = None  # authoritative street areas; None: packaged approximation
+    tile_url: str | None = None  # base-map tile URL template; None: offline vector outline
+    tile_crs: str = "gcj02"
+    # demo simulator
+    sim_seed: int = 7
+    sim_points: int = 2_000
+    sim_rate: float = 50.0
+    # where this came from, for error messages
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def keys(self) -> RedisKeys:
+        return RedisKeys(self.redis_prefix)
+
+
+@dataclass(frozen=True, slots=True)
+class RedisKeys:
+    """The Redis key names of DESIGN.md, under one prefix."""
+
+    prefix: str
+
+    @property
+    def log(self) -> str:
+        return f"{self.prefix}events"
+
+    @property
+    def pub_pattern(self) -> str:
+        return f"{self.prefix}pub:*"
+
+    @property
+    def dead(self) -> str:
+        return f"{self.prefix}dead"
+
+    @property
+    def snapshot(self) -> str:
+        return f"{self.prefix}snapshot"
+
+    @property
+    def audit(self) -> str:
+        return f"{self.prefix}audit"
+
+    def seen(self, event_id: str) -> str:
+        return f"{self.prefix}seen:{event_id}"
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "sources"}
+
+
+def _coerce(name: str, raw: Any, source: str) -> Any:
+    """Turn ``raw`` into the type of field ``name``; raise ConfigError naming both."""
+    default = _FIELDS[name].default
+    annotation = str(_FIELDS[name].type)
+    optional = "None" in annotation
+    if raw is None or (optional and isinstance(raw, str) and raw == ""):
+        if optional:
+            return None
+        raise ConfigError(f"Config '{name}' from {source} may not be empty")
+    kind: type = type(default) if default is not None else str
+    if "int" in annotation and "float" not in annotation:
+        kind = int
+    elif "float" in annotation:
+        kind = float
+    try:
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            return {"1": True, "true": True, "0": False, "false": False}[str(raw).lower()]
+        if kind is int and isinstance(raw, float | bool):
+            raise TypeError
+        if kind is int:
+            return int(raw)
+        if kind is float:
+            return float(raw)
+        if not isinstance(raw, str):
+            raise TypeError
+        return raw
+    except (TypeError, ValueError, KeyError):
+        raise ConfigError(
+            f"Config '{name}' from {source} must be {kind.__name__}, got {raw!r}"
+        ) from None
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_path: str | None = None,
+) -> Settings:
+    """Merge flags, environment and config file over the defaults; validate everything.
+
+    ``flags`` holds only the options the user actually gave (None values are ignored).
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+
+    path = config_path or environ.get("CN_CONFIG")
+    if path:
+        file = Path(path)
+        try:
+            table = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"Config file {file} (CN_CONFIG) does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"Config file {file} is not valid TOML: {exc}") from None
+        table = table.get("dashboard", table)
+        for key, raw in table.items():
+            if key not in _FIELDS:
+                raise ConfigError(
+                    f"Config file {file}: unknown key '{key}' (known: {', '.join(sorted(_FIELDS))})"
+                )
+            values[key] = _coerce(key, raw, f"file {file}")
+            sources[key] = f"file {file}"
+
+    for name in _FIELDS:
+        env_name = f"CN_{name.upper()}"
+        if env_name in environ:
+            values[name] = _coerce(name, environ[env_name], f"environment {env_name}")
+            sources[name] = f"environment {env_name}"
+
+    for name, raw in (flags or {}).items():
+        if raw is None:
+            continue
+        if name not in _FIELDS:
+            raise ConfigError(f"Unknown option '{name}'")
+        values[name] = _coerce(name, raw, f"flag --{name.replace('_', '-')}")
+        sources[name] = f"flag --{name.replace('_', '-')}"
+
+    settings = Settings(**values, sources=sources)
+    _validate(settings)
+    return settings
+
+
+def _validate(s: Settings) -> None:
+    def need(ok: bool, name: str, why: str) -> None:
+        if not ok:
+            where = s.sources.get(name, "default")
+            raise ConfigError(f"Config '{name}' from {where} {why}")
+
+    need(1 <= s.port <= 65535, "port", "must be a TCP port (1-65535)")
+    need(s.redis_prefix != "", "redis_prefix", "may not be empty")
+    need(s.max_event_bytes >= 1024, "max_event_bytes", "must be at least 1024")
+    need(s.read_batch >= 1, "read_batch", "must be positive")
+    need(s.patch_interval_ms >= 10, "patch_interval_ms", "must be at least 10")
+    need(s.client_queue_frames >= 2, "client_queue_frames", "must be at least 2")
+    need(s.snapshot_every_events >= 100, "snapshot_every_events", "must be at least 100")
+    need(1 <= s.sim_points <= 50_000, "sim_points", "must be between 1 and 50000")
+    need(s.sim_rate > 0, "sim_rate", "must be positive")
+    need(
+        s.tile_crs in {"gcj02", "wgs84", "bd09", "cgcs2000"},
+        "tile_crs",
+        "must be one of gcj02, wgs84, bd09, cgcs2000",
+    )
+    need(
+        s.log_level in {"debug", "info", "warning", "error"},
+        "log_level",
+        "must be one of debug, info, warning, error",
+    )

@@ -1,0 +1,251 @@
+"""The event envelope and the typed v1 payloads: parse and validate, no I/O.
+
+An event is JSON: ``{"type", "id", "ts", "source", "street", "crs", "data"}``; only
+``type`` and ``data`` are required.  :func:`parse_event` either returns an
+:class:`Event` whose ``data`` has been validated against the payload type of its
+``type``, or raises :class:`InvalidEvent` with a reason a person can act on.  Unknown
+envelope and payload fields are kept (``Event.extra`` and ``Event.data``), unknown
+types are refused.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from dashboard.units import UNIT_CODES
+
+Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Lon = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+Severity = Annotated[int, msgspec.Meta(ge=1, le=4)]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+Text = Annotated[str, msgspec.Meta(max_length=4_000)]
+ShortText = Annotated[str, msgspec.Meta(max_length=200)]
+
+VIDEO_STATUSES = ("online", "offline", "fault")
+INCIDENT_DOMAINS = (
+    "epidemic", "crowd", "pipeline", "waterway", "care", "antifraud", "environment", "safety",
+)
+TICKET_STATUSES = ("new", "dispatched", "replied", "closed")
+CRS_NAMES = ("gcj02", "wgs84", "bd09", "cgcs2000")
+MAX_DEPTH = 16  # deeper JSON is refused before it reaches a validator
+
+
+class VideoPoint(msgspec.Struct):
+    point_id: Id
+    name: ShortText
+    lat: Lat
+    lon: Lon
+    kind: ShortText | None = None
+    status: Literal["online", "offline", "fault"] | None = None
+
+
+class VideoStatus(msgspec.Struct):
+    point_id: Id
+    status: Literal["online", "offline", "fault"]
+    reason: ShortText | None = None
+
+
+class IndicatorValue(msgspec.Struct):
+    key: Id
+    value: float
+
+
+class IncidentReported(msgspec.Struct):
+    incident_id: Id
+    domain: Literal[
+        "epidemic", "crowd", "pipeline", "waterway", "care", "antifraud", "environment", "safety"
+    ]
+    title: ShortText
+    severity: Severity
+    lat: Lat | None = None
+    lon: Lon | None = None
+    address: ShortText | None = None
+    description: Text | None = None
+
+
+class IncidentStep(msgspec.Struct):
+    incident_id: Id
+    by: ShortText | None = None
+    unit: ShortText | None = None
+    note: Text | None = None
+    version: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    severity: Severity | None = None  # incident.escalated only
+
+
+class HotlineTicket(msgspec.Struct):
+    ticket_id: Id
+    category: ShortText
+    summary: Text
+    status: Literal["new", "dispatched", "replied", "closed"]
+    address: ShortText | None = None
+    lat: Lat | None = None
+    lon: Lon | None = None
+    caller_name: ShortText | None = None
+    caller_phone: ShortText | None = None
+    satisfied: bool | None = None
+    repeat_of: Id | None = None
+
+
+class SensorReading(msgspec.Struct):
+    sensor_id: Id
+    kind: ShortText
+    value: float
+    unit: ShortText | None = None
+    lat: Lat | None = None
+    lon: Lon | None = None
+
+
+class SensorAlarm(msgspec.Struct):
+    sensor_id: Id
+    kind: ShortText
+    level: Severity
+    message: Text | None = None
+    lat: Lat | None = None
+    lon: Lon | None = None
+
+
+class DutyShift(msgspec.Struct):
+    center: Id
+    post: ShortText
+    name: ShortText
+    phone: ShortText | None = None
+    start: ShortText | None = None
+    end: ShortText | None = None
+
+
+INCIDENT_STEPS = (
+    "acknowledged", "dispatched", "resolved", "verified", "closed",
+    "noted", "escalated", "reopened",
+)
+
+PAYLOADS: dict[str, type[msgspec.Struct]] = {
+    "video.point": VideoPoint,
+    "video.status": VideoStatus,
+    "indicator.value": IndicatorValue,
+    "incident.reported": IncidentReported,
+    "hotline.ticket": HotlineTicket,
+    "sensor.reading": SensorReading,
+    "sensor.alarm": SensorAlarm,
+    "duty.shift": DutyShift,
+    **{f"incident.{step}": IncidentStep for step in INCIDENT_STEPS},
+}
+
+ENVELOPE_FIELDS = frozenset({"type", "id", "ts", "source", "street", "crs", "data"})
+
+
+class InvalidEvent(ValueError):
+    """The event cannot be applied; ``str(exc)`` is the reason stored with the dead letter."""
+
+
+class Event(msgspec.Struct, frozen=True):
+    """A validated event.  ``ts`` is epoch milliseconds, or None when the producer gave none
+    (the reducer then uses the time of the log entry)."""
+
+    type: str
+    data: dict[str, Any]
+    id: str | None = None
+    ts: int | None = None
+    source: str | None = None
+    street: str | None = None
+    crs: str | None = None
+    extra: dict[str, Any] = {}
+
+
+def parse_ts(value: Any) -> int | None:
+    """ISO-8601 with a UTC offset, or epoch milliseconds, to epoch milliseconds."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise InvalidEvent("ts must be ISO-8601 with an offset or epoch milliseconds, got a bool")
+    if isinstance(value, int | float):
+        if not 0 <= value < 1e14:
+            raise InvalidEvent(f"ts {value!r} is not a plausible epoch-milliseconds value")
+        return int(value)
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidEvent(f"ts {value!r} is not ISO-8601") from None
+        if moment.tzinfo is None:
+            raise InvalidEvent(f"ts {value!r} has no UTC offset (write e.g. +08:00)")
+        return int(moment.timestamp() * 1000)
+    raise InvalidEvent(f"ts must be a string or a number, got {type(value).__name__}")
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Nesting depth of decoded JSON, stopping early once ``limit`` is passed."""
+    if limit < 0:
+        return 1
+    if isinstance(value, dict):
+        return 1 + max((_depth(v, limit - 1) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v, limit - 1) for v in value), default=0)
+    return 0
+
+
+_decoder = msgspec.json.Decoder()
+
+
+def parse_event(raw: bytes | str, max_bytes: int = 65_536) -> Event:
+    """Decode and validate one event; raise InvalidEvent with the reason otherwise."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    if len(raw) > max_bytes:
+        raise InvalidEvent(f"event is {len(raw)} bytes; the limit is {max_bytes}")
+    try:
+        obj = _decoder.decode(raw)
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise InvalidEvent(f"not valid JSON: {exc}") from None
+    return event_from_dict(obj)
+
+
+def event_from_dict(obj: Any) -> Event:
+    """Validate an already-decoded envelope (see :func:`parse_event`)."""
+    if not isinstance(obj, dict):
+        raise InvalidEvent(f"an event must be a JSON object, got {type(obj).__name__}")
+    kind = obj.get("type")
+    if not isinstance(kind, str):
+        raise InvalidEvent("missing 'type' (a string such as 'video.status')")
+    payload_type = PAYLOADS.get(kind)
+    if payload_type is None:
+        raise InvalidEvent(f"unknown event type '{kind}' (known: {', '.join(sorted(PAYLOADS))})")
+    data = obj.get("data")
+    if not isinstance(data, dict):
+        raise InvalidEvent(f"'data' must be an object for {kind}")
+    if _depth(obj, MAX_DEPTH) > MAX_DEPTH:
+        raise InvalidEvent(f"event is nested deeper than {MAX_DEPTH} levels")
+    try:
+        msgspec.convert(data, payload_type)
+    except msgspec.ValidationError as exc:
+        raise InvalidEvent(f"{kind}: {exc}".replace("`$", "`data")) from None
+
+    event_id = obj.get("id")
+    if event_id is not None and (not isinstance(event_id, str | int) or isinstance(event_id, bool)):
+        raise InvalidEvent("'id' must be a string")
+    if event_id is not None and not 0 < len(str(event_id)) <= 128:
+        raise InvalidEvent("'id' must be 1 to 128 characters")
+    street = obj.get("street")
+    if street is not None and street != "district" and street not in UNIT_CODES:
+        raise InvalidEvent(
+            f"unknown street '{street}' (known: district, {', '.join(sorted(UNIT_CODES))})"
+        )
+    crs = obj.get("crs")
+    if crs is not None and crs not in CRS_NAMES:
+        raise InvalidEvent(f"unknown crs '{crs}' (known: {', '.join(CRS_NAMES)})")
+    source = obj.get("source")
+    if source is not None and not isinstance(source, str):
+        raise InvalidEvent("'source' must be a string")
+    extra = {k: v for k, v in obj.items() if k not in ENVELOPE_FIELDS}
+    return Event(
+        type=kind,
+        data=data,
+        id=None if event_id is None else str(event_id),
+        ts=parse_ts(obj.get("ts")),
+        source=source,
+        street=None if street == "district" else street,
+        crs=crs,
+        extra=extra,
+    )

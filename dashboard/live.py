@@ -1,0 +1,269 @@
+"""/live: views → patches → clients, over WebSocket (protocol: docs/live-protocol.md).
+
+Clients are grouped by scope (the district, or one street).  Changes from the replica
+are accumulated and flushed at most once per ``patch_interval_ms``: each flush builds
+one patch per group, encodes it once, and offers the same frame to every client of the
+group.  Every client has a bounded queue and its own sender task, so a slow client
+never delays the others: when its queue is full it is resynchronised (queue dropped,
+one fresh hello queued), and a client stuck in one send longer than
+``client_send_timeout_s`` is disconnected.  Severe incidents and alarms travel in the
+patch's ``severe`` list, which is never conflated: every one is delivered (or the
+client gets a hello holding them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from dashboard.config import Settings
+from dashboard.metrics import Metrics
+from dashboard.state import Changes, State
+from dashboard.units import UNIT_CODES
+from dashboard.views import ViewBuilder
+
+log = logging.getLogger("dashboard.live")
+BEAT_INTERVAL_S = 1.0
+MAX_RESYNCS_PER_MINUTE = 6
+
+
+def encode(message: dict[str, Any]) -> str:
+    return orjson.dumps(message).decode()
+
+
+@dataclass(eq=False)
+class Group:
+    """Clients sharing one scope, hence one sequence of patches."""
+
+    scope: str | None
+    seq: int = 0
+    clients: set[Client] = field(default_factory=set)
+    _hello: tuple[int, str] | None = None
+
+    def forget_hello(self) -> None:
+        self._hello = None
+
+    def hello_frame(self, views: ViewBuilder) -> str:
+        """The hello for the current seq, built once however many clients need it."""
+        if self._hello is None or self._hello[0] != self.seq:
+            view = views.hello(self.scope)
+            self._hello = (self.seq, encode({"t": "hello", "seq": self.seq, "view": view}))
+        return self._hello[1]
+
+
+@dataclass(eq=False)
+class Client:
+    ws: WebSocket
+    group: Group
+    queue: asyncio.Queue[str]
+    resync_times: list[float] = field(default_factory=list)
+    closed: bool = False
+
+
+class Hub:
+    """Owns the /live clients of one instance."""
+
+    def __init__(self, state: State, settings: Settings, metrics: Metrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.views = ViewBuilder(state, settings.feed_size)
+        self.groups: dict[str | None, Group] = {}
+        self._pending = Changes()
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._last_flush = 0.0
+        self._beat_task: asyncio.Task[None] | None = None
+        self.status: dict[str, Any] = {}  # filled by the app: redis up, etc. (for beats)
+
+    # ------------------------------------------------------------------ changes in
+    def on_changes(self, changes: Changes) -> None:
+        """Called by the replica after each applied batch (in the event loop)."""
+        self.views.observe(changes)
+        self._pending.merge(changes)
+        if self._flush_handle is None:
+            interval = self.settings.patch_interval_ms / 1000
+            delay = max(0.0, self._last_flush + interval - time.monotonic())
+            self._flush_handle = asyncio.get_running_loop().call_later(delay, self.flush)
+
+    def set_state(self, state: State) -> None:
+        """The replica restored a snapshot (a new state object): resync every client."""
+        self._pending = Changes()
+        self.views.reset(state)
+        for group in self.groups.values():
+            group.forget_hello()
+        self._resync_all()
+
+    def flush(self) -> None:
+        """Send one patch per group for everything changed since the last flush."""
+        self._flush_handle = None
+        self._last_flush = time.monotonic()
+        changes, self._pending = self._pending, Changes()
+        if not changes:
+            return
+        for group in list(self.groups.values()):
+            group.forget_hello()  # the state moved on, even where no patch is due
+            if not group.clients:
+                continue
+            patch = self.views.patch(changes, group.scope)
+            if patch is None:
+                continue
+            group.seq += 1
+            frame = encode({"t": "patch", "seq": group.seq, **patch})
+            self.metrics.patches.inc()
+            self.metrics.patch_bytes.observe(len(frame.encode()))
+            for client in list(group.clients):
+                self._offer(client, frame)
+
+    def _resync_all(self) -> None:
+        for group in self.groups.values():
+            group.seq += 1
+            for client in list(group.clients):
+                self._resync(client)
+
+    # ------------------------------------------------------------------ per client
+    def _offer(self, client: Client, frame: str) -> None:
+        if client.closed:
+            return
+        try:
+            client.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self._resync(client)
+
+    def _resync(self, client: Client) -> None:
+        """Drop what the client has not received yet and queue one fresh hello."""
+        now = time.monotonic()
+        client.resync_times = [t for t in client.resync_times if now - t < 60] + [now]
+        self.metrics.resyncs.inc()
+        while not client.queue.empty():
+            client.queue.get_nowait()
+        if len(client.resync_times) > MAX_RESYNCS_PER_MINUTE:
+            self.metrics.disconnects.inc()
+            self._drop(client, "too slow: resynchronised too often")
+            return
+        client.queue.put_nowait(client.group.hello_frame(self.views))
+
+    def _drop(self, client: Client, reason: str) -> None:
+        client.closed = True
+        client.group.clients.discard(client)
+        client.queue.put_nowait(encode({"t": "bye", "reason": reason}))
+
+    def _join(self, client: Client, scope: str | None) -> None:
+        client.group.clients.discard(client)
+        group = self.groups.get(scope)
+        if group is None:
+            group = self.groups[scope] = Group(scope)
+        client.group = group
+        group.clients.add(client)
+        while not client.queue.empty():
+            client.queue.get_nowait()
+        client.queue.put_nowait(group.hello_frame(self.views))
+
+    def client_count(self) -> int:
+        return sum(len(g.clients) for g in self.groups.values())
+
+    # ------------------------------------------------------------------ heartbeat
+    def start(self) -> None:
+        self._beat_task = asyncio.create_task(self._beats(), name="live-beats")
+
+    async def stop(self) -> None:
+        if self._flush_handle:
+            self._flush_handle.cancel()
+        if self._beat_task:
+            self._beat_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._beat_task
+
+    async def _beats(self) -> None:
+        """Once a second: a beat (not sequenced) so clients can tell live from delayed."""
+        while True:
+            await asyncio.sleep(BEAT_INTERVAL_S)
+            state = self.views.state
+            frame = encode({
+                "t": "beat", "now": int(time.time() * 1000), "last_id": state.last_id,
+                "applied": state.applied, **self.status,
+            })
+            for group in self.groups.values():
+                for client in list(group.clients):
+                    if client.queue.qsize() < client.queue.maxsize // 2:  # beats are optional
+                        self._offer(client, frame)
+
+    # ------------------------------------------------------------------ the endpoint
+    async def serve(self, ws: WebSocket) -> None:
+        """Run one /live connection until it closes."""
+        scope = ws.query_params.get("scope") or None
+        if scope is not None and scope not in UNIT_CODES:
+            await ws.close(code=1008, reason=f"unknown scope {scope!r}")
+            return
+        await ws.accept()
+        client = Client(ws=ws, group=Group(None),
+                        queue=asyncio.Queue(maxsize=self.settings.client_queue_frames))
+        self._join(client, scope)
+        self.metrics.clients.inc()
+        sender = asyncio.create_task(self._send_loop(client), name="live-send")
+        try:
+            await self._receive_loop(client)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            client.closed = True
+            client.group.clients.discard(client)
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
+            self.metrics.clients.dec()
+            if ws.application_state != WebSocketState.DISCONNECTED:
+                with contextlib.suppress(Exception):
+                    await ws.close()
+
+    async def _send_loop(self, client: Client) -> None:
+        timeout = self.settings.client_send_timeout_s
+        while True:
+            frame = await client.queue.get()
+            try:
+                await asyncio.wait_for(client.ws.send_text(frame), timeout)
+            except TimeoutError:
+                self.metrics.disconnects.inc()
+                log.info("closing /live client stuck in send for %.0fs", timeout)
+                with contextlib.suppress(Exception):
+                    await client.ws.close(code=1013, reason="too slow")
+                return
+            except Exception:  # the socket is gone; the receive loop will notice
+                return
+            self.metrics.frames_sent.inc()
+            if client.closed and client.queue.empty():
+                with contextlib.suppress(Exception):
+                    await client.ws.close(code=1013, reason="too slow")
+                return
+
+    async def _receive_loop(self, client: Client) -> None:
+        limit = self.settings.max_client_message_bytes
+        while True:
+            text = await client.ws.receive_text()
+            if len(text) > limit:
+                await client.ws.close(code=1009, reason=f"message over {limit} bytes")
+                return
+            try:
+                message = orjson.loads(text)
+                kind = message["t"]
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                self._offer(client, encode({"t": "error", "reason": "expected JSON with a 't' field"}))
+                continue
+            if kind == "resync":
+                self.metrics.resyncs.inc()
+                self._offer(client, client.group.hello_frame(self.views))
+            elif kind == "scope":
+                scope = message.get("scope") or None
+                if scope is not None and scope not in UNIT_CODES:
+                    self._offer(client, encode({"t": "error", "reason": f"unknown scope {scope!r}"}))
+                    continue
+                self._join(client, scope)
+            elif kind == "ping":
+                self._offer(client, encode({"t": "pong", "now": int(time.time() * 1000)}))
+            else:
+                self._offer(client, encode({"t": "error", "reason": f"unknown message type {kind!r}"}))

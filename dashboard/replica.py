@@ -1,0 +1,219 @@
+"""One instance's replica of the state, kept current from the Redis log.
+
+Start-up: load the newest snapshot, replay the log after it, then follow the log with
+XREAD BLOCK.  In parallel, pub/sub messages are bridged into the log (exactly once
+across instances, see :mod:`dashboard.bus`) and snapshots are written now and then.
+When Redis goes away the replica keeps its state, reports ``redis_up = False``, retries
+with backoff and carries on from the last applied id: nothing is lost or applied twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from dashboard import state as st
+from dashboard.bus import Bus, Entry
+from dashboard.config import Settings
+from dashboard.events import InvalidEvent, parse_event
+from dashboard.metrics import Metrics
+
+log = logging.getLogger("dashboard.replica")
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class Backoff:
+    """Exponential backoff with a ceiling; ``reset`` after a success."""
+
+    def __init__(self, first: float = 0.05, ceiling: float = 2.0) -> None:
+        self.first, self.ceiling, self.delay = first, ceiling, first
+
+    async def wait(self) -> None:
+        await asyncio.sleep(self.delay)
+        self.delay = min(self.delay * 2, self.ceiling)
+
+    def reset(self) -> None:
+        self.delay = self.first
+
+
+class Replica:
+    """Holds ``state`` and keeps it current.  ``on_changes`` is called in the event loop
+    after every applied batch, with what the batch changed."""
+
+    def __init__(self, bus: Bus, settings: Settings, metrics: Metrics,
+                 on_changes: Callable[[st.Changes], None] | None = None) -> None:
+        self.bus = bus
+        self.settings = settings
+        self.metrics = metrics
+        self.on_changes = on_changes or (lambda changes: None)
+        self.state = st.State()
+        self.redis_up = False
+        self.ready = asyncio.Event()
+        self.snapshot_id = "0-0"
+        self._dead_backlog: list[tuple[str, bytes | None, str]] = []
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._snapshot_applied = 0
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Restore (snapshot + replay) if Redis answers, then start the background loops.
+
+        Returns once the state is restored, or at once if Redis is down (the follower
+        keeps trying and restores when Redis comes back)."""
+        try:
+            await self.restore()
+        except REDIS_DOWN as exc:
+            log.warning("redis unavailable at start-up (%s); serving an empty state", exc)
+            self.redis_up = False
+        self._tasks = [
+            asyncio.create_task(self._follow_log(), name="follow-log"),
+            asyncio.create_task(self._bridge_pubsub(), name="bridge-pubsub"),
+            asyncio.create_task(self._snapshots(), name="snapshots"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+
+    async def restore(self) -> None:
+        """Load the newest snapshot and replay the log after it, without blocking reads."""
+        started = time.perf_counter()
+        snapshot = await self.bus.load_snapshot()
+        if snapshot is not None:
+            snapshot_id, blob = snapshot
+            self.state = st.from_json(blob)
+            self.snapshot_id = snapshot_id
+            self._snapshot_applied = self.state.applied
+        self.redis_up = True
+        while True:
+            entries = await self.bus.read_range(self.state.last_id, self.settings.read_batch)
+            if not entries:
+                break
+            self.process(entries)
+        await self._flush_dead()
+        self.metrics.restore_seconds.set(time.perf_counter() - started)
+        self.ready.set()
+        self.on_changes(st.Changes(keys={"*": set()}))  # everything may have changed
+
+    # ------------------------------------------------------------------ applying
+    def process(self, entries: list[Entry]) -> st.Changes:
+        """Validate and apply a batch of log entries, in order.  Synchronous and fast:
+        no awaits inside, so no reader ever sees a half-applied batch."""
+        changes = st.Changes()
+        state = self.state
+        limit = self.settings.max_event_bytes
+        applied = dead = 0
+        for entry_id, raw in entries:
+            try:
+                if raw is None:
+                    raise InvalidEvent("log entry has no 'event' field")
+                event = parse_event(raw, limit)
+            except InvalidEvent as exc:
+                st.note_dead(state, entry_id)
+                self._dead_backlog.append((entry_id, raw, str(exc)))
+                dead += 1
+                continue
+            st.apply(state, entry_id, event, changes)
+            applied += 1
+        self.metrics.applied.inc(applied)
+        if dead:
+            self.metrics.dead.inc(dead)
+        self.metrics.lag_seconds.set(max(0.0, time.time() - st.entry_time(state.last_id) / 1000))
+        return changes
+
+    async def _flush_dead(self) -> None:
+        while self._dead_backlog:
+            entry_id, raw, reason = self._dead_backlog[0]
+            await self.bus.dead_letter(entry_id, raw, reason)
+            self._dead_backlog.pop(0)
+            log.info("dead-lettered %s: %s", entry_id, reason)
+
+    # ------------------------------------------------------------------ loops
+    async def _follow_log(self) -> None:
+        backoff = Backoff()
+        while True:
+            try:
+                if not self.ready.is_set():
+                    await self.restore()
+                entries = await self.bus.read(self.state.last_id, self.settings.read_batch, 1000)
+                self._set_redis(True)
+                backoff.reset()
+                if entries:
+                    changes = self.process(entries)
+                    if changes:
+                        self.on_changes(changes)
+                    await self._flush_dead()
+            except REDIS_DOWN as exc:
+                if self.redis_up:
+                    log.warning("redis connection lost: %s", exc)
+                self._set_redis(False)
+                await backoff.wait()
+
+    async def _bridge_pubsub(self) -> None:
+        backoff = Backoff()
+        while True:
+            pubsub = self.bus.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.psubscribe(self.bus.keys.pub_pattern)
+                backoff.reset()
+                while True:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message is None:
+                        continue
+                    batch = [message]
+                    while len(batch) < 500:  # drain what is already here, bridge it at once
+                        more = await pubsub.get_message(timeout=0)
+                        if more is None:
+                            break
+                        batch.append(more)
+                    raws = [m["data"] for m in batch if m.get("type") == "pmessage"]
+                    await asyncio.gather(*(self.bus.bridge(raw) for raw in raws))
+                    self.metrics.bridged.inc(len(raws))
+            except REDIS_DOWN:
+                await backoff.wait()
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+
+    async def _snapshots(self) -> None:
+        """Write a snapshot every ``snapshot_every_s`` (or sooner after many events)."""
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(1.0)
+            pending = self.state.applied - self._snapshot_applied
+            due = time.monotonic() - last >= self.settings.snapshot_every_s
+            if pending <= 0 or not (due or pending >= self.settings.snapshot_every_events):
+                continue
+            try:
+                await self.snapshot()
+                last = time.monotonic()
+            except REDIS_DOWN:
+                continue
+
+    async def snapshot(self) -> bool:
+        """Write the current state as a snapshot (unless a newer one exists) and trim the
+        log when it is longer than ``log_max_len``."""
+        state_json = st.to_json(self.state)  # in the loop: a consistent picture
+        last_id, applied = self.state.last_id, self.state.applied
+        stored = await self.bus.save_snapshot(last_id, state_json)
+        self._snapshot_applied = applied
+        self.snapshot_id = last_id
+        self.metrics.snapshot_bytes.set(len(state_json))
+        if await self.bus.redis.xlen(self.bus.keys.log) > self.settings.log_max_len:
+            await self.bus.trim_before(last_id)
+        return stored
+
+    def _set_redis(self, up: bool) -> None:
+        self.redis_up = up
+        self.metrics.redis_up.set(1 if up else 0)

@@ -1,0 +1,23 @@
+"""The district's management units and their stable codes (DESIGN.md, Geography)."""
+
+from __future__ import annotations
+
+DISTRICT_ADCODE = "310105"
+
+#: (code, Chinese name, English name), in the order the wall lists them.
+UNITS: tuple[tuple[str, str, str], ...] = (
+    ("huayanglu", "华阳路街道", "Huayang Road"),
+    ("jiangsulu", "江苏路街道", "Jiangsu Road"),
+    ("xinhualu", "新华路街道", "Xinhua Road"),
+    ("zhoujiaqiao", "周家桥街道", "Zhoujiaqiao"),
+    ("tianshanlu", "天山路街道", "Tianshan Road"),
+    ("xianxiaxincun", "仙霞新村街道", "Xianxia Xincun"),
+    ("hongqiao", "虹桥街道", "Hongqiao"),
+    ("chengjiaqiao", "程家桥街道", "Chengjiaqiao"),
+    ("beixinjing", "北新泾街道", "Beixinjing"),
+    ("xinjingzhen", "新泾镇", "Xinjing Town"),
+    ("linkong", "临空园区", "Linkong Park"),
+)
+
+UNIT_CODES: frozenset[str] = frozenset(code for code, _, _ in UNITS)
+UNIT_NAMES: dict[str, tuple[str, str]] = {code: (zh, en) for code, zh, en in UNITS}

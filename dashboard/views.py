@@ -1,0 +1,280 @@
+"""Projections of the state for screens: what a client may see, shaped for the wire.  No I/O.
+
+A *view* is a dict of sections (``video``, ``indicators``, ``incidents``, ``alarms``,
+``sensors``, ``duty``) plus derived summaries (``summary``, ``hotline``, ``feed``).
+:class:`ViewBuilder` makes the full view for a hello and the partial one for a patch
+from the keys the reducer reported as changed, for one scope (the district or one
+street).  Personal fields never leave through a view: callers' names and phones are not
+projected at all, officers' phones are masked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dashboard.state import Changes, State
+from dashboard.units import UNIT_CODES
+
+HELLO_HISTORY = 72  # indicator history points in a hello (6 h at 5 min)
+VIDEO_STATUSES = ("online", "offline", "fault")
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """138****5678: keep the first three and last four digits."""
+    if not phone:
+        return phone
+    digits = phone.strip()
+    if len(digits) < 8:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_name(name: str | None) -> str | None:
+    """张*, 欧阳** : keep the first character."""
+    if not name:
+        return name
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def in_scope(street: str | None, scope: str | None) -> bool:
+    """District scope (None) sees everything; a street scope sees only its own records."""
+    return scope is None or street == scope
+
+
+def incident_card(incident: dict[str, Any]) -> dict[str, Any]:
+    """The public fields of an incident, as the wall and the feed show it."""
+    return {
+        name: incident.get(name)
+        for name in ("id", "domain", "title", "severity", "street", "status", "reported",
+                     "updated", "unit", "version", "lat", "lon", "crs", "address")
+    }
+
+
+def alarm_card(alarm: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: alarm.get(name)
+        for name in ("id", "sensor_id", "kind", "level", "message", "street", "ts",
+                     "lat", "lon", "crs", "acked")
+    }
+
+
+def sensor_card(sensor: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: sensor.get(name)
+        for name in ("id", "kind", "value", "unit", "ts", "street", "lat", "lon", "crs", "alarm")
+    }
+
+
+def duty_card(shift: dict[str, Any]) -> dict[str, Any]:
+    return {**shift, "phone": mask_phone(shift.get("phone"))}
+
+
+def indicator_card(series: dict[str, Any], history: int = 0) -> dict[str, Any]:
+    card = {"key": series["key"], "street": series["street"], "value": series["value"],
+            "ts": series["ts"]}
+    if history:
+        card["history"] = series["history"][-history:]
+    return card
+
+
+@dataclass
+class StatusTally:
+    """Counts of one kind of record (``video`` or ``tickets``) by street and status, kept
+    incrementally from the changed keys so a patch never rescans the whole state."""
+
+    section: str
+    status: dict[str, tuple[str, str]] = field(default_factory=dict)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def rebuild(self, state: State) -> None:
+        self.status.clear()
+        self.counts.clear()
+        for key, record in getattr(state, self.section).items():
+            self._count(key, record)
+
+    def update(self, state: State, keys: set[str]) -> None:
+        records = getattr(state, self.section)
+        for key in keys:
+            old = self.status.pop(key, None)
+            if old is not None:
+                self.counts[old[0]][old[1]] -= 1
+            record = records.get(key)
+            if record is not None:
+                self._count(key, record)
+
+    def _count(self, key: str, record: dict[str, Any]) -> None:
+        street, status = record.get("street") or "none", record.get("status") or "none"
+        self.status[key] = (street, status)
+        bucket = self.counts.setdefault(street, {})
+        bucket[status] = bucket.get(status, 0) + 1
+
+    def totals(self, scope: str | None) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for street, by_status in self.counts.items():
+            if scope is None or street == scope:
+                for status, n in by_status.items():
+                    out[status] = out.get(status, 0) + n
+        return out
+
+    def video_summary(self, scope: str | None) -> dict[str, Any]:
+        streets = {
+            street: [sum(c.values()), c.get("online", 0)]
+            for street, c in sorted(self.counts.items())
+            if street in UNIT_CODES and in_scope(street, scope)
+        }
+        totals = dict.fromkeys(VIDEO_STATUSES, 0) | self.totals(scope)
+        return {"total": sum(totals.values()), **totals, "streets": streets}
+
+
+class ViewBuilder:
+    """Builds hellos and patches for one scope.  Call :meth:`observe` with every Changes
+    before building patches from it, so the incremental tallies stay right."""
+
+    def __init__(self, state: State, feed_size: int = 50) -> None:
+        self.state = state
+        self.feed_size = feed_size
+        self.video = StatusTally("video")
+        self.tickets = StatusTally("tickets")
+        self.reset(state)
+
+    def reset(self, state: State) -> None:
+        """Point at a new state object (after a snapshot restore)."""
+        self.state = state
+        self.video.rebuild(state)
+        self.tickets.rebuild(state)
+
+    def observe(self, changes: Changes) -> None:
+        self.video.update(self.state, changes.keys.get("video", set()))
+        self.tickets.update(self.state, changes.keys.get("ticket", set()))
+
+    # ---------------------------------------------------------------- full view
+    def hello(self, scope: str | None) -> dict[str, Any]:
+        s = self.state
+        return {
+            "scope": scope,
+            "last_id": s.last_id,
+            "applied": s.applied,
+            # online is the default: only cameras in another state are listed
+            "video": {pid: p["status"] for pid, p in s.video.items()
+                      if p["status"] != "online" and in_scope(p["street"], scope)},
+            "indicators": {sid: indicator_card(x, HELLO_HISTORY) for sid, x in s.indicators.items()
+                           if scope is None or x["street"] in (None, scope)},
+            "incidents": self._feed_incidents(scope),
+            "alarms": self._feed_alarms(scope),
+            "sensors": {sid: sensor_card(x) for sid, x in s.sensors.items()
+                        if in_scope(x.get("street"), scope)},
+            "duty": {k: duty_card(x) for k, x in s.duty.items()
+                     if scope is None or x["center"] in ("district", scope)},
+            "feed": self.feed(scope),
+            "summary": self.summary(scope),
+            "hotline": self.hotline(scope),
+        }
+
+    # ---------------------------------------------------------------- patch
+    def patch(self, changes: Changes, scope: str | None) -> dict[str, Any] | None:
+        """The part of the view that ``changes`` touched, or None when nothing in scope did."""
+        s = self.state
+        set_: dict[str, dict[str, Any]] = {}
+        del_: dict[str, list[str]] = {}
+
+        def put(section: str, key: str, value: Any) -> None:
+            set_.setdefault(section, {})[key] = value
+
+        for pid in changes.keys.get("video", ()):
+            point = s.video.get(pid)
+            if point is not None and in_scope(point["street"], scope):
+                put("video", pid, point["status"])
+        for sid in changes.keys.get("indicator", ()):
+            series = s.indicators.get(sid)
+            if series is not None and (scope is None or series["street"] in (None, scope)):
+                put("indicators", sid, indicator_card(series))
+        for iid in changes.keys.get("incident", ()):
+            incident = s.incidents.get(iid)
+            if incident is None:
+                del_.setdefault("incidents", []).append(iid)
+            elif in_scope(incident["street"], scope):
+                put("incidents", iid, incident_card(incident))
+        for aid in changes.keys.get("alarm", ()):
+            alarm = s.alarms.get(aid)
+            if alarm is not None and in_scope(alarm["street"], scope):
+                put("alarms", aid, alarm_card(alarm))
+        for sid in changes.keys.get("sensor", ()):
+            sensor = s.sensors.get(sid)
+            if sensor is not None and in_scope(sensor.get("street"), scope):
+                put("sensors", sid, sensor_card(sensor))
+        for key in changes.keys.get("duty", ()):
+            shift = s.duty.get(key)
+            if shift is not None and (scope is None or shift["center"] in ("district", scope)):
+                put("duty", key, duty_card(shift))
+        for entry in changes.keys.get("rejection", ()):
+            rejection = next((r for r in reversed(s.rejections) if r["entry"] == entry), None)
+            if rejection is not None:
+                put("rejections", entry, rejection)
+
+        severe = [item for item in changes.severe if self._severe_in_scope(item, scope)]
+        if not set_ and not del_ and not severe and "ticket" not in changes.keys:
+            return None
+        patch: dict[str, Any] = {"last_id": s.last_id, "applied": s.applied}
+        if set_:
+            patch["set"] = set_
+        if del_:
+            patch["del"] = del_
+        if severe:
+            patch["severe"] = severe
+        if "video" in changes.keys:
+            patch["summary"] = self.summary(scope)
+        if "incident" in changes.keys or "alarm" in changes.keys:
+            patch["feed"] = self.feed(scope)
+        if "ticket" in changes.keys:
+            patch["hotline"] = self.hotline(scope)
+        return patch
+
+    def _severe_in_scope(self, item: dict[str, Any], scope: str | None) -> bool:
+        record = (self.state.incidents if item["kind"] == "incident" else self.state.alarms).get(
+            item["id"]
+        )
+        return record is not None and in_scope(record.get("street"), scope)
+
+    # ---------------------------------------------------------------- summaries
+    def feed(self, scope: str | None) -> list[list[str]]:
+        """Newest first: [kind, key] of incidents and alarms in scope."""
+        out: list[list[str]] = []
+        for kind, key in reversed(self.state.feed):
+            record = (self.state.incidents if kind == "incident" else self.state.alarms).get(key)
+            if record is not None and in_scope(record.get("street"), scope):
+                out.append([kind, key])
+                if len(out) >= self.feed_size:
+                    break
+        return out
+
+    def _feed_incidents(self, scope: str | None) -> dict[str, Any]:
+        cards = {key: incident_card(self.state.incidents[key])
+                 for kind, key in self.feed(scope) if kind == "incident"}
+        for iid, incident in self.state.incidents.items():  # every open severe case
+            if incident["severity"] == 1 and incident["status"] != "closed" and in_scope(
+                incident["street"], scope
+            ):
+                cards[iid] = incident_card(incident)
+        return cards
+
+    def _feed_alarms(self, scope: str | None) -> dict[str, Any]:
+        return {key: alarm_card(self.state.alarms[key])
+                for kind, key in self.feed(scope) if kind == "alarm"}
+
+    def summary(self, scope: str | None) -> dict[str, Any]:
+        return {"video": self.video.video_summary(scope)}
+
+    def hotline(self, scope: str | None) -> dict[str, Any]:
+        """The latest day's 12345 figures (district-wide daily counts; open tickets in scope)."""
+        days = self.state.hotline_days
+        day = max(days) if days else None
+        figures = dict(days[day]) if day else {}
+        open_by_status = {k: n for k, n in self.tickets.totals(scope).items() if k != "closed"}
+        rated = figures.get("rated", 0)
+        return {
+            "day": day,
+            **figures,
+            "open": open_by_status,
+            "satisfaction": round(figures["satisfied"] / rated, 3) if rated else None,
+        }

@@ -1,0 +1,1 @@
+"""Pure functions returning Dash component trees; no callbacks here."""
