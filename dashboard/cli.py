@@ -128,11 +128,14 @@ def _run(settings: Settings, demo: bool) -> int:
             app, host=settings.host, port=settings.port, log_level=settings.log_level,
             access_log=False, ws_max_size=settings.max_client_message_bytes * 4,
             ws_ping_interval=20, ws_ping_timeout=20, lifespan="on",
+            ws_per_message_deflate=False,  # a frame is encoded once for all clients: no
+            # per-connection compression (CPU per client, ~50 KiB of memory per connection)
         )
         server = uvicorn.Server(config)
         print(f"一屏观 · 一屏管 dashboard on http://{settings.host}:{settings.port}/"
               + (f"  (embedded Redis {embedded.url})" if embedded else ""), flush=True)
-        server.run()
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
     finally:
         if embedded is not None:
             embedded.cleanup()

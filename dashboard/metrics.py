@@ -11,18 +11,25 @@ class Metrics:
 
     def __init__(self) -> None:
         r = self.registry = CollectorRegistry()
-        self.applied = Counter("cn_events_applied", "Events validated and applied from the log", registry=r)
-        self.dead = Counter("cn_events_dead", "Log entries that failed validation (dead-lettered)", registry=r)
-        self.bridged = Counter("cn_pubsub_bridged", "Pub/sub messages offered to the log", registry=r)
-        self.lag_seconds = Gauge("cn_ingest_lag_seconds", "Now minus the time of the last applied log entry", registry=r)
-        self.redis_up = Gauge("cn_redis_up", "1 when the last Redis call succeeded", registry=r)
-        self.restore_seconds = Gauge("cn_restore_seconds", "Time the last snapshot+replay restore took", registry=r)
-        self.snapshot_bytes = Gauge("cn_snapshot_bytes", "Size of the last snapshot (uncompressed JSON)", registry=r)
-        self.clients = Gauge("cn_live_clients", "Connected /live clients", registry=r)
-        self.patches = Counter("cn_live_patches", "Patch frames built (once per scope, not per client)", registry=r)
-        self.frames_sent = Counter("cn_live_frames_sent", "Frames sent to /live clients", registry=r)
-        self.resyncs = Counter("cn_live_resyncs", "Clients resynchronised after falling behind or asking", registry=r)
-        self.disconnects = Counter("cn_live_slow_disconnects", "Clients disconnected for being too slow", registry=r)
+
+        def counter(name: str, doc: str) -> Counter:
+            return Counter(name, doc, registry=r)
+
+        def gauge(name: str, doc: str) -> Gauge:
+            return Gauge(name, doc, registry=r)
+
+        self.applied = counter("cn_events_applied", "Events validated and applied from the log")
+        self.dead = counter("cn_events_dead", "Log entries that failed validation (dead-lettered)")
+        self.bridged = counter("cn_pubsub_bridged", "Pub/sub messages offered to the log")
+        self.lag_seconds = gauge("cn_ingest_lag_seconds", "Now minus the time of the last applied entry")
+        self.redis_up = gauge("cn_redis_up", "1 when the last Redis call succeeded")
+        self.restore_seconds = gauge("cn_restore_seconds", "Duration of the last snapshot+replay restore")
+        self.snapshot_bytes = gauge("cn_snapshot_bytes", "Size of the last snapshot (uncompressed JSON)")
+        self.clients = gauge("cn_live_clients", "Connected /live clients")
+        self.patches = counter("cn_live_patches", "Patch frames built (once per scope, not per client)")
+        self.frames_sent = counter("cn_live_frames_sent", "Frames sent to /live clients")
+        self.resyncs = counter("cn_live_resyncs", "Clients resynchronised (fell behind, or asked)")
+        self.disconnects = counter("cn_live_slow_disconnects", "Clients disconnected for being too slow")
         self.patch_bytes = Histogram(
             "cn_live_patch_bytes", "Size of patch frames", registry=r,
             buckets=(128, 256, 512, 1024, 2048, 4096, 16384, 65536, 262144, 1048576),

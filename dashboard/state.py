@@ -50,6 +50,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "noted": frozenset(INCIDENT_FLOW),
 }
 STATUS_AFTER = {"reopened": "acknowledged", "escalated": None, "noted": None}
+VERBS = {"acknowledged": "acknowledge", "dispatched": "dispatch", "resolved": "resolve",
+         "verified": "verify", "closed": "close", "reopened": "reopen", "escalated": "escalate",
+         "noted": "add a note to"}
 
 
 @dataclass(slots=True)
@@ -318,7 +321,7 @@ def refusal(
     if allowed is None:
         return f"unknown step '{step}'"
     if incident["status"] not in allowed:
-        return f"cannot {step.removesuffix('ed')} an incident that is {incident['status']}"
+        return f"cannot {VERBS[step]} an incident that is {incident['status']}"
     if step == "escalated" and (severity is None or severity >= incident["severity"]):
         return f"escalation needs a severity more severe than {incident['severity']}"
     return None

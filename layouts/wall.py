@@ -10,7 +10,10 @@ from layouts import ids
 def counter(label: str, component_id: str) -> html.Div:
     """One labelled live figure; the browser client fills its value."""
     return html.Div(
-        [html.Div(label, className="counter-label"), html.Div("—", id=component_id, className="counter-value")],
+        [
+            html.Div(label, className="counter-label"),
+            html.Div("—", id=component_id, className="counter-value"),
+        ],
         className="counter",
     )
 
