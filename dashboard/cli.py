@@ -175,8 +175,9 @@ async def run_simulator(bus: Any, settings: Settings, duration: float | None,
     from dashboard.simulator import DistrictSimulator
 
     now_ms = int(time.time() * 1000)
+    # same seed: same cameras and sensors; the run tag keeps case ids of restarts apart
     sim = DistrictSimulator(seed=settings.sim_seed, video_points=settings.sim_points,
-                            start_ms=now_ms)
+                            start_ms=now_ms, run=f"r{now_ms // 1000 % 10**6:06d}")
     sent = 0
     if bootstrap:
         events = sim.bootstrap()

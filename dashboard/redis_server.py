@@ -77,7 +77,8 @@ class EmbeddedRedis:
         else:
             args += ["--appendonly", "no"]
         self.process = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent,
+            start_new_session=True,  # Ctrl-C reaches us, not Redis: we stop it after the app
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

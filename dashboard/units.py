@@ -6,17 +6,17 @@ DISTRICT_ADCODE = "310105"
 
 #: (code, Chinese name, English name), in the order the wall lists them.
 UNITS: tuple[tuple[str, str, str], ...] = (
-    ("huayanglu", "华阳路街道", "Huayang Road"),
-    ("jiangsulu", "江苏路街道", "Jiangsu Road"),
-    ("xinhualu", "新华路街道", "Xinhua Road"),
-    ("zhoujiaqiao", "周家桥街道", "Zhoujiaqiao"),
-    ("tianshanlu", "天山路街道", "Tianshan Road"),
-    ("xianxiaxincun", "仙霞新村街道", "Xianxia Xincun"),
-    ("hongqiao", "虹桥街道", "Hongqiao"),
-    ("chengjiaqiao", "程家桥街道", "Chengjiaqiao"),
-    ("beixinjing", "北新泾街道", "Beixinjing"),
+    ("huayanglu", "华阳路街道", "Huayang Road Sub-district"),
+    ("jiangsulu", "江苏路街道", "Jiangsu Road Sub-district"),
+    ("xinhualu", "新华路街道", "Xinhua Road Sub-district"),
+    ("zhoujiaqiao", "周家桥街道", "Zhoujiaqiao Sub-district"),
+    ("tianshanlu", "天山路街道", "Tianshan Road Sub-district"),
+    ("xianxiaxincun", "仙霞新村街道", "Xianxia Xincun Sub-district"),
+    ("hongqiao", "虹桥街道", "Hongqiao Sub-district"),
+    ("chengjiaqiao", "程家桥街道", "Chengjiaqiao Sub-district"),
+    ("beixinjing", "北新泾街道", "Beixinjing Sub-district"),
     ("xinjingzhen", "新泾镇", "Xinjing Town"),
-    ("linkong", "临空园区", "Linkong Park"),
+    ("linkong", "临空园区", "Linkong Economic Park"),
 )
 
 UNIT_CODES: frozenset[str] = frozenset(code for code, _, _ in UNITS)
