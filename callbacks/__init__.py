@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import dash
 
+from callbacks import wall
 
-def register_all(app: dash.Dash, runtime: Any) -> None:
+if TYPE_CHECKING:
+    from dashboard.app import Runtime
+
+
+def register_all(app: dash.Dash, runtime: Runtime) -> None:
     """Register every area's callbacks on ``app`` (never on the global dash.callback)."""
-    del app, runtime  # the counters page is fed by assets/live.js alone
+    wall.register(app, runtime)

@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import dash
-from fastapi import FastAPI, Request, WebSocket
+from dash import html
+from fastapi import FastAPI, WebSocket
 from fastapi.responses import JSONResponse, Response
 
+from dashboard import http_api
 from dashboard import state as st
 from dashboard.bus import Bus, connect
-from dashboard.config import Settings
+from dashboard.catalogue import load_catalogue
+from dashboard.config import ConfigError, Settings
 from dashboard.live import Hub
 from dashboard.metrics import Metrics
 from dashboard.replica import Replica
@@ -38,6 +41,7 @@ class Runtime:
     bus: Bus
     replica: Replica
     hub: Hub
+    catalogue: list[dict[str, Any]]
     started: float = field(default_factory=time.time)
     _digest: tuple[tuple[str, int, int], str] | None = None
 
@@ -72,10 +76,15 @@ class Runtime:
 def build_runtime(settings: Settings) -> Runtime:
     if not settings.redis_url:
         raise ValueError("create_app needs settings.redis_url (the CLI starts an embedded Redis)")
+    try:
+        catalogue = load_catalogue(settings.catalogue_path)
+    except ValueError as exc:
+        raise ConfigError(f"Config 'catalogue_path': {exc}") from None
     metrics = Metrics()
     bus = Bus(connect(settings.redis_url), settings)
     replica = Replica(bus, settings, metrics)
-    hub = Hub(replica.state, settings, metrics)
+    hub = Hub(replica.state, settings, metrics,
+              {indicator["key"]: int(indicator["stale_after_s"]) for indicator in catalogue})
 
     def on_changes(changes: st.Changes) -> None:
         if "*" in changes.keys:
@@ -84,7 +93,8 @@ def build_runtime(settings: Settings) -> Runtime:
             hub.on_changes(changes)
 
     replica.on_changes = on_changes
-    return Runtime(settings, metrics, bus, replica, hub)
+    hub.status_fn = lambda: {"redis": "up" if replica.redis_up else "down"}
+    return Runtime(settings, metrics, bus, replica, hub, catalogue)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -118,11 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def live(ws: WebSocket) -> None:
         await runtime.hub.serve(ws)
 
-    @server.get("/api/status")
-    async def status(request: Request) -> JSONResponse:
-        return JSONResponse({"health": runtime.health()})
-
-    runtime.hub.status = {}
+    http_api.register(server, runtime)
     _mount_dash(server, runtime)
     return server
 
@@ -139,6 +145,8 @@ def _mount_dash(server: FastAPI, runtime: Runtime) -> dash.Dash:
         update_title=None,
         serve_locally=True,
     )
-    app.layout = wall.layout
+    app.layout = wall.shell()
+    app.validation_layout = html.Div([wall.shell(), wall.page("zh", None, runtime.catalogue,
+                                                              [[0, 0], [1, 1]], None)])
     register_all(app, runtime)
     return app

@@ -25,6 +25,7 @@ from dashboard.config import ConfigError, Settings, load_settings
 from dashboard.logs import setup_logging
 
 log = logging.getLogger("dashboard.cli")
+HEARTBEAT_PERIOD_S = 300  # the simulated video platform's keep-alive period per camera
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -186,13 +187,17 @@ async def run_simulator(bus: Any, settings: Settings, duration: float | None,
         sent += len(events)
     tick = 0.1
     started = time.monotonic()
-    owed = 0.0
+    owed = beats_owed = 0.0
+    beat_rate = settings.sim_points / HEARTBEAT_PERIOD_S  # every camera reports every 5 min
     while duration is None or time.monotonic() - started < duration:
         owed += settings.sim_rate * tick
-        count = int(owed)
+        beats_owed += beat_rate * tick
+        count, beats = int(owed), int(beats_owed)
         owed -= count
-        if count:
-            batch = sim.step(int(time.time() * 1000), count)
+        beats_owed -= beats
+        if count or beats:
+            now = int(time.time() * 1000)
+            batch = sim.step(now, count) + sim.heartbeats(now, beats)
             try:
                 await bus.append_many([orjson.dumps(e) for e in batch])
                 sent += len(batch)

@@ -50,6 +50,13 @@ class Settings:
     streets_geojson: str | None = None  # authoritative street areas; None: packaged approximation
     tile_url: str | None = None  # base-map tile URL template; None: offline vector outline
     tile_crs: str = "gcj02"
+    map_indicator: str = "green.aqi"  # per-street indicator that colours the street areas
+    # attention on the wall
+    attention_fly_s: float = 20.0  # a severe incident holds the map this long, then overview
+    attention_sound: bool = False
+    flood_alarms: int = 10  # more alarms than this within flood_window_s is a flood
+    flood_window_s: int = 600
+    hotline_overdue_h: float = 24.0  # an open 12345 ticket older than this is overdue
     # demo simulator
     sim_seed: int = 7
     sim_points: int = 2_000

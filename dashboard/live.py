@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ from dashboard.views import ViewBuilder
 log = logging.getLogger("dashboard.live")
 BEAT_INTERVAL_S = 1.0
 MAX_RESYNCS_PER_MINUTE = 6
+CLOCK_EVERY_BEATS = 5  # staleness is recomputed every 5 s
 
 
 def encode(message: dict[str, Any]) -> str:
@@ -70,16 +72,19 @@ class Client:
 class Hub:
     """Owns the /live clients of one instance."""
 
-    def __init__(self, state: State, settings: Settings, metrics: Metrics) -> None:
+    def __init__(self, state: State, settings: Settings, metrics: Metrics,
+                 indicator_stale_s: dict[str, int] | None = None) -> None:
         self.settings = settings
         self.metrics = metrics
-        self.views = ViewBuilder(state, settings.feed_size)
+        self.views = ViewBuilder(state, settings.feed_size, settings.video_stale_s,
+                                 indicator_stale_s, settings.tile_crs if settings.tile_url else "gcj02",
+                                 settings.hotline_overdue_h * 3600)
         self.groups: dict[str | None, Group] = {}
         self._pending = Changes()
         self._flush_handle: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
         self._beat_task: asyncio.Task[None] | None = None
-        self.status: dict[str, Any] = {}  # filled by the app: redis up, etc. (for beats)
+        self.status_fn: Callable[[], dict[str, Any]] = dict  # extra beat fields (set by the app)
 
     # ------------------------------------------------------------------ changes in
     def on_changes(self, changes: Changes) -> None:
@@ -180,13 +185,18 @@ class Hub:
                 await self._beat_task
 
     async def _beats(self) -> None:
-        """Once a second: a beat (not sequenced) so clients can tell live from delayed."""
+        """Once a second: a beat (not sequenced) so clients can tell live from delayed;
+        every few seconds, the clock-dependent parts of the views (staleness)."""
+        beats = 0
         while True:
             await asyncio.sleep(BEAT_INTERVAL_S)
+            beats += 1
+            if beats % CLOCK_EVERY_BEATS == 0 and self.views.tick(int(time.time() * 1000)):
+                self.on_changes(Changes(keys={"stale": {"*"}}))
             state = self.views.state
             frame = encode({
                 "t": "beat", "now": int(time.time() * 1000), "last_id": state.last_id,
-                "applied": state.applied, **self.status,
+                "applied": state.applied, **self.status_fn(),
             })
             for group in self.groups.values():
                 for client in list(group.clients):

@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import math
 import random
-import tomllib
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from dashboard import geo
 from dashboard import simulator_vocab as vocab
+from dashboard.catalogue import CATALOGUE_FILE, load_catalogue
 from dashboard.simulator_cases import INCIDENT_STEPS, HotlineDesk, IncidentDesk
 from dashboard.simulator_devices import (
     DAY_MS,
@@ -43,12 +42,6 @@ __all__ = [
 
 SHANGHAI = timezone(timedelta(hours=8))
 DEFAULT_START_MS = int(datetime(2025, 6, 2, 8, 0, tzinfo=SHANGHAI).timestamp() * 1000)
-CATALOGUE_FILE = geo.DATA_DIR / "indicators.toml"
-DIMENSIONS = ("safety", "green", "vitality", "health")
-INDICATOR_FIELDS = (
-    "key", "name_zh", "name_en", "dimension", "unit", "unit_en", "warn", "alarm", "direction",
-    "stale_after_s", "base", "amplitude", "noise", "decimals",
-)
 #: Share of video points, incidents and tickets per unit: the compact eastern streets are
 #: far denser than the large western ones around the airport.
 UNIT_WEIGHTS: dict[str, float] = {
@@ -57,39 +50,6 @@ UNIT_WEIGHTS: dict[str, float] = {
     "beixinjing": 0.6, "xinjingzhen": 0.7, "linkong": 0.6,
 }
 SPREAD_MS = 400  # events of one step carry ts in (now_ms - SPREAD_MS, now_ms]
-
-
-def load_catalogue(path: str | Path | None = None) -> list[dict[str, Any]]:
-    """The indicator catalogue: the ``[[indicator]]`` tables of a TOML file, in file order.
-
-    ``path`` None reads the packaged ``dashboard/data/indicators.toml``.  Raises ValueError
-    naming the file and the indicator when a table lacks a field of :data:`INDICATOR_FIELDS`,
-    has an unknown dimension or direction, or repeats a key.
-    """
-    file = CATALOGUE_FILE if path is None else Path(path)
-    try:
-        table = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValueError(f"{file}: cannot read the indicator catalogue ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{file}: invalid TOML ({exc})") from None
-    indicators = table.get("indicator")
-    if not isinstance(indicators, list) or not indicators:
-        raise ValueError(f"{file}: no [[indicator]] tables")
-    seen: set[str] = set()
-    for index, indicator in enumerate(indicators):
-        name = f"{file}: indicator #{index} ({indicator.get('key', '?')})"
-        missing = [field for field in INDICATOR_FIELDS if field not in indicator]
-        if missing:
-            raise ValueError(f"{name} lacks {', '.join(missing)}")
-        if indicator["dimension"] not in DIMENSIONS:
-            raise ValueError(f"{name}: dimension must be one of {', '.join(DIMENSIONS)}")
-        if indicator["direction"] not in ("above", "below"):
-            raise ValueError(f"{name}: direction must be 'above' or 'below'")
-        if indicator["key"] in seen:
-            raise ValueError(f"{name}: the key is used twice")
-        seen.add(indicator["key"])
-    return indicators
 
 
 def local_iso(ms: int) -> str:
@@ -182,6 +142,11 @@ class DistrictSimulator:
             events.append(self._envelope(ts, item))
         return events
 
+    def heartbeats(self, now_ms: int, count: int) -> list[dict[str, Any]]:
+        """Up to ``count`` camera keep-alives at ``now_ms`` (a few cameras stay silent)."""
+        ts = self._last_ts = max(self._last_ts, now_ms)
+        return [self._envelope(ts, item) for item in self.cameras.heartbeats(count)]
+
     def _envelope(self, ts: int, item: Emitted) -> dict[str, Any]:
         kind, street, data = item
         self._serial += 1
@@ -203,9 +168,9 @@ class DistrictSimulator:
             (22.0, lambda: self._random_indicator(ts)),
             (2.0, lambda: self.hotline.new_ticket(step)),
             (min(12.0, 0.075 * len(self.hotline)), lambda: self.hotline.progress(step)),
-            (1.5, lambda: self.incidents.report(step)),
+            (0.25, lambda: self.incidents.report(step)),
             (min(15.0, 0.1875 * len(self.incidents)), lambda: self.incidents.advance(step)),
-            (1.0, lambda: self.sensors.alarm(ts)),
+            (0.03, lambda: self.sensors.alarm(ts)),
         ]
         _, make = self._rng.choices(makers, weights=[weight for weight, _ in makers])[0]
         return make() or self.sensors.reading(ts)

@@ -143,6 +143,25 @@ class CameraFleet:
             emitted.append(("video.point", street, data))
         return emitted
 
+    def heartbeats(self, count: int) -> list[Emitted]:
+        """``count`` keep-alive reports (same status, reason "heartbeat"), round-robin over
+        the fleet.  One camera in 97 never sends one, so the wall has stale cameras to show
+        once the stale limit has passed."""
+        emitted: list[Emitted] = []
+        if not self._status:
+            return emitted
+        cursor = getattr(self, "_heartbeat_cursor", 0)
+        for _ in range(count):
+            index = cursor % len(self._status)
+            cursor += 1
+            if index % 97 == 13:
+                continue
+            data = {"point_id": self._point_id(index), "status": self._status[index],
+                    "reason": "heartbeat"}
+            emitted.append(("video.status", self._streets[index], data))
+        self._heartbeat_cursor = cursor
+        return emitted
+
     def initial_outages(self) -> list[Emitted]:
         """``video.status`` for the cameras already offline (~3 %) or faulty (~0.5 %)."""
         emitted = []

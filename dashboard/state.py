@@ -196,6 +196,7 @@ def _video_point(state: State, entry_id: str, event: Event, ts: int, changes: Ch
     if not known:
         state.video_history[pid] = [[ts, status, "registered"]]
     changes.add("video", pid)
+    changes.add("video_registry", pid)  # the point set (positions, names) changed
     _unpark(state, f"video:{pid}", changes)
 
 
@@ -206,7 +207,7 @@ def _video_status(state: State, entry_id: str, event: Event, ts: int, changes: C
     if point is None:
         _park(state, f"video:{pid}", entry_id, event)
         return
-    point["last"] = max(point["last"], ts)
+    point["last"] = max(point["last"], ts)  # a report with the same status is a heartbeat
     if point["status"] != d["status"]:
         point["status"] = d["status"]
         point["since"] = ts
@@ -214,7 +215,7 @@ def _video_status(state: State, entry_id: str, event: Event, ts: int, changes: C
             state.video_history.setdefault(pid, []), [ts, d["status"], d.get("reason")],
             VIDEO_HISTORY,
         )
-    changes.add("video", pid)
+        changes.add("video", pid)
 
 
 # ---------------------------------------------------------------- indicators

@@ -131,11 +131,20 @@ class ViewBuilder:
     """Builds hellos and patches for one scope.  Call :meth:`observe` with every Changes
     before building patches from it, so the incremental tallies stay right."""
 
-    def __init__(self, state: State, feed_size: int = 50) -> None:
+    def __init__(self, state: State, feed_size: int = 50, video_stale_s: int = 900,
+                 indicator_stale_s: dict[str, int] | None = None, map_crs: str = "gcj02",
+                 hotline_overdue_s: float = 86_400) -> None:
         self.state = state
         self.feed_size = feed_size
+        self.video_stale_ms = video_stale_s * 1000
+        self.indicator_stale_ms = {k: v * 1000 for k, v in (indicator_stale_s or {}).items()}
+        self.map_crs = map_crs
+        self.hotline_overdue_ms = int(hotline_overdue_s * 1000)
+        self.overdue: dict[str, str | None] = {}  # open 12345 tickets past their limit → street
         self.video = StatusTally("video")
         self.tickets = StatusTally("tickets")
+        self.geo_version = 0
+        self.stale: dict[str, list[str]] = {"video": [], "indicators": []}
         self.reset(state)
 
     def reset(self, state: State) -> None:
@@ -147,6 +156,69 @@ class ViewBuilder:
     def observe(self, changes: Changes) -> None:
         self.video.update(self.state, changes.keys.get("video", set()))
         self.tickets.update(self.state, changes.keys.get("ticket", set()))
+        if "video_registry" in changes.keys:
+            self.geo_version += 1
+
+    # ---------------------------------------------------------------- the clock
+    def tick(self, now_ms: int) -> bool:
+        """Recompute what is stale at ``now_ms`` (wall-clock: views only, never the
+        reducer).  True when that changed, so a patch is due."""
+        cutoff = now_ms - self.video_stale_ms
+        video = sorted(pid for pid, p in self.state.video.items() if p["last"] < cutoff)
+        default_ms = 900_000
+        indicators = sorted(
+            sid for sid, x in self.state.indicators.items()
+            if x["ts"] is not None
+            and x["ts"] < now_ms - self.indicator_stale_ms.get(x["key"], default_ms)
+        )
+        stale = {"video": video, "indicators": indicators}
+        overdue_cutoff = now_ms - self.hotline_overdue_ms
+        overdue = {tid: t.get("street") for tid, t in self.state.tickets.items()
+                   if t.get("status") != "closed" and t["created"] < overdue_cutoff}
+        if stale == self.stale and overdue == self.overdue:
+            return False
+        self.stale, self.overdue = stale, overdue
+        return True
+
+    def stale_view(self, scope: str | None) -> dict[str, list[str]]:
+        if scope is None:
+            return self.stale
+        video = self.state.video
+        indicators = self.state.indicators
+        return {
+            "video": [p for p in self.stale["video"] if p in video and video[p]["street"] == scope],
+            "indicators": [i for i in self.stale["indicators"]
+                           if i in indicators and indicators[i]["street"] in (None, scope)],
+        }
+
+    # ---------------------------------------------------------------- the point set
+    def video_geojson(self) -> dict[str, Any]:
+        """Every video point as GeoJSON in the map's CRS; properties: id and street only
+        (status travels separately, through /live and the layer's hideout)."""
+        features = []
+        for pid, p in self.state.video.items():
+            lat, lon = self._to_map(p["lat"], p["lon"], p.get("crs"))
+            features.append({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                "properties": {"id": pid, "street": p["street"]},
+            })
+        return {"type": "FeatureCollection", "features": features}
+
+    def _to_map(self, lat: float, lon: float, crs: str | None) -> tuple[float, float]:
+        source = crs or "gcj02"
+        if source == self.map_crs or {source, self.map_crs} <= {"wgs84", "cgcs2000"}:
+            return lat, lon
+        from dashboard.geo import convert  # only when a base map needs another CRS
+
+        return convert(lat, lon, source, self.map_crs)
+
+    def _placed(self, card: dict[str, Any]) -> dict[str, Any]:
+        """A card with its lat/lon converted to the map's CRS."""
+        if card.get("lat") is not None and card.get("lon") is not None:
+            card["lat"], card["lon"] = self._to_map(card["lat"], card["lon"], card.get("crs"))
+            card["crs"] = self.map_crs
+        return card
 
     # ---------------------------------------------------------------- full view
     def hello(self, scope: str | None) -> dict[str, Any]:
@@ -160,9 +232,11 @@ class ViewBuilder:
                       if p["status"] != "online" and in_scope(p["street"], scope)},
             "indicators": {sid: indicator_card(x, HELLO_HISTORY) for sid, x in s.indicators.items()
                            if scope is None or x["street"] in (None, scope)},
+            "geo_version": self.geo_version,
+            "stale": self.stale_view(scope),
             "incidents": self._feed_incidents(scope),
             "alarms": self._feed_alarms(scope),
-            "sensors": {sid: sensor_card(x) for sid, x in s.sensors.items()
+            "sensors": {sid: self._placed(sensor_card(x)) for sid, x in s.sensors.items()
                         if in_scope(x.get("street"), scope)},
             "duty": {k: duty_card(x) for k, x in s.duty.items()
                      if scope is None or x["center"] in ("district", scope)},
@@ -194,15 +268,15 @@ class ViewBuilder:
             if incident is None:
                 del_.setdefault("incidents", []).append(iid)
             elif in_scope(incident["street"], scope):
-                put("incidents", iid, incident_card(incident))
+                put("incidents", iid, self._placed(incident_card(incident)))
         for aid in changes.keys.get("alarm", ()):
             alarm = s.alarms.get(aid)
             if alarm is not None and in_scope(alarm["street"], scope):
-                put("alarms", aid, alarm_card(alarm))
+                put("alarms", aid, self._placed(alarm_card(alarm)))
         for sid in changes.keys.get("sensor", ()):
             sensor = s.sensors.get(sid)
             if sensor is not None and in_scope(sensor.get("street"), scope):
-                put("sensors", sid, sensor_card(sensor))
+                put("sensors", sid, self._placed(sensor_card(sensor)))
         for key in changes.keys.get("duty", ()):
             shift = s.duty.get(key)
             if shift is not None and (scope is None or shift["center"] in ("district", scope)):
@@ -213,7 +287,8 @@ class ViewBuilder:
                 put("rejections", entry, rejection)
 
         severe = [item for item in changes.severe if self._severe_in_scope(item, scope)]
-        if not set_ and not del_ and not severe and "ticket" not in changes.keys:
+        derived = {"ticket", "stale", "video_registry"} & changes.keys.keys()
+        if not set_ and not del_ and not severe and not derived:
             return None
         patch: dict[str, Any] = {"last_id": s.last_id, "applied": s.applied}
         if set_:
@@ -228,6 +303,11 @@ class ViewBuilder:
             patch["feed"] = self.feed(scope)
         if "ticket" in changes.keys:
             patch["hotline"] = self.hotline(scope)
+        if "stale" in changes.keys:
+            patch["stale"] = self.stale_view(scope)
+            patch["hotline"] = self.hotline(scope)
+        if "video_registry" in changes.keys:
+            patch["geo_version"] = self.geo_version
         return patch
 
     def _severe_in_scope(self, item: dict[str, Any], scope: str | None) -> bool:
@@ -249,17 +329,17 @@ class ViewBuilder:
         return out
 
     def _feed_incidents(self, scope: str | None) -> dict[str, Any]:
-        cards = {key: incident_card(self.state.incidents[key])
+        cards = {key: self._placed(incident_card(self.state.incidents[key]))
                  for kind, key in self.feed(scope) if kind == "incident"}
         for iid, incident in self.state.incidents.items():  # every open severe case
             if incident["severity"] == 1 and incident["status"] != "closed" and in_scope(
                 incident["street"], scope
             ):
-                cards[iid] = incident_card(incident)
+                cards[iid] = self._placed(incident_card(incident))
         return cards
 
     def _feed_alarms(self, scope: str | None) -> dict[str, Any]:
-        return {key: alarm_card(self.state.alarms[key])
+        return {key: self._placed(alarm_card(self.state.alarms[key]))
                 for kind, key in self.feed(scope) if kind == "alarm"}
 
     def summary(self, scope: str | None) -> dict[str, Any]:
@@ -276,5 +356,6 @@ class ViewBuilder:
             "day": day,
             **figures,
             "open": open_by_status,
+            "overdue": sum(1 for street in self.overdue.values() if in_scope(street, scope)),
             "satisfaction": round(figures["satisfied"] / rated, 3) if rated else None,
         }

@@ -1,43 +1,111 @@
-"""The wall page.  For now: the live counters that prove the pipeline end to end."""
+"""The wall (一屏观): header, vital signs, the one map, the live feed.
+
+``page(...)`` is a pure function of the language, the wall's design size and the
+catalogue; the browser client (assets/live.js + wall.js) fills every live value.
+"""
 
 from __future__ import annotations
 
-from dash import html
+from typing import Any
 
+from dash import dcc, html
+
+from dashboard.catalogue import DIMENSIONS
+from dashboard.i18n import client_strings
+from dashboard.units import UNITS
 from layouts import ids
+from layouts.components import dimension_panel, kpi, panel
+from layouts.map import one_map
+
+#: Design sizes the wall is laid out at; the page is scaled to the display from these.
+DESIGNS = {"1920x1080": (1920, 1080), "3840x2160": (1920, 1080), "5760x1080": (5760, 1080)}
 
 
-def counter(label: str, component_id: str) -> html.Div:
-    """One labelled live figure; the browser client fills its value."""
-    return html.Div(
+def design_size(wall: str | None) -> tuple[int, int]:
+    """The layout size for a wall: 16:9 walls use 1920×1080 (scaled), a spliced 48:9 wall
+    its own 5760×1080 design."""
+    return DESIGNS.get(wall or "", (1920, 1080))
+
+
+def shell() -> html.Div:
+    """The app's fixed frame: the page is rendered into it from the URL."""
+    return html.Div([dcc.Location(id=ids.URL, refresh=False), html.Div(id=ids.PAGE),
+                     html.Div(id=ids.RENDERED, hidden=True)])
+
+
+def header(strings: dict[str, str]) -> html.Header:
+    return html.Header(
         [
-            html.Div(label, className="counter-label"),
-            html.Div("—", id=component_id, className="counter-value"),
+            html.Div([html.H1(strings["title"]), html.Div(strings["subtitle"], className="subtitle")],
+                     className="wall-title"),
+            html.Div("", id=ids.BANNER, className="banner banner-idle", role="alert"),
+            html.Div(
+                [
+                    html.Div(strings["live.connecting"], id=ids.LIVE_BADGE,
+                             className="live-badge live-connecting"),
+                    html.Div([html.Div("--:--:--", id=ids.CLOCK, className="clock-time"),
+                              html.Div("", id=ids.CLOCK_DATE, className="clock-date")],
+                             className="clock"),
+                ],
+                className="wall-status",
+            ),
         ],
-        className="counter",
+        className="wall-header",
     )
 
 
-def layout() -> html.Div:
+def vital_signs(strings: dict[str, str], catalogue: list[dict[str, Any]], lang: str,
+                per_dimension: int) -> html.Div:
+    panels = []
+    for dimension in DIMENSIONS:
+        indicators = [i for i in catalogue if i["dimension"] == dimension][:per_dimension]
+        panels.append(dimension_panel(dimension, strings[f"dim.{dimension}"], indicators, lang,
+                                      strings["stale"]))
+    return html.Div(panels, className="vital-signs")
+
+
+def right_column(strings: dict[str, str]) -> html.Div:
+    hotline = panel(strings["hotline"], html.Div(
+        [kpi(strings["hotline.new"], ids.HOTLINE_NEW),
+         kpi(strings["hotline.open"], ids.HOTLINE_OPEN),
+         kpi(strings["hotline.overdue"], ids.HOTLINE_OVERDUE, "kpi-overdue"),
+         kpi(strings["hotline.satisfaction"], ids.HOTLINE_SATISFACTION)],
+        className="kpis"), "hotline")
+    streets = [
+        html.Div(
+            [html.Span(strings[f"unit.{code}"], className="bar-label"),
+             html.Div(html.Div(className="bar-fill", id=f"video-bar-{code}"), className="bar-track"),
+             html.Span("—", id=f"video-rate-{code}", className="bar-value")],
+            className="bar-row",
+        )
+        for code, _, _ in UNITS
+    ]
+    video = panel(strings["video"], html.Div(streets, id=ids.VIDEO_STREETS, className="bars"),
+                  "video", html.Span("—", id=ids.VIDEO_RATE, className="video-rate"))
+    feed = panel(strings["feed"], html.Div(id=ids.FEED, className="feed"), "feed-panel")
+    return html.Div([feed, hotline, video], className="right-column")
+
+
+def page(lang: str, wall: str | None, catalogue: list[dict[str, Any]],
+         bounds: list[list[float]], tile_url: str | None) -> html.Div:
+    """The whole wall at its design size (scaled to the display by assets/wall.js)."""
+    strings = client_strings(lang)
+    width, height = design_size(wall)
+    wide = width / height > 3
     return html.Div(
         [
-            html.Header(
-                [
-                    html.H1("长宁城运 · 一屏观"),
-                    html.Span("连接中…", id=ids.LIVE_STATUS, className="live-status"),
-                ],
-                className="wall-header",
-            ),
+            header(strings),
             html.Main(
                 [
-                    counter("已处理事件", ids.COUNT_APPLIED),
-                    counter("最新日志", ids.COUNT_LAST_ID),
-                    counter("视频点位 在线/总数", ids.COUNT_VIDEO),
-                    counter("事件", ids.COUNT_INCIDENTS),
-                    counter("告警", ids.COUNT_ALARMS),
+                    vital_signs(strings, catalogue, lang, 6 if wide else 4),
+                    one_map(strings, bounds, tile_url),
+                    right_column(strings),
                 ],
-                className="counters",
+                className="wall-body",
             ),
         ],
-        className="wall",
+        id=ids.WALL_ROOT,
+        className=f"wall lang-{lang}" + (" wall-wide" if wide else ""),
+        style={"width": f"{width}px", "height": f"{height}px"},
+        **{"data-design": f"{width}x{height}", "data-lang": lang},
     )

@@ -1,0 +1,98 @@
+/* Functions the map's dash-leaflet layers call (layouts/map.py refers to them as
+ * {"variable": "cnMap.<name>"}).  dash-leaflet passes the layer's props, hideout
+ * included, as the last argument.  No event text ever goes into HTML here: markers are
+ * drawn from fixed class names and numbers only.
+ */
+(function () {
+  "use strict";
+
+  var STATUS_COLOURS = { online: "#30d158", offline: "#ff9f0a", fault: "#ff453a", stale: "#bf5af2" };
+  var WORST_FIRST = ["fault", "offline", "stale", "online"];
+  var LEVEL_FILL = { ok: "rgba(48, 209, 88, 0.10)", warn: "rgba(255, 214, 10, 0.28)",
+                     alarm: "rgba(255, 69, 58, 0.34)", none: "rgba(80, 140, 220, 0.06)" };
+
+  function pointStatus(id, hideout) {
+    var status = hideout && hideout.status && hideout.status[id];
+    if (status) { return status; }
+    return hideout && hideout.stale && hideout.stale[id] ? "stale" : "online";
+  }
+
+  function lang() {
+    var root = document.getElementById("wall-root");
+    return root && root.dataset.lang === "en" ? "en" : "zh";
+  }
+
+  window.cnMap = {
+    statusColours: STATUS_COLOURS,
+    pointStatus: pointStatus,
+
+    districtStyle: function () {
+      return { color: "#36c8ff", weight: 3, opacity: 0.95, fill: false, dashArray: null };
+    },
+
+    streetStyle: function (feature, context) {
+      var levels = (context && context.hideout && context.hideout.levels) || {};
+      var level = levels[feature.properties.code] || "none";
+      return { color: "#2a6fb0", weight: 1.2, opacity: 0.8, fillColor: LEVEL_FILL[level],
+               fillOpacity: 1, dashArray: "4 4" };
+    },
+
+    streetLabel: function (feature, layer) {
+      var label = document.createElement("span");
+      label.textContent = lang() === "en" ? feature.properties.name_en : feature.properties.name_zh;
+      layer.bindTooltip(label, { permanent: true, direction: "center", className: "street-label",
+                                 interactive: false });
+    },
+
+    videoStyle: function () { return {}; },
+
+    videoPoint: function (feature, latlng, context) {
+      var status = pointStatus(feature.properties.id, context && context.hideout);
+      var normal = status === "online";
+      return L.circleMarker(latlng, {
+        radius: normal ? 4 : 6, weight: normal ? 0 : 1.5, color: "#0b1628",
+        fillColor: STATUS_COLOURS[status], fillOpacity: normal ? 0.85 : 1,
+      });
+    },
+
+    // A cluster is drawn in the colour of the worst status among its points.
+    videoCluster: function (feature, latlng, index, context) {
+      var hideout = context && context.hideout;
+      var leaves = index.getLeaves(feature.properties.cluster_id, Infinity);
+      var counts = { fault: 0, offline: 0, stale: 0, online: 0 };
+      for (var i = 0; i < leaves.length; i++) {
+        counts[pointStatus(leaves[i].properties.id, hideout)] += 1;
+      }
+      var worst = "online";
+      for (var k = 0; k < WORST_FIRST.length; k++) {
+        if (counts[WORST_FIRST[k]] > 0) { worst = WORST_FIRST[k]; break; }
+      }
+      var total = feature.properties.point_count;
+      var size = total < 50 ? 34 : total < 500 ? 42 : 52;
+      var bad = counts.fault + counts.offline + counts.stale;
+      var html = '<div class="cluster-core"><b>' + String(total) + "</b>" +
+        (bad ? '<i>' + String(bad) + "</i>" : "") + "</div>";
+      return L.marker(latlng, {
+        icon: L.divIcon({ html: html, className: "video-cluster status-" + worst,
+                          iconSize: L.point(size, size) }),
+      });
+    },
+
+    incidentPoint: function (feature, latlng) {
+      var p = feature.properties;
+      var classes = "incident-marker sev-" + String(p.severity) + (p.pulse ? " pulse" : "");
+      return L.marker(latlng, {
+        icon: L.divIcon({ html: "<div></div>", className: classes, iconSize: L.point(22, 22) }),
+        zIndexOffset: 1000 - p.severity * 100,
+      });
+    },
+
+    sensorPoint: function (feature, latlng) {
+      var level = feature.properties.level || 0;
+      return L.circleMarker(latlng, {
+        radius: level ? 7 : 3.5, weight: level ? 2 : 0, color: "#ffffff",
+        fillColor: level ? (level === 1 ? "#ff453a" : "#ff9f0a") : "#64d2ff", fillOpacity: 0.9,
+      });
+    },
+  };
+})();

@@ -1,0 +1,426 @@
+/* The wall's renderer: turns the live view (assets/live.js) into component props.
+ *
+ * Everything shown goes through window.dash_clientside.set_props, as text props or
+ * component descriptions that React renders as text: event text is never HTML.
+ * Rendering is throttled to animation frames; props are only sent when they changed.
+ * Also here: scaling the design size to the display, the Beijing-time clock, the
+ * freshness badge, and attention (banner, fly-to and back, flood summary, sound).
+ */
+(function () {
+  "use strict";
+
+  var config = null;         // /api/wall-config
+  var lastProps = {};        // id -> JSON of the props last sent
+  var renderQueued = false;
+  var mapDirty = { video: true, incidents: true, sensors: true, streets: true };
+  var lastMapRender = 0;
+  var clockOffset = 0;       // server time minus local time (from beats)
+  var geoVersion = 0;
+  var attention = { recent: [], seen: {}, flyUntil: 0, bannerUntil: 0, current: null };
+  var MAP_MIN_INTERVAL_MS = 400;
+
+  function S(key, values) {
+    var text = (config && config.strings[key]) || key;
+    if (values) {
+      Object.keys(values).forEach(function (name) { text = text.replace("{" + name + "}", values[name]); });
+    }
+    return text;
+  }
+
+  function serverNow() { return Date.now() + clockOffset; }
+
+  function setProps(id, props) {
+    var encoded = JSON.stringify(props);
+    if (lastProps[id] === encoded) { return; }
+    if (!document.getElementById("wall-root")) { return; }  // map layers have no element of their own
+    lastProps[id] = encoded;
+    window.dash_clientside.set_props(id, props);
+  }
+
+  function el(type, props, children) {
+    var p = Object.assign({}, props || {});
+    if (children !== undefined) { p.children = children; }
+    return { type: type, namespace: "dash_html_components", props: p };
+  }
+
+  // ------------------------------------------------------------------ formatting
+  function formatNumber(value, decimals) {
+    if (value === null || value === undefined) { return "—"; }
+    var fixed = Number(value).toFixed(decimals || 0);
+    var parts = fixed.split(".");
+    parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return parts.join(".");
+  }
+
+  function age(ms) {
+    var seconds = Math.max(0, Math.round((serverNow() - ms) / 1000));
+    if (seconds < 10) { return S("age.now"); }
+    if (seconds < 60) { return S("age.s", { n: seconds }); }
+    if (seconds < 3600) { return S("age.min", { n: Math.floor(seconds / 60) }); }
+    if (seconds < 86400) { return S("age.h", { n: Math.floor(seconds / 3600) }); }
+    return S("age.d", { n: Math.floor(seconds / 86400) });
+  }
+
+  function level(value, indicator) {
+    if (value === null || value === undefined) { return "ok"; }
+    if (indicator.direction === "above") {
+      return value >= indicator.alarm ? "alarm" : value >= indicator.warn ? "warn" : "ok";
+    }
+    return value <= indicator.alarm ? "alarm" : value <= indicator.warn ? "warn" : "ok";
+  }
+
+  function slug(key) { return key.replace(/[._]/g, "-"); }
+
+  function sparkPoints(history) {
+    if (!history || history.length < 2) { return ""; }
+    var points = history.slice(-72);
+    var min = Infinity, max = -Infinity;
+    points.forEach(function (p) { min = Math.min(min, p[1]); max = Math.max(max, p[1]); });
+    var span = max - min || 1;
+    var t0 = points[0][0], t1 = points[points.length - 1][0], tspan = t1 - t0 || 1;
+    return points.map(function (p) {
+      var x = ((p[0] - t0) / tspan) * 110;
+      var y = 31 - ((p[1] - min) / span) * 28;
+      return x.toFixed(1) + "," + y.toFixed(1);
+    }).join(" ");
+  }
+
+  // ------------------------------------------------------------------ panels
+  function renderTiles(view) {
+    var stale = {};
+    ((view.stale && view.stale.indicators) || []).forEach(function (sid) { stale[sid] = true; });
+    var byDimension = {};
+    config.catalogue.forEach(function (indicator) {
+      var dim = byDimension[indicator.dimension] || (byDimension[indicator.dimension] = { warn: 0, alarm: 0 });
+      Object.keys(view.indicators || {}).forEach(function (sid) {
+        var series = view.indicators[sid];
+        if (series.key !== indicator.key) { return; }
+        var lvl = level(series.value, indicator);
+        if (lvl !== "ok") { dim[lvl] += 1; }
+      });
+      var series = (view.indicators || {})[indicator.key];
+      var id = slug(indicator.key);
+      if (!series || !document.getElementById("tile-" + id)) { return; }  // not on this wall's layout
+      var lvl = level(series.value, indicator);
+      var isStale = !!stale[indicator.key];
+      setProps("tile-" + id, { className: "tile level-" + lvl + (isStale ? " is-stale" : "") });
+      setProps("tile-value-" + id, { children: formatNumber(series.value, indicator.decimals) });
+      setProps("tile-spark-" + id, { points: sparkPoints(series.history) });
+      setProps("tile-stale-" + id, { hidden: !isStale });
+    });
+    Object.keys(byDimension).forEach(function (dimension) {
+      var d = byDimension[dimension];
+      var text = d.warn || d.alarm ? S("summary.warn_alarm", { w: d.warn, a: d.alarm }) : S("summary.all_ok");
+      var cls = "dim-summary" + (d.alarm ? " has-alarm" : d.warn ? " has-warn" : "");
+      setProps("dim-summary-" + dimension, { children: text, className: cls });
+    });
+  }
+
+  function feedItem(kind, record) {
+    var isIncident = kind === "incident";
+    var severity = isIncident ? record.severity : record.level;
+    var title = isIncident ? record.title
+      : S("sensor." + record.kind) + " · " + S("level." + record.level) + (record.message ? " · " + record.message : "");
+    var street = record.street ? S("unit." + record.street) : S("district");
+    var meta = isIncident
+      ? [S("domain." + record.domain), street, S("incident." + record.status)]
+      : [S("alarm.sensor"), street, record.sensor_id];
+    var when = isIncident ? record.reported : record.ts;
+    var closed = isIncident && record.status === "closed";
+    return el("Div", { className: "feed-item sev-" + severity + (closed ? " is-closed" : ""),
+                       key: kind + ":" + record.id }, [
+      el("Div", { className: "feed-sev" }, S((isIncident ? "severity." : "level.") + severity)),
+      el("Div", { className: "feed-main" }, [
+        el("Div", { className: "feed-title" }, title),
+        el("Div", { className: "feed-meta" }, meta.join(" · ")),
+      ]),
+      el("Div", { className: "feed-age" }, age(when)),
+    ]);
+  }
+
+  function renderFeed(view) {
+    var items = [];
+    (view.feed || []).slice(0, 8).forEach(function (entry) {
+      var record = (entry[0] === "incident" ? view.incidents : view.alarms || {})[entry[1]];
+      if (record) { items.push(feedItem(entry[0], record)); }
+    });
+    if (!items.length) { items.push(el("Div", { className: "feed-empty" }, S("no_items"))); }
+    setProps("live-feed", { children: items });
+  }
+
+  function renderHotline(view) {
+    var h = view.hotline || {};
+    var open = 0;
+    Object.keys(h.open || {}).forEach(function (status) { open += h.open[status]; });
+    setProps("hotline-new", { children: formatNumber(h["new"] || 0) });
+    setProps("hotline-open", { children: formatNumber(open) });
+    setProps("hotline-overdue", { children: formatNumber(h.overdue || 0) });
+    setProps("hotline-satisfaction", {
+      children: h.satisfaction === null || h.satisfaction === undefined ? "—" : (h.satisfaction * 100).toFixed(1) + "%",
+    });
+  }
+
+  function renderVideo(view) {
+    var video = (view.summary && view.summary.video) || { total: 0, online: 0, streets: {} };
+    var staleCount = ((view.stale && view.stale.video) || []).length;
+    var rate = video.total ? (100 * video.online) / video.total : null;
+    setProps("video-rate", { children: rate === null ? "—" : S("video.district") + " " + rate.toFixed(1) + "%" });
+    Object.keys(video.streets || {}).forEach(function (code) {
+      var pair = video.streets[code];
+      var streetRate = pair[0] ? (100 * pair[1]) / pair[0] : 0;
+      var cls = "bar-fill" + (streetRate < 90 ? " is-alarm" : streetRate < 96 ? " is-warn" : "");
+      setProps("video-bar-" + code, { style: { width: streetRate.toFixed(1) + "%" }, className: cls });
+      setProps("video-rate-" + code, { children: streetRate.toFixed(1) + "%" });
+    });
+    setProps("map-legend-count-online", { children: formatNumber(Math.max(0, video.online - staleCount)) });
+    setProps("map-legend-count-offline", { children: formatNumber(video.offline || 0) });
+    setProps("map-legend-count-fault", { children: formatNumber(video.fault || 0) });
+    setProps("map-legend-count-stale", { children: formatNumber(staleCount) });
+  }
+
+  // ------------------------------------------------------------------ the map
+  function renderMap(view, force) {
+    var now = performance.now();
+    if (!force && now - lastMapRender < MAP_MIN_INTERVAL_MS) { queueRender(MAP_MIN_INTERVAL_MS); return; }
+    lastMapRender = now;
+    if (mapDirty.video) {
+      var stale = {};
+      ((view.stale && view.stale.video) || []).forEach(function (pid) { stale[pid] = 1; });
+      setProps("map-video", { hideout: { status: view.video || {}, stale: stale } });
+      if (view.geo_version !== undefined && view.geo_version !== geoVersion) {
+        geoVersion = view.geo_version;
+        setProps("map-video", { url: "/api/video.geojson?v=" + geoVersion });
+      }
+    }
+    if (mapDirty.incidents) {
+      var features = [];
+      Object.keys(view.incidents || {}).forEach(function (iid) {
+        var incident = view.incidents[iid];
+        if (incident.lat === null || incident.lon === null || incident.status === "closed") { return; }
+        features.push({ type: "Feature", geometry: { type: "Point", coordinates: [incident.lon, incident.lat] },
+                        properties: { id: iid, severity: incident.severity, pulse: incident.severity === 1 } });
+      });
+      setProps("map-incidents", { data: { type: "FeatureCollection", features: features } });
+    }
+    if (mapDirty.sensors) {
+      var recent = {};
+      Object.keys(view.alarms || {}).forEach(function (aid) {
+        var alarm = view.alarms[aid];
+        if (serverNow() - alarm.ts < 30 * 60 * 1000) {
+          recent[alarm.sensor_id] = Math.min(recent[alarm.sensor_id] || 9, alarm.level);
+        }
+      });
+      var sensors = [];
+      Object.keys(view.sensors || {}).forEach(function (sid) {
+        var sensor = view.sensors[sid];
+        if (sensor.lat === null || sensor.lat === undefined) { return; }
+        sensors.push({ type: "Feature", geometry: { type: "Point", coordinates: [sensor.lon, sensor.lat] },
+                       properties: { id: sid, level: recent[sid] || 0 } });
+      });
+      setProps("map-sensors", { data: { type: "FeatureCollection", features: sensors } });
+    }
+    if (mapDirty.streets) {
+      var indicator = config.catalogue.filter(function (i) { return i.key === config.map.indicator; })[0];
+      var levels = {};
+      if (indicator) {
+        Object.keys(view.indicators || {}).forEach(function (sid) {
+          var series = view.indicators[sid];
+          if (series.key === indicator.key && series.street) { levels[series.street] = level(series.value, indicator); }
+        });
+        var name = config.lang === "en" ? indicator.name_en : indicator.name_zh;
+        setProps("map-indicator-note", { children: S("map.indicator", { name: name }) });
+      }
+      setProps("map-streets", { hideout: { levels: levels } });
+    }
+    mapDirty = { video: false, incidents: false, sensors: false, streets: false };
+  }
+
+  // ------------------------------------------------------------------ attention
+  function beep() {
+    try {
+      var ctx = new (window.AudioContext || window.webkitAudioContext)();
+      var osc = ctx.createOscillator(), gain = ctx.createGain();
+      osc.frequency.value = 880; gain.gain.value = 0.15;
+      osc.connect(gain); gain.connect(ctx.destination);
+      osc.start(); osc.stop(ctx.currentTime + 0.4);
+    } catch (err) { /* no audio device: the banner is enough */ }
+  }
+
+  function flyTo(lat, lon) {
+    setProps("one-map", { viewport: { center: [lat, lon], zoom: 16, transition: "flyTo" } });
+  }
+
+  function overview() {
+    var b = config.map.bounds;
+    setProps("one-map", { viewport: { bounds: b, transition: "flyToBounds" } });
+    lastProps["one-map"] = null;
+  }
+
+  function noteNewItems(view, patch) {
+    var windowMs = config.attention.flood_window_s * 1000;
+    var now = serverNow();
+    var sets = patch.set || {};
+    Object.keys(sets.alarms || {}).forEach(function (aid) {
+      if (!attention.seen["a:" + aid]) { attention.seen["a:" + aid] = 1; attention.recent.push({ t: now, severe: sets.alarms[aid].level === 1 }); }
+    });
+    Object.keys(sets.incidents || {}).forEach(function (iid) {
+      var incident = sets.incidents[iid];
+      if (!attention.seen["i:" + iid] && incident.severity <= 2) {
+        attention.recent.push({ t: now, severe: incident.severity === 1 });
+      }
+      attention.seen["i:" + iid] = 1;
+    });
+    attention.recent = attention.recent.filter(function (x) { return now - x.t < windowMs; });
+    (patch.severe || []).forEach(function (item) {
+      var record = (item.kind === "incident" ? view.incidents : view.alarms || {})[item.id];
+      if (record) { raise(item.kind, record); }
+    });
+  }
+
+  function inFlood() { return attention.recent.length > config.attention.flood_alarms; }
+
+  function raise(kind, record) {
+    var flood = inFlood();
+    attention.current = { kind: kind, record: record };
+    attention.bannerUntil = performance.now() + Math.max(15, config.attention.fly_s) * 1000;
+    if (config.attention.sound && !flood) { beep(); }
+    if (!flood && record.lat !== null && record.lat !== undefined) {
+      flyTo(record.lat, record.lon);
+      attention.flyUntil = performance.now() + config.attention.fly_s * 1000;
+    }
+    renderBanner();
+  }
+
+  function renderBanner() {
+    var now = performance.now();
+    if (attention.flyUntil && now > attention.flyUntil) { attention.flyUntil = 0; overview(); }
+    if (inFlood()) {
+      var severe = attention.recent.filter(function (x) { return x.severe; }).length;
+      setProps("attention-banner", { className: "banner banner-flood",
+        children: S("banner.flood", { n: attention.recent.length, s: severe }) });
+      return;
+    }
+    if (attention.current && now < attention.bannerUntil) {
+      var r = attention.current.record, isIncident = attention.current.kind === "incident";
+      var street = r.street ? S("unit." + r.street) : S("district");
+      var text = isIncident ? r.title : S("sensor." + r.kind) + (r.message ? " · " + r.message : "");
+      setProps("attention-banner", { className: "banner banner-severe", children: [
+        el("Span", { className: "banner-kind" }, S(isIncident ? "banner.severe" : "banner.severe_alarm")),
+        el("Span", { className: "banner-text" }, text),
+        el("Span", { className: "banner-where" }, street),
+      ] });
+      return;
+    }
+    setProps("attention-banner", { className: "banner banner-idle", children: "" });
+  }
+
+  // ------------------------------------------------------------------ header
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function renderClock() {
+    var beijing = new Date(serverNow() + 8 * 3600 * 1000);  // read with getUTC*: UTC+8, whatever the kiosk's zone
+    setProps("wall-clock", { children: pad(beijing.getUTCHours()) + ":" + pad(beijing.getUTCMinutes()) + ":" + pad(beijing.getUTCSeconds()) });
+    var weekday = S("weekday");
+    var y = beijing.getUTCFullYear(), m = beijing.getUTCMonth() + 1, d = beijing.getUTCDate();
+    var text = config.lang === "en"
+      ? weekday.split(",")[beijing.getUTCDay()] + " " + y + "-" + pad(m) + "-" + pad(d) + " (UTC+8)"
+      : y + "年" + m + "月" + d + "日 星期" + weekday.charAt(beijing.getUTCDay());
+    setProps("wall-clock-date", { children: text });
+  }
+
+  function renderBadge() {
+    var live = window.cnLive;
+    var text, cls;
+    var silentMs = performance.now() - live.lastFrameAt;
+    var redisDown = live.lastBeat && live.lastBeat.redis === "down";
+    if (!live.connected) {
+      text = S("live.disconnected"); cls = "live-badge live-disconnected";
+    } else if (silentMs > 3000 || redisDown) {
+      text = S("live.delayed", { s: Math.max(1, Math.round(silentMs / 1000)) }); cls = "live-badge live-delayed";
+    } else {
+      text = S("live.live"); cls = "live-badge live-ok";
+    }
+    setProps("live-badge", { children: text, className: cls });
+  }
+
+  // ------------------------------------------------------------------ scaling
+  function fit() {
+    var root = document.getElementById("wall-root");
+    if (!root) { return; }
+    var size = (root.dataset.design || "1920x1080").split("x");
+    var w = Number(size[0]), h = Number(size[1]);
+    var scale = Math.min(window.innerWidth / w, window.innerHeight / h);
+    var left = (window.innerWidth - w * scale) / 2, top = (window.innerHeight - h * scale) / 2;
+    root.style.transform = "translate(" + left + "px," + top + "px) scale(" + scale + ")";
+  }
+
+  // ------------------------------------------------------------------ driving
+  function render() {
+    renderQueued = false;
+    var live = window.cnLive;
+    if (!config || !live || !live.view || !document.getElementById("wall-root")) { return; }
+    var view = live.view;
+    renderTiles(view);
+    renderFeed(view);
+    renderHotline(view);
+    renderVideo(view);
+    renderMap(view, false);
+  }
+
+  function queueRender(delay) {
+    if (renderQueued) { return; }
+    renderQueued = true;
+    setTimeout(function () { window.requestAnimationFrame(render); }, delay || 0);
+  }
+
+  function onLive(kind, message, live) {
+    if (kind === "beat" && message) {
+      clockOffset = message.now - Date.now();
+      return;
+    }
+    if (kind === "hello") {
+      mapDirty = { video: true, incidents: true, sensors: true, streets: true };
+      queueRender();
+    } else if (kind === "patch") {
+      var sets = message.set || {};
+      if (sets.video || message.stale || message.geo_version !== undefined) { mapDirty.video = true; }
+      if (sets.incidents || message.del) { mapDirty.incidents = true; }
+      if (sets.sensors || sets.alarms) { mapDirty.sensors = true; }
+      if (sets.indicators) { mapDirty.streets = true; }
+      if (config) { noteNewItems(live.view, message); }
+      queueRender();
+    }
+  }
+
+  function pageRendered() {
+    lastProps = {};
+    geoVersion = 0;
+    mapDirty = { video: true, incidents: true, sensors: true, streets: true };
+    fit();
+    queueRender();
+  }
+
+  function start() {
+    var params = new URLSearchParams(window.location.search);
+    var lang = params.get("lang") === "en" ? "en" : "zh";
+    document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+    fetch("/api/wall-config?lang=" + lang, { credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (body) {
+        config = body;
+        window.cnLive.subscribe(onLive);
+        queueRender();
+      });
+    window.addEventListener("resize", fit);
+    setInterval(function () {  // the clock, the badge and ages: presentation only, no data polling
+      if (!config) { return; }
+      renderClock();
+      renderBadge();
+      renderBanner();
+      if (window.cnLive.view) { renderFeed(window.cnLive.view); }
+    }, 1000);
+  }
+
+  window.cnWall = { pageRendered: pageRendered, render: render };
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+})();

@@ -1,0 +1,39 @@
+"""The wall's callbacks: render the page for the URL; tell the browser client it exists."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
+
+import dash
+from dash import Input, Output, html
+
+from dashboard import geo
+from dashboard.i18n import LANGS
+from layouts import ids, wall
+
+if TYPE_CHECKING:
+    from dashboard.app import Runtime
+
+
+def register(app: dash.Dash, runtime: Runtime) -> None:
+    settings = runtime.settings
+    south, west, north, east = geo.district_bounds()
+    if settings.tile_url and settings.tile_crs != "gcj02":
+        south, west = geo.convert(south, west, "gcj02", settings.tile_crs)
+        north, east = geo.convert(north, east, "gcj02", settings.tile_crs)
+    bounds = [[south, west], [north, east]]
+
+    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "search"))
+    def render_page(search: str | None) -> html.Div:
+        query = parse_qs((search or "").lstrip("?"))
+        lang = query.get("lang", ["zh"])[0]
+        return wall.page(lang if lang in LANGS else "zh", query.get("wall", [None])[0],
+                         runtime.catalogue, bounds, settings.tile_url)
+
+    # The live client renders everything it knows as soon as the page is in the DOM.
+    app.clientside_callback(
+        "function (children) { if (window.cnWall) { window.cnWall.pageRendered(); } return ''; }",
+        Output(ids.RENDERED, "children"),
+        Input(ids.PAGE, "children"),
+    )

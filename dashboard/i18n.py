@@ -1,0 +1,114 @@
+"""Every label of the screens in Chinese (default) and English.  Pure data.
+
+Layouts take their static labels from :func:`t`; the browser client receives
+:func:`client_strings` once (from /api/wall-config) for what it renders itself (domains,
+statuses, ages, banners).  Units of indicators come from the indicator catalogue.
+"""
+
+from __future__ import annotations
+
+from dashboard.units import UNITS
+
+LANGS = ("zh", "en")
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "title": ("长宁区城市运行 · 一屏观", "Changning City Operations · One Screen"),
+    "subtitle": ("城运中心 指挥大屏", "Command Centre Wall"),
+    "vital_signs": ("城市生命体征", "City Vital Signs"),
+    "dim.safety": ("平安", "Safety"),
+    "dim.green": ("绿色", "Green"),
+    "dim.vitality": ("活力", "Vitality"),
+    "dim.health": ("健康", "Health"),
+    "feed": ("实时事件与告警", "Live Incidents & Alarms"),
+    "hotline": ("12345 市民热线 · 今日", "12345 Citizen Hotline · Today"),
+    "hotline.new": ("新增", "New"),
+    "hotline.open": ("办理中", "In progress"),
+    "hotline.overdue": ("超时", "Overdue"),
+    "hotline.satisfaction": ("满意率", "Satisfaction"),
+    "video": ("视频点位在线率", "Video Points Online"),
+    "video.district": ("全区", "District"),
+    "map.layers": ("图层", "Layers"),
+    "map.video": ("视频点位", "Video points"),
+    "map.incidents": ("事件", "Incidents"),
+    "map.sensors": ("物联感知", "IoT sensors"),
+    "map.streets": ("街镇（近似边界）", "Streets (approximate areas)"),
+    "status.online": ("在线", "Online"),
+    "status.offline": ("离线", "Offline"),
+    "status.fault": ("故障", "Fault"),
+    "status.stale": ("失联", "Stale"),
+    "status.stale.help": ("超时未上报", "No report for too long"),
+    "live.live": ("实时", "Live"),
+    "live.delayed": ("延迟 {s} 秒", "Delayed {s} s"),
+    "live.disconnected": ("已断开", "Disconnected"),
+    "live.connecting": ("连接中", "Connecting"),
+    "stale": ("数据过期", "Stale"),
+    "warn": ("预警", "Warning"),
+    "alarm": ("告警", "Alarm"),
+    "ok": ("正常", "Normal"),
+    "summary.warn_alarm": ("{w} 预警 · {a} 告警", "{w} warn · {a} alarm"),
+    "summary.all_ok": ("全部正常", "All normal"),
+    "age.now": ("刚刚", "just now"),
+    "age.s": ("{n} 秒前", "{n} s ago"),
+    "age.min": ("{n} 分钟前", "{n} min ago"),
+    "age.h": ("{n} 小时前", "{n} h ago"),
+    "age.d": ("{n} 天前", "{n} d ago"),
+    "severity.1": ("特别重大", "Critical"),
+    "severity.2": ("重大", "Major"),
+    "severity.3": ("较大", "Moderate"),
+    "severity.4": ("一般", "Minor"),
+    "level.1": ("一级", "Level 1"),
+    "level.2": ("二级", "Level 2"),
+    "level.3": ("三级", "Level 3"),
+    "level.4": ("四级", "Level 4"),
+    "domain.epidemic": ("疫情防控", "Epidemic"),
+    "domain.crowd": ("人群聚集", "Crowds"),
+    "domain.pipeline": ("管网运行", "Pipelines"),
+    "domain.waterway": ("河道水域", "Waterways"),
+    "domain.care": ("为老服务", "Elderly care"),
+    "domain.antifraud": ("反诈防骗", "Anti-fraud"),
+    "domain.environment": ("生态环境", "Environment"),
+    "domain.safety": ("安全生产", "Work safety"),
+    "incident.reported": ("发现", "Reported"),
+    "incident.acknowledged": ("立案", "Registered"),
+    "incident.dispatched": ("派单", "Dispatched"),
+    "incident.resolved": ("处置", "Handled"),
+    "incident.verified": ("核查", "Verified"),
+    "incident.closed": ("结案", "Closed"),
+    "alarm.sensor": ("物联告警", "Sensor alarm"),
+    "sensor.water_level": ("水位", "Water level"),
+    "sensor.manhole": ("井盖", "Manhole"),
+    "sensor.gas": ("燃气", "Gas"),
+    "sensor.smoke": ("烟感", "Smoke"),
+    "sensor.crowd": ("客流", "Crowd"),
+    "banner.severe": ("重大事件", "Critical incident"),
+    "banner.severe_alarm": ("一级告警", "Level-1 alarm"),
+    "banner.flood": ("告警激增：10 分钟内 {n} 条（其中严重 {s} 条）",
+                     "Alarm flood: {n} in 10 min ({s} severe)"),
+    "district": ("全区", "District"),
+    "approximate": ("街镇边界为近似划分", "Street areas are approximate"),
+    "map.indicator": ("街镇着色：{name}", "Streets coloured by: {name}"),
+    "no_items": ("暂无", "None"),
+    "weekday": ("日一二三四五六", "Sun,Mon,Tue,Wed,Thu,Fri,Sat"),
+}
+
+
+def t(key: str, lang: str = "zh", **values: object) -> str:
+    """The label ``key`` in ``lang`` with ``{name}`` placeholders filled."""
+    zh, en = STRINGS[key]
+    text = en if lang == "en" else zh
+    return text.format(**values) if values else text
+
+
+def unit_name(code: str | None, lang: str = "zh") -> str:
+    """A management unit's display name (the district for None)."""
+    for unit_code, zh, en in UNITS:
+        if unit_code == code:
+            return en if lang == "en" else zh
+    return t("district", lang)
+
+
+def client_strings(lang: str) -> dict[str, str]:
+    """All labels in one language, plus the unit names as ``unit.<code>``."""
+    strings = {key: t(key, lang) for key in STRINGS}
+    strings.update({f"unit.{code}": unit_name(code, lang) for code, _, _ in UNITS})
+    return strings

@@ -1,0 +1,77 @@
+"""Reusable blocks of the screens: panels, tiles, legends.  Pure builders, no callbacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_svg as svg
+from dash import html
+
+from layouts import ids
+
+SPARK_W, SPARK_H = 110, 34
+
+
+def panel(title: str, children: Any, class_name: str = "", extra: Any = None) -> html.Section:
+    """A titled panel of the command-centre design."""
+    header = [html.H2(title, className="panel-title")]
+    if extra is not None:
+        header.append(extra)
+    return html.Section(
+        [html.Div(header, className="panel-header"), html.Div(children, className="panel-body")],
+        className=f"panel {class_name}".strip(),
+    )
+
+
+def kpi(label: str, value_id: str, class_name: str = "") -> html.Div:
+    """A big figure with its label (the browser client fills the value)."""
+    return html.Div(
+        [html.Div("—", id=value_id, className="kpi-value"), html.Div(label, className="kpi-label")],
+        className=f"kpi {class_name}".strip(),
+    )
+
+
+def indicator_tile(indicator: dict[str, Any], lang: str, stale_label: str) -> html.Div:
+    """One vital-sign tile: name, value + unit, trend line, stale mark."""
+    key = indicator["key"]
+    name = indicator["name_en"] if lang == "en" else indicator["name_zh"]
+    unit = indicator["unit_en"] if lang == "en" else indicator["unit"]
+    return html.Div(
+        [
+            html.Div(name, className="tile-name", title=name),
+            html.Div(
+                [
+                    html.Span("—", id=ids.tile_value(key), className="tile-value"),
+                    html.Span(unit, className="tile-unit"),
+                    html.Span(stale_label, id=ids.tile_stale(key), className="tile-stale",
+                              hidden=True),
+                ],
+                className="tile-figure",
+            ),
+            svg.Svg(
+                svg.Polyline(id=ids.tile_spark(key), points="", className="spark-line"),
+                viewBox=f"0 0 {SPARK_W} {SPARK_H}", className="tile-spark",
+                preserveAspectRatio="none",
+            ),
+        ],
+        id=ids.tile(key),
+        className="tile level-ok",
+    )
+
+
+def dimension_panel(dimension: str, title: str, indicators: list[dict[str, Any]], lang: str,
+                    stale_label: str) -> html.Section:
+    summary = html.Span("", id=ids.dimension_summary(dimension), className="dim-summary")
+    tiles = [indicator_tile(i, lang, stale_label) for i in indicators]
+    return panel(title, html.Div(tiles, className="tiles"), f"dimension dim-{dimension}", summary)
+
+
+def legend_item(status: str, label: str, help_text: str = "") -> html.Div:
+    return html.Div(
+        [
+            html.Span(className=f"legend-dot status-{status}"),
+            html.Span(label, className="legend-label", title=help_text or label),
+            html.Span("—", id=ids.map_legend_count(status), className="legend-count"),
+        ],
+        className="legend-item",
+    )
