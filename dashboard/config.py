@@ -44,7 +44,6 @@ class Settings:
     max_client_message_bytes: int = 4_096
     # domain
     video_stale_s: int = 900  # a camera with no report for this long is "stale"
-    indicator_history: int = 288  # points kept per indicator series (24 h at 5 min)
     feed_size: int = 50  # newest incidents/alarms in the wall's feed
     catalogue_path: str | None = None  # indicator catalogue TOML; None: the packaged default
     streets_geojson: str | None = None  # authoritative street areas; None: packaged approximation
