@@ -37,9 +37,11 @@
                fillOpacity: 1, dashArray: "4 4" };
     },
 
-    streetLabel: function (feature, layer) {
+    streetLabel: function (feature, layer, context) {
+      var labels = (context && context.hideout && context.hideout.labels) || {};
       var label = document.createElement("span");
-      label.textContent = lang() === "en" ? feature.properties.name_en : feature.properties.name_zh;
+      label.textContent = labels[feature.properties.code] ||
+        (lang() === "en" ? feature.properties.name_en : feature.properties.name_zh);
       layer.bindTooltip(label, { permanent: true, direction: "center", className: "street-label",
                                  interactive: false });
     },

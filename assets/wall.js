@@ -220,7 +220,8 @@
       setProps("map-sensors", { data: { type: "FeatureCollection", features: sensors } });
     }
     if (mapDirty.streets) {
-      var indicator = config.catalogue.filter(function (i) { return i.key === config.map.indicator; })[0];
+      var wanted = new URLSearchParams(window.location.search).get("indicator") || config.map.indicator;
+      var indicator = config.catalogue.filter(function (i) { return i.key === wanted; })[0];
       var levels = {};
       if (indicator) {
         Object.keys(view.indicators || {}).forEach(function (sid) {
@@ -230,7 +231,11 @@
         var name = config.lang === "en" ? indicator.name_en : indicator.name_zh;
         setProps("map-indicator-note", { children: S("map.indicator", { name: name }) });
       }
-      setProps("map-streets", { hideout: { levels: levels } });
+      var labels = {};
+      Object.keys(config.strings).forEach(function (key) {
+        if (key.indexOf("unit.") === 0) { labels[key.slice(5)] = config.strings[key]; }
+      });
+      setProps("map-streets", { hideout: { levels: levels, labels: labels } });
     }
     mapDirty = { video: false, incidents: false, sensors: false, streets: false };
   }

@@ -11,6 +11,7 @@ from dash import Input, Output, html
 from dashboard import geo
 from dashboard.i18n import LANGS
 from layouts import ids, wall
+from layouts.map import LAYERS
 
 if TYPE_CHECKING:
     from dashboard.app import Runtime
@@ -28,8 +29,10 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     def render_page(search: str | None) -> html.Div:
         query = parse_qs((search or "").lstrip("?"))
         lang = query.get("lang", ["zh"])[0]
+        layers = frozenset(query["layers"][0].split(",")) & frozenset(LAYERS) \
+            if "layers" in query else frozenset(LAYERS)
         return wall.page(lang if lang in LANGS else "zh", query.get("wall", [None])[0],
-                         runtime.catalogue, bounds, settings.tile_url)
+                         runtime.catalogue, bounds, settings.tile_url, layers)
 
     # The live client renders everything it knows as soon as the page is in the DOM.
     app.clientside_callback(

@@ -99,11 +99,19 @@ def t(key: str, lang: str = "zh", **values: object) -> str:
     return text.format(**values) if values else text
 
 
+SHORT_EN = {"Sub-district": "", "Road": "Rd", "Economic Park": "Park"}
+
+
 def unit_name(code: str | None, lang: str = "zh") -> str:
-    """A management unit's display name (the district for None)."""
+    """A management unit's display name (the district for None); short in English
+    ("Huayang Rd", "Linkong Park") so that it fits labels read from metres away."""
     for unit_code, zh, en in UNITS:
         if unit_code == code:
-            return en if lang == "en" else zh
+            if lang != "en":
+                return zh
+            for long, short in SHORT_EN.items():
+                en = en.replace(long, short)
+            return en.strip()
     return t("district", lang)
 
 

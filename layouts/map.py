@@ -18,29 +18,42 @@ def fn(name: str) -> dict[str, str]:
     return {"variable": f"cnMap.{name}"}
 
 
+LAYERS = ("streets", "video", "incidents", "sensors")
+
+
 def one_map(strings: dict[str, str], bounds: list[list[float]], tile_url: str | None,
-            interactive: bool = False) -> html.Div:
-    """The map with its legend.  ``interactive`` False suits the kiosk wall (no controls)."""
+            interactive: bool = False, layers: frozenset[str] = frozenset(LAYERS)) -> html.Div:
+    """The map with its legend.  ``layers`` are the overlays switched on at start (a kiosk
+    chooses them by URL); a layers control switches them by hand."""
     base: list[Any] = []
     if tile_url:
         base.append(dl.TileLayer(url=tile_url, maxZoom=19))
-    layers = [
-        *base,
-        dl.GeoJSON(id=ids.MAP_STREETS, url="/api/geo/streets.geojson",
-                   style=fn("streetStyle"), onEachFeature=fn("streetLabel"),
-                   hideout={"levels": {}, "labels": {}}, interactive=interactive),
-        dl.GeoJSON(id=ids.MAP_DISTRICT, url="/api/geo/district.geojson",
-                   style=fn("districtStyle"), interactive=False),
-        dl.GeoJSON(id=ids.MAP_VIDEO, url="/api/video.geojson?v=0", cluster=True,
-                   pointToLayer=fn("videoPoint"), clusterToLayer=fn("videoCluster"),
-                   style=fn("videoStyle"), zoomToBoundsOnClick=True,
-                   superClusterOptions={"radius": 72, "maxZoom": 17},
-                   hideout={"status": {}, "stale": {}}),
-        dl.GeoJSON(id=ids.MAP_SENSORS, data={"type": "FeatureCollection", "features": []},
-                   pointToLayer=fn("sensorPoint"), style=fn("videoStyle"), hideout={}),
-        dl.GeoJSON(id=ids.MAP_INCIDENTS, data={"type": "FeatureCollection", "features": []},
-                   pointToLayer=fn("incidentPoint"), style=fn("videoStyle"), hideout={}),
+
+    def overlay(name: str, label: str, layer: Any) -> dl.Overlay:
+        return dl.Overlay(layer, name=label, checked=name in layers)
+
+    overlays = [
+        overlay("streets", strings["map.streets"], dl.GeoJSON(
+            id=ids.MAP_STREETS, url="/api/geo/streets.geojson", style=fn("streetStyle"),
+            onEachFeature=fn("streetLabel"), hideout={"levels": {}}, interactive=interactive)),
+        overlay("video", strings["map.video"], dl.GeoJSON(
+            id=ids.MAP_VIDEO, url="/api/video.geojson?v=0", cluster=True,
+            pointToLayer=fn("videoPoint"), clusterToLayer=fn("videoCluster"), style=fn("videoStyle"),
+            zoomToBoundsOnClick=True, superClusterOptions={"radius": 72, "maxZoom": 17},
+            hideout={"status": {}, "stale": {}})),
+        overlay("sensors", strings["map.sensors"], dl.GeoJSON(
+            id=ids.MAP_SENSORS, data={"type": "FeatureCollection", "features": []},
+            pointToLayer=fn("sensorPoint"), style=fn("videoStyle"), hideout={})),
+        overlay("incidents", strings["map.incidents"], dl.GeoJSON(
+            id=ids.MAP_INCIDENTS, data={"type": "FeatureCollection", "features": []},
+            pointToLayer=fn("incidentPoint"), style=fn("videoStyle"), hideout={})),
     ]
+    layers_control = dl.LayersControl(
+        [*overlays, dl.GeoJSON(id=ids.MAP_DISTRICT, url="/api/geo/district.geojson",
+                               style=fn("districtStyle"), interactive=False)],
+        collapsed=True, position="topright",
+    )
+    map_layers = [*base, layers_control]
     legend = html.Div(
         [
             legend_item("online", strings["status.online"]),
@@ -57,7 +70,7 @@ def one_map(strings: dict[str, str], bounds: list[list[float]], tile_url: str | 
     return html.Div(
         [
             dl.MapContainer(
-                layers, id=ids.MAP, bounds=bounds, zoomSnap=0.25, zoomControl=interactive,
+                map_layers, id=ids.MAP, bounds=bounds, zoomSnap=0.25, zoomControl=interactive,
                 attributionControl=False, scrollWheelZoom=True, className="one-map",
                 trackViewport=False,  # its viewport tracking needs a center prop; we fit bounds
                 preferCanvas=True,

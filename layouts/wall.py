@@ -15,7 +15,7 @@ from dashboard.i18n import client_strings
 from dashboard.units import UNITS
 from layouts import ids
 from layouts.components import dimension_panel, kpi, panel
-from layouts.map import one_map
+from layouts.map import LAYERS, one_map
 
 #: Design sizes the wall is laid out at; the page is scaled to the display from these.
 DESIGNS = {"1920x1080": (1920, 1080), "3840x2160": (1920, 1080), "5760x1080": (5760, 1080)}
@@ -87,7 +87,8 @@ def right_column(strings: dict[str, str]) -> html.Div:
 
 
 def page(lang: str, wall: str | None, catalogue: list[dict[str, Any]],
-         bounds: list[list[float]], tile_url: str | None) -> html.Div:
+         bounds: list[list[float]], tile_url: str | None,
+         layers: frozenset[str] = frozenset(LAYERS)) -> html.Div:
     """The whole wall at its design size (scaled to the display by assets/wall.js)."""
     strings = client_strings(lang)
     width, height = design_size(wall)
@@ -98,7 +99,7 @@ def page(lang: str, wall: str | None, catalogue: list[dict[str, Any]],
             html.Main(
                 [
                     vital_signs(strings, catalogue, lang, 6 if wide else 4),
-                    one_map(strings, bounds, tile_url),
+                    one_map(strings, bounds, tile_url, layers=layers),
                     right_column(strings),
                 ],
                 className="wall-body",
