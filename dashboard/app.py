@@ -24,6 +24,7 @@ from dashboard import state as st
 from dashboard.bus import Bus, connect
 from dashboard.catalogue import load_catalogue
 from dashboard.config import ConfigError, Settings
+from dashboard.console import ConsoleConfig, load_console_config
 from dashboard.live import Hub
 from dashboard.metrics import Metrics
 from dashboard.replica import Replica
@@ -42,6 +43,7 @@ class Runtime:
     replica: Replica
     hub: Hub
     catalogue: list[dict[str, Any]]
+    console: ConsoleConfig
     started: float = field(default_factory=time.time)
     _digest: tuple[tuple[str, int, int], str] | None = None
 
@@ -80,6 +82,10 @@ def build_runtime(settings: Settings) -> Runtime:
         catalogue = load_catalogue(settings.catalogue_path)
     except ValueError as exc:
         raise ConfigError(f"Config 'catalogue_path': {exc}") from None
+    try:
+        console = load_console_config(settings.console_path)
+    except ValueError as exc:
+        raise ConfigError(f"Config 'console_path': {exc}") from None
     metrics = Metrics()
     bus = Bus(connect(settings.redis_url), settings)
     replica = Replica(bus, settings, metrics)
@@ -94,7 +100,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
     replica.on_changes = on_changes
     hub.status_fn = lambda: {"redis": "up" if replica.redis_up else "down"}
-    return Runtime(settings, metrics, bus, replica, hub, catalogue)
+    return Runtime(settings, metrics, bus, replica, hub, catalogue, console)
 
 
 def create_app(settings: Settings) -> FastAPI:

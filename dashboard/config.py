@@ -46,6 +46,7 @@ class Settings:
     video_stale_s: int = 900  # a camera with no report for this long is "stale"
     feed_size: int = 50  # newest incidents/alarms in the wall's feed
     catalogue_path: str | None = None  # indicator catalogue TOML; None: the packaged default
+    console_path: str | None = None  # dispatch units and deadlines TOML; None: packaged default
     streets_geojson: str | None = None  # authoritative street areas; None: packaged approximation
     tile_url: str | None = None  # base-map tile URL template; None: offline vector outline
     tile_crs: str = "gcj02"

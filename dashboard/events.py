@@ -116,6 +116,18 @@ class DutyShift(msgspec.Struct):
     end: ShortText | None = None
 
 
+class AlarmAck(msgspec.Struct):
+    """Acknowledge (or shelve) an alarm of the inbox: a sensor alarm (its log entry id), a
+    camera offline too long (``video:<point_id>``) or an indicator in alarm
+    (``indicator:<series>``)."""
+
+    alarm_id: Id
+    by: ShortText
+    comment: Text | None = None
+    reason: Text | None = None
+    until: int | None = None  # shelved until (epoch ms)
+
+
 INCIDENT_STEPS = (
     "acknowledged", "dispatched", "resolved", "verified", "closed",
     "noted", "escalated", "reopened",
@@ -130,6 +142,8 @@ PAYLOADS: dict[str, type[msgspec.Struct]] = {
     "sensor.reading": SensorReading,
     "sensor.alarm": SensorAlarm,
     "duty.shift": DutyShift,
+    "alarm.acknowledged": AlarmAck,
+    "alarm.shelved": AlarmAck,
     **{f"incident.{step}": IncidentStep for step in INCIDENT_STEPS},
 }
 

@@ -29,6 +29,11 @@ log = logging.getLogger("dashboard.replica")
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
+def _id_tuple(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
 class Backoff:
     """Exponential backoff with a ceiling; ``reset`` after a success."""
 
@@ -60,6 +65,8 @@ class Replica:
         self._dead_backlog: list[tuple[str, bytes | None, str]] = []
         self._tasks: list[asyncio.Task[Any]] = []
         self._snapshot_applied = 0
+        self._waiters: list[tuple[tuple[int, int], asyncio.Future[None]]] = []
+        self._stopping = False
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -79,6 +86,9 @@ class Replica:
         ]
 
     async def stop(self) -> None:
+        # redis-py may turn a cancellation into a connection error, which the loops would
+        # retry: the flag makes them leave instead.
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -130,7 +140,30 @@ class Replica:
         if dead:
             self.metrics.dead.inc(dead)
         self.metrics.lag_seconds.set(max(0.0, time.time() - st.entry_time(state.last_id) / 1000))
+        if self._waiters:
+            self._wake_waiters()
         return changes
+
+    async def wait_applied(self, entry_id: str, timeout: float = 5.0) -> bool:
+        """Wait until the log entry ``entry_id`` has been applied here; False on timeout."""
+        target = _id_tuple(entry_id)
+        if _id_tuple(self.state.last_id) >= target:
+            return True
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((target, future))
+        try:
+            await asyncio.wait_for(future, timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            self._waiters = [(t, f) for t, f in self._waiters if f is not future]
+
+    def _wake_waiters(self) -> None:
+        applied = _id_tuple(self.state.last_id)
+        for target, future in self._waiters:
+            if target <= applied and not future.done():
+                future.set_result(None)
 
     async def _flush_dead(self) -> None:
         while self._dead_backlog:
@@ -142,7 +175,7 @@ class Replica:
     # ------------------------------------------------------------------ loops
     async def _follow_log(self) -> None:
         backoff = Backoff()
-        while True:
+        while not self._stopping:
             try:
                 if not self.ready.is_set():
                     await self.restore()
@@ -155,6 +188,8 @@ class Replica:
                         self.on_changes(changes)
                     await self._flush_dead()
             except REDIS_DOWN as exc:
+                if self._stopping:
+                    return
                 if self.redis_up:
                     log.warning("redis connection lost: %s", exc)
                 self._set_redis(False)
@@ -162,12 +197,12 @@ class Replica:
 
     async def _bridge_pubsub(self) -> None:
         backoff = Backoff()
-        while True:
+        while not self._stopping:
             pubsub = self.bus.redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.psubscribe(self.bus.keys.pub_pattern)
                 backoff.reset()
-                while True:
+                while not self._stopping:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is None:
                         continue
@@ -181,6 +216,8 @@ class Replica:
                     await asyncio.gather(*(self.bus.bridge(raw) for raw in raws))
                     self.metrics.bridged.inc(len(raws))
             except REDIS_DOWN:
+                if self._stopping:
+                    return
                 await backoff.wait()
             finally:
                 with contextlib.suppress(Exception):
@@ -189,7 +226,7 @@ class Replica:
     async def _snapshots(self) -> None:
         """Write a snapshot every ``snapshot_every_s`` (or sooner after many events)."""
         last = time.monotonic()
-        while True:
+        while not self._stopping:
             await asyncio.sleep(1.0)
             pending = self.state.applied - self._snapshot_applied
             due = time.monotonic() - last >= self.settings.snapshot_every_s

@@ -73,6 +73,8 @@ class State:
     duty: dict[str, dict[str, Any]] = field(default_factory=dict)
     feed: list[list[str]] = field(default_factory=list)  # [kind, key], newest last
     rejections: list[dict[str, Any]] = field(default_factory=list)
+    alarm_acks: dict[str, dict[str, Any]] = field(default_factory=dict)  # inbox key → ack
+    alarm_shelves: dict[str, dict[str, Any]] = field(default_factory=dict)  # inbox key → shelf
     pending: dict[str, list[list[Any]]] = field(default_factory=dict)  # waiting for an unknown id
     pending_count: int = 0
 
@@ -450,6 +452,34 @@ def _duty(state: State, entry_id: str, event: Event, ts: int, changes: Changes) 
     changes.add("duty", key)
 
 
+# ---------------------------------------------------------------- alarm inbox
+
+
+def _alarm_ack(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
+    """Acknowledge or shelve an inbox alarm.  The latest word wins; a new alarm on the
+    same camera or indicator starts unacknowledged again (the inbox compares times)."""
+    d = event.data
+    key = d["alarm_id"]
+    record = {"by": d["by"], "ts": ts, "comment": d.get("comment"), "reason": d.get("reason"),
+              "entry": entry_id}
+    if event.type == "alarm.shelved":
+        if not d.get("until") or not d.get("reason"):
+            _reject(state, entry_id, event, "shelving needs a reason and an end time", changes)
+            return
+        record["until"] = d["until"]
+        state.alarm_shelves[key] = record
+    else:
+        state.alarm_acks[key] = record
+        state.alarm_shelves.pop(key, None)
+        if key in state.alarms:
+            state.alarms[key]["acked"] = {"by": d["by"], "ts": ts, "comment": d.get("comment")}
+            changes.add("alarm", key)
+    for table in (state.alarm_acks, state.alarm_shelves):
+        if len(table) > ALARMS_KEPT * 2:
+            del table[next(iter(table))]
+    changes.add("inbox", key)
+
+
 _HANDLERS = {
     "video.point": _video_point,
     "video.status": _video_status,
@@ -459,6 +489,8 @@ _HANDLERS = {
     "sensor.reading": _sensor_reading,
     "sensor.alarm": _sensor_alarm,
     "duty.shift": _duty,
+    "alarm.acknowledged": _alarm_ack,
+    "alarm.shelved": _alarm_ack,
 }
 
 

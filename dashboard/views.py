@@ -37,6 +37,23 @@ def mask_name(name: str | None) -> str | None:
     return name[0] + "*" * max(1, len(name) - 1)
 
 
+_ROAD_ENDS = ("大道", "路", "街", "巷", "弄", "道")
+
+
+def mask_address(address: str | None) -> str | None:
+    """An exact address cut to its road: 长宁区天山路123号5室 → 长宁区天山路***."""
+    if not address:
+        return address
+    cut = -1
+    for end in _ROAD_ENDS:
+        found = address.find(end)
+        if found != -1 and (cut == -1 or found + len(end) < cut):
+            cut = found + len(end)
+    if cut == -1 or cut >= len(address):
+        return address[: max(1, len(address) // 2)] + "***"
+    return address[:cut] + "***"
+
+
 def in_scope(street: str | None, scope: str | None) -> bool:
     """District scope (None) sees everything; a street scope sees only its own records."""
     return scope is None or street == scope

@@ -1,0 +1,321 @@
+"""Selectors of the officers' console (一屏管): rows, details, deadlines, the alarm inbox.
+
+Pure functions of the state, the console configuration and ``now`` (epoch ms, passed in:
+deadlines and ages run on the views' clock, never in the reducer).  Personal fields are
+masked here, before anything reaches a callback.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dashboard.catalogue import level
+from dashboard.state import State
+from dashboard.units import UNITS
+from dashboard.views import in_scope, mask_address, mask_name, mask_phone
+
+CONSOLE_FILE = Path(__file__).resolve().parent / "data" / "console.toml"
+STAGES = ("acknowledge", "dispatch", "resolve")
+STAGE_OF_STATUS = {"reported": "acknowledge", "acknowledged": "dispatch", "dispatched": "resolve"}
+MINUTE_MS = 60_000
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    """Dispatch units and time limits (minutes) per severity, with per-domain overrides."""
+
+    dispatch_units: tuple[str, ...]
+    deadlines: dict[int, dict[str, float]]
+    domain_deadlines: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
+    near: float = 0.8
+    camera_offline_alarm_min: float = 30
+
+    def limits(self, domain: str, severity: int) -> dict[str, float]:
+        """Minutes allowed for each stage of an incident of this domain and severity."""
+        limits = dict(self.deadlines.get(severity, self.deadlines[max(self.deadlines)]))
+        limits.update(self.domain_deadlines.get(domain, {}).get(severity, {}))
+        return limits
+
+
+def load_console_config(path: str | Path | None = None) -> ConsoleConfig:
+    """Read the console TOML; raise ValueError naming the file and the key at fault."""
+    file = CONSOLE_FILE if path is None else Path(path)
+    try:
+        table = tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"{file}: cannot read the console configuration ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{file}: invalid TOML ({exc})") from None
+    units = table.get("dispatch_units")
+    if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
+        raise ValueError(f"{file}: 'dispatch_units' must be a list of names")
+    try:
+        deadlines = {int(sev): {stage: float(limits[stage]) for stage in STAGES}
+                     for sev, limits in table["deadlines"].items()}
+        overrides = {domain: {int(sev): {k: float(v) for k, v in limits.items()}
+                              for sev, limits in by_sev.items()}
+                     for domain, by_sev in table.get("domain_deadlines", {}).items()}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{file}: 'deadlines' needs acknowledge, dispatch and resolve minutes "
+                         f"for every severity ({exc!r})") from None
+    street_centres = tuple(f"{zh}分中心" for _, zh, _ in UNITS)
+    return ConsoleConfig(
+        dispatch_units=tuple(units) + street_centres, deadlines=deadlines,
+        domain_deadlines=overrides, near=float(table.get("near", 0.8)),
+        camera_offline_alarm_min=float(table.get("camera_offline_alarm_min", 30)),
+    )
+
+
+# ---------------------------------------------------------------- deadlines
+
+
+def deadline(incident: dict[str, Any], now: int, config: ConsoleConfig) -> dict[str, Any] | None:
+    """The pending milestone of an open incident: stage, due time and ok/near/overdue.
+    None once it is resolved, verified or closed."""
+    stage = STAGE_OF_STATUS.get(incident["status"])
+    if stage is None:
+        return None
+    minutes = config.limits(incident["domain"], incident["severity"])[stage]
+    due = incident["reported"] + int(minutes * MINUTE_MS)
+    elapsed = (now - incident["reported"]) / (minutes * MINUTE_MS)
+    state = "overdue" if now > due else "near" if elapsed >= config.near else "ok"
+    return {"stage": stage, "due": due, "state": state}
+
+
+# ---------------------------------------------------------------- filters
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the officer narrowed the lists and the map to.  Empty means no restriction."""
+
+    street: str | None = None
+    domains: tuple[str, ...] = ()
+    severities: tuple[int, ...] = ()
+    statuses: tuple[str, ...] = ()
+    since_ms: int | None = None  # reported/created at or after
+    text: str = ""
+
+    def matches_text(self, *values: Any) -> bool:
+        needle = self.text.strip().lower()
+        return not needle or any(needle in str(v).lower() for v in values if v)
+
+
+def incident_rows(state: State, filters: Filters, now: int, config: ConsoleConfig,
+                  scope: str | None = None) -> list[dict[str, Any]]:
+    """Incidents matching the filters, newest first, with their deadline state."""
+    rows = []
+    for incident in state.incidents.values():
+        street = incident["street"]
+        if not in_scope(street, scope) or not in_scope(street, filters.street):
+            continue
+        if filters.domains and incident["domain"] not in filters.domains:
+            continue
+        if filters.severities and incident["severity"] not in filters.severities:
+            continue
+        if filters.statuses and incident["status"] not in filters.statuses:
+            continue
+        if filters.since_ms and incident["reported"] < filters.since_ms:
+            continue
+        if not filters.matches_text(incident["id"], incident["title"], incident.get("address")):
+            continue
+        due = deadline(incident, now, config)
+        rows.append({
+            "id": incident["id"], "title": incident["title"], "domain": incident["domain"],
+            "severity": incident["severity"], "street": street, "status": incident["status"],
+            "reported": incident["reported"], "updated": incident["updated"],
+            "unit": incident["unit"], "version": incident["version"],
+            "address": incident.get("address"),
+            "deadline": due["state"] if due else "done", "due": due["due"] if due else None,
+        })
+    rows.sort(key=lambda r: r["reported"], reverse=True)
+    return rows
+
+
+def deadline_counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Per street: how many open cases are near or past their limit."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        if row["deadline"] in ("near", "overdue"):
+            bucket = counts.setdefault(row["street"] or "district", {"near": 0, "overdue": 0})
+            bucket[row["deadline"]] += 1
+    return counts
+
+
+def camera_status(point: dict[str, Any], now: int, stale_ms: int) -> str:
+    """online / offline / fault as reported, or stale when no report came for too long."""
+    if point["status"] == "online" and now - point["last"] > stale_ms:
+        return "stale"
+    return str(point["status"])
+
+
+def camera_rows(state: State, filters: Filters, now: int, stale_ms: int,
+                scope: str | None = None) -> list[dict[str, Any]]:
+    """Cameras matching street, status and text; longest outage first."""
+    rows = []
+    for pid, point in state.video.items():
+        if not in_scope(point["street"], scope) or not in_scope(point["street"], filters.street):
+            continue
+        status = camera_status(point, now, stale_ms)
+        if filters.statuses and status not in filters.statuses:
+            continue
+        if not filters.matches_text(pid, point["name"]):
+            continue
+        down_since = point["since"] if status != "online" else None
+        if status == "stale":
+            down_since = point["last"]
+        rows.append({
+            "id": pid, "name": point["name"], "kind": point.get("kind"), "street": point["street"],
+            "status": status, "since": point["since"], "last": point["last"],
+            "down_s": (now - down_since) // 1000 if down_since else 0,
+        })
+    rows.sort(key=lambda r: (-r["down_s"], r["id"]))
+    return rows
+
+
+def ticket_rows(state: State, filters: Filters, now: int, overdue_ms: int,
+                scope: str | None = None, reveal: bool = False) -> list[dict[str, Any]]:
+    """12345 tickets, newest first.  Callers' names, phones and exact addresses are
+    masked unless ``reveal`` (an audited act of an authorised officer)."""
+    rows = []
+    for ticket in state.tickets.values():
+        street = ticket.get("street")
+        if not in_scope(street, scope) or not in_scope(street, filters.street):
+            continue
+        if filters.statuses and ticket.get("status") not in filters.statuses:
+            continue
+        if filters.since_ms and ticket["created"] < filters.since_ms:
+            continue
+        if not filters.matches_text(ticket["id"], ticket.get("summary"), ticket.get("category")):
+            continue
+        open_ = ticket.get("status") != "closed"
+        rows.append({
+            "id": ticket["id"], "category": ticket.get("category"),
+            "summary": ticket.get("summary"), "status": ticket.get("status"), "street": street,
+            "created": ticket["created"], "updated": ticket.get("updated"),
+            "caller_name": ticket.get("caller_name") if reveal else mask_name(ticket.get("caller_name")),
+            "caller_phone": ticket.get("caller_phone") if reveal else mask_phone(ticket.get("caller_phone")),
+            "address": ticket.get("address") if reveal else mask_address(ticket.get("address")),
+            "overdue": open_ and now - ticket["created"] > overdue_ms,
+            "satisfied": ticket.get("satisfied"), "repeat_of": ticket.get("repeat_of"),
+        })
+    rows.sort(key=lambda r: r["created"], reverse=True)
+    return rows
+
+
+# ---------------------------------------------------------------- details
+
+
+def incident_detail(state: State, incident_id: str, now: int,
+                    config: ConsoleConfig) -> dict[str, Any] | None:
+    incident = state.incidents.get(incident_id)
+    if incident is None:
+        return None
+    rejections = [r for r in state.rejections if r.get("incident_id") == incident_id]
+    return {**incident, "deadline": deadline(incident, now, config), "rejections": rejections[-5:]}
+
+
+def camera_detail(state: State, point_id: str, now: int, stale_ms: int) -> dict[str, Any] | None:
+    point = state.video.get(point_id)
+    if point is None:
+        return None
+    status = camera_status(point, now, stale_ms)
+    history = [{"ts": ts, "status": status_, "reason": reason}
+               for ts, status_, reason in reversed(state.video_history.get(point_id, []))]
+    down_since = point["last"] if status == "stale" else point["since"] if status != "online" else None
+    return {**point, "status": status, "history": history,
+            "down_s": (now - down_since) // 1000 if down_since else 0}
+
+
+def sensor_detail(state: State, sensor_id: str) -> dict[str, Any] | None:
+    sensor = state.sensors.get(sensor_id)
+    if sensor is None:
+        return None
+    alarms = [a for a in state.alarms.values() if a["sensor_id"] == sensor_id][-10:]
+    return {**sensor, "alarms": list(reversed(alarms))}
+
+
+def street_overview(state: State, street: str, now: int, stale_ms: int,
+                    config: ConsoleConfig) -> dict[str, Any]:
+    """One street's figures for the drill-down header."""
+    statuses: dict[str, int] = {}
+    for point in state.video.values():
+        if point["street"] == street:
+            s = camera_status(point, now, stale_ms)
+            statuses[s] = statuses.get(s, 0) + 1
+    open_incidents = [i for i in state.incidents.values()
+                      if i["street"] == street and i["status"] != "closed"]
+    near = overdue = 0
+    for incident in open_incidents:
+        due = deadline(incident, now, config)
+        near += bool(due and due["state"] == "near")
+        overdue += bool(due and due["state"] == "overdue")
+    duty = [{**shift, "phone": mask_phone(shift.get("phone"))}
+            for shift in state.duty.values() if shift["center"] == street]
+    sensors = sum(1 for s in state.sensors.values() if s.get("street") == street)
+    return {"street": street, "video": statuses, "open_incidents": len(open_incidents),
+            "near": near, "overdue": overdue, "duty": duty, "sensors": sensors}
+
+
+# ---------------------------------------------------------------- the alarm inbox
+
+
+def _indicator_alarm_since(series: dict[str, Any], indicator: dict[str, Any]) -> int | None:
+    """When the series last entered the alarm level (None if it is not in alarm now)."""
+    if level(series["value"], indicator) != "alarm":
+        return None
+    since = series["ts"]
+    for ts, value in reversed(series["history"]):
+        if level(value, indicator) != "alarm":
+            break
+        since = ts
+    return int(since)
+
+
+def inbox(state: State, now: int, config: ConsoleConfig, catalogue: list[dict[str, Any]],
+          scope: str | None = None, window_ms: int = 600_000,
+          flood_alarms: int = 10) -> dict[str, Any]:
+    """Unacknowledged, unshelved alarms, most severe then oldest first, plus the shelved
+    ones and the flood state (more than ``flood_alarms`` raised within ``window_ms``)."""
+    items: list[dict[str, Any]] = []
+
+    def add(key: str, kind: str, severity: int, title: str, street: str | None, since: int,
+            ref: str) -> None:
+        if not in_scope(street, scope):
+            return
+        ack = state.alarm_acks.get(key)
+        if ack and ack["ts"] >= since:
+            return
+        items.append({"key": key, "kind": kind, "severity": severity, "title": title,
+                      "street": street, "since": since, "ref": ref})
+
+    for alarm_id, alarm in state.alarms.items():
+        if not alarm.get("acked"):
+            add(alarm_id, "sensor", alarm["level"], alarm.get("message") or alarm["kind"],
+                alarm.get("street"), alarm["ts"], alarm["sensor_id"])
+    limit_ms = int(config.camera_offline_alarm_min * MINUTE_MS)
+    for pid, point in state.video.items():
+        if point["status"] != "online" and now - point["since"] > limit_ms:
+            add(f"video:{pid}", "camera", 2 if point["status"] == "fault" else 3, point["name"],
+                point["street"], point["since"], pid)
+    by_key = {indicator["key"]: indicator for indicator in catalogue}
+    for sid, series in state.indicators.items():
+        indicator = by_key.get(series["key"])
+        since = _indicator_alarm_since(series, indicator) if indicator else None
+        if since is not None and indicator is not None:
+            add(f"indicator:{sid}", "indicator", 2, indicator["name_zh"], series["street"], since,
+                sid)
+
+    shelved = []
+    for item in items:
+        shelf = state.alarm_shelves.get(item["key"])
+        if shelf and shelf["until"] > now:
+            shelved.append({**item, "shelf": shelf})
+    active = [item for item in items if item["key"] not in {s["key"] for s in shelved}]
+    active.sort(key=lambda item: (item["severity"], item["since"]))
+    recent = sum(1 for item in items if now - item["since"] <= window_ms)
+    return {"active": active, "shelved": shelved, "recent": recent,
+            "flood": recent > flood_alarms}

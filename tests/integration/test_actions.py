@@ -1,0 +1,94 @@
+"""Officers' actions go through the log and are judged by the reducer (real Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import orjson
+import redis
+
+from dashboard.actions import alarm_action, incident_action
+from dashboard.app import build_runtime
+from dashboard.config import load_settings
+
+
+def report_event(iid: str) -> bytes:
+    return orjson.dumps({"type": "incident.reported", "street": "hongqiao", "data": {
+        "incident_id": iid, "domain": "pipeline", "title": "爆管", "severity": 2}})
+
+
+async def with_runtime(redis_url: str, body):  # type: ignore[no-untyped-def]
+    settings = dataclasses.replace(load_settings({}, environ={}), redis_url=redis_url)
+    runtime = build_runtime(settings)
+    await runtime.replica.start()
+    try:
+        return await body(runtime)
+    finally:
+        await runtime.replica.stop()
+        await runtime.bus.redis.aclose()
+
+
+def test_lifecycle_action_is_applied_and_versioned(redis_url: str, rclient: redis.Redis) -> None:
+    """Acknowledge then dispatch: each succeeds and bumps the version; the log has both."""
+    rclient.xadd("cn:events", {"event": report_event("i1")})
+
+    async def body(runtime):  # type: ignore[no-untyped-def]
+        await runtime.replica.wait_applied(rclient.xinfo_stream("cn:events")["last-generated-id"].decode())
+        first = await incident_action(runtime, "officer-1", "i1", "acknowledge", version=1)
+        second = await incident_action(runtime, "officer-1", "i1", "dispatch", version=2,
+                                       unit="区水务所")
+        return first, second, runtime.state.incidents["i1"]
+
+    first, second, incident = asyncio.run(with_runtime(redis_url, body))
+    assert (first.ok, first.version, second.ok, second.version) == (True, 2, True, 3)
+    assert incident["status"] == "dispatched" and incident["unit"] == "区水务所"
+    assert incident["timeline"][-1]["by"] == "officer-1"
+    assert rclient.xlen("cn:events") == 3
+
+
+def test_simultaneous_dispatches_give_one_success_and_one_clear_refusal(
+    redis_url: str, rclient: redis.Redis
+) -> None:
+    """Two officers dispatching the same version at once: one wins, the other is told why."""
+    rclient.xadd("cn:events", {"event": report_event("i1")})
+
+    async def body(runtime):  # type: ignore[no-untyped-def]
+        await runtime.replica.wait_applied(rclient.xinfo_stream("cn:events")["last-generated-id"].decode())
+        await incident_action(runtime, "officer-1", "i1", "acknowledge", version=1)
+        return await asyncio.gather(
+            incident_action(runtime, "officer-A", "i1", "dispatch", version=2, unit="区城运中心"),
+            incident_action(runtime, "officer-B", "i1", "dispatch", version=2, unit="区建管委"),
+        )
+
+    a, b = asyncio.run(with_runtime(redis_url, body))
+    assert sorted([a.ok, b.ok]) == [False, True]
+    loser = a if not a.ok else b
+    assert "version conflict" in loser.message and loser.version == 3
+
+
+def test_invalid_transition_is_refused_without_writing(redis_url: str, rclient: redis.Redis) -> None:
+    """Closing a reported incident is refused with its reason and nothing is appended."""
+    rclient.xadd("cn:events", {"event": report_event("i1")})
+
+    async def body(runtime):  # type: ignore[no-untyped-def]
+        await runtime.replica.wait_applied(rclient.xinfo_stream("cn:events")["last-generated-id"].decode())
+        return await incident_action(runtime, "officer-1", "i1", "close", version=1)
+
+    outcome = asyncio.run(with_runtime(redis_url, body))
+    assert not outcome.ok and outcome.message == "cannot close an incident that is reported"
+    assert rclient.xlen("cn:events") == 1
+
+
+def test_alarm_acknowledgement_and_shelving(redis_url: str, rclient: redis.Redis) -> None:
+    """Ack needs nothing but a user; shelving without a reason is refused."""
+    async def body(runtime):  # type: ignore[no-untyped-def]
+        ack = await alarm_action(runtime, "officer-1", "video:c1", "acknowledge", comment="已派维修")
+        bad = await alarm_action(runtime, "officer-1", "video:c1", "shelve", shelve_minutes=30)
+        good = await alarm_action(runtime, "officer-1", "video:c1", "shelve", reason="施工断电",
+                                  shelve_minutes=30)
+        return ack, bad, good, runtime.state
+
+    ack, bad, good, state = asyncio.run(with_runtime(redis_url, body))
+    assert ack.ok and good.ok and not bad.ok
+    assert state.alarm_shelves["video:c1"]["reason"] == "施工断电"

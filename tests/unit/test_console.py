@@ -1,0 +1,151 @@
+"""Console selectors: deadlines, filters, masking, the alarm inbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashboard import state as st
+from dashboard.catalogue import load_catalogue
+from dashboard.console import (
+    Filters,
+    camera_rows,
+    deadline,
+    deadline_counts,
+    inbox,
+    incident_rows,
+    load_console_config,
+    ticket_rows,
+)
+from dashboard.events import event_from_dict
+
+CONFIG = load_console_config()
+MIN = 60_000
+T0 = 1_767_225_600_000
+
+
+def run(events: list[dict[str, Any]]) -> st.State:
+    s = st.State()
+    for n, raw in enumerate(events, start=1):
+        st.apply(s, f"{n}-0", event_from_dict(raw))
+    return s
+
+
+def report(iid: str, severity: int = 2, street: str = "hongqiao", ts: int = T0,
+           domain: str = "safety", title: str = "火情") -> dict[str, Any]:
+    return {"type": "incident.reported", "street": street, "ts": ts, "data": {
+        "incident_id": iid, "domain": domain, "title": title, "severity": severity,
+        "address": "长宁区天山路1号"}}
+
+
+def test_dispatch_units_include_street_centres() -> None:
+    """The configured departments come first, then one centre per street/town."""
+    assert CONFIG.dispatch_units[0] == "区城运中心"
+    assert "虹桥街道分中心" in CONFIG.dispatch_units
+
+
+def test_deadline_moves_from_ok_to_near_to_overdue() -> None:
+    """A severity-1 report must be acknowledged within 5 minutes (near at 80 %)."""
+    incident = run([report("i1", severity=1)]).incidents["i1"]
+    assert deadline(incident, T0 + 1 * MIN, CONFIG)["state"] == "ok"
+    assert deadline(incident, T0 + 4.5 * MIN, CONFIG)["state"] == "near"
+    assert deadline(incident, T0 + 6 * MIN, CONFIG) == {
+        "stage": "acknowledge", "due": T0 + 5 * MIN, "state": "overdue"}
+
+
+def test_domain_override_applies() -> None:
+    """Waterway severity 2 must be resolved within 6 h instead of 12 h."""
+    assert CONFIG.limits("waterway", 2)["resolve"] == 360
+    assert CONFIG.limits("safety", 2)["resolve"] == 720
+
+
+def test_resolved_incident_has_no_pending_deadline() -> None:
+    """Once resolved, no deadline is pending."""
+    s = run([report("i1"), {"type": "incident.acknowledged", "data": {"incident_id": "i1"}},
+             {"type": "incident.dispatched", "data": {"incident_id": "i1", "unit": "u"}},
+             {"type": "incident.resolved", "data": {"incident_id": "i1"}}])
+    assert deadline(s.incidents["i1"], T0 + 10_000 * MIN, CONFIG) is None
+
+
+def test_filters_combine_street_severity_and_text() -> None:
+    """Street, severity and free text narrow the incident list together."""
+    s = run([report("i1", 1, "hongqiao", title="燃气泄漏"), report("i2", 2, "hongqiao"),
+             report("i3", 1, "jiangsulu", title="燃气泄漏")])
+    rows = incident_rows(s, Filters(street="hongqiao", severities=(1,), text="燃气"), T0, CONFIG)
+    assert [r["id"] for r in rows] == ["i1"]
+    assert [r["id"] for r in incident_rows(s, Filters(text="I3"), T0, CONFIG)] == ["i3"]
+
+
+def test_deadline_counts_per_street() -> None:
+    """Overdue cases are counted per street."""
+    s = run([report("i1", 1, "hongqiao"), report("i2", 1, "jiangsulu")])
+    rows = incident_rows(s, Filters(), T0 + 30 * MIN, CONFIG)
+    assert deadline_counts(rows) == {"hongqiao": {"near": 0, "overdue": 1},
+                                     "jiangsulu": {"near": 0, "overdue": 1}}
+
+
+def test_ticket_rows_mask_callers_unless_revealed() -> None:
+    """Caller name, phone and exact address are masked by default."""
+    s = run([{"type": "hotline.ticket", "street": "hongqiao", "ts": T0, "data": {
+        "ticket_id": "t1", "category": "噪声", "summary": "夜间施工", "status": "new",
+        "caller_name": "李小龙", "caller_phone": "13812345678", "address": "长宁区天山路8号"}}])
+    row = ticket_rows(s, Filters(), T0, 86_400_000)[0]
+    assert (row["caller_name"], row["caller_phone"], row["address"]) == (
+        "李**", "138****5678", "长宁区天山路***")
+    assert ticket_rows(s, Filters(), T0, 86_400_000, reveal=True)[0]["caller_phone"] == "13812345678"
+
+
+def test_camera_rows_show_stale_and_longest_outage_first() -> None:
+    """Cameras silent beyond the stale limit read 'stale'; longest outage first."""
+    def cam(pid: str) -> dict[str, Any]:
+        return {"type": "video.point", "street": "hongqiao", "ts": T0,
+                "data": {"point_id": pid, "name": pid, "lat": 31.2, "lon": 121.4}}
+    s = run([cam("a"), cam("b"), cam("c"),
+             {"type": "video.status", "ts": T0 + MIN, "data": {"point_id": "a", "status": "offline"}},
+             {"type": "video.status", "ts": T0 + 5 * MIN, "data": {"point_id": "b", "status": "fault"}},
+             {"type": "video.status", "ts": T0 + 20 * MIN, "data": {"point_id": "c", "status": "online"}}])
+    rows = camera_rows(s, Filters(), T0 + 21 * MIN, stale_ms=10 * MIN)
+    assert [(r["id"], r["status"]) for r in rows] == [("a", "offline"), ("b", "fault"), ("c", "online")]
+    assert rows[0]["down_s"] == 20 * 60
+
+
+def test_inbox_orders_by_severity_then_age_and_honours_acks_and_shelves() -> None:
+    """Acknowledged and shelved alarms leave the active inbox; the rest are ordered."""
+    catalogue = load_catalogue()
+    s = run([
+        {"type": "sensor.alarm", "street": "hongqiao", "ts": T0,
+         "data": {"sensor_id": "s1", "kind": "gas", "level": 2}},
+        {"type": "sensor.alarm", "street": "hongqiao", "ts": T0 + MIN,
+         "data": {"sensor_id": "s2", "kind": "gas", "level": 1}},
+        {"type": "sensor.alarm", "street": "hongqiao", "ts": T0 + 2 * MIN,
+         "data": {"sensor_id": "s3", "kind": "smoke", "level": 1}},
+    ])
+    box = inbox(s, T0 + 3 * MIN, CONFIG, catalogue)
+    assert [i["ref"] for i in box["active"]] == ["s2", "s3", "s1"]
+    st.apply(s, "9-0", event_from_dict({"type": "alarm.acknowledged", "ts": T0 + 3 * MIN, "data": {
+        "alarm_id": "2-0", "by": "officer-1", "comment": "已处置"}}))
+    st.apply(s, "10-0", event_from_dict({"type": "alarm.shelved", "ts": T0 + 3 * MIN, "data": {
+        "alarm_id": "3-0", "by": "officer-1", "reason": "维护中", "until": T0 + 60 * MIN}}))
+    box = inbox(s, T0 + 4 * MIN, CONFIG, catalogue)
+    assert [i["ref"] for i in box["active"]] == ["s1"]
+    assert [i["ref"] for i in box["shelved"]] == ["s3"]
+    assert [i["ref"] for i in inbox(s, T0 + 61 * MIN, CONFIG, catalogue)["active"]] == ["s3", "s1"]
+
+
+def test_camera_offline_too_long_raises_an_inbox_alarm_until_acknowledged() -> None:
+    """An outage longer than the limit is an alarm; an ack after it began clears it."""
+    s = run([{"type": "video.point", "street": "hongqiao", "ts": T0,
+              "data": {"point_id": "c1", "name": "路口", "lat": 31.2, "lon": 121.4}},
+             {"type": "video.status", "ts": T0, "data": {"point_id": "c1", "status": "offline"}}])
+    catalogue = load_catalogue()
+    assert inbox(s, T0 + 10 * MIN, CONFIG, catalogue)["active"] == []
+    assert [i["key"] for i in inbox(s, T0 + 31 * MIN, CONFIG, catalogue)["active"]] == ["video:c1"]
+    st.apply(s, "9-0", event_from_dict({"type": "alarm.acknowledged", "ts": T0 + 32 * MIN,
+                                        "data": {"alarm_id": "video:c1", "by": "o"}}))
+    assert inbox(s, T0 + 33 * MIN, CONFIG, catalogue)["active"] == []
+
+
+def test_flood_is_flagged_above_ten_in_ten_minutes() -> None:
+    """Eleven alarms within ten minutes is a flood."""
+    s = run([{"type": "sensor.alarm", "ts": T0 + n * 1000,
+              "data": {"sensor_id": f"s{n}", "kind": "gas", "level": 3}} for n in range(11)])
+    assert inbox(s, T0 + MIN, CONFIG, load_catalogue())["flood"] is True
