@@ -29,10 +29,15 @@
 
   function serverNow() { return Date.now() + clockOffset; }
 
+  // The wall and the console share this renderer; each panel renders only where it exists.
+  function pageRoot() { return document.getElementById("wall-root") || document.getElementById("console-root"); }
+  function has(id) { return !!document.getElementById(id); }
+  function isConsole() { var root = pageRoot(); return !!root && root.dataset.page === "console"; }
+
   function setProps(id, props) {
     var encoded = JSON.stringify(props);
     if (lastProps[id] === encoded) { return; }
-    if (!document.getElementById("wall-root")) { return; }  // map layers have no element of their own
+    if (!pageRoot()) { return; }  // map layers have no element of their own: check the page
     lastProps[id] = encoded;
     window.dash_clientside.set_props(id, props);
   }
@@ -112,7 +117,7 @@
       var d = byDimension[dimension];
       var text = d.warn || d.alarm ? S("summary.warn_alarm", { w: d.warn, a: d.alarm }) : S("summary.all_ok");
       var cls = "dim-summary" + (d.alarm ? " has-alarm" : d.warn ? " has-warn" : "");
-      setProps("dim-summary-" + dimension, { children: text, className: cls });
+      if (has("dim-summary-" + dimension)) { setProps("dim-summary-" + dimension, { children: text, className: cls }); }
     });
   }
 
@@ -139,6 +144,7 @@
   }
 
   function renderFeed(view) {
+    if (!has("live-feed")) { return; }
     var items = [];
     (view.feed || []).slice(0, 8).forEach(function (entry) {
       var record = (entry[0] === "incident" ? view.incidents : view.alarms || {})[entry[1]];
@@ -149,6 +155,7 @@
   }
 
   function renderHotline(view) {
+    if (!has("hotline-new")) { return; }
     var h = view.hotline || {};
     var open = 0;
     Object.keys(h.open || {}).forEach(function (status) { open += h.open[status]; });
@@ -164,8 +171,11 @@
     var video = (view.summary && view.summary.video) || { total: 0, online: 0, streets: {} };
     var staleCount = ((view.stale && view.stale.video) || []).length;
     var rate = video.total ? (100 * video.online) / video.total : null;
-    setProps("video-rate", { children: rate === null ? "—" : S("video.district") + " " + rate.toFixed(1) + "%" });
+    if (has("video-rate")) {
+      setProps("video-rate", { children: rate === null ? "—" : S("video.district") + " " + rate.toFixed(1) + "%" });
+    }
     Object.keys(video.streets || {}).forEach(function (code) {
+      if (!has("video-bar-" + code)) { return; }
       var pair = video.streets[code];
       var streetRate = pair[0] ? (100 * pair[1]) / pair[0] : 0;
       var cls = "bar-fill" + (streetRate < 90 ? " is-alarm" : streetRate < 96 ? " is-warn" : "");
@@ -192,7 +202,7 @@
         setProps("map-video", { url: "/api/video.geojson?v=" + geoVersion });
       }
     }
-    if (mapDirty.incidents) {
+    if (mapDirty.incidents && !isConsole()) {  // the console's incident layer follows its filters
       var features = [];
       Object.keys(view.incidents || {}).forEach(function (iid) {
         var incident = view.incidents[iid];
@@ -351,7 +361,7 @@
   // ------------------------------------------------------------------ scaling
   function fit() {
     var root = document.getElementById("wall-root");
-    if (!root) { return; }
+    if (!root) { return; }  // the console is an ordinary page, not scaled
     var size = (root.dataset.design || "1920x1080").split("x");
     var w = Number(size[0]), h = Number(size[1]);
     var scale = Math.min(window.innerWidth / w, window.innerHeight / h);
@@ -363,7 +373,7 @@
   function render() {
     renderQueued = false;
     var live = window.cnLive;
-    if (!config || !live || !live.view || !document.getElementById("wall-root")) { return; }
+    if (!config || !live || !live.view || !pageRoot()) { return; }
     var view = live.view;
     renderTiles(view);
     renderFeed(view);
@@ -393,8 +403,22 @@
       if (sets.sensors || sets.alarms) { mapDirty.sensors = true; }
       if (sets.indicators) { mapDirty.streets = true; }
       if (config) { noteNewItems(live.view, message); }
+      if (isConsole()) { tickConsole(message.seq); }
       queueRender();
     }
+  }
+
+  // The console's tables are server-rendered: a patch tells them to refresh, at most once a second.
+  var consoleTick = { last: 0, timer: null, seq: 0 };
+  function tickConsole(seq) {
+    consoleTick.seq = seq;
+    if (consoleTick.timer) { return; }
+    var wait = Math.max(0, 1000 - (performance.now() - consoleTick.last));
+    consoleTick.timer = setTimeout(function () {
+      consoleTick.timer = null;
+      consoleTick.last = performance.now();
+      if (isConsole()) { window.dash_clientside.set_props("live-tick", { data: consoleTick.seq }); }
+    }, wait);
   }
 
   function pageRendered() {

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import dash
 
-from callbacks import wall
+from callbacks import console, wall
 
 if TYPE_CHECKING:
     from dashboard.app import Runtime
@@ -15,3 +15,4 @@ if TYPE_CHECKING:
 def register_all(app: dash.Dash, runtime: Runtime) -> None:
     """Register every area's callbacks on ``app`` (never on the global dash.callback)."""
     wall.register(app, runtime)
+    console.register(app, runtime)

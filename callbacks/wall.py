@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 import dash
-from dash import Input, Output, html
+from dash import Input, Output, State, html
 
 from dashboard import geo
 from dashboard.i18n import LANGS
-from layouts import ids, wall
+from layouts import console, ids, wall
 from layouts.map import LAYERS
 
 if TYPE_CHECKING:
@@ -25,10 +25,15 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         north, east = geo.convert(north, east, "gcj02", settings.tile_crs)
     bounds = [[south, west], [north, east]]
 
-    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "search"))
-    def render_page(search: str | None) -> html.Div:
+    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), State(ids.URL, "search"))
+    def render_page(pathname: str | None, search: str | None) -> html.Div:
+        """The page for the path; drill-down within the console changes only the query,
+        which the console's own callbacks follow without re-rendering the page."""
         query = parse_qs((search or "").lstrip("?"))
         lang = query.get("lang", ["zh"])[0]
+        if (pathname or "/").rstrip("/") == "/console":
+            return console.page(lang if lang in LANGS else "zh", bounds, settings.tile_url,
+                                runtime.console.dispatch_units)
         layers = frozenset(query["layers"][0].split(",")) & frozenset(LAYERS) \
             if "layers" in query else frozenset(LAYERS)
         return wall.page(lang if lang in LANGS else "zh", query.get("wall", [None])[0],

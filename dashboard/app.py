@@ -141,7 +141,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 def _mount_dash(server: FastAPI, runtime: Runtime) -> dash.Dash:
     from callbacks import register_all
-    from layouts import wall
+    from layouts import console, wall
 
     app = dash.Dash(
         __name__,
@@ -152,7 +152,9 @@ def _mount_dash(server: FastAPI, runtime: Runtime) -> dash.Dash:
         serve_locally=True,
     )
     app.layout = wall.shell()
-    app.validation_layout = html.Div([wall.shell(), wall.page("zh", None, runtime.catalogue,
-                                                              [[0, 0], [1, 1]], None)])
+    app.validation_layout = html.Div([
+        wall.shell(), wall.page("zh", None, runtime.catalogue, [[0, 0], [1, 1]], None),
+        console.page("zh", [[0, 0], [1, 1]], None, runtime.console.dispatch_units),
+    ])
     register_all(app, runtime)
     return app

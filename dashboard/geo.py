@@ -213,6 +213,13 @@ def street_index(path: str | None = None) -> StreetIndex:
     return StreetIndex.from_geojson(load_streets(path))
 
 
+def street_bounds(code: str, path: str | None = None) -> tuple[float, float, float, float]:
+    """(south, west, north, east) of one street's area, in GCJ-02."""
+    index = street_index(path)
+    west, south, east, north = index.areas[index.codes.index(code)].bounds
+    return south, west, north, east
+
+
 @lru_cache(maxsize=1)
 def _district_index() -> StreetIndex:
     """A one-area index over the district outline, keyed by its adcode."""

@@ -214,7 +214,7 @@ class ViewBuilder:
         (status travels separately, through /live and the layer's hideout)."""
         features = []
         for pid, p in self.state.video.items():
-            lat, lon = self._to_map(p["lat"], p["lon"], p.get("crs"))
+            lat, lon = self.to_map(p["lat"], p["lon"], p.get("crs"))
             features.append({
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
@@ -222,7 +222,8 @@ class ViewBuilder:
             })
         return {"type": "FeatureCollection", "features": features}
 
-    def _to_map(self, lat: float, lon: float, crs: str | None) -> tuple[float, float]:
+    def to_map(self, lat: float, lon: float, crs: str | None) -> tuple[float, float]:
+        """A point converted from its CRS to the map's."""
         source = crs or "gcj02"
         if source == self.map_crs or {source, self.map_crs} <= {"wgs84", "cgcs2000"}:
             return lat, lon
@@ -233,7 +234,7 @@ class ViewBuilder:
     def _placed(self, card: dict[str, Any]) -> dict[str, Any]:
         """A card with its lat/lon converted to the map's CRS."""
         if card.get("lat") is not None and card.get("lon") is not None:
-            card["lat"], card["lon"] = self._to_map(card["lat"], card["lon"], card.get("crs"))
+            card["lat"], card["lon"] = self.to_map(card["lat"], card["lon"], card.get("crs"))
             card["crs"] = self.map_crs
         return card
 

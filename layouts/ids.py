@@ -57,3 +57,49 @@ def tile_stale(key: str) -> str:
 
 def map_legend_count(status: str) -> str:
     return f"map-legend-count-{status}"
+
+# ---------------------------------------------------------------- the officers' console
+CONSOLE_ROOT = "console-root"
+LIVE_TICK = "live-tick"
+OFFICER = "officer-name"
+BREADCRUMBS = "breadcrumbs"
+SEARCH = "filter-search"
+FILTER_DOMAINS = "filter-domains"
+FILTER_SEVERITIES = "filter-severities"
+FILTER_STATUSES = "filter-statuses"
+FILTER_SINCE = "filter-since"
+STREET_LIST = "street-list"
+OVERVIEW = "street-overview"
+TABS = "console-tabs"
+GRID_INCIDENTS = "grid-incidents"
+GRID_CAMERAS = "grid-cameras"
+GRID_TICKETS = "grid-tickets"
+EXPORT_INCIDENTS = "export-incidents"
+EXPORT_CAMERAS = "export-cameras"
+EXPORT_TICKETS = "export-tickets"
+CAMERA_RATES = "camera-rates"
+INBOX = "alarm-inbox"
+INBOX_SELECTED = "inbox-selected"
+INBOX_COMMENT = "inbox-comment"
+INBOX_ACK = "inbox-ack"
+INBOX_SHELVE_REASON = "inbox-shelve-reason"
+INBOX_SHELVE_MINUTES = "inbox-shelve-minutes"
+INBOX_SHELVE = "inbox-shelve"
+INBOX_RESULT = "inbox-result"
+DUTY = "duty-table"
+DETAIL = "detail-panel"
+DETAIL_VERSION = "detail-version"
+ACTION_UNIT = "action-unit"
+ACTION_NOTE = "action-note"
+ACTION_SEVERITY = "action-severity"
+ACTION_RESULT = "action-result"
+CONSOLE_INCIDENTS = "console-map-incidents"
+
+
+def action_button(verb: str) -> dict[str, str]:
+    """Pattern-matching id of a lifecycle action button."""
+    return {"type": "incident-action", "verb": verb}
+
+
+def inbox_item(key: str) -> dict[str, str]:
+    return {"type": "inbox-item", "key": key}

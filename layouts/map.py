@@ -22,7 +22,8 @@ LAYERS = ("streets", "video", "incidents", "sensors")
 
 
 def one_map(strings: dict[str, str], bounds: list[list[float]], tile_url: str | None,
-            interactive: bool = False, layers: frozenset[str] = frozenset(LAYERS)) -> html.Div:
+            interactive: bool = False, layers: frozenset[str] = frozenset(LAYERS),
+            incidents_id: str = ids.MAP_INCIDENTS) -> html.Div:
     """The map with its legend.  ``layers`` are the overlays switched on at start (a kiosk
     chooses them by URL); a layers control switches them by hand."""
     base: list[Any] = []
@@ -45,7 +46,7 @@ def one_map(strings: dict[str, str], bounds: list[list[float]], tile_url: str | 
             id=ids.MAP_SENSORS, data={"type": "FeatureCollection", "features": []},
             pointToLayer=fn("sensorPoint"), style=fn("videoStyle"), hideout={})),
         overlay("incidents", strings["map.incidents"], dl.GeoJSON(
-            id=ids.MAP_INCIDENTS, data={"type": "FeatureCollection", "features": []},
+            id=incidents_id, data={"type": "FeatureCollection", "features": []},
             pointToLayer=fn("incidentPoint"), style=fn("videoStyle"), hideout={})),
     ]
     layers_control = dl.LayersControl(

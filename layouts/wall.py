@@ -33,10 +33,10 @@ def shell() -> html.Div:
                      html.Div(id=ids.RENDERED, hidden=True)])
 
 
-def header(strings: dict[str, str]) -> html.Header:
+def header(strings: dict[str, str], title: str = "title") -> html.Header:
     return html.Header(
         [
-            html.Div([html.H1(strings["title"]), html.Div(strings["subtitle"], className="subtitle")],
+            html.Div([html.H1(strings[title]), html.Div(strings["subtitle"], className="subtitle")],
                      className="wall-title"),
             html.Div("", id=ids.BANNER, className="banner banner-idle", role="alert"),
             html.Div(

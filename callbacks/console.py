@@ -1,0 +1,666 @@
+"""The console's callbacks: thin adapters from the URL, filters and live ticks to the
+selectors in dashboard/console.py, and from buttons to dashboard/actions.py.
+
+Callbacks run on the server's event loop (Dash's FastAPI backend), between event
+batches, so they read a consistent state; they must stay cheap.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlencode
+
+import dash
+from dash import ALL, Input, Output, State, ctx, dcc, html
+
+from dashboard import console as sel
+from dashboard import geo
+from dashboard.actions import alarm_action, incident_action
+from dashboard.i18n import client_strings
+from dashboard.state import TRANSITIONS
+from dashboard.units import UNIT_CODES, UNITS
+from layouts import ids
+
+if TYPE_CHECKING:
+    from dashboard.app import Runtime
+
+SINCE_MS = {"1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000}
+DRILL_KEYS = ("street", "incident", "camera", "sensor")
+VERBS = ("acknowledge", "dispatch", "resolve", "verify", "close", "reopen", "escalate", "note")
+VERB_STEP = {
+    "acknowledge": "acknowledged",
+    "dispatch": "dispatched",
+    "resolve": "resolved",
+    "verify": "verified",
+    "close": "closed",
+    "reopen": "reopened",
+    "escalate": "escalated",
+    "note": "noted",
+}
+
+
+def drill(search: str | None) -> dict[str, str]:
+    """What the URL says is shown: street, and at most one item."""
+    query = parse_qs((search or "").lstrip("?"))
+    found = {key: query[key][0] for key in DRILL_KEYS if query.get(key)}
+    if found.get("street") not in UNIT_CODES:
+        found.pop("street", None)
+    return found
+
+
+def lang_of(search: str | None) -> str:
+    return "en" if parse_qs((search or "").lstrip("?")).get("lang", [""])[0] == "en" else "zh"
+
+
+def href(**params: str | None) -> str:
+    kept = {k: v for k, v in params.items() if v}
+    return "/console" + ("?" + urlencode(kept) if kept else "")
+
+
+def clock_text(ms: int | None) -> str:
+    """Beijing time, as officers read it: 11-30 15:20:05."""
+    if not ms:
+        return "—"
+    return time.strftime("%m-%d %H:%M:%S", time.gmtime(ms / 1000 + 8 * 3600))
+
+
+def duration_text(seconds: int, lang: str) -> str:
+    if seconds <= 0:
+        return "—"
+    hours, minutes = divmod(seconds // 60, 60)
+    if lang == "en":
+        return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    return f"{hours}小时{minutes}分" if hours else f"{minutes}分钟"
+
+
+def register(app: dash.Dash, runtime: Runtime) -> None:
+    settings = runtime.settings
+    stale_ms = settings.video_stale_s * 1000
+    overdue_ms = int(settings.hotline_overdue_h * 3_600_000)
+
+    def now() -> int:
+        return int(time.time() * 1000)
+
+    # ------------------------------------------------------------ lists, map, overview
+    @app.callback(
+        Output(ids.GRID_INCIDENTS, "rowData"),
+        Output(ids.GRID_CAMERAS, "rowData"),
+        Output(ids.GRID_TICKETS, "rowData"),
+        Output(ids.STREET_LIST, "children"),
+        Output(ids.OVERVIEW, "children"),
+        Output(ids.BREADCRUMBS, "children"),
+        Output(ids.CONSOLE_INCIDENTS, "data"),
+        Output(ids.CAMERA_RATES, "children"),
+        Output(ids.DUTY, "children"),
+        Input(ids.URL, "search"),
+        Input(ids.LIVE_TICK, "data"),
+        Input(ids.SEARCH, "value"),
+        Input(ids.FILTER_DOMAINS, "value"),
+        Input(ids.FILTER_SEVERITIES, "value"),
+        Input(ids.FILTER_STATUSES, "value"),
+        Input(ids.FILTER_SINCE, "value"),
+    )
+    async def lists(
+        search: str | None,
+        _tick: int,
+        text: str | None,
+        domains: list[str] | None,
+        severities: list[int] | None,
+        statuses: list[str] | None,
+        since: str | None,
+    ) -> tuple[Any, ...]:
+        lang, where, t = lang_of(search), drill(search), now()
+        s = client_strings(lang)
+        state = runtime.state
+        filters = sel.Filters(
+            street=where.get("street"),
+            domains=tuple(domains or ()),
+            severities=tuple(severities or ()),
+            statuses=tuple(statuses or ()),
+            since_ms=t - SINCE_MS[since] if since in SINCE_MS else None,
+            text=text or "",
+        )
+        incidents = sel.incident_rows(state, filters, t, runtime.console)
+        for row in incidents:
+            row.update(
+                domain_label=s[f"domain.{row['domain']}"],
+                status_label=s[f"incident.{row['status']}"],
+                street_label=s.get(f"unit.{row['street']}", s["district"]),
+                reported_text=clock_text(row["reported"]),
+                deadline_label=s[f"deadline.{row['deadline']}"],
+            )
+        camera_filters = sel.Filters(street=filters.street, text=filters.text)
+        cameras = sel.camera_rows(state, camera_filters, t, stale_ms)
+        for row in cameras:
+            row.update(
+                street_label=s.get(f"unit.{row['street']}", "—"),
+                status_label=s[f"status.{row['status']}"],
+                down_text=duration_text(row["down_s"], lang),
+                last_text=clock_text(row["last"]),
+            )
+        ticket_filters = sel.Filters(street=filters.street, since_ms=filters.since_ms, text=filters.text)
+        tickets = sel.ticket_rows(state, ticket_filters, t, overdue_ms)
+        for row in tickets:
+            row.update(
+                street_label=s.get(f"unit.{row['street']}", "—"),
+                created_text=clock_text(row["created"]),
+                overdue_text="⚠" if row["overdue"] else "",
+            )
+        all_rows = sel.incident_rows(state, sel.Filters(), t, runtime.console)
+        return (
+            incidents,
+            cameras,
+            tickets,
+            street_list(state, all_rows, where.get("street"), s, lang, t),
+            overview(where.get("street"), t, s, lang),
+            breadcrumbs(where, s, lang),
+            incident_features(incidents),
+            camera_rates(cameras, s),
+            duty_table(where.get("street"), s),
+        )
+
+    def street_list(
+        state: Any, rows: list[dict[str, Any]], current: str | None, s: dict[str, str], lang: str, t: int
+    ) -> list[Any]:
+        counts = sel.deadline_counts(rows)
+        open_by_street: dict[str, int] = {}
+        for row in rows:
+            if row["status"] != "closed":
+                open_by_street[row["street"]] = open_by_street.get(row["street"], 0) + 1
+        video = runtime.hub.views.video.counts
+        items = []
+        for code, _, _ in UNITS:
+            c = video.get(code, {})
+            total = sum(c.values())
+            rate = f"{100 * c.get('online', 0) / total:.1f}%" if total else "—"
+            late = counts.get(code, {})
+            badges = [
+                html.Span(str(open_by_street.get(code, 0)), className="count-open", title=s["overview.open"])
+            ]
+            if late.get("overdue"):
+                badges.append(
+                    html.Span(str(late["overdue"]), className="count-overdue", title=s["overview.overdue"])
+                )
+            if late.get("near"):
+                badges.append(html.Span(str(late["near"]), className="count-near", title=s["overview.near"]))
+            items.append(
+                dcc.Link(
+                    [
+                        html.Span(s[f"unit.{code}"], className="street-name"),
+                        html.Span(badges, className="badges"),
+                        html.Span(rate, className="street-rate"),
+                    ],
+                    href=href(street=code, lang="en" if lang == "en" else None),
+                    className="street-item" + (" is-current" if code == current else ""),
+                    id={"type": "street-link", "code": code},
+                )
+            )
+        return items
+
+    def overview(street: str | None, t: int, s: dict[str, str], lang: str) -> Any:
+        if not street:
+            return html.Div(s["district"], className="overview-title")
+        data = sel.street_overview(runtime.state, street, t, stale_ms, runtime.console)
+        video = data["video"]
+        total = sum(video.values())
+        figures = [
+            (s["overview.open"], data["open_incidents"], ""),
+            (s["overview.near"], data["near"], "is-near" if data["near"] else ""),
+            (s["overview.overdue"], data["overdue"], "is-overdue" if data["overdue"] else ""),
+            (s["overview.cameras"], f"{video.get('online', 0)}/{total}", ""),
+            (s["overview.sensors"], data["sensors"], ""),
+        ]
+        return [
+            html.Div(s[f"unit.{street}"], className="overview-title"),
+            *[
+                html.Div([html.B(str(value)), html.Span(label)], className=f"overview-figure {cls}")
+                for label, value, cls in figures
+            ],
+        ]
+
+    def breadcrumbs(where: dict[str, str], s: dict[str, str], lang: str) -> list[Any]:
+        en = "en" if lang == "en" else None
+        crumbs: list[Any] = [dcc.Link(s["district"], href=href(lang=en), className="crumb")]
+        if where.get("street"):
+            crumbs += [
+                html.Span("›", className="crumb-sep"),
+                dcc.Link(
+                    s[f"unit.{where['street']}"],
+                    href=href(street=where["street"], lang=en),
+                    className="crumb",
+                ),
+            ]
+        for key in ("incident", "camera", "sensor"):
+            if where.get(key):
+                crumbs += [
+                    html.Span("›", className="crumb-sep"),
+                    html.Span(where[key], className="crumb crumb-current"),
+                ]
+        return crumbs
+
+    def incident_features(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        features = []
+        for row in rows:
+            incident = runtime.state.incidents[row["id"]]
+            if incident.get("lat") is None or row["status"] == "closed":
+                continue
+            lat, lon = runtime.hub.views.to_map(incident["lat"], incident["lon"], incident.get("crs"))
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                    "properties": {
+                        "id": row["id"],
+                        "severity": row["severity"],
+                        "pulse": row["severity"] == 1 or row["deadline"] == "overdue",
+                    },
+                }
+            )
+        return {"type": "FeatureCollection", "features": features}
+
+    def camera_rates(rows: list[dict[str, Any]], s: dict[str, str]) -> list[Any]:
+        by_street: dict[str, list[int]] = {}
+        for row in rows:
+            pair = by_street.setdefault(row["street"] or "—", [0, 0])
+            pair[0] += 1
+            pair[1] += row["status"] == "online"
+        out = []
+        for code, _, _ in UNITS:
+            total, online = by_street.get(code, [0, 0])
+            if total:
+                out.append(
+                    dcc.Link(
+                        [
+                            html.Span(s[f"unit.{code}"]),
+                            html.B(f"{100 * online / total:.1f}%"),
+                            html.Span(f"{total - online}", className="down-count"),
+                        ],
+                        href=href(street=code),
+                        className="rate-item",
+                    )
+                )
+        help_text = s["status.help"].format(m=settings.video_stale_s // 60)
+        return [html.Div(out, className="rate-list"), html.Div(help_text, className="help")]
+
+    def duty_table(street: str | None, s: dict[str, str]) -> Any:
+        shifts = [
+            x for x in runtime.state.duty.values() if street is None or x["center"] in ("district", street)
+        ]
+        head = html.Tr(
+            [html.Th(s[k]) for k in ("duty.center", "duty.post", "duty.name", "duty.phone", "duty.shift")]
+        )
+        rows = [
+            html.Tr(
+                [
+                    html.Td(s.get(f"unit.{x['center']}", s["district"])),
+                    html.Td(x["post"]),
+                    html.Td(x["name"]),
+                    html.Td(sel.mask_phone(x.get("phone")) or "—"),
+                    html.Td(f"{(x.get('start') or '')[5:16]} – {(x.get('end') or '')[11:16]}"),
+                ]
+            )
+            for x in sorted(shifts, key=lambda x: (x["center"] != "district", x["center"], x["post"]))
+        ]
+        return html.Table([html.Thead(head), html.Tbody(rows)], className="table")
+
+    # ------------------------------------------------------------ the detail drawer
+    @app.callback(
+        Output(ids.DETAIL, "children"),
+        Output("detail-drawer", "hidden"),
+        Output(ids.DETAIL_VERSION, "data"),
+        Output(ids.action_button(ALL), "hidden"),  # type: ignore[arg-type]
+        Input(ids.URL, "search"),
+        Input(ids.LIVE_TICK, "data"),
+    )
+    async def detail(search: str | None, _tick: int) -> tuple[Any, ...]:
+        lang, where, t = lang_of(search), drill(search), now()
+        s = client_strings(lang)
+        hide_all = [True] * len(VERBS)
+        if where.get("incident"):
+            data = sel.incident_detail(runtime.state, where["incident"], t, runtime.console)
+            if data is None:
+                return html.Div(s["detail.not_found"].format(what=where["incident"])), False, None, hide_all
+            hidden = [data["status"] not in TRANSITIONS[VERB_STEP[verb]] for verb in VERBS]
+            return incident_view(data, s, lang), False, data["version"], hidden
+        if where.get("camera"):
+            data = sel.camera_detail(runtime.state, where["camera"], t, stale_ms)
+            body = (
+                camera_view(data, s, lang)
+                if data
+                else html.Div(s["detail.not_found"].format(what=where["camera"]))
+            )
+            return body, False, None, hide_all
+        if where.get("sensor"):
+            data = sel.sensor_detail(runtime.state, where["sensor"])
+            body = (
+                sensor_view(data, s) if data else html.Div(s["detail.not_found"].format(what=where["sensor"]))
+            )
+            return body, False, None, hide_all
+        return [], True, None, hide_all
+
+    def incident_view(data: dict[str, Any], s: dict[str, str], lang: str) -> list[Any]:
+        due = data.get("deadline")
+        deadline_text = (
+            s["detail.deadline"].format(
+                stage=s[f"stage.{due['stage']}"],
+                due=clock_text(due["due"]),
+                state=s[f"deadline.{due['state']}"],
+            )
+            if due
+            else ""
+        )
+        steps = [
+            html.Li(
+                [
+                    html.Span(clock_text(step["ts"]), className="tl-time"),
+                    html.B(s.get(f"incident.{step['step']}", step["step"]), className="tl-step"),
+                    html.Span(
+                        " · ".join(
+                            str(x)
+                            for x in (
+                                step.get("by"),
+                                step.get("unit"),
+                                step.get("note"),
+                                s.get(f"severity.{step.get('severity')}"),
+                            )
+                            if x
+                        ),
+                        className="tl-meta",
+                    ),
+                ],
+                className=f"tl-item tl-{step['step']}",
+            )
+            for step in data["timeline"]
+        ]
+        return [
+            html.Div(
+                [
+                    html.Span(
+                        s[f"severity.{data['severity']}"], className=f"sev-pill sev-{data['severity']}"
+                    ),
+                    html.H3(data["title"], className="detail-title"),
+                ],
+                className="detail-head",
+            ),
+            html.Div(
+                " · ".join(
+                    [
+                        data["id"],
+                        s[f"domain.{data['domain']}"],
+                        s.get(f"unit.{data['street']}", s["district"]),
+                        s[f"incident.{data['status']}"],
+                        s["detail.version"].format(v=data["version"]),
+                    ]
+                ),
+                className="detail-meta",
+            ),
+            html.Div(data.get("address") or "", className="detail-meta"),
+            html.Div(data.get("description") or "", className="detail-text"),
+            html.Div(
+                deadline_text, className=f"detail-deadline is-{due['state']}" if due else "detail-deadline"
+            ),
+            html.H4(s["detail.timeline"]),
+            html.Ol(steps, className="timeline"),
+        ]
+
+    def camera_view(data: dict[str, Any], s: dict[str, str], lang: str) -> list[Any]:
+        history = [
+            html.Li(
+                [
+                    html.Span(clock_text(h["ts"]), className="tl-time"),
+                    html.B(s.get(f"status.{h['status']}", h["status"]), className="tl-step"),
+                    html.Span(h.get("reason") or "", className="tl-meta"),
+                ],
+                className="tl-item",
+            )
+            for h in data["history"]
+        ]
+        return [
+            html.Div(
+                [
+                    html.Span(
+                        s[f"status.{data['status']}"], className=f"status-pill status-{data['status']}"
+                    ),
+                    html.H3(data["name"], className="detail-title"),
+                ],
+                className="detail-head",
+            ),
+            html.Div(
+                " · ".join(
+                    [
+                        data["id"],
+                        s.get(f"unit.{data['street']}", "—"),
+                        data.get("kind") or "",
+                        s["col.last"] + " " + clock_text(data["last"]),
+                    ]
+                ),
+                className="detail-meta",
+            ),
+            html.Div(
+                s["detail.down_for"].format(d=duration_text(data["down_s"], lang)) if data["down_s"] else "",
+                className="detail-deadline is-overdue",
+            ),
+            html.H4(s["detail.history"]),
+            html.Ol(history, className="timeline"),
+        ]
+
+    def sensor_view(data: dict[str, Any], s: dict[str, str]) -> list[Any]:
+        readings = [
+            html.Li(
+                [html.Span(clock_text(ts), className="tl-time"), html.B(f"{value} {data.get('unit') or ''}")],
+                className="tl-item",
+            )
+            for ts, value in reversed(data["readings"])
+        ]
+        return [
+            html.Div(
+                [
+                    html.H3(
+                        f"{s.get('sensor.' + data['kind'], data['kind'])} {data['id']}",
+                        className="detail-title",
+                    )
+                ],
+                className="detail-head",
+            ),
+            html.Div(s.get(f"unit.{data.get('street')}", "—"), className="detail-meta"),
+            html.H4(s["detail.readings"]),
+            html.Ol(readings, className="timeline"),
+        ]
+
+    # ------------------------------------------------------------ where the map looks
+    @app.callback(Output(ids.MAP, "viewport"), Input(ids.URL, "search"))
+    async def focus_map(search: str | None) -> dict[str, Any]:
+        """Fly to the selected incident, else to the selected street, else the district."""
+        where = drill(search)
+        views = runtime.hub.views
+        incident = runtime.state.incidents.get(where.get("incident", ""))
+        if incident and incident.get("lat") is not None:
+            lat, lon = views.to_map(incident["lat"], incident["lon"], incident.get("crs"))
+            return {"center": [lat, lon], "zoom": 16, "transition": "flyTo"}
+        if where.get("street"):
+            south, west, north, east = geo.street_bounds(where["street"], settings.streets_geojson)
+            corners = [views.to_map(south, west, "gcj02"), views.to_map(north, east, "gcj02")]
+            return {"bounds": [list(corners[0]), list(corners[1])], "transition": "flyToBounds"}
+        south, west, north, east = geo.district_bounds()
+        corners = [views.to_map(south, west, "gcj02"), views.to_map(north, east, "gcj02")]
+        return {"bounds": [list(corners[0]), list(corners[1])], "transition": "flyToBounds"}
+
+    # ------------------------------------------------------------ navigation
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.GRID_INCIDENTS, "cellClicked"),
+        Input(ids.GRID_CAMERAS, "cellClicked"),
+        Input(ids.CONSOLE_INCIDENTS, "clickData"),
+        Input(ids.MAP_STREETS, "clickData"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    async def navigate(
+        incident_cell: dict[str, Any] | None,
+        camera_cell: dict[str, Any] | None,
+        incident_click: dict[str, Any] | None,
+        street_click: dict[str, Any] | None,
+        search: str | None,
+    ) -> str:
+        where = drill(search)
+        en = "en" if lang_of(search) == "en" else None
+        trigger = ctx.triggered_id
+        if trigger == ids.GRID_INCIDENTS and incident_cell:
+            return href(street=where.get("street"), incident=incident_cell.get("rowId"), lang=en)[8:]
+        if trigger == ids.GRID_CAMERAS and camera_cell:
+            return href(street=where.get("street"), camera=camera_cell.get("rowId"), lang=en)[8:]
+        if trigger == ids.CONSOLE_INCIDENTS and incident_click:
+            return href(street=where.get("street"), incident=incident_click["properties"]["id"], lang=en)[8:]
+        if trigger == ids.MAP_STREETS and street_click:
+            return href(street=street_click["properties"]["code"], lang=en)[8:]
+        return dash.no_update
+
+    # ------------------------------------------------------------ actions
+    @app.callback(
+        Output(ids.ACTION_RESULT, "children"),
+        Output(ids.ACTION_RESULT, "className"),
+        Input(ids.action_button(ALL), "n_clicks"),  # type: ignore[arg-type]
+        State(ids.URL, "search"),
+        State(ids.DETAIL_VERSION, "data"),
+        State(ids.OFFICER, "value"),
+        State(ids.ACTION_UNIT, "value"),
+        State(ids.ACTION_NOTE, "value"),
+        State(ids.ACTION_SEVERITY, "value"),
+        prevent_initial_call=True,
+    )
+    async def act(
+        clicks: list[int | None],
+        search: str | None,
+        version: int | None,
+        officer: str | None,
+        unit: str | None,
+        note: str | None,
+        severity: int | None,
+    ) -> tuple[str, str]:
+        trigger = ctx.triggered_id
+        if not trigger or not any(clicks):
+            return dash.no_update, dash.no_update
+        s = client_strings(lang_of(search))
+        incident_id = drill(search).get("incident")
+        if not (officer or "").strip():
+            return s["action.refused"].format(reason=s["console.officer"] + "?"), "result is-error"
+        outcome = await incident_action(
+            runtime,
+            officer.strip(),
+            incident_id or "",
+            trigger["verb"],
+            version=version,
+            unit=unit,
+            note=note,
+            severity=severity,
+        )
+        if outcome.ok:
+            return s["action.done"].format(what=s[f"action.{trigger['verb']}"]), "result is-ok"
+        return s["action.refused"].format(reason=outcome.message), "result is-error"
+
+    # ------------------------------------------------------------ the alarm inbox
+    @app.callback(
+        Output(ids.INBOX, "children"),
+        Input(ids.URL, "search"),
+        Input(ids.LIVE_TICK, "data"),
+        Input(ids.INBOX_SELECTED, "data"),
+    )
+    async def inbox_list(search: str | None, _tick: int, selected: str | None) -> list[Any]:
+        s = client_strings(lang_of(search))
+        box = sel.inbox(
+            runtime.state,
+            now(),
+            runtime.console,
+            runtime.catalogue,
+            scope=drill(search).get("street"),
+            window_ms=settings.flood_window_s * 1000,
+            flood_alarms=settings.flood_alarms,
+        )
+        items: list[Any] = []
+        if box["flood"]:
+            items.append(
+                html.Div(
+                    s["banner.flood"].format(
+                        n=box["recent"], s=sum(1 for i in box["active"] if i["severity"] == 1)
+                    ),
+                    className="flood",
+                )
+            )
+        for item in box["active"][:200]:
+            items.append(
+                html.Button(
+                    [
+                        html.Span(
+                            s[f"level.{item['severity']}"], className=f"sev-pill sev-{item['severity']}"
+                        ),
+                        html.Span(s[f"inbox.kind.{item['kind']}"], className="inbox-kind"),
+                        html.Span(item["title"], className="inbox-title"),
+                        html.Span(s.get(f"unit.{item['street']}", s["district"]), className="inbox-street"),
+                        html.Span(clock_text(item["since"]), className="inbox-time"),
+                    ],
+                    id=ids.inbox_item(item["key"]),
+                    className="inbox-item" + (" is-selected" if item["key"] == selected else ""),
+                )
+            )
+        if box["shelved"]:
+            items.append(html.Div(s["inbox.shelved"].format(n=len(box["shelved"])), className="help"))
+        return items
+
+    @app.callback(
+        Output(ids.INBOX_SELECTED, "data"), Input(ids.inbox_item(ALL), "n_clicks"), prevent_initial_call=True
+    )  # type: ignore[arg-type]
+    async def select_alarm(clicks: list[int | None]) -> str:
+        if not ctx.triggered_id or not any(clicks):
+            return dash.no_update
+        return str(ctx.triggered_id["key"])
+
+    @app.callback(
+        Output(ids.INBOX_RESULT, "children"),
+        Output(ids.INBOX_RESULT, "className"),
+        Input(ids.INBOX_ACK, "n_clicks"),
+        Input(ids.INBOX_SHELVE, "n_clicks"),
+        State(ids.INBOX_SELECTED, "data"),
+        State(ids.OFFICER, "value"),
+        State(ids.INBOX_COMMENT, "value"),
+        State(ids.INBOX_SHELVE_REASON, "value"),
+        State(ids.INBOX_SHELVE_MINUTES, "value"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    async def handle_alarm(
+        _ack: int | None,
+        _shelve: int | None,
+        key: str | None,
+        officer: str | None,
+        comment: str | None,
+        reason: str | None,
+        minutes: float | None,
+        search: str | None,
+    ) -> tuple[str, str]:
+        s = client_strings(lang_of(search))
+        if not key:
+            return s["inbox.select"], "result is-error"
+        if not (officer or "").strip():
+            return s["action.refused"].format(reason=s["console.officer"] + "?"), "result is-error"
+        verb = "shelve" if ctx.triggered_id == ids.INBOX_SHELVE else "acknowledge"
+        outcome = await alarm_action(
+            runtime, officer.strip(), key, verb, comment=comment, reason=reason, shelve_minutes=minutes
+        )
+        label = s["inbox.shelve" if verb == "shelve" else "inbox.ack"]
+        if outcome.ok:
+            return s["action.done"].format(what=label), "result is-ok"
+        return s["action.refused"].format(reason=outcome.message), "result is-error"
+
+    # ------------------------------------------------------------ CSV export
+    for button, grid_id in (
+        (ids.EXPORT_INCIDENTS, ids.GRID_INCIDENTS),
+        (ids.EXPORT_CAMERAS, ids.GRID_CAMERAS),
+        (ids.EXPORT_TICKETS, ids.GRID_TICKETS),
+    ):
+        app.clientside_callback(
+            "function (n) { return Boolean(n); }",
+            Output(grid_id, "exportDataAsCsv"),
+            Input(button, "n_clicks"),
+            prevent_initial_call=True,
+        )

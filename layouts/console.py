@@ -1,0 +1,305 @@
+"""The officers' console (一屏管): filters and streets, the map, tables, detail and actions.
+
+Pure builders.  The URL holds what is shown (``/console?street=…&incident=…``); the
+callbacks in callbacks/console.py fill the tables, the overview and the detail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from dashboard.events import INCIDENT_DOMAINS
+from dashboard.i18n import client_strings
+from dashboard.state import INCIDENT_FLOW
+from dashboard.units import UNITS
+from layouts import ids
+from layouts.map import one_map
+from layouts.wall import header
+
+GRID_THEME = {
+    "function": (
+        "themeQuartz.withParams({backgroundColor: '#071a36', foregroundColor: '#e6f1ff', "
+        "headerBackgroundColor: '#0b2447', accentColor: '#36c8ff', borderColor: '#1d4275', "
+        "oddRowBackgroundColor: '#0a1f40', fontSize: 15, headerFontSize: 15})"
+    )
+}
+
+
+def grid(grid_id: str, columns: list[dict[str, Any]], file_name: str) -> dag.AgGrid:
+    """A sortable, filterable table with CSV export (rows come from a callback)."""
+    return dag.AgGrid(
+        id=grid_id,
+        rowData=[],
+        columnDefs=columns,
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 80},
+        dashGridOptions={
+            "theme": GRID_THEME,
+            "animateRows": False,
+            "rowHeight": 36,
+            "pagination": True,
+            "paginationAutoPageSize": True,
+        },
+        getRowId="params.data.id",
+        columnSize="responsiveSizeToFit",
+        csvExportParams={"fileName": file_name},
+        style={"height": "100%"},
+    )
+
+
+def column(field: str, header_name: str, **extra: Any) -> dict[str, Any]:
+    return {"field": field, "headerName": header_name, **extra}
+
+
+def filters(s: dict[str, str]) -> html.Div:
+    domains = [{"label": s[f"domain.{d}"], "value": d} for d in INCIDENT_DOMAINS]
+    severities = [{"label": s[f"severity.{n}"], "value": n} for n in (1, 2, 3, 4)]
+    statuses = [{"label": s[f"incident.{x}"], "value": x} for x in INCIDENT_FLOW]
+    since = [{"label": s[f"since.{k}"], "value": k} for k in ("1h", "24h", "7d", "all")]
+    return html.Div(
+        [
+            dcc.Input(
+                id=ids.SEARCH,
+                type="search",
+                placeholder=s["console.search"],
+                debounce=True,
+                className="search",
+            ),
+            html.Label(s["console.domains"]),
+            dcc.Dropdown(id=ids.FILTER_DOMAINS, options=domains, multi=True, className="dropdown"),
+            html.Label(s["console.severities"]),
+            dcc.Checklist(
+                id=ids.FILTER_SEVERITIES, options=severities, value=[], inline=True, className="checklist"
+            ),
+            html.Label(s["console.statuses"]),
+            dcc.Dropdown(id=ids.FILTER_STATUSES, options=statuses, multi=True, className="dropdown"),
+            html.Label(s["console.since"]),
+            dcc.RadioItems(id=ids.FILTER_SINCE, options=since, value="all", inline=True, className="radios"),
+        ],
+        className="filters",
+    )
+
+
+def tabs(s: dict[str, str]) -> dcc.Tabs:
+    incidents = grid(
+        ids.GRID_INCIDENTS,
+        [
+            column("id", s["col.id"], minWidth=140),
+            column("title", s["col.title"], minWidth=160),
+            column("domain_label", s["col.domain"]),
+            column("severity", s["col.severity"], width=90),
+            column("street_label", s["col.street"]),
+            column("status_label", s["col.status"]),
+            column("reported_text", s["col.reported"], sort="desc"),
+            column(
+                "deadline_label",
+                s["col.deadline"],
+                cellClassRules={
+                    "cell-overdue": "params.data.deadline == 'overdue'",
+                    "cell-near": "params.data.deadline == 'near'",
+                },
+            ),
+            column("unit", s["col.unit"]),
+        ],
+        "incidents.csv",
+    )
+    cameras = grid(
+        ids.GRID_CAMERAS,
+        [
+            column("id", s["col.id"]),
+            column("name", s["col.name"], minWidth=160),
+            column("street_label", s["col.street"]),
+            column("status_label", s["col.status"]),
+            column("down_text", s["col.down"]),
+            column("last_text", s["col.last"]),
+        ],
+        "cameras.csv",
+    )
+    tickets = grid(
+        ids.GRID_TICKETS,
+        [
+            column("id", s["col.id"], minWidth=140),
+            column("category", s["col.category"]),
+            column("summary", s["col.summary"], minWidth=160),
+            column("status", s["col.status"]),
+            column("street_label", s["col.street"]),
+            column("caller_name", s["col.caller"]),
+            column("caller_phone", s["col.phone"]),
+            column("address", s["col.address"]),
+            column("created_text", s["col.created"]),
+            column("overdue_text", s["col.overdue"]),
+        ],
+        "tickets-12345.csv",
+    )
+
+    def tab(label: str, value: str, body: Any, export_id: str | None = None) -> dcc.Tab:
+        tools = [html.Button(s["export"], id=export_id, className="btn")] if export_id else []
+        return dcc.Tab(
+            label=label,
+            value=value,
+            className="tab",
+            selected_className="tab-on",
+            children=html.Div(
+                [html.Div(tools, className="tab-tools"), html.Div(body, className="tab-body")],
+                className="tab-pane",
+            ),
+        )
+
+    inbox = html.Div(
+        [
+            html.Div(
+                [
+                    dcc.Input(id=ids.INBOX_COMMENT, placeholder=s["inbox.comment"], className="input"),
+                    html.Button(s["inbox.ack"], id=ids.INBOX_ACK, className="btn btn-primary"),
+                    dcc.Input(id=ids.INBOX_SHELVE_REASON, placeholder=s["inbox.reason"], className="input"),
+                    dcc.Dropdown(
+                        id=ids.INBOX_SHELVE_MINUTES,
+                        value=60,
+                        clearable=False,
+                        options=[
+                            {"label": label, "value": minutes}
+                            for label, minutes in (("30 min", 30), ("1 h", 60), ("4 h", 240), ("24 h", 1440))
+                        ],
+                        className="dropdown minutes",
+                    ),
+                    html.Button(s["inbox.shelve"], id=ids.INBOX_SHELVE, className="btn"),
+                ],
+                className="inbox-form",
+            ),
+            html.Div("", id=ids.INBOX_RESULT, className="result", role="status"),
+            html.Div(id=ids.INBOX, className="inbox-list"),
+            dcc.Store(id=ids.INBOX_SELECTED),
+        ],
+        className="inbox",
+    )
+    cameras_tab = html.Div(
+        [html.Div(id=ids.CAMERA_RATES, className="camera-rates"), html.Div(cameras, className="camera-grid")],
+        className="cameras",
+    )
+    return dcc.Tabs(
+        id=ids.TABS,
+        value="incidents",
+        className="tabs",
+        children=[
+            tab(s["tab.incidents"], "incidents", incidents, ids.EXPORT_INCIDENTS),
+            tab(s["tab.inbox"], "inbox", inbox),
+            tab(s["tab.cameras"], "cameras", cameras_tab, ids.EXPORT_CAMERAS),
+            tab(s["tab.tickets"], "tickets", tickets, ids.EXPORT_TICKETS),
+            tab(s["tab.duty"], "duty", html.Div(id=ids.DUTY, className="duty")),
+        ],
+    )
+
+
+def action_form(s: dict[str, str], dispatch_units: tuple[str, ...]) -> html.Div:
+    """The lifecycle actions; the callback shows only those that fit the incident's status."""
+    return html.Div(
+        [
+            dcc.Dropdown(
+                id=ids.ACTION_UNIT,
+                options=list(dispatch_units),
+                placeholder=s["action.unit"],
+                className="dropdown",
+            ),
+            dcc.Input(id=ids.ACTION_NOTE, placeholder=s["action.note_text"], className="input"),
+            dcc.Dropdown(
+                id=ids.ACTION_SEVERITY,
+                placeholder=s["action.new_severity"],
+                className="dropdown",
+                options=[{"label": s[f"severity.{n}"], "value": n} for n in (1, 2, 3)],
+            ),
+            html.Div(
+                [
+                    html.Button(
+                        s[f"action.{verb}"],
+                        id=ids.action_button(verb),
+                        className="btn",
+                        **{"data-verb": verb},
+                    )
+                    for verb in (
+                        "acknowledge",
+                        "dispatch",
+                        "resolve",
+                        "verify",
+                        "close",
+                        "reopen",
+                        "escalate",
+                        "note",
+                    )
+                ],
+                className="action-buttons",
+            ),
+            html.Div("", id=ids.ACTION_RESULT, className="result", role="status"),
+        ],
+        className="action-form",
+    )
+
+
+def page(
+    lang: str, bounds: list[list[float]], tile_url: str | None, dispatch_units: tuple[str, ...]
+) -> html.Div:
+    s = client_strings(lang)
+    streets = html.Div(
+        [
+            html.H2(s["console.streets"], className="panel-title"),
+            html.Div(id=ids.STREET_LIST, className="street-list"),
+        ],
+        className="streets",
+    )
+    top = header(s, "console.title")
+    officer = dcc.Input(
+        id=ids.OFFICER,
+        placeholder=s["console.officer"],
+        persistence=True,
+        persistence_type="local",
+        className="input officer",
+        value="",
+    )
+    return html.Div(
+        [
+            top,
+            html.Div(
+                [
+                    html.Nav(id=ids.BREADCRUMBS, className="breadcrumbs"),
+                    html.Label([s["console.officer"], officer], className="officer-label"),
+                ],
+                className="console-bar",
+            ),
+            html.Main(
+                [
+                    html.Div([filters(s), streets], className="console-left"),
+                    html.Div(
+                        [
+                            html.Div(id=ids.OVERVIEW, className="overview"),
+                            one_map(
+                                s, bounds, tile_url, interactive=True, incidents_id=ids.CONSOLE_INCIDENTS
+                            ),
+                            html.Div(
+                                [
+                                    html.Div(id=ids.DETAIL, className="detail-body"),
+                                    action_form(s, dispatch_units),
+                                ],
+                                className="detail",
+                                id="detail-drawer",
+                                hidden=True,
+                            ),
+                        ],
+                        className="console-centre",
+                    ),
+                    html.Div(tabs(s), className="console-right"),
+                ],
+                className="console-body",
+            ),
+            dcc.Store(id=ids.LIVE_TICK, data=0),
+            dcc.Store(id=ids.DETAIL_VERSION),
+        ],
+        id=ids.CONSOLE_ROOT,
+        className=f"console lang-{lang}",
+        **{"data-lang": lang, "data-page": "console"},
+    )
+
+
+def unit_options(lang: str) -> list[dict[str, str]]:
+    s = client_strings(lang)
+    return [{"label": s[f"unit.{code}"], "value": code} for code, _, _ in UNITS]
