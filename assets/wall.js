@@ -146,7 +146,7 @@
   function renderFeed(view) {
     if (!has("live-feed")) { return; }
     var items = [];
-    (view.feed || []).slice(0, 8).forEach(function (entry) {
+    (view.feed || []).slice(0, 7).forEach(function (entry) {
       var record = (entry[0] === "incident" ? view.incidents : view.alarms || {})[entry[1]];
       if (record) { items.push(feedItem(entry[0], record)); }
     });
@@ -194,12 +194,14 @@
     if (!force && now - lastMapRender < MAP_MIN_INTERVAL_MS) { queueRender(MAP_MIN_INTERVAL_MS); return; }
     lastMapRender = now;
     if (mapDirty.video) {
+      if (videoResend.pending) { lastProps["map-video"] = null; videoResend.pending = false; }
       var stale = {};
       ((view.stale && view.stale.video) || []).forEach(function (pid) { stale[pid] = 1; });
       setProps("map-video", { hideout: { status: view.video || {}, stale: stale } });
       if (view.geo_version !== undefined && view.geo_version !== geoVersion) {
         geoVersion = view.geo_version;
         setProps("map-video", { url: "/api/video.geojson?v=" + geoVersion });
+        resendVideoStyle();
       }
     }
     if (mapDirty.incidents && !isConsole()) {  // the console's incident layer follows its filters
@@ -245,7 +247,7 @@
       Object.keys(config.strings).forEach(function (key) {
         if (key.indexOf("unit.") === 0) { labels[key.slice(5)] = config.strings[key]; }
       });
-      setProps("map-streets", { hideout: { levels: levels, labels: labels } });
+      setProps(isConsole() ? "console-map-streets" : "map-streets", { hideout: { levels: levels, labels: labels } });
     }
     mapDirty = { video: false, incidents: false, sensors: false, streets: false };
   }
@@ -395,6 +397,7 @@
     }
     if (kind === "hello") {
       mapDirty = { video: true, incidents: true, sensors: true, streets: true };
+      resendVideoStyle();
       queueRender();
     } else if (kind === "patch") {
       var sets = message.set || {};
@@ -408,17 +411,27 @@
     }
   }
 
-  // The console's tables are server-rendered: a patch tells them to refresh, at most once a second.
+  // The console's tables are server-rendered: a patch tells them to refresh, at most every 400 ms.
   var consoleTick = { last: 0, timer: null, seq: 0 };
   function tickConsole(seq) {
     consoleTick.seq = seq;
     if (consoleTick.timer) { return; }
-    var wait = Math.max(0, 1000 - (performance.now() - consoleTick.last));
+    var wait = Math.max(0, 400 - (performance.now() - consoleTick.last));
     consoleTick.timer = setTimeout(function () {
       consoleTick.timer = null;
       consoleTick.last = performance.now();
       if (isConsole()) { window.dash_clientside.set_props("live-tick", { data: consoleTick.seq }); }
     }, wait);
+  }
+
+  // dash-leaflet 1.1.3 ignores prop changes while a GeoJSON layer is still fetching its
+  // url: the first hideout can be lost.  Send it again a few times after a (re)load.
+  var videoResend = { pending: false, timers: [] };
+  function resendVideoStyle() {
+    videoResend.timers.forEach(clearTimeout);
+    videoResend.timers = [1000, 3000, 7000].map(function (delay) {
+      return setTimeout(function () { videoResend.pending = true; mapDirty.video = true; queueRender(); }, delay);
+    });
   }
 
   function pageRendered() {
@@ -449,6 +462,14 @@
       if (window.cnLive.view) { renderFeed(window.cnLive.view); }
     }, 1000);
   }
+
+  // The console's callbacks follow the query string through a store (a second
+  // dcc.Location would make the page render itself again and again).
+  function syncConsoleSearch() {
+    if (isConsole()) { window.dash_clientside.set_props("console-search", { data: window.location.search }); }
+  }
+  window.addEventListener("_dashprivate_pushstate", function () { setTimeout(syncConsoleSearch, 0); });
+  window.addEventListener("popstate", function () { setTimeout(syncConsoleSearch, 0); });
 
   window.cnWall = { pageRendered: pageRendered, render: render };
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }

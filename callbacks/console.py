@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
 import dash
+import dash_leaflet as dl
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from dashboard import console as sel
@@ -90,10 +91,10 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         Output(ids.STREET_LIST, "children"),
         Output(ids.OVERVIEW, "children"),
         Output(ids.BREADCRUMBS, "children"),
-        Output(ids.CONSOLE_INCIDENTS, "data"),
+        Output(ids.CONSOLE_INCIDENTS, "children"),
         Output(ids.CAMERA_RATES, "children"),
         Output(ids.DUTY, "children"),
-        Input(ids.URL, "search"),
+        Input(ids.CONSOLE_SEARCH, "data"),
         Input(ids.LIVE_TICK, "data"),
         Input(ids.SEARCH, "value"),
         Input(ids.FILTER_DOMAINS, "value"),
@@ -239,25 +240,28 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                 ]
         return crumbs
 
-    def incident_features(rows: list[dict[str, Any]]) -> dict[str, Any]:
-        features = []
+    def incident_features(rows: list[dict[str, Any]]) -> list[Any]:
+        """Open incidents of the filtered list as map markers (severe or overdue ones pulse)."""
+        markers = []
         for row in rows:
             incident = runtime.state.incidents[row["id"]]
             if incident.get("lat") is None or row["status"] == "closed":
                 continue
             lat, lon = runtime.hub.views.to_map(incident["lat"], incident["lon"], incident.get("crs"))
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                    "properties": {
-                        "id": row["id"],
-                        "severity": row["severity"],
-                        "pulse": row["severity"] == 1 or row["deadline"] == "overdue",
+            pulse = row["severity"] == 1 or row["deadline"] == "overdue"
+            markers.append(
+                dl.DivMarker(
+                    id=ids.incident_marker(row["id"]),
+                    position=[lat, lon],
+                    iconOptions={
+                        "className": f"incident-marker sev-{row['severity']}" + (" pulse" if pulse else ""),
+                        "html": "<div></div>",
+                        "iconSize": [22, 22],
                     },
-                }
+                    zIndexOffset=1000 - row["severity"] * 100,
+                )
             )
-        return {"type": "FeatureCollection", "features": features}
+        return markers
 
     def camera_rates(rows: list[dict[str, Any]], s: dict[str, str]) -> list[Any]:
         by_street: dict[str, list[int]] = {}
@@ -310,7 +314,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         Output("detail-drawer", "hidden"),
         Output(ids.DETAIL_VERSION, "data"),
         Output(ids.action_button(ALL), "hidden"),  # type: ignore[arg-type]
-        Input(ids.URL, "search"),
+        Input(ids.CONSOLE_SEARCH, "data"),
         Input(ids.LIVE_TICK, "data"),
     )
     async def detail(search: str | None, _tick: int) -> tuple[Any, ...]:
@@ -469,7 +473,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         ]
 
     # ------------------------------------------------------------ where the map looks
-    @app.callback(Output(ids.MAP, "viewport"), Input(ids.URL, "search"))
+    @app.callback(Output(ids.MAP, "viewport"), Input(ids.CONSOLE_SEARCH, "data"))
     async def focus_map(search: str | None) -> dict[str, Any]:
         """Fly to the selected incident, else to the selected street, else the district."""
         where = drill(search)
@@ -491,15 +495,15 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         Output(ids.URL, "search", allow_duplicate=True),
         Input(ids.GRID_INCIDENTS, "cellClicked"),
         Input(ids.GRID_CAMERAS, "cellClicked"),
-        Input(ids.CONSOLE_INCIDENTS, "clickData"),
-        Input(ids.MAP_STREETS, "clickData"),
-        State(ids.URL, "search"),
+        Input(ids.incident_marker(ALL), "n_clicks"),  # type: ignore[arg-type]
+        Input(ids.CONSOLE_STREETS, "clickData"),
+        State(ids.CONSOLE_SEARCH, "data"),
         prevent_initial_call=True,
     )
     async def navigate(
         incident_cell: dict[str, Any] | None,
         camera_cell: dict[str, Any] | None,
-        incident_click: dict[str, Any] | None,
+        incident_click: list[int | None] | None,
         street_click: dict[str, Any] | None,
         search: str | None,
     ) -> str:
@@ -510,9 +514,13 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             return href(street=where.get("street"), incident=incident_cell.get("rowId"), lang=en)[8:]
         if trigger == ids.GRID_CAMERAS and camera_cell:
             return href(street=where.get("street"), camera=camera_cell.get("rowId"), lang=en)[8:]
-        if trigger == ids.CONSOLE_INCIDENTS and incident_click:
-            return href(street=where.get("street"), incident=incident_click["properties"]["id"], lang=en)[8:]
-        if trigger == ids.MAP_STREETS and street_click:
+        if (
+            isinstance(trigger, dict)
+            and trigger.get("type") == "incident-marker"
+            and any(incident_click or [])
+        ):
+            return href(street=where.get("street"), incident=trigger["id"], lang=en)[8:]
+        if trigger == ids.CONSOLE_STREETS and street_click:
             return href(street=street_click["properties"]["code"], lang=en)[8:]
         return dash.no_update
 
@@ -521,7 +529,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         Output(ids.ACTION_RESULT, "children"),
         Output(ids.ACTION_RESULT, "className"),
         Input(ids.action_button(ALL), "n_clicks"),  # type: ignore[arg-type]
-        State(ids.URL, "search"),
+        State(ids.CONSOLE_SEARCH, "data"),
         State(ids.DETAIL_VERSION, "data"),
         State(ids.OFFICER, "value"),
         State(ids.ACTION_UNIT, "value"),
@@ -562,7 +570,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     # ------------------------------------------------------------ the alarm inbox
     @app.callback(
         Output(ids.INBOX, "children"),
-        Input(ids.URL, "search"),
+        Input(ids.CONSOLE_SEARCH, "data"),
         Input(ids.LIVE_TICK, "data"),
         Input(ids.INBOX_SELECTED, "data"),
     )
@@ -625,7 +633,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         State(ids.INBOX_COMMENT, "value"),
         State(ids.INBOX_SHELVE_REASON, "value"),
         State(ids.INBOX_SHELVE_MINUTES, "value"),
-        State(ids.URL, "search"),
+        State(ids.CONSOLE_SEARCH, "data"),
         prevent_initial_call=True,
     )
     async def handle_alarm(

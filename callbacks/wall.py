@@ -25,19 +25,24 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         north, east = geo.convert(north, east, "gcj02", settings.tile_crs)
     bounds = [[south, west], [north, east]]
 
-    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), State(ids.URL, "search"))
-    def render_page(pathname: str | None, search: str | None) -> html.Div:
-        """The page for the path; drill-down within the console changes only the query,
-        which the console's own callbacks follow without re-rendering the page."""
+    @app.callback(Output(ids.PAGE, "children"), Output(ids.CURRENT_PATH, "data"),
+                  Input(ids.URL, "pathname"), State(ids.URL, "search"), State(ids.CURRENT_PATH, "data"))
+    def render_page(pathname: str | None, search: str | None,
+                    current: str | None) -> tuple[html.Div, str]:
+        """The page for the path, rendered once per path: drill-down in the console changes
+        only the query, which the console's callbacks follow (via the console-search store)."""
+        path = (pathname or "/").rstrip("/") or "/"
+        if path == current:
+            return dash.no_update, dash.no_update
         query = parse_qs((search or "").lstrip("?"))
         lang = query.get("lang", ["zh"])[0]
-        if (pathname or "/").rstrip("/") == "/console":
+        if path == "/console":
             return console.page(lang if lang in LANGS else "zh", bounds, settings.tile_url,
-                                runtime.console.dispatch_units)
+                                runtime.console.dispatch_units, search or ""), path
         layers = frozenset(query["layers"][0].split(",")) & frozenset(LAYERS) \
             if "layers" in query else frozenset(LAYERS)
         return wall.page(lang if lang in LANGS else "zh", query.get("wall", [None])[0],
-                         runtime.catalogue, bounds, settings.tile_url, layers)
+                         runtime.catalogue, bounds, settings.tile_url, layers), path
 
     # The live client renders everything it knows as soon as the page is in the DOM.
     app.clientside_callback(

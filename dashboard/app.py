@@ -157,4 +157,8 @@ def _mount_dash(server: FastAPI, runtime: Runtime) -> dash.Dash:
         console.page("zh", [[0, 0], [1, 1]], None, runtime.console.dispatch_units),
     ])
     register_all(app, runtime)
+    # Dash registers the assets folder on its first request; under the FastAPI backend only
+    # a request to "/" runs that hook, so a kiosk opening /console first got a page with no
+    # CSS or JS.  Run it now, once, for every path.
+    app._setup_server()
     return app

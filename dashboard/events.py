@@ -200,6 +200,13 @@ def _depth(value: Any, limit: int) -> int:
     return 0
 
 
+def raw_nesting_possible(obj: dict[str, Any]) -> bool:
+    """Cheap pre-check: only an event whose data or extra fields hold containers can be deep."""
+    return any(isinstance(v, dict | list) for v in obj["data"].values()) or any(
+        isinstance(v, dict | list) for k, v in obj.items() if k not in ENVELOPE_FIELDS
+    )
+
+
 _decoder = msgspec.json.Decoder()
 
 
@@ -229,7 +236,7 @@ def event_from_dict(obj: Any) -> Event:
     data = obj.get("data")
     if not isinstance(data, dict):
         raise InvalidEvent(f"'data' must be an object for {kind}")
-    if _depth(obj, MAX_DEPTH) > MAX_DEPTH:
+    if raw_nesting_possible(obj) and _depth(obj, MAX_DEPTH) > MAX_DEPTH:
         raise InvalidEvent(f"event is nested deeper than {MAX_DEPTH} levels")
     try:
         msgspec.convert(data, payload_type)

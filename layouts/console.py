@@ -237,7 +237,11 @@ def action_form(s: dict[str, str], dispatch_units: tuple[str, ...]) -> html.Div:
 
 
 def page(
-    lang: str, bounds: list[list[float]], tile_url: str | None, dispatch_units: tuple[str, ...]
+    lang: str,
+    bounds: list[list[float]],
+    tile_url: str | None,
+    dispatch_units: tuple[str, ...],
+    search: str = "",
 ) -> html.Div:
     s = client_strings(lang)
     streets = html.Div(
@@ -273,7 +277,8 @@ def page(
                         [
                             html.Div(id=ids.OVERVIEW, className="overview"),
                             one_map(
-                                s, bounds, tile_url, interactive=True, incidents_id=ids.CONSOLE_INCIDENTS
+                                s, bounds, tile_url, interactive=True,
+                                incidents_id=ids.CONSOLE_INCIDENTS, streets_id=ids.CONSOLE_STREETS,
                             ),
                             html.Div(
                                 [
@@ -291,6 +296,7 @@ def page(
                 ],
                 className="console-body",
             ),
+            dcc.Store(id=ids.CONSOLE_SEARCH, data=search),
             dcc.Store(id=ids.LIVE_TICK, data=0),
             dcc.Store(id=ids.DETAIL_VERSION),
         ],

@@ -94,11 +94,19 @@ ACTION_NOTE = "action-note"
 ACTION_SEVERITY = "action-severity"
 ACTION_RESULT = "action-result"
 CONSOLE_INCIDENTS = "console-map-incidents"
+CONSOLE_STREETS = "console-map-streets"
+CONSOLE_SEARCH = "console-search"  # the console's query string, kept by assets/wall.js
+CURRENT_PATH = "current-path"
 
 
 def action_button(verb: str) -> dict[str, str]:
     """Pattern-matching id of a lifecycle action button."""
     return {"type": "incident-action", "verb": verb}
+
+
+def incident_marker(incident_id: str) -> dict[str, str]:
+    """Pattern-matching id of an incident marker on the console's map."""
+    return {"type": "incident-marker", "id": incident_id}
 
 
 def inbox_item(key: str) -> dict[str, str]:

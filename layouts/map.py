@@ -23,7 +23,7 @@ LAYERS = ("streets", "video", "incidents", "sensors")
 
 def one_map(strings: dict[str, str], bounds: list[list[float]], tile_url: str | None,
             interactive: bool = False, layers: frozenset[str] = frozenset(LAYERS),
-            incidents_id: str = ids.MAP_INCIDENTS) -> html.Div:
+            incidents_id: str = ids.MAP_INCIDENTS, streets_id: str = ids.MAP_STREETS) -> html.Div:
     """The map with its legend.  ``layers`` are the overlays switched on at start (a kiosk
     chooses them by URL); a layers control switches them by hand."""
     base: list[Any] = []
@@ -35,7 +35,7 @@ def one_map(strings: dict[str, str], bounds: list[list[float]], tile_url: str | 
 
     overlays = [
         overlay("streets", strings["map.streets"], dl.GeoJSON(
-            id=ids.MAP_STREETS, url="/api/geo/streets.geojson", style=fn("streetStyle"),
+            id=streets_id, url="/api/geo/streets.geojson", style=fn("streetStyle"),
             onEachFeature=fn("streetLabel"), hideout={"levels": {}}, interactive=interactive)),
         overlay("video", strings["map.video"], dl.GeoJSON(
             id=ids.MAP_VIDEO, url="/api/video.geojson?v=0", cluster=True,
@@ -47,7 +47,11 @@ def one_map(strings: dict[str, str], bounds: list[list[float]], tile_url: str | 
             pointToLayer=fn("sensorPoint"), style=fn("videoStyle"), hideout={})),
         overlay("incidents", strings["map.incidents"], dl.GeoJSON(
             id=incidents_id, data={"type": "FeatureCollection", "features": []},
-            pointToLayer=fn("incidentPoint"), style=fn("videoStyle"), hideout={})),
+            pointToLayer=fn("incidentPoint"), style=fn("videoStyle"), hideout={})
+            if incidents_id == ids.MAP_INCIDENTS
+            # the console's filtered set is small and server-rendered: plain markers, because
+            # dash-leaflet 1.1.3's GeoJSON loops when a callback replaces its data as it loads
+            else dl.LayerGroup(id=incidents_id)),
     ]
     layers_control = dl.LayersControl(
         [*overlays, dl.GeoJSON(id=ids.MAP_DISTRICT, url="/api/geo/district.geojson",

@@ -29,8 +29,8 @@ def design_size(wall: str | None) -> tuple[int, int]:
 
 def shell() -> html.Div:
     """The app's fixed frame: the page is rendered into it from the URL."""
-    return html.Div([dcc.Location(id=ids.URL, refresh=False), html.Div(id=ids.PAGE),
-                     html.Div(id=ids.RENDERED, hidden=True)])
+    return html.Div([dcc.Location(id=ids.URL, refresh="callback-nav"), dcc.Store(id=ids.CURRENT_PATH),
+                     html.Div(id=ids.PAGE), html.Div(id=ids.RENDERED, hidden=True)])
 
 
 def header(strings: dict[str, str], title: str = "title") -> html.Header:

@@ -1,0 +1,284 @@
+"""What every benchmark shares: result rows, statistics, machine facts, realistic events,
+fresh Redis servers and dashboard processes on loopback.
+
+Dashboard processes are the tests' :class:`~tests.conftest.DashboardProcess` (``python -m
+dashboard run`` on a free port), logging to a temporary directory instead of the repo.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import psutil
+import redis
+
+from dashboard.redis_server import EmbeddedRedis
+from tests.conftest import DashboardProcess, metric, wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG_KEY = "cn:events"
+SNAPSHOT_KEY = "cn:snapshot"
+LOG_DIR = Path(tempfile.gettempdir()) / "cn-bench-logs"
+_T0 = time.monotonic()
+
+__all__ = ["LOG_KEY", "ROOT", "SNAPSHOT_KEY", "Budget", "CpuWatch", "Dashboard", "Row",
+           "district_events", "district_schedule", "fresh_redis", "machine_facts", "metric", "percentiles",
+           "progress", "running", "stream_id", "wait_for", "xadd_pipelined"]
+
+
+def progress(message: str) -> None:
+    """One progress line on stderr, stamped with seconds since the run began."""
+    print(f"[bench {time.monotonic() - _T0:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A DESIGN.md budget: ``ours <op> value`` (op is ``>=`` or ``<=``)."""
+
+    op: str
+    value: float
+    text: str
+
+    def met(self, ours: float) -> bool:
+        return ours >= self.value if self.op == ">=" else ours <= self.value
+
+
+@dataclass
+class Row:
+    """One line of the table: a figure of ours, beside its reference and budget."""
+
+    name: str  # stable key, e.g. "latency.p99"
+    label: str  # what a reader sees
+    unit: str
+    ours: float
+    reference: float | None = None
+    reference_label: str | None = None
+    budget: Budget | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.reference in (None, 0):
+            return None
+        return self.ours / self.reference
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.budget is None else self.budget.met(self.ours)
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["ratio"] = self.ratio
+        out["met"] = self.met
+        return out
+
+
+def percentiles(values: Sequence[float] | np.ndarray) -> dict[str, float | int]:
+    """count, min, mean, p50, p95, p99, max of ``values`` (NaN-free; empty gives count 0)."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.size == 0:
+        return {"count": 0}
+    p50, p95, p99 = np.percentile(array, [50, 95, 99])
+    return {"count": int(array.size), "min": float(array.min()), "mean": float(array.mean()),
+            "p50": float(p50), "p95": float(p95), "p99": float(p99), "max": float(array.max())}
+
+
+# ---------------------------------------------------------------------- machine
+
+
+def machine_facts() -> dict[str, Any]:
+    cpu_model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    git: dict[str, Any] = {}
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        git["commit"] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                                       text=True, timeout=5).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                                 capture_output=True, text=True, timeout=5).stdout
+        git["dirty"] = bool(changed.strip())
+    return {
+        "nproc": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "cpu_model": cpu_model,
+        "memory_total_bytes": psutil.virtual_memory().total,
+        "python": sys.version.split()[0],
+        "python_implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "load_average_at_start": list(os.getloadavg()),
+        "git": git,
+    }
+
+
+class CpuWatch:
+    """CPU used during a benchmark, in cores (1.0 = one core busy all along): by the whole
+    machine, by this process and its (reaped) children, by everything else, and stolen by
+    the hypervisor.  Other work skews every figure; this makes it visible in the JSON."""
+
+    def __init__(self) -> None:
+        self._machine = psutil.cpu_times()
+        self._ours = self._own_seconds()
+        self._wall = time.monotonic()
+
+    @staticmethod
+    def _own_seconds() -> float:
+        times = psutil.Process().cpu_times()
+        return times.user + times.system + times.children_user + times.children_system
+
+    @staticmethod
+    def _busy(t: Any) -> float:
+        return float(t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0))
+
+    def stop(self) -> dict[str, float]:
+        machine, ours, wall = psutil.cpu_times(), self._own_seconds(), time.monotonic() - self._wall
+        busy = self._busy(machine) - self._busy(self._machine)
+        steal = getattr(machine, "steal", 0.0) - getattr(self._machine, "steal", 0.0)
+        used = ours - self._ours
+        return {"wall_s": round(wall, 2), "machine_busy_cores": round(busy / wall, 2),
+                "ours_cores": round(used / wall, 2), "others_cores": round(max(0.0, busy - used) / wall, 2),
+                "steal_cores": round(steal / wall, 2)}
+
+
+# ---------------------------------------------------------------------- events
+
+
+def stream_id(entry_id: str | bytes) -> int:
+    """A Redis stream id ``<ms>-<seq>`` as one integer that orders like the id."""
+    if isinstance(entry_id, bytes):
+        entry_id = entry_id.decode()
+    ms, _, seq = entry_id.partition("-")
+    number = int(seq or 0)
+    if number >= 1 << 20:
+        raise ValueError(f"stream id sequence too large to pack: {entry_id}")
+    return (int(ms) << 20) | number
+
+
+_generated: list[bytes] = []
+
+
+def district_events(count: int) -> list[bytes]:
+    """``count`` realistic events from the demo simulator (seed 7, 2,000 cameras), as JSON.
+
+    The bootstrap first (duty rosters, cameras, sensors, every indicator), then the
+    typical mix, 20 events per 10 ms of event time.  The largest generation is kept, so
+    benchmarks asking for the same or fewer events share it.
+    """
+    if len(_generated) < count:
+        from dashboard.simulator import DEFAULT_START_MS
+
+        bootstrap, ticks = district_schedule(count, 20, 10, DEFAULT_START_MS)
+        _generated[:] = bootstrap + [raw for tick in ticks for raw in tick]
+    return _generated[:count]
+
+
+def district_schedule(events: int, per_tick: int, tick_ms: int, start_ms: int,
+                      points: int = 2_000, seed: int = 7) -> tuple[list[bytes], list[list[bytes]]]:
+    """(bootstrap, ticks): the simulator's opening events, then ``per_tick`` events per
+    tick, ``tick_ms`` apart in event time from ``start_ms``, until ``events`` in all
+    (bootstrap included) or, if ``events`` is negative, exactly ``-events`` ticks."""
+    from dashboard.simulator import DistrictSimulator
+
+    simulator = DistrictSimulator(seed=seed, video_points=points, start_ms=start_ms)
+    bootstrap = [orjson.dumps(event) for event in simulator.bootstrap()]
+    ticks: list[list[bytes]] = []
+    made, now = len(bootstrap), start_ms
+    while (made < events) if events >= 0 else (len(ticks) < -events):
+        now += tick_ms
+        size = per_tick if events < 0 else min(per_tick, events - made)
+        ticks.append([orjson.dumps(event) for event in simulator.step(now, size)])
+        made += size
+    return bootstrap, ticks
+
+
+def xadd_pipelined(client: redis.Redis, raws: Sequence[bytes], key: str = LOG_KEY,
+                   chunk: int = 2_000) -> str:
+    """XADD every event (field ``event``), ``chunk`` per round trip; the last entry id."""
+    last = b"0-0"
+    for start in range(0, len(raws), chunk):
+        pipe = client.pipeline(transaction=False)
+        for raw in raws[start:start + chunk]:
+            pipe.xadd(key, {"event": raw})
+        last = pipe.execute()[-1]
+    return last.decode() if isinstance(last, bytes) else str(last)
+
+
+# ---------------------------------------------------------------------- processes
+
+
+@contextlib.contextmanager
+def fresh_redis() -> Iterator[tuple[EmbeddedRedis, redis.Redis]]:
+    """A new redis-server on loopback and a client for it; both gone afterwards."""
+    server = EmbeddedRedis().start()
+    client = redis.Redis.from_url(server.url)
+    try:
+        yield server, client
+    finally:
+        client.close()
+        server.cleanup()
+
+
+class Dashboard(DashboardProcess):
+    """A dashboard child process whose log goes to a temporary directory, not the repo."""
+
+    def __init__(self, redis_url: str, **env: Any) -> None:
+        super().__init__(redis_url, **env)
+        LOG_DIR.mkdir(exist_ok=True)
+        self.log_path = LOG_DIR / f"dashboard-{self.port}.log"
+        self.spawned_at: float | None = None
+
+    def start(self, timeout: float = 30.0) -> Dashboard:
+        """Spawn and wait until /healthz answers (after the replica has restored)."""
+        with self.log_path.open("wb") as log:
+            self.spawned_at = time.monotonic()
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "dashboard", "run"], cwd=ROOT, env=self.env,
+                stdout=log, stderr=subprocess.STDOUT,
+            )
+        wait_for(lambda: self.health(timeout=1.0), timeout, interval=0.01,
+                 message=f"dashboard on {self.port} (log: {self.log_path})")
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def rss_bytes(self) -> int:
+        return int(psutil.Process(self.pid).memory_info().rss)
+
+    def metric(self, name: str) -> float:
+        return metric(self.url, name)
+
+    def wait_applied(self, count: int, timeout: float = 120.0) -> dict[str, Any]:
+        """Poll /healthz until ``count`` log entries are applied (or dead-lettered)."""
+        def caught_up() -> dict[str, Any] | None:
+            health = self.health()
+            return health if health["applied"] + health["dead"] >= count else None
+        return wait_for(caught_up, timeout, interval=0.01, message=f"{count} entries applied")
+
+
+@contextlib.contextmanager
+def running(process: Dashboard) -> Iterator[Dashboard]:
+    """Stop ``process`` (SIGINT, then SIGKILL) on the way out, whatever happened."""
+    try:
+        yield process
+    finally:
+        with contextlib.suppress(Exception):
+            process.stop()
