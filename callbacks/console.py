@@ -212,12 +212,26 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             (s["overview.cameras"], f"{video.get('online', 0)}/{total}", ""),
             (s["overview.sensors"], data["sensors"], ""),
         ]
+        names = {i["key"]: i for i in runtime.catalogue}
+        chips = []
+        for series in runtime.state.indicators.values():
+            indicator = names.get(series["key"])
+            if series["street"] == street and indicator is not None:
+                name = indicator["name_en"] if lang == "en" else indicator["name_zh"]
+                level = sel.level(series["value"], indicator)
+                chips.append(
+                    html.Div(
+                        [html.B(f"{series['value']}"), html.Span(name)],
+                        className=f"overview-figure indicator is-{level}",
+                    )
+                )
         return [
             html.Div(s[f"unit.{street}"], className="overview-title"),
             *[
                 html.Div([html.B(str(value)), html.Span(label)], className=f"overview-figure {cls}")
                 for label, value, cls in figures
             ],
+            *chips,
         ]
 
     def breadcrumbs(where: dict[str, str], s: dict[str, str], lang: str) -> list[Any]:
@@ -595,20 +609,36 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                     className="flood",
                 )
             )
+        detail_key = {"sensor": "sensor", "camera": "camera"}
         for item in box["active"][:200]:
+            target = detail_key.get(item["kind"])
+            link = (
+                dcc.Link("›", href=href(**{target: item["ref"]}), className="inbox-open", title=item["ref"])
+                if target
+                else html.Span(className="inbox-open")
+            )
             items.append(
-                html.Button(
+                html.Div(
                     [
-                        html.Span(
-                            s[f"level.{item['severity']}"], className=f"sev-pill sev-{item['severity']}"
+                        html.Button(
+                            [
+                                html.Span(
+                                    s[f"level.{item['severity']}"],
+                                    className=f"sev-pill sev-{item['severity']}",
+                                ),
+                                html.Span(s[f"inbox.kind.{item['kind']}"], className="inbox-kind"),
+                                html.Span(item["title"], className="inbox-title"),
+                                html.Span(
+                                    s.get(f"unit.{item['street']}", s["district"]), className="inbox-street"
+                                ),
+                                html.Span(clock_text(item["since"]), className="inbox-time"),
+                            ],
+                            id=ids.inbox_item(item["key"]),
+                            className="inbox-item" + (" is-selected" if item["key"] == selected else ""),
                         ),
-                        html.Span(s[f"inbox.kind.{item['kind']}"], className="inbox-kind"),
-                        html.Span(item["title"], className="inbox-title"),
-                        html.Span(s.get(f"unit.{item['street']}", s["district"]), className="inbox-street"),
-                        html.Span(clock_text(item["since"]), className="inbox-time"),
+                        link,
                     ],
-                    id=ids.inbox_item(item["key"]),
-                    className="inbox-item" + (" is-selected" if item["key"] == selected else ""),
+                    className="inbox-row",
                 )
             )
         if box["shelved"]:

@@ -121,7 +121,9 @@ def test_two_officers_dispatching_at_once_get_one_success_and_one_refusal(
     assert sum(text.startswith("已完成") for text in results) == 1, results
     refusal = next(text for text in results if not text.startswith("已完成"))
     assert "version conflict" in refusal, refusal
-    assert dashboard.health()["applied"] == 5  # 3 seeded + 2 actions; one of them refused
+    # 3 seeded + the winner; the loser is refused either before writing (it already saw the
+    # new version) or by the reducer (both were written with the same version)
+    assert dashboard.health()["applied"] in (4, 5)
 
 
 def test_invalid_transition_is_refused_by_the_server(
