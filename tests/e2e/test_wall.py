@@ -255,10 +255,6 @@ def test_realistic_wall_fits_every_display_without_scrolling(
             shutil.copyfile(ARTIFACTS / name, SCREENSHOTS / name)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "dash-leaflet 1.1.3's GeoJSON ignores prop changes while its url is loading, so the "
-    "hideout that assets/wall.js sends with its first render is lost until the next camera "
-    "change: the clusters stay green"))
 def test_clusters_show_outages_even_when_the_point_set_arrives_late(
     dashboard: DashboardProcess, rclient: redis.Redis, page: Page
 ) -> None:
