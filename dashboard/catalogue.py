@@ -26,12 +26,7 @@ def load_catalogue(path: str | Path | None = None) -> list[dict[str, Any]]:
     has an unknown dimension or direction, or repeats a key.
     """
     file = CATALOGUE_FILE if path is None else Path(path)
-    try:
-        table = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValueError(f"{file}: cannot read the indicator catalogue ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{file}: invalid TOML ({exc})") from None
+    table = read_toml(file, "the indicator catalogue")
     indicators = table.get("indicator")
     if not isinstance(indicators, list) or not indicators:
         raise ValueError(f"{file}: no [[indicator]] tables")
@@ -49,6 +44,16 @@ def load_catalogue(path: str | Path | None = None) -> list[dict[str, Any]]:
             raise ValueError(f"{name}: the key is used twice")
         seen.add(indicator["key"])
     return indicators
+
+
+def read_toml(file: Path, what: str) -> dict[str, Any]:
+    """A data file's TOML; a ValueError naming the file when it is unreadable or invalid."""
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"{file}: cannot read {what} ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{file}: invalid TOML ({exc})") from None
 
 
 def level(value: float | None, indicator: dict[str, Any]) -> str:

@@ -7,12 +7,11 @@ masked here, before anything reaches a callback.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dashboard.catalogue import level
+from dashboard.catalogue import level, read_toml
 from dashboard.state import State
 from dashboard.units import UNITS
 from dashboard.views import in_scope, mask_address, mask_name, mask_phone
@@ -43,12 +42,7 @@ class ConsoleConfig:
 def load_console_config(path: str | Path | None = None) -> ConsoleConfig:
     """Read the console TOML; raise ValueError naming the file and the key at fault."""
     file = CONSOLE_FILE if path is None else Path(path)
-    try:
-        table = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValueError(f"{file}: cannot read the console configuration ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{file}: invalid TOML ({exc})") from None
+    table = read_toml(file, "the console configuration")
     units = table.get("dispatch_units")
     if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
         raise ValueError(f"{file}: 'dispatch_units' must be a list of names")
