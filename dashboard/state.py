@@ -64,6 +64,7 @@ class State:
     dead: int = 0
     video: dict[str, dict[str, Any]] = field(default_factory=dict)
     video_history: dict[str, list[list[Any]]] = field(default_factory=dict)
+    video_registrations: int = 0  # bumps when the point set changes: clients refetch it
     indicators: dict[str, dict[str, Any]] = field(default_factory=dict)
     incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
     tickets: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -197,6 +198,7 @@ def _video_point(state: State, entry_id: str, event: Event, ts: int, changes: Ch
     }
     if not known:
         state.video_history[pid] = [[ts, status, "registered"]]
+    state.video_registrations += 1
     changes.add("video", pid)
     changes.add("video_registry", pid)  # the point set (positions, names) changed
     _unpark(state, f"video:{pid}", changes)

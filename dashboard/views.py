@@ -160,7 +160,6 @@ class ViewBuilder:
         self.overdue: dict[str, str | None] = {}  # open 12345 tickets past their limit → street
         self.video = StatusTally("video")
         self.tickets = StatusTally("tickets")
-        self.geo_version = 0
         self.stale: dict[str, list[str]] = {"video": [], "indicators": []}
         self.reset(state)
 
@@ -173,8 +172,11 @@ class ViewBuilder:
     def observe(self, changes: Changes) -> None:
         self.video.update(self.state, changes.keys.get("video", set()))
         self.tickets.update(self.state, changes.keys.get("ticket", set()))
-        if "video_registry" in changes.keys:
-            self.geo_version += 1
+
+    @property
+    def geo_version(self) -> int:
+        """Version of the point set, from the state: equal on every replica."""
+        return self.state.video_registrations
 
     # ---------------------------------------------------------------- the clock
     def tick(self, now_ms: int) -> bool:
