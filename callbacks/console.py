@@ -21,6 +21,7 @@ from dashboard.actions import alarm_action, incident_action
 from dashboard.i18n import client_strings
 from dashboard.state import TRANSITIONS
 from dashboard.units import UNIT_CODES, UNITS
+from layouts import console as layout
 from layouts import ids
 
 if TYPE_CHECKING:
@@ -153,38 +154,31 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             incidents,
             cameras,
             tickets,
-            street_list(state, all_rows, where.get("street"), s, lang, t),
+            street_list(all_rows, where.get("street"), s, lang),
             overview(where.get("street"), t, s, lang),
             breadcrumbs(where, s, lang),
             incident_features(incidents),
             camera_rates(cameras, s),
-            duty_table(where.get("street"), s),
+            layout.duty_table(sel.duty_rows(state, where.get("street")), s),
         )
 
     def street_list(
-        state: Any, rows: list[dict[str, Any]], current: str | None, s: dict[str, str], lang: str, t: int
+        rows: list[dict[str, Any]], current: str | None, s: dict[str, str], lang: str
     ) -> list[Any]:
-        counts = sel.deadline_counts(rows)
-        open_by_street: dict[str, int] = {}
-        for row in rows:
-            if row["status"] != "closed":
-                open_by_street[row["street"]] = open_by_street.get(row["street"], 0) + 1
+        counts = sel.street_counts(rows)
         video = runtime.hub.views.video.counts
         items = []
         for code, _, _ in UNITS:
             c = video.get(code, {})
             total = sum(c.values())
             rate = f"{100 * c.get('online', 0) / total:.1f}%" if total else "—"
-            late = counts.get(code, {})
-            badges = [
-                html.Span(str(open_by_street.get(code, 0)), className="count-open", title=s["overview.open"])
-            ]
-            if late.get("overdue"):
-                badges.append(
-                    html.Span(str(late["overdue"]), className="count-overdue", title=s["overview.overdue"])
-                )
-            if late.get("near"):
-                badges.append(html.Span(str(late["near"]), className="count-near", title=s["overview.near"]))
+            here = counts.get(code, {})
+            badges = [html.Span(str(here.get("open", 0)), className="count-open", title=s["overview.open"])]
+            for key in ("overdue", "near"):
+                if here.get(key):
+                    badges.append(
+                        html.Span(str(here[key]), className=f"count-{key}", title=s[f"overview.{key}"])
+                    )
             items.append(
                 dcc.Link(
                     [
@@ -278,55 +272,29 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         return markers
 
     def camera_rates(rows: list[dict[str, Any]], s: dict[str, str]) -> list[Any]:
-        by_street: dict[str, list[int]] = {}
-        for row in rows:
-            pair = by_street.setdefault(row["street"] or "—", [0, 0])
-            pair[0] += 1
-            pair[1] += row["status"] == "online"
-        out = []
-        for code, _, _ in UNITS:
-            total, online = by_street.get(code, [0, 0])
-            if total:
-                out.append(
-                    dcc.Link(
-                        [
-                            html.Span(s[f"unit.{code}"]),
-                            html.B(f"{100 * online / total:.1f}%"),
-                            html.Span(f"{total - online}", className="down-count"),
-                        ],
-                        href=href(street=code),
-                        className="rate-item",
-                    )
-                )
+        rates = sel.camera_rates(rows)
+        out = [
+            dcc.Link(
+                [
+                    html.Span(s[f"unit.{code}"]),
+                    html.B(f"{100 * rates[code][1] / rates[code][0]:.1f}%"),
+                    html.Span(f"{rates[code][0] - rates[code][1]}", className="down-count"),
+                ],
+                href=href(street=code),
+                className="rate-item",
+            )
+            for code, _, _ in UNITS
+            if rates.get(code, (0, 0))[0]
+        ]
         help_text = s["status.help"].format(m=settings.video_stale_s // 60)
         return [html.Div(out, className="rate-list"), html.Div(help_text, className="help")]
-
-    def duty_table(street: str | None, s: dict[str, str]) -> Any:
-        shifts = [
-            x for x in runtime.state.duty.values() if street is None or x["center"] in ("district", street)
-        ]
-        head = html.Tr(
-            [html.Th(s[k]) for k in ("duty.center", "duty.post", "duty.name", "duty.phone", "duty.shift")]
-        )
-        rows = [
-            html.Tr(
-                [
-                    html.Td(s.get(f"unit.{x['center']}", s["district"])),
-                    html.Td(x["post"]),
-                    html.Td(x["name"]),
-                    html.Td(sel.mask_phone(x.get("phone")) or "—"),
-                    html.Td(f"{(x.get('start') or '')[5:16]} – {(x.get('end') or '')[11:16]}"),
-                ]
-            )
-            for x in sorted(shifts, key=lambda x: (x["center"] != "district", x["center"], x["post"]))
-        ]
-        return html.Table([html.Thead(head), html.Tbody(rows)], className="table")
 
     # ------------------------------------------------------------ the detail drawer
     @app.callback(
         Output(ids.DETAIL, "children"),
         Output("detail-drawer", "hidden"),
         Output(ids.DETAIL_VERSION, "data"),
+        Output(ids.ACTION_FORM, "hidden"),
         Output(ids.action_button(ALL), "hidden"),  # type: ignore[arg-type]
         Input(ids.CONSOLE_SEARCH, "data"),
         Input(ids.LIVE_TICK, "data"),
@@ -338,9 +306,15 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         if where.get("incident"):
             data = sel.incident_detail(runtime.state, where["incident"], t, runtime.console)
             if data is None:
-                return html.Div(s["detail.not_found"].format(what=where["incident"])), False, None, hide_all
+                return (
+                    html.Div(s["detail.not_found"].format(what=where["incident"])),
+                    False,
+                    None,
+                    True,
+                    hide_all,
+                )
             hidden = [data["status"] not in TRANSITIONS[VERB_STEP[verb]] for verb in VERBS]
-            return incident_view(data, s, lang), False, data["version"], hidden
+            return incident_view(data, s, lang), False, data["version"], False, hidden
         if where.get("camera"):
             data = sel.camera_detail(runtime.state, where["camera"], t, stale_ms)
             body = (
@@ -348,14 +322,14 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                 if data
                 else html.Div(s["detail.not_found"].format(what=where["camera"]))
             )
-            return body, False, None, hide_all
+            return body, False, None, True, hide_all
         if where.get("sensor"):
             data = sel.sensor_detail(runtime.state, where["sensor"])
             body = (
                 sensor_view(data, s) if data else html.Div(s["detail.not_found"].format(what=where["sensor"]))
             )
-            return body, False, None, hide_all
-        return [], True, None, hide_all
+            return body, False, None, True, hide_all
+        return [], True, None, True, hide_all
 
     def incident_view(data: dict[str, Any], s: dict[str, str], lang: str) -> list[Any]:
         due = data.get("deadline")
@@ -368,38 +342,29 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             if due
             else ""
         )
-        steps = [
-            html.Li(
-                [
-                    html.Span(clock_text(step["ts"]), className="tl-time"),
-                    html.B(s.get(f"incident.{step['step']}", step["step"]), className="tl-step"),
-                    html.Span(
-                        " · ".join(
-                            str(x)
-                            for x in (
-                                step.get("by"),
-                                step.get("unit"),
-                                step.get("note"),
-                                s.get(f"severity.{step.get('severity')}"),
-                            )
-                            if x
-                        ),
-                        className="tl-meta",
+        steps = layout.timeline(
+            [
+                (
+                    clock_text(step["ts"]),
+                    s.get(f"incident.{step['step']}", step["step"]),
+                    " · ".join(
+                        str(x)
+                        for x in (
+                            step.get("by"),
+                            step.get("unit"),
+                            step.get("note"),
+                            s.get(f"severity.{step.get('severity')}"),
+                        )
+                        if x
                     ),
-                ],
-                className=f"tl-item tl-{step['step']}",
-            )
-            for step in data["timeline"]
-        ]
+                )
+                for step in data["timeline"]
+            ],
+            [f"tl-{step['step']}" for step in data["timeline"]],
+        )
         return [
-            html.Div(
-                [
-                    html.Span(
-                        s[f"severity.{data['severity']}"], className=f"sev-pill sev-{data['severity']}"
-                    ),
-                    html.H3(data["title"], className="detail-title"),
-                ],
-                className="detail-head",
+            layout.detail_head(
+                data["title"], s[f"severity.{data['severity']}"], f"sev-pill sev-{data['severity']}"
             ),
             html.Div(
                 " · ".join(
@@ -419,30 +384,19 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                 deadline_text, className=f"detail-deadline is-{due['state']}" if due else "detail-deadline"
             ),
             html.H4(s["detail.timeline"]),
-            html.Ol(steps, className="timeline"),
+            steps,
         ]
 
     def camera_view(data: dict[str, Any], s: dict[str, str], lang: str) -> list[Any]:
-        history = [
-            html.Li(
-                [
-                    html.Span(clock_text(h["ts"]), className="tl-time"),
-                    html.B(s.get(f"status.{h['status']}", h["status"]), className="tl-step"),
-                    html.Span(h.get("reason") or "", className="tl-meta"),
-                ],
-                className="tl-item",
-            )
-            for h in data["history"]
-        ]
+        history = layout.timeline(
+            [
+                (clock_text(h["ts"]), s.get(f"status.{h['status']}", h["status"]), h.get("reason") or "")
+                for h in data["history"]
+            ]
+        )
         return [
-            html.Div(
-                [
-                    html.Span(
-                        s[f"status.{data['status']}"], className=f"status-pill status-{data['status']}"
-                    ),
-                    html.H3(data["name"], className="detail-title"),
-                ],
-                className="detail-head",
+            layout.detail_head(
+                data["name"], s[f"status.{data['status']}"], f"status-pill status-{data['status']}"
             ),
             html.Div(
                 " · ".join(
@@ -460,30 +414,18 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                 className="detail-deadline is-overdue",
             ),
             html.H4(s["detail.history"]),
-            html.Ol(history, className="timeline"),
+            history,
         ]
 
     def sensor_view(data: dict[str, Any], s: dict[str, str]) -> list[Any]:
-        readings = [
-            html.Li(
-                [html.Span(clock_text(ts), className="tl-time"), html.B(f"{value} {data.get('unit') or ''}")],
-                className="tl-item",
-            )
-            for ts, value in reversed(data["readings"])
-        ]
+        unit = data.get("unit") or ""
         return [
-            html.Div(
-                [
-                    html.H3(
-                        f"{s.get('sensor.' + data['kind'], data['kind'])} {data['id']}",
-                        className="detail-title",
-                    )
-                ],
-                className="detail-head",
-            ),
+            layout.detail_head(f"{s.get('sensor.' + data['kind'], data['kind'])} {data['id']}"),
             html.Div(s.get(f"unit.{data.get('street')}", "—"), className="detail-meta"),
             html.H4(s["detail.readings"]),
-            html.Ol(readings, className="timeline"),
+            layout.timeline(
+                [(clock_text(ts), f"{value} {unit}", "") for ts, value in reversed(data["readings"])]
+            ),
         ]
 
     # ------------------------------------------------------------ where the map looks

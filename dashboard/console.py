@@ -47,18 +47,25 @@ def load_console_config(path: str | Path | None = None) -> ConsoleConfig:
     if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
         raise ValueError(f"{file}: 'dispatch_units' must be a list of names")
     try:
-        deadlines = {int(sev): {stage: float(limits[stage]) for stage in STAGES}
-                     for sev, limits in table["deadlines"].items()}
-        overrides = {domain: {int(sev): {k: float(v) for k, v in limits.items()}
-                              for sev, limits in by_sev.items()}
-                     for domain, by_sev in table.get("domain_deadlines", {}).items()}
+        deadlines = {
+            int(sev): {stage: float(limits[stage]) for stage in STAGES}
+            for sev, limits in table["deadlines"].items()
+        }
+        overrides = {
+            domain: {int(sev): {k: float(v) for k, v in limits.items()} for sev, limits in by_sev.items()}
+            for domain, by_sev in table.get("domain_deadlines", {}).items()
+        }
     except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{file}: 'deadlines' needs acknowledge, dispatch and resolve minutes "
-                         f"for every severity ({exc!r})") from None
+        raise ValueError(
+            f"{file}: 'deadlines' needs acknowledge, dispatch and resolve minutes "
+            f"for every severity ({exc!r})"
+        ) from None
     street_centres = tuple(f"{zh}分中心" for _, zh, _ in UNITS)
     return ConsoleConfig(
-        dispatch_units=tuple(units) + street_centres, deadlines=deadlines,
-        domain_deadlines=overrides, near=float(table.get("near", 0.8)),
+        dispatch_units=tuple(units) + street_centres,
+        deadlines=deadlines,
+        domain_deadlines=overrides,
+        near=float(table.get("near", 0.8)),
         camera_offline_alarm_min=float(table.get("camera_offline_alarm_min", 30)),
     )
 
@@ -98,8 +105,9 @@ class Filters:
         return not needle or any(needle in str(v).lower() for v in values if v)
 
 
-def incident_rows(state: State, filters: Filters, now: int, config: ConsoleConfig,
-                  scope: str | None = None) -> list[dict[str, Any]]:
+def incident_rows(
+    state: State, filters: Filters, now: int, config: ConsoleConfig, scope: str | None = None
+) -> list[dict[str, Any]]:
     """Incidents matching the filters, newest first, with their deadline state."""
     rows = []
     for incident in state.incidents.values():
@@ -117,14 +125,23 @@ def incident_rows(state: State, filters: Filters, now: int, config: ConsoleConfi
         if not filters.matches_text(incident["id"], incident["title"], incident.get("address")):
             continue
         due = deadline(incident, now, config)
-        rows.append({
-            "id": incident["id"], "title": incident["title"], "domain": incident["domain"],
-            "severity": incident["severity"], "street": street, "status": incident["status"],
-            "reported": incident["reported"], "updated": incident["updated"],
-            "unit": incident["unit"], "version": incident["version"],
-            "address": incident.get("address"),
-            "deadline": due["state"] if due else "done", "due": due["due"] if due else None,
-        })
+        rows.append(
+            {
+                "id": incident["id"],
+                "title": incident["title"],
+                "domain": incident["domain"],
+                "severity": incident["severity"],
+                "street": street,
+                "status": incident["status"],
+                "reported": incident["reported"],
+                "updated": incident["updated"],
+                "unit": incident["unit"],
+                "version": incident["version"],
+                "address": incident.get("address"),
+                "deadline": due["state"] if due else "done",
+                "due": due["due"] if due else None,
+            }
+        )
     rows.sort(key=lambda r: r["reported"], reverse=True)
     return rows
 
@@ -139,6 +156,39 @@ def deadline_counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return counts
 
 
+def street_counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Per street: open incidents, and how many of them are near or past their limit."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        if row["status"] == "closed":
+            continue
+        bucket = counts.setdefault(row["street"] or "district", {"open": 0, "near": 0, "overdue": 0})
+        bucket["open"] += 1
+        if row["deadline"] in ("near", "overdue"):
+            bucket[row["deadline"]] += 1
+    return counts
+
+
+def camera_rates(rows: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+    """Per street: (cameras, cameras online) among the given camera rows."""
+    rates: dict[str, list[int]] = {}
+    for row in rows:
+        pair = rates.setdefault(row["street"] or "district", [0, 0])
+        pair[0] += 1
+        pair[1] += row["status"] == "online"
+    return {street: (total, online) for street, (total, online) in rates.items()}
+
+
+def duty_rows(state: State, street: str | None) -> list[dict[str, Any]]:
+    """Shifts of the district centre and, for a street, of that street's centre; phones masked."""
+    shifts = [
+        {**shift, "phone": mask_phone(shift.get("phone"))}
+        for shift in state.duty.values()
+        if street is None or shift["center"] in ("district", street)
+    ]
+    return sorted(shifts, key=lambda x: (x["center"] != "district", x["center"], x["post"]))
+
+
 def camera_status(point: dict[str, Any], now: int, stale_ms: int) -> str:
     """online / offline / fault as reported, or stale when no report came for too long."""
     if point["status"] == "online" and now - point["last"] > stale_ms:
@@ -146,8 +196,9 @@ def camera_status(point: dict[str, Any], now: int, stale_ms: int) -> str:
     return str(point["status"])
 
 
-def camera_rows(state: State, filters: Filters, now: int, stale_ms: int,
-                scope: str | None = None) -> list[dict[str, Any]]:
+def camera_rows(
+    state: State, filters: Filters, now: int, stale_ms: int, scope: str | None = None
+) -> list[dict[str, Any]]:
     """Cameras matching street, status and text; longest outage first."""
     rows = []
     for pid, point in state.video.items():
@@ -161,17 +212,25 @@ def camera_rows(state: State, filters: Filters, now: int, stale_ms: int,
         down_since = point["since"] if status != "online" else None
         if status == "stale":
             down_since = point["last"]
-        rows.append({
-            "id": pid, "name": point["name"], "kind": point.get("kind"), "street": point["street"],
-            "status": status, "since": point["since"], "last": point["last"],
-            "down_s": (now - down_since) // 1000 if down_since else 0,
-        })
+        rows.append(
+            {
+                "id": pid,
+                "name": point["name"],
+                "kind": point.get("kind"),
+                "street": point["street"],
+                "status": status,
+                "since": point["since"],
+                "last": point["last"],
+                "down_s": (now - down_since) // 1000 if down_since else 0,
+            }
+        )
     rows.sort(key=lambda r: (-r["down_s"], r["id"]))
     return rows
 
 
-def ticket_rows(state: State, filters: Filters, now: int, overdue_ms: int,
-                scope: str | None = None, reveal: bool = False) -> list[dict[str, Any]]:
+def ticket_rows(
+    state: State, filters: Filters, now: int, overdue_ms: int, scope: str | None = None, reveal: bool = False
+) -> list[dict[str, Any]]:
     """12345 tickets, newest first.  Callers' names, phones and exact addresses are
     masked unless ``reveal`` (an audited act of an authorised officer)."""
     rows = []
@@ -186,16 +245,25 @@ def ticket_rows(state: State, filters: Filters, now: int, overdue_ms: int,
         if not filters.matches_text(ticket["id"], ticket.get("summary"), ticket.get("category")):
             continue
         open_ = ticket.get("status") != "closed"
-        rows.append({
-            "id": ticket["id"], "category": ticket.get("category"),
-            "summary": ticket.get("summary"), "status": ticket.get("status"), "street": street,
-            "created": ticket["created"], "updated": ticket.get("updated"),
-            "caller_name": ticket.get("caller_name") if reveal else mask_name(ticket.get("caller_name")),
-            "caller_phone": ticket.get("caller_phone") if reveal else mask_phone(ticket.get("caller_phone")),
-            "address": ticket.get("address") if reveal else mask_address(ticket.get("address")),
-            "overdue": open_ and now - ticket["created"] > overdue_ms,
-            "satisfied": ticket.get("satisfied"), "repeat_of": ticket.get("repeat_of"),
-        })
+        rows.append(
+            {
+                "id": ticket["id"],
+                "category": ticket.get("category"),
+                "summary": ticket.get("summary"),
+                "status": ticket.get("status"),
+                "street": street,
+                "created": ticket["created"],
+                "updated": ticket.get("updated"),
+                "caller_name": ticket.get("caller_name") if reveal else mask_name(ticket.get("caller_name")),
+                "caller_phone": ticket.get("caller_phone")
+                if reveal
+                else mask_phone(ticket.get("caller_phone")),
+                "address": ticket.get("address") if reveal else mask_address(ticket.get("address")),
+                "overdue": open_ and now - ticket["created"] > overdue_ms,
+                "satisfied": ticket.get("satisfied"),
+                "repeat_of": ticket.get("repeat_of"),
+            }
+        )
     rows.sort(key=lambda r: r["created"], reverse=True)
     return rows
 
@@ -203,8 +271,7 @@ def ticket_rows(state: State, filters: Filters, now: int, overdue_ms: int,
 # ---------------------------------------------------------------- details
 
 
-def incident_detail(state: State, incident_id: str, now: int,
-                    config: ConsoleConfig) -> dict[str, Any] | None:
+def incident_detail(state: State, incident_id: str, now: int, config: ConsoleConfig) -> dict[str, Any] | None:
     incident = state.incidents.get(incident_id)
     if incident is None:
         return None
@@ -217,11 +284,17 @@ def camera_detail(state: State, point_id: str, now: int, stale_ms: int) -> dict[
     if point is None:
         return None
     status = camera_status(point, now, stale_ms)
-    history = [{"ts": ts, "status": status_, "reason": reason}
-               for ts, status_, reason in reversed(state.video_history.get(point_id, []))]
+    history = [
+        {"ts": ts, "status": status_, "reason": reason}
+        for ts, status_, reason in reversed(state.video_history.get(point_id, []))
+    ]
     down_since = point["last"] if status == "stale" else point["since"] if status != "online" else None
-    return {**point, "status": status, "history": history,
-            "down_s": (now - down_since) // 1000 if down_since else 0}
+    return {
+        **point,
+        "status": status,
+        "history": history,
+        "down_s": (now - down_since) // 1000 if down_since else 0,
+    }
 
 
 def sensor_detail(state: State, sensor_id: str) -> dict[str, Any] | None:
@@ -232,26 +305,34 @@ def sensor_detail(state: State, sensor_id: str) -> dict[str, Any] | None:
     return {**sensor, "alarms": list(reversed(alarms))}
 
 
-def street_overview(state: State, street: str, now: int, stale_ms: int,
-                    config: ConsoleConfig) -> dict[str, Any]:
+def street_overview(
+    state: State, street: str, now: int, stale_ms: int, config: ConsoleConfig
+) -> dict[str, Any]:
     """One street's figures for the drill-down header."""
     statuses: dict[str, int] = {}
     for point in state.video.values():
         if point["street"] == street:
             s = camera_status(point, now, stale_ms)
             statuses[s] = statuses.get(s, 0) + 1
-    open_incidents = [i for i in state.incidents.values()
-                      if i["street"] == street and i["status"] != "closed"]
+    open_incidents = [
+        i for i in state.incidents.values() if i["street"] == street and i["status"] != "closed"
+    ]
     near = overdue = 0
     for incident in open_incidents:
         due = deadline(incident, now, config)
         near += bool(due and due["state"] == "near")
         overdue += bool(due and due["state"] == "overdue")
-    duty = [{**shift, "phone": mask_phone(shift.get("phone"))}
-            for shift in state.duty.values() if shift["center"] == street]
+    duty = [shift for shift in duty_rows(state, street) if shift["center"] == street]
     sensors = sum(1 for s in state.sensors.values() if s.get("street") == street)
-    return {"street": street, "video": statuses, "open_incidents": len(open_incidents),
-            "near": near, "overdue": overdue, "duty": duty, "sensors": sensors}
+    return {
+        "street": street,
+        "video": statuses,
+        "open_incidents": len(open_incidents),
+        "near": near,
+        "overdue": overdue,
+        "duty": duty,
+        "sensors": sensors,
+    }
 
 
 # ---------------------------------------------------------------- the alarm inbox
@@ -269,39 +350,66 @@ def _indicator_alarm_since(series: dict[str, Any], indicator: dict[str, Any]) ->
     return int(since)
 
 
-def inbox(state: State, now: int, config: ConsoleConfig, catalogue: list[dict[str, Any]],
-          scope: str | None = None, window_ms: int = 600_000,
-          flood_alarms: int = 10) -> dict[str, Any]:
+def inbox(
+    state: State,
+    now: int,
+    config: ConsoleConfig,
+    catalogue: list[dict[str, Any]],
+    scope: str | None = None,
+    window_ms: int = 600_000,
+    flood_alarms: int = 10,
+) -> dict[str, Any]:
     """Unacknowledged, unshelved alarms, most severe then oldest first, plus the shelved
     ones and the flood state (more than ``flood_alarms`` raised within ``window_ms``)."""
     items: list[dict[str, Any]] = []
 
-    def add(key: str, kind: str, severity: int, title: str, street: str | None, since: int,
-            ref: str) -> None:
+    def add(key: str, kind: str, severity: int, title: str, street: str | None, since: int, ref: str) -> None:
         if not in_scope(street, scope):
             return
         ack = state.alarm_acks.get(key)
         if ack and ack["ts"] >= since:
             return
-        items.append({"key": key, "kind": kind, "severity": severity, "title": title,
-                      "street": street, "since": since, "ref": ref})
+        items.append(
+            {
+                "key": key,
+                "kind": kind,
+                "severity": severity,
+                "title": title,
+                "street": street,
+                "since": since,
+                "ref": ref,
+            }
+        )
 
     for alarm_id, alarm in state.alarms.items():
         if not alarm.get("acked"):
-            add(alarm_id, "sensor", alarm["level"], alarm.get("message") or alarm["kind"],
-                alarm.get("street"), alarm["ts"], alarm["sensor_id"])
+            add(
+                alarm_id,
+                "sensor",
+                alarm["level"],
+                alarm.get("message") or alarm["kind"],
+                alarm.get("street"),
+                alarm["ts"],
+                alarm["sensor_id"],
+            )
     limit_ms = int(config.camera_offline_alarm_min * MINUTE_MS)
     for pid, point in state.video.items():
         if point["status"] != "online" and now - point["since"] > limit_ms:
-            add(f"video:{pid}", "camera", 2 if point["status"] == "fault" else 3, point["name"],
-                point["street"], point["since"], pid)
+            add(
+                f"video:{pid}",
+                "camera",
+                2 if point["status"] == "fault" else 3,
+                point["name"],
+                point["street"],
+                point["since"],
+                pid,
+            )
     by_key = {indicator["key"]: indicator for indicator in catalogue}
     for sid, series in state.indicators.items():
         indicator = by_key.get(series["key"])
         since = _indicator_alarm_since(series, indicator) if indicator else None
         if since is not None and indicator is not None:
-            add(f"indicator:{sid}", "indicator", 2, indicator["name_zh"], series["street"], since,
-                sid)
+            add(f"indicator:{sid}", "indicator", 2, indicator["name_zh"], series["street"], since, sid)
 
     shelved = []
     for item in items:
@@ -311,5 +419,4 @@ def inbox(state: State, now: int, config: ConsoleConfig, catalogue: list[dict[st
     active = [item for item in items if item["key"] not in {s["key"] for s in shelved}]
     active.sort(key=lambda item: (item["severity"], item["since"]))
     recent = sum(1 for item in items if now - item["since"] <= window_ms)
-    return {"active": active, "shelved": shelved, "recent": recent,
-            "flood": recent > flood_alarms}
+    return {"active": active, "shelved": shelved, "recent": recent, "flood": recent > flood_alarms}

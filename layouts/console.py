@@ -233,6 +233,7 @@ def action_form(s: dict[str, str], dispatch_units: tuple[str, ...]) -> html.Div:
             html.Div("", id=ids.ACTION_RESULT, className="result", role="status"),
         ],
         className="action-form",
+        id=ids.ACTION_FORM,
     )
 
 
@@ -277,8 +278,12 @@ def page(
                         [
                             html.Div(id=ids.OVERVIEW, className="overview"),
                             one_map(
-                                s, bounds, tile_url, interactive=True,
-                                incidents_id=ids.CONSOLE_INCIDENTS, streets_id=ids.CONSOLE_STREETS,
+                                s,
+                                bounds,
+                                tile_url,
+                                interactive=True,
+                                incidents_id=ids.CONSOLE_INCIDENTS,
+                                streets_id=ids.CONSOLE_STREETS,
                             ),
                             html.Div(
                                 [
@@ -309,3 +314,47 @@ def page(
 def unit_options(lang: str) -> list[dict[str, str]]:
     s = client_strings(lang)
     return [{"label": s[f"unit.{code}"], "value": code} for code, _, _ in UNITS]
+
+
+def timeline(entries: list[tuple[str, str, str]], step_classes: list[str] | None = None) -> html.Ol:
+    """A detail timeline: (time, what, details) per line, newest as given."""
+    classes = step_classes or [""] * len(entries)
+    return html.Ol(
+        [
+            html.Li(
+                [
+                    html.Span(when, className="tl-time"),
+                    html.B(what, className="tl-step"),
+                    html.Span(details, className="tl-meta"),
+                ],
+                className=f"tl-item {extra}".strip(),
+            )
+            for (when, what, details), extra in zip(entries, classes, strict=True)
+        ],
+        className="timeline",
+    )
+
+
+def detail_head(title: str, pill: str | None = None, pill_class: str = "") -> html.Div:
+    """The heading of a detail: an optional coloured pill and the title (text only)."""
+    parts: list[Any] = [html.Span(pill, className=pill_class)] if pill else []
+    return html.Div([*parts, html.H3(title, className="detail-title")], className="detail-head")
+
+
+def duty_table(shifts: list[dict[str, Any]], s: dict[str, str]) -> html.Table:
+    head = html.Tr(
+        [html.Th(s[k]) for k in ("duty.center", "duty.post", "duty.name", "duty.phone", "duty.shift")]
+    )
+    rows = [
+        html.Tr(
+            [
+                html.Td(s.get(f"unit.{x['center']}", s["district"])),
+                html.Td(x["post"]),
+                html.Td(x["name"]),
+                html.Td(x.get("phone") or "—"),
+                html.Td(f"{(x.get('start') or '')[5:16]} – {(x.get('end') or '')[11:16]}"),
+            ]
+        )
+        for x in shifts
+    ]
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="table")

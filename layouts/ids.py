@@ -93,6 +93,7 @@ ACTION_UNIT = "action-unit"
 ACTION_NOTE = "action-note"
 ACTION_SEVERITY = "action-severity"
 ACTION_RESULT = "action-result"
+ACTION_FORM = "action-form"
 CONSOLE_INCIDENTS = "console-map-incidents"
 CONSOLE_STREETS = "console-map-streets"
 CONSOLE_SEARCH = "console-search"  # the console's query string, kept by assets/wall.js

@@ -8,12 +8,15 @@ from dashboard import state as st
 from dashboard.catalogue import load_catalogue
 from dashboard.console import (
     Filters,
+    camera_rates,
     camera_rows,
     deadline,
     deadline_counts,
+    duty_rows,
     inbox,
     incident_rows,
     load_console_config,
+    street_counts,
     ticket_rows,
 )
 from dashboard.events import event_from_dict
@@ -149,3 +152,33 @@ def test_flood_is_flagged_above_ten_in_ten_minutes() -> None:
     s = run([{"type": "sensor.alarm", "ts": T0 + n * 1000,
               "data": {"sensor_id": f"s{n}", "kind": "gas", "level": 3}} for n in range(11)])
     assert inbox(s, T0 + MIN, CONFIG, load_catalogue())["flood"] is True
+
+
+def test_street_counts_count_open_near_and_overdue() -> None:
+    """Open incidents per street, with those past their limit; closed ones are left out."""
+    s = run([report("i1", 1, "hongqiao"), report("i2", 4, "hongqiao"), report("i3", 1, "jiangsulu"),
+             {"type": "incident.acknowledged", "data": {"incident_id": "i3"}},
+             {"type": "incident.dispatched", "data": {"incident_id": "i3", "unit": "u"}},
+             {"type": "incident.resolved", "data": {"incident_id": "i3"}},
+             {"type": "incident.verified", "data": {"incident_id": "i3"}},
+             {"type": "incident.closed", "data": {"incident_id": "i3"}}])
+    counts = street_counts(incident_rows(s, Filters(), T0 + 30 * MIN, CONFIG))
+    assert counts == {"hongqiao": {"open": 2, "near": 0, "overdue": 1}}
+
+
+def test_camera_rates_and_duty_rows() -> None:
+    """Online share per street; duty rows for a street include the district centre, masked."""
+    s = run([
+        {"type": "video.point", "street": "hongqiao", "ts": T0,
+         "data": {"point_id": p, "name": p, "lat": 31.2, "lon": 121.4}} for p in ("a", "b")
+    ] + [
+        {"type": "video.status", "ts": T0, "data": {"point_id": "b", "status": "fault"}},
+        {"type": "duty.shift", "data": {"center": "hongqiao", "post": "值班", "name": "张三",
+                                        "phone": "13900001111"}},
+        {"type": "duty.shift", "data": {"center": "district", "post": "值班长", "name": "王伟"}},
+        {"type": "duty.shift", "data": {"center": "jiangsulu", "post": "值班", "name": "李四"}},
+    ])
+    assert camera_rates(camera_rows(s, Filters(), T0, stale_ms=10 * MIN)) == {"hongqiao": (2, 1)}
+    rows = duty_rows(s, "hongqiao")
+    assert [r["center"] for r in rows] == ["district", "hongqiao"]
+    assert rows[1]["phone"] == "139****1111"
