@@ -258,7 +258,7 @@ def measure(browser: Browser, points: int) -> dict[str, Any]:
         for n in range(LOADS):
             if page is not None:
                 page.context.close()
-            page, facts = load_once(browser, process.url + "/", online)
+            page, facts = load_once(browser, process.wall_url(), online)
             progress(f"{points:,}: load {n + 1}: ready {facts['ready_ms']:.0f} ms (DOMContentLoaded "
                      f"{facts['dom_content_loaded_ms']:.0f} ms, points fetched "
                      f"{facts['video_geojson_loaded_ms'] or 0:.0f} ms)")

@@ -61,6 +61,15 @@ def rclient(redis_url: str) -> Iterator[redis.Redis]:
     client.close()
 
 
+def with_query(url: str, raw: str = "", **params: str | None) -> str:
+    """``url`` with query parameters added (``None`` values skipped), whatever it holds."""
+    parts = [raw.lstrip("?&")] if raw else []
+    parts += [f"{k}={v}" for k, v in params.items() if v is not None]
+    if not parts:
+        return url
+    return url + ("&" if "?" in url else "?") + "&".join(parts)
+
+
 class DashboardProcess:
     """``python -m dashboard run`` as a child process on a free port."""
 
@@ -78,7 +87,15 @@ class DashboardProcess:
 
     @property
     def ws_url(self) -> str:
+        """The /live URL a wall device uses (add parameters with :func:`with_query`)."""
         return f"ws://127.0.0.1:{self.port}/live"
+
+    def live_url(self, scope: str | None = None) -> str:
+        return with_query(self.ws_url, scope=scope)
+
+    def wall_url(self, query: str = "") -> str:
+        """The wall page as a kiosk opens it; ``query`` like ``"lang=en&wall=5760x1080"``."""
+        return with_query(f"{self.url}/", raw=query)
 
     def start(self, timeout: float = 30.0) -> DashboardProcess:
         ARTIFACTS.mkdir(exist_ok=True)

@@ -115,7 +115,7 @@ def test_scope_filters_patches_to_one_street(
     wait_for(lambda: dashboard.health()["applied"] == 2)
 
     async def scenario() -> None:
-        async with websockets.connect(dashboard.ws_url + "?scope=jiangsulu") as ws:
+        async with websockets.connect(dashboard.live_url("jiangsulu")) as ws:
             hello = await next_of(ws, "hello")
             assert hello["view"]["summary"]["video"]["total"] == 1
             xadd_all(rclient, [status("h1", "offline"), status("j1", "offline")])
