@@ -53,7 +53,7 @@
     Object.keys(deletions).forEach(function (section) {
       deletions[section].forEach(function (key) { if (view[section]) { delete view[section][key]; } });
     });
-    ["summary", "feed", "hotline"].forEach(function (name) {
+    ["summary", "feed", "hotline", "counts"].forEach(function (name) {
       if (patch[name] !== undefined) { view[name] = patch[name]; }
     });
     view.last_id = patch.last_id;

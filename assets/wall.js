@@ -143,8 +143,24 @@
     ]);
   }
 
+  function renderCounts(view) {  // visitors: open cases by domain, no record at all
+    var counts = view.counts || { incidents: {}, alarms: 0 };
+    var byDomain = counts.incidents || {};
+    var rows = [el("Div", { className: "feed-note", key: "note" }, S("visitor.note")),
+                el("Div", { className: "feed-note", key: "title" }, S("visitor.counts"))];
+    Object.keys(byDomain).sort(function (a, b) { return byDomain[b] - byDomain[a]; }).forEach(function (d) {
+      rows.push(el("Div", { className: "feed-item feed-count", key: d }, [
+        el("Div", { className: "feed-main" }, [el("Div", { className: "feed-title" }, S("domain." + d))]),
+        el("Div", { className: "feed-age" }, formatNumber(byDomain[d])),
+      ]));
+    });
+    rows.push(el("Div", { className: "feed-note", key: "alarms" }, S("visitor.alarms", { n: counts.alarms || 0 })));
+    setProps("live-feed", { children: rows });
+  }
+
   function renderFeed(view) {
     if (!has("live-feed")) { return; }
+    if (view.audience === "aggregates") { renderCounts(view); return; }
     var items = [];
     (view.feed || []).slice(0, 7).forEach(function (entry) {
       var record = (entry[0] === "incident" ? view.incidents : view.alarms || {})[entry[1]];

@@ -1,5 +1,8 @@
-"""``python -m bench [--quick] [--only NAME ...]``: run the benchmarks, print the table,
-write ``bench/results/bench-<UTC time>.json`` and ``bench/results/latest.json``.
+"""``python -m bench [--quick] [--only NAME ...] [--soak-minutes M]``: run the benchmarks,
+print the table, write ``bench/results/bench-<UTC time>.json`` and ``bench/results/latest.json``.
+
+``soak`` (10 minutes by default) runs in the full run only: ``--quick`` leaves it out
+unless it is named with ``--only`` (then it runs 2 minutes, or ``--soak-minutes``).
 
 Exit status 1 when a benchmark failed to run; a missed budget is reported, not an error.
 """
@@ -7,6 +10,7 @@ Exit status 1 when a benchmark failed to run; a missed budget is reported, not a
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 import traceback
@@ -17,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from bench import ingest, live_latency, restart, wall_page, wire
+from bench import ingest, live_latency, restart, screen, soak, visible, wall_page, wire
 from bench.common import Budget, CpuWatch, Row, machine_facts, progress
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -36,16 +40,22 @@ BENCHMARKS: dict[str, Benchmark] = {
     "ingest-inprocess": ingest.in_process,
     "ingest-redis": ingest.through_redis,
     "latency": live_latency.run,
+    "latency-load": live_latency.load,
     "wire": wire.run,
     "restart": restart.run,
     "wall-page": wall_page_rows,
+    "visible": visible.run,
+    "screen": screen.run,
+    "soak": soak.run,
 }
+FULL_ONLY = ("soak",)  # left out of --quick unless named with --only
 
 
-def select(only: list[str] | None) -> list[str]:
-    """Benchmark names matching ``--only`` (a name or a prefix, e.g. ``ingest``)."""
+def select(only: list[str] | None, quick: bool = False) -> list[str]:
+    """Benchmark names matching ``--only`` (a name or a prefix, e.g. ``ingest``); without
+    ``--only``, all of them (but :data:`FULL_ONLY` when ``quick``)."""
     if not only:
-        return list(BENCHMARKS)
+        return [name for name in BENCHMARKS if not (quick and name in FULL_ONLY)]
     wanted = [part for item in only for part in item.split(",") if part]
     chosen = [name for name in BENCHMARKS if any(name == w or name.startswith(w) for w in wanted)]
     unknown = [w for w in wanted if not any(name == w or name.startswith(w) for name in BENCHMARKS)]
@@ -59,7 +69,7 @@ def fmt(value: float | None, unit: str) -> str:
         return "—"
     if value != value:  # NaN
         return "n/a"
-    if unit in ("ev/s", "B/client", "B"):
+    if unit in ("ev/s", "B/client", "B", "B/s", "count"):
         return f"{value:,.0f}"
     if unit == "%":
         return f"{value:.2f}"
@@ -106,8 +116,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="short runs: a smoke test (~1 min)")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help=f"run only these (repeatable; a prefix works): {', '.join(BENCHMARKS)}")
+    parser.add_argument("--soak-minutes", type=float, metavar="M",
+                        help=f"length of the soak in minutes (default {soak.MINUTES:g}; "
+                             f"{soak.QUICK_MINUTES:g} with --quick)")
     args = parser.parse_args(argv)
-    names = select(args.only)
+    names = select(args.only, args.quick)
+    benchmarks = {**BENCHMARKS, "soak": functools.partial(soak.run, minutes=args.soak_minutes)}
     started = datetime.now(UTC)
     machine = machine_facts()
     progress(f"{len(names)} benchmark(s){' (quick)' if args.quick else ''} on {machine['nproc']} CPU(s), "
@@ -117,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"== {name}")
         t, cpu = time.monotonic(), CpuWatch()
         try:
-            rows, data = BENCHMARKS[name](args.quick)
+            rows, data = benchmarks[name](args.quick)
             results[name] = {"rows": [row.to_json() for row in rows], "data": data, "error": None}
         except Exception:
             error = traceback.format_exc()
@@ -130,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "started_utc": started.isoformat(), "finished_utc": finished.isoformat(),
         "seconds": round((finished - started).total_seconds(), 1), "quick": args.quick,
-        "only": args.only, "machine": machine, "benchmarks": results,
+        "only": args.only, "soak_minutes": args.soak_minutes, "machine": machine, "benchmarks": results,
     }
     RESULTS.mkdir(exist_ok=True)
     blob = orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY)

@@ -1,14 +1,23 @@
 """Publish → /live client latency, for the dashboard and for the raw relay, measured alike.
 
-One process: ``clients`` WebSocket clients on one asyncio loop read every frame as it
-comes; a publisher *thread* with its own Redis client XADDs a small batch every tick
-(clock-paced, catching up if late) and stamps each returned entry id with
-``time.monotonic()`` taken just before the pipeline is sent.  An event is delivered to a
-client when the client receives the first patch (or resync hello) whose ``last_id`` is at
-or after the event's entry id; latency = that receive time − the publish stamp.
+``latency`` (the budget row): one process: ``clients`` WebSocket clients on one asyncio
+loop read every frame as it comes; a publisher *thread* with its own Redis client XADDs
+a small batch every tick (clock-paced, catching up if late) and stamps each returned
+entry id with ``time.monotonic()`` taken just before the pipeline is sent.  An event is
+delivered to a client when the client receives the first patch (or resync hello) whose
+``last_id`` is at or after the event's entry id; latency = that receive time − the
+publish stamp.
+
+``latency-load``: the same measurement at 1,000 and 5,000 events/s with 50 and 200
+clients, for both servers, but the clients live in :data:`CLIENT_PROCESSES` child
+processes (:mod:`bench.live_clients`) and this process only publishes: one Python loop
+cannot read the relay's ~100 frames/s × 200 clients (it saturated a core and its loop
+lag became the relay's latency).  ``time.monotonic()`` is system-wide, so stamps and
+receive times still compare.  The publisher's achieved rate is reported; a rate that
+could not be sustained shows in the row's label, not hidden.
 
 Clients decode only what they need (``t``, ``seq``, ``last_id``, found at the frame's
-start, since /live encodes them first); the loop's own lag and the process's CPU are
+start, since /live encodes them first); the loops' own lag and every process's CPU are
 recorded so a saturated measuring process shows up in the JSON.
 
 Budget (DESIGN.md): 2,000 events/s, 50 clients: p50 <= 150 ms, p99 <= 500 ms.
@@ -18,8 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
-import subprocess
+import math
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -33,11 +42,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from bench.common import (
-    LOG_DIR,
     LOG_KEY,
     ROOT,
     Budget,
     Dashboard,
+    Relay,
     Row,
     district_schedule,
     fresh_redis,
@@ -45,10 +54,8 @@ from bench.common import (
     progress,
     running,
     stream_id,
-    wait_for,
     xadd_pipelined,
 )
-from dashboard.redis_server import free_port
 
 RATE = 2_000  # events/s
 TICK_S = 0.01  # one pipelined XADD batch every 10 ms
@@ -58,6 +65,9 @@ P50_BUDGET = Budget("<=", 150, "<= 150 ms")
 P99_BUDGET = Budget("<=", 500, "<= 500 ms")
 ALL_DELIVERED = Budget(">=", 100.0, "100 %")
 _LAST_ID = b'"last_id":"'
+LOAD_RATES = (1_000, 5_000)
+LOAD_CLIENTS = (50, 200)
+CLIENT_PROCESSES = 2
 
 
 @dataclass
@@ -181,8 +191,13 @@ def _cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
 
 
 async def measure(ws_url: str, redis_url: str, schedule: list[list[bytes]], clients: int,
-                  tick_s: float, pids: dict[str, int]) -> dict[str, Any]:
-    """Connect ``clients``, publish ``schedule``, wait for delivery; the latency record."""
+                  tick_s: float, pids: dict[str, int], processes: int = 0) -> dict[str, Any]:
+    """Connect ``clients``, publish ``schedule``, wait for delivery; the latency record.
+
+    ``processes`` > 0 puts the clients in that many child processes (see
+    :func:`_measure_split`); 0 keeps them on this process's loop."""
+    if processes:
+        return await _measure_split(ws_url, redis_url, schedule, clients, tick_s, pids, processes)
     opened = await asyncio.gather(*(_open(ws_url) for _ in range(clients)))
     progress(f"  {clients} clients connected, hellos received; publishing")
     receivers = [receiver for _, receiver in opened]
@@ -222,6 +237,62 @@ async def measure(ws_url: str, redis_url: str, schedule: list[list[bytes]], clie
         "client_loop_lag_ms": percentiles(np.array(lag) * 1000),
         "cpu_percent": {name: round(100 * (cpu_after[name] - cpu_before[name]) / wall, 1)
                         for name in cpu_after if name in cpu_before},
+        "harness": {"client_processes": 0, "clients_on_publisher_loop": clients},
+    })
+    return record
+
+
+async def _measure_split(ws_url: str, redis_url: str, schedule: list[list[bytes]], clients: int,
+                         tick_s: float, pids: dict[str, int], processes: int) -> dict[str, Any]:
+    """:func:`measure` with the clients in ``processes`` :mod:`bench.live_clients` children;
+    this process runs only the publisher thread."""
+    sizes = [clients // processes + (1 if k < clients % processes else 0) for k in range(processes)]
+    children = []
+    try:
+        for size in sizes:
+            children.append(await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bench.live_clients", "--url", ws_url, "--clients", str(size),
+                cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**31))
+
+        async def ask(child: asyncio.subprocess.Process, message: dict[str, Any] | None,
+                      timeout: float) -> dict[str, Any]:
+            assert child.stdin is not None and child.stdout is not None
+            if message is not None:
+                child.stdin.write(orjson.dumps(message) + b"\n")
+                await child.stdin.drain()
+            line = await asyncio.wait_for(child.stdout.readline(), timeout)
+            if not line:
+                raise RuntimeError(f"client process {child.pid} exited ({await child.wait()})")
+            return dict(orjson.loads(line))
+
+        await asyncio.gather(*(ask(child, None, 60) for child in children))
+        progress(f"  {clients} clients connected in {processes} processes ({sizes}); publishing")
+        pids = {"publisher": os.getpid(), **{f"clients_{k}": c.pid for k, c in enumerate(children)}, **pids}
+        cpu_before, wall_before = _cpu_seconds(pids), time.monotonic()
+        published = await asyncio.to_thread(_publish, redis_url, schedule, tick_s)
+        final = stream_id(published["ids"][-1])
+        progress(f"  published {len(published['ids']):,} in {published['elapsed_s']:.2f} s; draining")
+        drained = await asyncio.gather(*(ask(c, {"final": final}, DRAIN_TIMEOUT_S + 30) for c in children))
+        cpu_after, wall_after = _cpu_seconds(pids), time.monotonic()
+        dumps = await asyncio.gather(*(ask(c, {"t": "dump"}, 120) for c in children))
+        await asyncio.gather(*(c.wait() for c in children))
+    finally:
+        for child in children:
+            if child.returncode is None:
+                child.kill()
+                await child.wait()
+    receivers = [Receiver(**fields) for dump in dumps for fields in dump["receivers"]]
+    lag = [sample for dump in dumps for sample in dump["lag"]]
+    record = _latencies(published, receivers)
+    wall = wall_after - wall_before
+    record.update({
+        "clients": clients, "tick_s": tick_s, "drain_s": max(d["drain_s"] for d in drained),
+        "publisher": {k: v for k, v in published.items() if k not in ("ids", "stamps")},
+        "achieved_rate": len(published["ids"]) / published["elapsed_s"],
+        "client_loop_lag_ms": percentiles(np.array(lag) * 1000),
+        "cpu_percent": {name: round(100 * (cpu_after[name] - cpu_before[name]) / wall, 1)
+                        for name in cpu_after if name in cpu_before},
+        "harness": {"client_processes": processes, "clients_per_process": sizes},
     })
     return record
 
@@ -276,67 +347,26 @@ def _latencies(published: dict[str, Any], receivers: list[Receiver]) -> dict[str
     }
 
 
-# ---------------------------------------------------------------------- the relay process
-
-
-class Relay:
-    """``python -m bench.relay`` as a child process on a free loopback port."""
-
-    def __init__(self, redis_url: str) -> None:
-        self.port = free_port()
-        self.redis_url = redis_url
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log_path = LOG_DIR / f"relay-{self.port}.log"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/"
-
-    def start(self) -> Relay:
-        LOG_DIR.mkdir(exist_ok=True)
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bench.relay", "--redis-url", self.redis_url,
-                 "--port", str(self.port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-
-        def listening() -> bool:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"relay exited with {self.process.returncode}; see {self.log_path}")
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                return True
-
-        wait_for(listening, 20, interval=0.01, message=f"relay on {self.port}")
-        return self
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-
 # ---------------------------------------------------------------------- the benchmark
 
 
-def _schedule(duration_s: float) -> tuple[list[bytes], list[list[bytes]]]:
+def _schedule(duration_s: float, rate: int = RATE) -> tuple[list[bytes], list[list[bytes]]]:
     """(bootstrap, one batch per tick) of simulator events with ts around now."""
-    per_tick = round(RATE * TICK_S)
+    per_tick = round(rate * TICK_S)
     ticks = round(duration_s / TICK_S)
     return district_schedule(-ticks, per_tick, round(TICK_S * 1000), int(time.time() * 1000))
 
 
-def _run_dashboard(bootstrap: list[bytes], schedule: list[list[bytes]]) -> dict[str, Any]:
+def _run_dashboard(bootstrap: list[bytes], schedule: list[list[bytes]], clients: int = CLIENTS,
+                   processes: int = 0) -> dict[str, Any]:
     with fresh_redis() as (server, client):
         xadd_pipelined(client, bootstrap)
         with running(Dashboard(server.url)) as dashboard:
             dashboard.start()
             dashboard.wait_applied(len(bootstrap), 30)
             assert server.process is not None
-            record = asyncio.run(measure(dashboard.ws_url, server.url, schedule, CLIENTS, TICK_S,
-                                         {"server": dashboard.pid, "redis": server.process.pid}))
+            record = asyncio.run(measure(dashboard.live_url(), server.url, schedule, clients, TICK_S,
+                                         {"server": dashboard.pid, "redis": server.process.pid}, processes))
             record["server_metrics"] = {name: dashboard.metric(name) for name in (
                 "cn_live_patches_total", "cn_live_frames_sent_total", "cn_live_resyncs_total",
                 "cn_live_slow_disconnects_total")}
@@ -344,17 +374,14 @@ def _run_dashboard(bootstrap: list[bytes], schedule: list[list[bytes]]) -> dict[
     return record
 
 
-def _run_relay(bootstrap: list[bytes], schedule: list[list[bytes]]) -> dict[str, Any]:
+def _run_relay(bootstrap: list[bytes], schedule: list[list[bytes]], clients: int = CLIENTS,
+               processes: int = 0) -> dict[str, Any]:
     with fresh_redis() as (server, client):
         xadd_pipelined(client, bootstrap)
-        relay = Relay(server.url)
-        try:
-            relay.start()
-            assert server.process is not None and relay.process is not None
-            return asyncio.run(measure(relay.ws_url, server.url, schedule, CLIENTS, TICK_S,
-                                       {"server": relay.process.pid, "redis": server.process.pid}))
-        finally:
-            relay.stop()
+        with Relay(server.url) as relay:
+            assert server.process is not None
+            return asyncio.run(measure(relay.ws_url, server.url, schedule, clients, TICK_S,
+                                       {"server": relay.pid, "redis": server.process.pid}, processes))
 
 
 def run(quick: bool) -> tuple[list[Row], dict[str, Any]]:
@@ -380,8 +407,43 @@ def run(quick: bool) -> tuple[list[Row], dict[str, Any]]:
     return rows, data
 
 
+def load(quick: bool) -> tuple[list[Row], dict[str, Any]]:
+    """``latency-load``: every (rate, clients) of :data:`LOAD_RATES` × :data:`LOAD_CLIENTS`,
+    ours and the relay, clients in :data:`CLIENT_PROCESSES` processes."""
+    duration = 5.0 if quick else 15.0
+    rows: list[Row] = []
+    runs: list[dict[str, Any]] = []
+    ref = "raw Redis→WS relay"
+    for rate in LOAD_RATES:
+        bootstrap, schedule = _schedule(duration, rate)
+        for clients in LOAD_CLIENTS:
+            records = {}
+            for name, runner in (("dashboard", _run_dashboard), ("relay", _run_relay)):
+                progress(f"latency-load: {name}, {clients} clients, {rate:,} ev/s for {duration:.0f} s, "
+                         f"clients in {CLIENT_PROCESSES} processes")
+                records[name] = runner(bootstrap, schedule, clients, CLIENT_PROCESSES)
+                _report(records[name])
+            o, r = records["dashboard"], records["relay"]
+            runs.append({"rate": rate, "clients": clients, "duration_s": duration, **records})
+            achieved = min(o["achieved_rate"], r["achieved_rate"])
+            short = "" if achieved >= 0.98 * rate else f" (publisher achieved only {achieved:,.0f} ev/s)"
+            key = f"latency_load.r{rate}_c{clients}"
+            rows += [
+                Row(f"{key}.p50", f"publish→/live p50, {clients} clients, {rate:,} ev/s{short}", "ms",
+                    o["latency_ms"].get("p50", math.nan), r["latency_ms"].get("p50"), ref),
+                Row(f"{key}.p99", "  p99", "ms", o["latency_ms"].get("p99", math.nan),
+                    r["latency_ms"].get("p99"), ref),
+                Row(f"{key}.delivered", f"  delivered of {o['expected']:,} (event, client) pairs", "%",
+                    o["delivered_percent"], r["delivered_percent"], ref, ALL_DELIVERED),
+            ]
+    data = {"rates": list(LOAD_RATES), "clients": list(LOAD_CLIENTS), "duration_s": duration,
+            "client_processes": CLIENT_PROCESSES, "runs": runs}
+    return rows, data
+
+
 def _report(record: dict[str, Any]) -> None:
     lat = record["latency_ms"]
-    progress(f"  delivered {record['delivered']:,}/{record['expected']:,}; p50 {lat.get('p50', 0):.1f} ms "
+    progress(f"  achieved {record['achieved_rate']:,.0f} ev/s; delivered {record['delivered']:,}/"
+             f"{record['expected']:,}; p50 {lat.get('p50', 0):.1f} ms "
              f"p99 {lat.get('p99', 0):.1f} ms; cpu % {record['cpu_percent']}; "
              f"client loop lag p99 {record['client_loop_lag_ms'].get('p99', 0):.1f} ms")

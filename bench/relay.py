@@ -1,11 +1,17 @@
 """A raw Redis→WebSocket relay: the practical latency limit the dashboard is compared with.
 
-``python -m bench.relay --redis-url URL --port PORT`` serves WebSocket on 127.0.0.1:PORT.
-It XREAD BLOCKs ``cn:events`` from ``$`` and sends each batch it gets to every connected
-client as one frame ``{"t":"patch","seq":n,"last_id":"<newest id of the batch>","n":k}``
-(after a first ``{"t":"hello",...}`` frame, as /live does).  No validation, no state, no
-conflation, no per-client queue: one encoded frame, ``websockets.broadcast``.  It reads
-the entries' fields like any consumer would, and drops them.
+``python -m bench.relay --redis-url URL --port PORT [--forward]`` serves WebSocket on
+127.0.0.1:PORT.  It XREAD BLOCKs ``cn:events`` from ``$`` and sends each batch it gets to
+every connected client as one frame ``{"t":"patch","seq":n,"last_id":"<newest id of the
+batch>","n":k}`` (after a first ``{"t":"hello",...}`` frame, as /live does).  No
+validation, no state, no conflation, no per-client queue: one encoded frame,
+``websockets.broadcast``.  It reads the entries' fields like any consumer would, and
+drops them; with ``--forward`` the frame also carries them, as is, in ``"events"`` (a
+JSON list of the raw event objects).
+
+A plain HTTP GET (no WebSocket upgrade) of any path is answered with :data:`PAGE`: the
+smallest browser client, which appends the text of every frame it receives to the DOM
+(keeping the newest 50).  It is the relay's "wall" in the publish → visible benchmark.
 """
 
 from __future__ import annotations
@@ -19,11 +25,39 @@ from typing import Any
 import orjson
 import redis.asyncio as aioredis
 from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.http11 import Request, Response
 
 KEY = "cn:events"
 
+#: The relay's browser page: every frame's text becomes one <div> in #log, newest first.
+PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>relay</title></head>
+<body><div id="state">connecting</div><div id="log"></div>
+<script>
+(function () {
+  var log = document.getElementById("log");
+  var socket = new WebSocket("ws://" + window.location.host + "/");
+  socket.onopen = function () { document.getElementById("state").textContent = "open"; };
+  socket.onmessage = function (event) {
+    var line = document.createElement("div");
+    line.textContent = event.data;
+    log.insertBefore(line, log.firstChild);
+    while (log.childNodes.length > 50) { log.removeChild(log.lastChild); }
+  };
+})();
+</script></body></html>"""
 
-async def relay(redis_url: str, port: int) -> None:
+
+def _page(connection: ServerConnection, request: Request) -> Response | None:
+    """Serve :data:`PAGE` to a plain HTTP request; let WebSocket upgrades through."""
+    if request.headers.get("Upgrade", "").lower() == "websocket":
+        return None
+    response = connection.respond(200, PAGE)
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    return response
+
+
+async def relay(redis_url: str, port: int, forward: bool = False) -> None:
     client = aioredis.Redis.from_url(redis_url)
     clients: set[ServerConnection] = set()
     last_id = "0-0"
@@ -42,7 +76,7 @@ async def relay(redis_url: str, port: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with serve(handler, "127.0.0.1", port, compression=None, max_size=2**16,
-                     ping_interval=None):
+                     ping_interval=None, process_request=_page):
         print(f"relay on ws://127.0.0.1:{port}/", flush=True)
         after = "$"
         reader = None
@@ -61,6 +95,9 @@ async def relay(redis_url: str, port: int) -> None:
             last_id = after
             seq += 1
             frame = orjson.dumps({"t": "patch", "seq": seq, "last_id": last_id, "n": len(entries)})
+            if forward:  # the raw events, spliced in as they are (each is a JSON object)
+                raws = [fields.get(b"event", b"null") for _, fields in entries]
+                frame = frame[:-1] + b',"events":[' + b",".join(raws) + b"]}"
             broadcast(clients, frame.decode())
         if reader is not None and not reader.done():
             reader.cancel()
@@ -73,8 +110,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.relay", description=__doc__.split("\n")[0])
     parser.add_argument("--redis-url", required=True)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--forward", action="store_true", help="frames carry the raw events")
     args = parser.parse_args()
-    asyncio.run(relay(args.redis_url, args.port))
+    asyncio.run(relay(args.redis_url, args.port, args.forward))
 
 
 if __name__ == "__main__":

@@ -6,13 +6,22 @@ from typing import TYPE_CHECKING
 
 import dash
 
-from callbacks import console, wall
+from callbacks import admin, console, wall
 
 if TYPE_CHECKING:
     from dashboard.app import Runtime
 
+# the permission each area's callbacks need; the guard refuses a callback request of a
+# role without it before Dash runs anything, and the callbacks check again themselves
+AREAS = ((wall, "wall"), (console, "console"), (admin, "admin"))
 
-def register_all(app: dash.Dash, runtime: Runtime) -> None:
-    """Register every area's callbacks on ``app`` (never on the global dash.callback)."""
-    wall.register(app, runtime)
-    console.register(app, runtime)
+
+def register_all(app: dash.Dash, runtime: Runtime) -> dict[str, str]:
+    """Register every area's callbacks on ``app`` (never on the global dash.callback);
+    returns each callback's output key → the permission it needs."""
+    permissions: dict[str, str] = {}
+    for module, permission in AREAS:
+        before = set(app.callback_map)
+        module.register(app, runtime)
+        permissions.update(dict.fromkeys(set(app.callback_map) - before, permission))
+    return permissions

@@ -3,6 +3,13 @@ selectors in dashboard/console.py, and from buttons to dashboard/actions.py.
 
 Callbacks run on the server's event loop (Dash's FastAPI backend), between event
 batches, so they read a consistent state; they must stay cheap.
+
+Every callback asks :func:`dashboard.guard.require` who is calling (the guard has
+already refused roles without the console permission before Dash ran) and confines
+what it reads to the caller's scope: an officer of one street gets that street's
+records whatever the URL asks.  Actions are taken as the signed-in user, never a
+typed name; looking at a record that holds personal data and revealing a field of it
+are audited.
 """
 
 from __future__ import annotations
@@ -15,9 +22,11 @@ import dash
 import dash_leaflet as dl
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
+from dashboard import classify, geo
 from dashboard import console as sel
-from dashboard import geo
 from dashboard.actions import alarm_action, incident_action
+from dashboard.auth import Principal
+from dashboard.guard import Denied, client_ip, require
 from dashboard.i18n import client_strings
 from dashboard.state import TRANSITIONS
 from dashboard.units import UNIT_CODES, UNITS
@@ -28,7 +37,7 @@ if TYPE_CHECKING:
     from dashboard.app import Runtime
 
 SINCE_MS = {"1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000}
-DRILL_KEYS = ("street", "incident", "camera", "sensor")
+DRILL_KEYS = ("street", "incident", "camera", "sensor", "ticket")
 VERBS = ("acknowledge", "dispatch", "resolve", "verify", "close", "reopen", "escalate", "note")
 VERB_STEP = {
     "acknowledge": "acknowledged",
@@ -49,6 +58,13 @@ def drill(search: str | None) -> dict[str, str]:
     if found.get("street") not in UNIT_CODES:
         found.pop("street", None)
     return found
+
+
+def scoped(where: dict[str, str], principal: Principal) -> dict[str, str]:
+    """``where`` confined to the principal's scope (a scoped officer is always in it)."""
+    if principal.scope is not None:
+        return {**where, "street": principal.scope}
+    return where
 
 
 def lang_of(search: str | None) -> str:
@@ -112,7 +128,9 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         statuses: list[str] | None,
         since: str | None,
     ) -> tuple[Any, ...]:
-        lang, where, t = lang_of(search), drill(search), now()
+        principal = require("console")
+        scope = principal.scope
+        lang, where, t = lang_of(search), scoped(drill(search), principal), now()
         s = client_strings(lang)
         state = runtime.state
         filters = sel.Filters(
@@ -123,7 +141,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             since_ms=t - SINCE_MS[since] if since in SINCE_MS else None,
             text=text or "",
         )
-        incidents = sel.incident_rows(state, filters, t, runtime.console)
+        incidents = sel.incident_rows(state, filters, t, runtime.console, scope)
         for row in incidents:
             row.update(
                 domain_label=s[f"domain.{row['domain']}"],
@@ -133,7 +151,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                 deadline_label=s[f"deadline.{row['deadline']}"],
             )
         camera_filters = sel.Filters(street=filters.street, text=filters.text)
-        cameras = sel.camera_rows(state, camera_filters, t, stale_ms)
+        cameras = sel.camera_rows(state, camera_filters, t, stale_ms, scope)
         for row in cameras:
             row.update(
                 street_label=s.get(f"unit.{row['street']}", "—"),
@@ -142,19 +160,19 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                 last_text=clock_text(row["last"]),
             )
         ticket_filters = sel.Filters(street=filters.street, since_ms=filters.since_ms, text=filters.text)
-        tickets = sel.ticket_rows(state, ticket_filters, t, overdue_ms)
+        tickets = sel.ticket_rows(state, ticket_filters, t, overdue_ms, scope)
         for row in tickets:
             row.update(
                 street_label=s.get(f"unit.{row['street']}", "—"),
                 created_text=clock_text(row["created"]),
                 overdue_text="⚠" if row["overdue"] else "",
             )
-        all_rows = sel.incident_rows(state, sel.Filters(), t, runtime.console)
+        all_rows = sel.incident_rows(state, sel.Filters(), t, runtime.console, scope)
         return (
             incidents,
             cameras,
             tickets,
-            street_list(all_rows, where.get("street"), s, lang),
+            street_list(all_rows, where.get("street"), s, lang, scope),
             overview(where.get("street"), t, s, lang),
             breadcrumbs(where, s, lang),
             incident_features(incidents),
@@ -163,12 +181,15 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         )
 
     def street_list(
-        rows: list[dict[str, Any]], current: str | None, s: dict[str, str], lang: str
+        rows: list[dict[str, Any]], current: str | None, s: dict[str, str], lang: str,
+        scope: str | None = None,
     ) -> list[Any]:
         counts = sel.street_counts(rows)
         video = runtime.hub.views.video.counts
         items = []
         for code, _, _ in UNITS:
+            if scope is not None and code != scope:
+                continue
             c = video.get(code, {})
             total = sum(c.values())
             rate = f"{100 * c.get('online', 0) / total:.1f}%" if total else "—"
@@ -296,40 +317,112 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         Output(ids.DETAIL_VERSION, "data"),
         Output(ids.ACTION_FORM, "hidden"),
         Output(ids.action_button(ALL), "hidden"),  # type: ignore[arg-type]
+        Output(ids.REVEAL_FORM, "hidden"),
+        Output(ids.REVEAL_FIELD, "options"),
         Input(ids.CONSOLE_SEARCH, "data"),
         Input(ids.LIVE_TICK, "data"),
     )
     async def detail(search: str | None, _tick: int) -> tuple[Any, ...]:
+        principal = require("console")
         lang, where, t = lang_of(search), drill(search), now()
         s = client_strings(lang)
         hide_all = [True] * len(VERBS)
+        navigated = ctx.triggered_id != ids.LIVE_TICK  # a look, not a refresh: audited once
+
+        def not_found(what: str) -> tuple[Any, ...]:
+            return html.Div(s["detail.not_found"].format(what=what)), False, None, True, hide_all, True, []
+
+        def reveal_options(kind: str) -> list[dict[str, str]]:
+            return [{"label": s[f"field.{name}"], "value": name}
+                    for name in classify.personal_fields(classify.REVEALABLE[kind])]
+
         if where.get("incident"):
             data = sel.incident_detail(runtime.state, where["incident"], t, runtime.console)
-            if data is None:
-                return (
-                    html.Div(s["detail.not_found"].format(what=where["incident"])),
-                    False,
-                    None,
-                    True,
-                    hide_all,
-                )
-            hidden = [data["status"] not in TRANSITIONS[VERB_STEP[verb]] for verb in VERBS]
-            return incident_view(data, s, lang), False, data["version"], False, hidden
+            if data is None or not principal.sees_street(data.get("street")):
+                return not_found(where["incident"])
+            if navigated:
+                await audit_look(principal, f"incident:{data['id']}")
+            data = classify.mask_personal(data, "incident.reported")
+            hidden = [data["status"] not in TRANSITIONS[VERB_STEP[verb]] or not principal.can("act")
+                      for verb in VERBS]
+            return (incident_view(data, s, lang), False, data["version"], not principal.can("act"),
+                    hidden, not principal.can("reveal"), reveal_options("incident"))
+        if where.get("ticket"):
+            ticket = runtime.state.tickets.get(where["ticket"])
+            if ticket is None or not principal.sees_street(ticket.get("street")):
+                return not_found(where["ticket"])
+            if navigated:
+                await audit_look(principal, f"ticket:{ticket['id']}")
+            body = ticket_view(classify.mask_personal(ticket, "hotline.ticket"), s)
+            return body, False, None, True, hide_all, not principal.can("reveal"), reveal_options("ticket")
         if where.get("camera"):
             data = sel.camera_detail(runtime.state, where["camera"], t, stale_ms)
-            body = (
-                camera_view(data, s, lang)
-                if data
-                else html.Div(s["detail.not_found"].format(what=where["camera"]))
-            )
-            return body, False, None, True, hide_all
+            if data is None or not principal.sees_street(data.get("street")):
+                return not_found(where["camera"])
+            return camera_view(data, s, lang), False, None, True, hide_all, True, []
         if where.get("sensor"):
             data = sel.sensor_detail(runtime.state, where["sensor"])
-            body = (
-                sensor_view(data, s) if data else html.Div(s["detail.not_found"].format(what=where["sensor"]))
-            )
-            return body, False, None, True, hide_all
-        return [], True, None, True, hide_all
+            if data is None or not principal.sees_street(data.get("street")):
+                return not_found(where["sensor"])
+            return sensor_view(data, s), False, None, True, hide_all, True, []
+        return [], True, None, True, hide_all, True, []
+
+    async def audit_look(principal: Principal, target: str) -> None:
+        await runtime.auditor.record("view", principal.name, principal.role, target=target,
+                                     detail="record holding personal data (masked)", ip=client_ip())
+
+    def ticket_view(ticket: dict[str, Any], s: dict[str, str]) -> list[Any]:
+        rows = [
+            (s["ticket.category"], ticket.get("category")),
+            (s["ticket.status"], ticket.get("status")),
+            (s["ticket.created"], clock_text(ticket.get("created"))),
+            (s["field.caller_name"], ticket.get("caller_name")),
+            (s["field.caller_phone"], ticket.get("caller_phone")),
+            (s["field.address"], ticket.get("address")),
+            (s["ticket.summary"], ticket.get("summary")),
+        ]
+        return [
+            layout.detail_head(s["ticket.title"].format(id=ticket["id"])),
+            html.Div(s.get(f"unit.{ticket.get('street')}", "—"), className="detail-meta"),
+            html.Dl([part for label, value in rows
+                     for part in (html.Dt(label), html.Dd(str(value) if value is not None else "—"))],
+                    className="detail-fields"),
+        ]
+
+    # ------------------------------------------------------------ reveal (audited)
+    @app.callback(
+        Output(ids.REVEAL_RESULT, "children"),
+        Output(ids.REVEAL_RESULT, "className"),
+        Input(ids.REVEAL_BUTTON, "n_clicks"),
+        State(ids.REVEAL_FIELD, "value"),
+        State(ids.REVEAL_REASON, "value"),
+        State(ids.CONSOLE_SEARCH, "data"),
+        prevent_initial_call=True,
+    )
+    async def reveal(clicks: int | None, field: str | None, reason: str | None,
+                     search: str | None) -> tuple[str, str]:
+        principal = require("reveal")
+        s = client_strings(lang_of(search))
+        where = drill(search)
+        kind = "incident" if where.get("incident") else "ticket" if where.get("ticket") else None
+        if not clicks or kind is None or not field:
+            return dash.no_update, dash.no_update
+        if not (reason or "").strip():
+            return s["reveal.need_reason"], "result is-error"
+        if not classify.can_reveal(kind, field):
+            raise Denied(f"{field} of a {kind} is not a revealable field")
+        records = runtime.state.incidents if kind == "incident" else runtime.state.tickets
+        record = records.get(where[kind])
+        if record is None or not principal.sees_street(record.get("street")):
+            raise Denied(f"{kind} {where[kind]} is not in {principal.name}'s scope")
+        target = f"{kind}:{record['id']}#{field}"
+        recorded = await runtime.auditor.record("reveal", principal.name, principal.role, target=target,
+                                                detail=(reason or "").strip(), ip=client_ip())
+        if not recorded:  # an unaudited look is not allowed
+            return s["reveal.refused"].format(reason="audit unavailable"), "result is-error"
+        runtime.metrics.reveals.inc()
+        value = record.get(field)
+        return s["reveal.shown"].format(field=s[f"field.{field}"], value=value or "—"), "result is-ok"
 
     def incident_view(data: dict[str, Any], s: dict[str, str], lang: str) -> list[Any]:
         due = data.get("deadline")
@@ -432,10 +525,11 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     @app.callback(Output(ids.MAP, "viewport"), Input(ids.CONSOLE_SEARCH, "data"))
     async def focus_map(search: str | None) -> dict[str, Any]:
         """Fly to the selected incident, else to the selected street, else the district."""
-        where = drill(search)
+        principal = require("console")
+        where = scoped(drill(search), principal)
         views = runtime.hub.views
         incident = runtime.state.incidents.get(where.get("incident", ""))
-        if incident and incident.get("lat") is not None:
+        if incident and incident.get("lat") is not None and principal.sees_street(incident["street"]):
             lat, lon = views.to_map(incident["lat"], incident["lon"], incident.get("crs"))
             return {"center": [lat, lon], "zoom": 16, "transition": "flyTo"}
         if where.get("street"):
@@ -451,6 +545,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         Output(ids.URL, "search", allow_duplicate=True),
         Input(ids.GRID_INCIDENTS, "cellClicked"),
         Input(ids.GRID_CAMERAS, "cellClicked"),
+        Input(ids.GRID_TICKETS, "cellClicked"),
         Input(ids.incident_marker(ALL), "n_clicks"),  # type: ignore[arg-type]
         Input(ids.CONSOLE_STREETS, "clickData"),
         State(ids.CONSOLE_SEARCH, "data"),
@@ -459,17 +554,20 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     async def navigate(
         incident_cell: dict[str, Any] | None,
         camera_cell: dict[str, Any] | None,
+        ticket_cell: dict[str, Any] | None,
         incident_click: list[int | None] | None,
         street_click: dict[str, Any] | None,
         search: str | None,
     ) -> str:
-        where = drill(search)
+        where = scoped(drill(search), require("console"))
         en = "en" if lang_of(search) == "en" else None
         trigger = ctx.triggered_id
         if trigger == ids.GRID_INCIDENTS and incident_cell:
             return href(street=where.get("street"), incident=incident_cell.get("rowId"), lang=en)[8:]
         if trigger == ids.GRID_CAMERAS and camera_cell:
             return href(street=where.get("street"), camera=camera_cell.get("rowId"), lang=en)[8:]
+        if trigger == ids.GRID_TICKETS and ticket_cell:
+            return href(street=where.get("street"), ticket=ticket_cell.get("rowId"), lang=en)[8:]
         if (
             isinstance(trigger, dict)
             and trigger.get("type") == "incident-marker"
@@ -487,7 +585,6 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         Input(ids.action_button(ALL), "n_clicks"),  # type: ignore[arg-type]
         State(ids.CONSOLE_SEARCH, "data"),
         State(ids.DETAIL_VERSION, "data"),
-        State(ids.OFFICER, "value"),
         State(ids.ACTION_UNIT, "value"),
         State(ids.ACTION_NOTE, "value"),
         State(ids.ACTION_SEVERITY, "value"),
@@ -497,7 +594,6 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         clicks: list[int | None],
         search: str | None,
         version: int | None,
-        officer: str | None,
         unit: str | None,
         note: str | None,
         severity: int | None,
@@ -505,19 +601,23 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         trigger = ctx.triggered_id
         if not trigger or not any(clicks):
             return dash.no_update, dash.no_update
+        principal = require("act")
         s = client_strings(lang_of(search))
-        incident_id = drill(search).get("incident")
-        if not (officer or "").strip():
-            return s["action.refused"].format(reason=s["console.officer"] + "?"), "result is-error"
+        incident_id = drill(search).get("incident") or ""
+        incident = runtime.state.incidents.get(incident_id)
+        if incident is not None and not principal.sees_street(incident["street"]):
+            raise Denied(f"incident {incident_id} is not in {principal.name}'s scope")
         outcome = await incident_action(
             runtime,
-            officer.strip(),
-            incident_id or "",
+            principal.name,
+            incident_id,
             trigger["verb"],
             version=version,
             unit=unit,
             note=note,
             severity=severity,
+            role=principal.role,
+            ip=client_ip(),
         )
         if outcome.ok:
             return s["action.done"].format(what=s[f"action.{trigger['verb']}"]), "result is-ok"
@@ -531,13 +631,14 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         Input(ids.INBOX_SELECTED, "data"),
     )
     async def inbox_list(search: str | None, _tick: int, selected: str | None) -> list[Any]:
+        principal = require("console")
         s = client_strings(lang_of(search))
         box = sel.inbox(
             runtime.state,
             now(),
             runtime.console,
             runtime.catalogue,
-            scope=drill(search).get("street"),
+            scope=scoped(drill(search), principal).get("street"),
             window_ms=settings.flood_window_s * 1000,
             flood_alarms=settings.flood_alarms,
         )
@@ -601,7 +702,6 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         Input(ids.INBOX_ACK, "n_clicks"),
         Input(ids.INBOX_SHELVE, "n_clicks"),
         State(ids.INBOX_SELECTED, "data"),
-        State(ids.OFFICER, "value"),
         State(ids.INBOX_COMMENT, "value"),
         State(ids.INBOX_SHELVE_REASON, "value"),
         State(ids.INBOX_SHELVE_MINUTES, "value"),
@@ -612,20 +712,24 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         _ack: int | None,
         _shelve: int | None,
         key: str | None,
-        officer: str | None,
         comment: str | None,
         reason: str | None,
         minutes: float | None,
         search: str | None,
     ) -> tuple[str, str]:
+        principal = require("act")
         s = client_strings(lang_of(search))
         if not key:
             return s["inbox.select"], "result is-error"
-        if not (officer or "").strip():
-            return s["action.refused"].format(reason=s["console.officer"] + "?"), "result is-error"
+        if principal.scope is not None:
+            box = sel.inbox(runtime.state, now(), runtime.console, runtime.catalogue, scope=principal.scope,
+                            window_ms=settings.flood_window_s * 1000, flood_alarms=settings.flood_alarms)
+            if not any(item["key"] == key for item in box["active"] + box.get("shelved", [])):
+                raise Denied(f"alarm {key} is not in {principal.name}'s scope")
         verb = "shelve" if ctx.triggered_id == ids.INBOX_SHELVE else "acknowledge"
         outcome = await alarm_action(
-            runtime, officer.strip(), key, verb, comment=comment, reason=reason, shelve_minutes=minutes
+            runtime, principal.name, key, verb, comment=comment, reason=reason, shelve_minutes=minutes,
+            role=principal.role, ip=client_ip(),
         )
         label = s["inbox.shelve" if verb == "shelve" else "inbox.ack"]
         if outcome.ok:

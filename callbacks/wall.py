@@ -9,8 +9,9 @@ import dash
 from dash import Input, Output, State, html
 
 from dashboard import geo
-from dashboard.i18n import LANGS
-from layouts import console, ids, wall
+from dashboard.guard import current
+from dashboard.i18n import LANGS, client_strings
+from layouts import admin, console, ids, wall
 from layouts.map import LAYERS
 
 if TYPE_CHECKING:
@@ -28,21 +29,37 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     @app.callback(Output(ids.PAGE, "children"), Output(ids.CURRENT_PATH, "data"),
                   Input(ids.URL, "pathname"), State(ids.URL, "search"), State(ids.CURRENT_PATH, "data"))
     def render_page(pathname: str | None, search: str | None,
-                    current: str | None) -> tuple[html.Div, str]:
-        """The page for the path, rendered once per path: drill-down in the console changes
-        only the query, which the console's callbacks follow (via the console-search store)."""
+                    current_path: str | None) -> tuple[html.Div, str]:
+        """The page for the path and the caller's role, rendered once per path: drill-down
+        in the console changes only the query, which the console's callbacks follow (via
+        the console-search store).  A path the role may not open renders a refusal (the
+        guard refused the same path on a full page load already)."""
+        principal = current()
+        if principal is None:
+            raise dash.exceptions.PreventUpdate
         path = (pathname or "/").rstrip("/") or "/"
-        if path == current:
+        if path == current_path:
             return dash.no_update, dash.no_update
         query = parse_qs((search or "").lstrip("?"))
         lang = query.get("lang", ["zh"])[0]
+        lang = lang if lang in LANGS else "zh"
+        needed = "admin" if path.startswith("/admin") else "console" if path == "/console" else "wall"
+        if not principal.can(needed):
+            if runtime.guard is not None:
+                runtime.guard.deny(f"page:{needed}", "", path, principal.label())
+            return html.Div(client_strings(lang)["forbidden"], className="forbidden"), path
         if path == "/console":
-            return console.page(lang if lang in LANGS else "zh", bounds, settings.tile_url,
-                                runtime.console.dispatch_units, search or ""), path
+            return console.page(lang, bounds, settings.tile_url, runtime.console.dispatch_units,
+                                search or "", principal.label()), path
+        if path.startswith("/admin"):
+            return admin.page(lang, principal.label()), path
         layers = frozenset(query["layers"][0].split(",")) & frozenset(LAYERS) \
             if "layers" in query else frozenset(LAYERS)
-        return wall.page(lang if lang in LANGS else "zh", query.get("wall", [None])[0],
-                         runtime.catalogue, bounds, settings.tile_url, layers), path
+        if principal.audience != "records":
+            layers = frozenset({"streets"})  # visitors: no camera, incident or sensor points
+        layout = principal.layout or query.get("wall", [None])[0]  # a wall token fixes its layout
+        return wall.page(lang, layout, runtime.catalogue, bounds, settings.tile_url, layers,
+                         principal.audience), path
 
     # The live client renders everything it knows as soon as the page is in the DOM.
     app.clientside_callback(

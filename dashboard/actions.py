@@ -40,8 +40,20 @@ class Outcome:
 
 async def incident_action(runtime: Runtime, user: str, incident_id: str, verb: str, *,
                           version: int | None, unit: str | None = None, note: str | None = None,
-                          severity: int | None = None) -> Outcome:
-    """Take ``verb`` on an incident as ``user``; the Outcome says whether it stood."""
+                          severity: int | None = None, role: str = "officer", ip: str = "") -> Outcome:
+    """Take ``verb`` on an incident as ``user``; the Outcome says whether it stood.  Every
+    attempt, taken or refused, is audited."""
+    outcome = await _incident_action(runtime, user, incident_id, verb, version=version, unit=unit,
+                                     note=note, severity=severity)
+    await runtime.auditor.record(f"incident.{verb}", user, role, target=f"incident:{incident_id}",
+                                 detail=outcome.message if not outcome.ok else (unit or note or ""),
+                                 outcome="ok" if outcome.ok else "refused", ip=ip)
+    return outcome
+
+
+async def _incident_action(runtime: Runtime, user: str, incident_id: str, verb: str, *,
+                           version: int | None, unit: str | None, note: str | None,
+                           severity: int | None) -> Outcome:
     step = STEPS.get(verb)
     if step is None:
         return Outcome(False, f"unknown action '{verb}'")
@@ -66,8 +78,21 @@ async def incident_action(runtime: Runtime, user: str, incident_id: str, verb: s
 
 async def alarm_action(runtime: Runtime, user: str, alarm_key: str, verb: str, *,
                        comment: str | None = None, reason: str | None = None,
-                       shelve_minutes: float | None = None) -> Outcome:
-    """Acknowledge (with a comment) or shelve (with a reason, for a time) an inbox alarm."""
+                       shelve_minutes: float | None = None, role: str = "officer",
+                       ip: str = "") -> Outcome:
+    """Acknowledge (with a comment) or shelve (with a reason, for a time) an inbox alarm;
+    audited like incident actions."""
+    outcome = await _alarm_action(runtime, user, alarm_key, verb, comment=comment, reason=reason,
+                                  shelve_minutes=shelve_minutes)
+    await runtime.auditor.record(f"alarm.{verb}", user, role, target=f"alarm:{alarm_key}",
+                                 detail=outcome.message if not outcome.ok else (comment or reason or ""),
+                                 outcome="ok" if outcome.ok else "refused", ip=ip)
+    return outcome
+
+
+async def _alarm_action(runtime: Runtime, user: str, alarm_key: str, verb: str, *,
+                        comment: str | None, reason: str | None,
+                        shelve_minutes: float | None) -> Outcome:
     now = int(time.time() * 1000)
     data: dict[str, Any] = {"alarm_id": alarm_key, "by": user}
     if verb == "acknowledge":

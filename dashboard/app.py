@@ -21,10 +21,13 @@ from fastapi.responses import JSONResponse, Response
 
 from dashboard import http_api
 from dashboard import state as st
+from dashboard.audit import Auditor
 from dashboard.bus import Bus, connect
 from dashboard.catalogue import load_catalogue
 from dashboard.config import ConfigError, Settings
 from dashboard.console import ConsoleConfig, load_console_config
+from dashboard.guard import Guard
+from dashboard.guard import current as current_principal
 from dashboard.live import Hub
 from dashboard.metrics import Metrics
 from dashboard.replica import Replica
@@ -44,6 +47,8 @@ class Runtime:
     hub: Hub
     catalogue: list[dict[str, Any]]
     console: ConsoleConfig
+    auditor: Auditor
+    guard: Guard | None = None  # set once the pages are mounted (it needs their CSP hashes)
     started: float = field(default_factory=time.time)
     _digest: tuple[tuple[str, int, int], str] | None = None
 
@@ -72,6 +77,7 @@ class Runtime:
             "lag_s": round(max(0.0, time.time() - st.entry_time(s.last_id) / 1000), 3)
             if s.last_id != "0-0" else None,
             "uptime_s": round(time.time() - self.started, 1),
+            "audit_spooled": self.auditor.spooled,
         }
 
 
@@ -100,7 +106,9 @@ def build_runtime(settings: Settings) -> Runtime:
 
     replica.on_changes = on_changes
     hub.status_fn = lambda: {"redis": "up" if replica.redis_up else "down"}
-    return Runtime(settings, metrics, bus, replica, hub, catalogue, console)
+    auditor = Auditor(bus.redis, settings.keys.audit, settings.audit_spool, settings.audit_spool_max,
+                      metrics)
+    return Runtime(settings, metrics, bus, replica, hub, catalogue, console, auditor)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -111,9 +119,11 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.replica.start()
         runtime.hub.start()
+        runtime.auditor.start()
         try:
             yield
         finally:
+            await runtime.auditor.stop()
             await runtime.hub.stop()
             await runtime.replica.stop()
             await runtime.bus.redis.aclose()
@@ -132,16 +142,36 @@ def create_app(settings: Settings) -> FastAPI:
 
     @server.websocket("/live")
     async def live(ws: WebSocket) -> None:
-        await runtime.hub.serve(ws)
+        principal = current_principal()
+        if principal is None:  # the guard lets no one through without one; belt and braces
+            await ws.close(code=4401)
+            return
+        await runtime.hub.serve(ws, principal)
 
     http_api.register(server, runtime)
-    _mount_dash(server, runtime)
+    dash_app = _mount_dash(server, runtime)
+    guard = runtime.guard = Guard(server, runtime, list(dash_app.csp_hashes()))
+    guard.callback_permissions = dash_app.callback_permissions  # type: ignore[attr-defined]
+    runtime.hub.revalidate = guard.revalidate
+    # the guard is the outermost layer: nothing of the app runs before it has checked
+    server.add_middleware(_Outermost, guard=guard)
     return server
+
+
+class _Outermost:
+    """Starlette middleware adapter: runs :class:`Guard` around the rest of the app."""
+
+    def __init__(self, app: Any, guard: Guard) -> None:
+        guard.app = app
+        self.guard = guard
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.guard(scope, receive, send)
 
 
 def _mount_dash(server: FastAPI, runtime: Runtime) -> dash.Dash:
     from callbacks import register_all
-    from layouts import console, wall
+    from layouts import admin, console, wall
 
     app = dash.Dash(
         __name__,
@@ -155,8 +185,9 @@ def _mount_dash(server: FastAPI, runtime: Runtime) -> dash.Dash:
     app.validation_layout = html.Div([
         wall.shell(), wall.page("zh", None, runtime.catalogue, [[0, 0], [1, 1]], None),
         console.page("zh", [[0, 0], [1, 1]], None, runtime.console.dispatch_units),
+        admin.page("zh"),
     ])
-    register_all(app, runtime)
+    app.callback_permissions = register_all(app, runtime)  # type: ignore[attr-defined]
     # Dash registers the assets folder on its first request; under the FastAPI backend only
     # a request to "/" runs that hook, so a kiosk opening /console first got a page with no
     # CSS or JS.  Run it now, once, for every path.

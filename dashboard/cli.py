@@ -1,8 +1,9 @@
-"""The ``changning-dashboard`` command: run, simulate, publish.
+"""The ``changning-dashboard`` command: run, simulate, publish, users.
 
 ``run`` serves the dashboard (starting an embedded Redis when ``CN_REDIS_URL`` is
 unset, and the demo simulator with ``--demo``); ``simulate`` feeds a Redis with the
-demo district; ``publish`` writes events (one from flags, or JSON lines from stdin).
+demo district; ``publish`` writes events (one from flags, or JSON lines from stdin);
+``users`` manages sign-in (users, roles, scopes, wall tokens) in the users file.
 Settings: flag > environment > config file > default (see dashboard.config).
 """
 
@@ -70,12 +71,35 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--via", choices=["log", "pubsub"], default="log",
                      help="XADD to the log (default) or PUBLISH on <prefix>pub:cli")
     pub.add_argument("--stdin", action="store_true", help="read JSON lines from stdin")
+    users = sub.add_parser("users", help="manage users and wall tokens (the users file)")
+    users.add_argument("--config", help="TOML config file (else CN_CONFIG)")
+    users.add_argument("--file", dest="users_file", help="users file (else the users_file setting)")
+    verbs = users.add_subparsers(dest="verb", required=True)
+    add = verbs.add_parser("add", help="add a user (password from stdin, or generated and printed)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["officer", "admin", "visitor"])
+    add.add_argument("--scope", help="an officer's unit code (default: the whole district)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    pw = verbs.add_parser("set-password", help="set a user's password (ends their sessions)")
+    pw.add_argument("name")
+    pw.add_argument("--password-stdin", action="store_true")
+    for verb, text in (("disable", "disable a user (at once, on every instance)"),
+                       ("enable", "enable a disabled user")):
+        verbs.add_parser(verb, help=text).add_argument("name")
+    verbs.add_parser("list", help="list users and wall tokens")
+    wall = verbs.add_parser("add-wall", help="issue a wall device token and print its URL")
+    wall.add_argument("name")
+    wall.add_argument("--layout", default="1920x1080", help="1920x1080, 3840x2160 or 5760x1080")
+    wall.add_argument("--scope", help="show one unit only")
+    wall.add_argument("--base-url", help="the dashboard's URL as the kiosk reaches it")
+    revoke = verbs.add_parser("revoke-wall", help="revoke a wall token (its wall stops at once)")
+    revoke.add_argument("wall_id")
     return parser
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     names = {"redis_url", "redis_prefix", "log_level", "host", "port", "sim_rate",
-             "sim_points", "sim_seed"}
+             "sim_points", "sim_seed", "users_file"}
     return {name: getattr(args, name) for name in names if hasattr(args, name)}
 
 
@@ -87,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"changning-dashboard: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level)
+    if args.command == "users":
+        from dashboard.users_cli import users_command
+
+        return users_command(settings, args)
     if args.command == "run":
         return _run(settings, demo=args.demo)
     if args.command == "simulate":
@@ -116,7 +144,13 @@ def _run(settings: Settings, demo: bool) -> int:
 
     from dashboard.app import create_app
     from dashboard.redis_server import EmbeddedRedis
+    from dashboard.users_cli import ensure_users_file
 
+    try:
+        first_start = ensure_users_file(settings)
+    except (OSError, ValueError) as exc:
+        print(f"changning-dashboard: users file {settings.users_file}: {exc}", file=sys.stderr)
+        return 2
     embedded = None
     if not settings.redis_url:
         embedded = EmbeddedRedis().start()
@@ -133,8 +167,11 @@ def _run(settings: Settings, demo: bool) -> int:
             # per-connection compression (CPU per client, ~50 KiB of memory per connection)
         )
         server = uvicorn.Server(config)
+        from dashboard.users_cli import how_to_get_in
+
         print(f"一屏观 · 一屏管 dashboard on http://{settings.host}:{settings.port}/"
               + (f"  (embedded Redis {embedded.url})" if embedded else ""), flush=True)
+        print(how_to_get_in(settings, first_start), flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             server.run()
     finally:

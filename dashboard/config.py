@@ -58,6 +58,22 @@ class Settings:
     flood_window_s: int = 600
     hotline_overdue_h: float = 24.0  # an open 12345 ticket older than this is overdue
     # demo simulator
+    # sign-in and zero trust (docs/security.md)
+    users_file: str = ".run/users.json"  # users, roles, scopes, wall tokens, the session secret
+    audit_spool: str = ".run/audit-spool.jsonl"  # audit entries waiting for Redis
+    audit_spool_max: int = 10_000
+    session_ttl_s: int = 43_200  # a signed-in user's session (12 h)
+    wall_session_ttl_s: int = 2_592_000  # a wall device's session (30 days; revocable at once)
+    visitor_anonymous: bool = False  # True: the visitor view is open without sign-in
+    monitoring_token: str | None = None  # /healthz and /metrics from non-loopback with this bearer
+    frame_ancestors: str = ""  # origins that may frame the pages (space-separated); empty: none
+    allowed_origins: str = ""  # extra WebSocket/CSRF origins (space-separated), e.g. behind a proxy
+    cookie_secure: bool = False  # set True behind TLS
+    login_max_failures: int = 10  # failures per user or address within login_window_s → locked
+    login_window_s: int = 900
+    live_connects_per_min: int = 600  # /live connections per address per minute (0: no limit)
+    max_request_bytes: int = 1_048_576
+
     sim_seed: int = 7
     sim_points: int = 2_000
     sim_rate: float = 50.0
@@ -199,6 +215,10 @@ def _validate(s: Settings) -> None:
     need(s.patch_interval_ms >= 10, "patch_interval_ms", "must be at least 10")
     need(s.client_queue_frames >= 2, "client_queue_frames", "must be at least 2")
     need(s.snapshot_every_events >= 100, "snapshot_every_events", "must be at least 100")
+    need(s.audit_spool_max >= 1, "audit_spool_max", "must be positive")
+    need(s.session_ttl_s >= 60, "session_ttl_s", "must be at least 60")
+    need(s.login_max_failures >= 1, "login_max_failures", "must be positive")
+    need(s.max_request_bytes >= 65_536, "max_request_bytes", "must be at least 65536")
     need(1 <= s.sim_points <= 50_000, "sim_points", "must be between 1 and 50000")
     need(s.sim_rate > 0, "sim_rate", "must be positive")
     need(

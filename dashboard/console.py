@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from dashboard.catalogue import level, read_toml
+from dashboard.classify import mask_address, mask_name, mask_phone
 from dashboard.state import State
 from dashboard.units import UNITS
-from dashboard.views import in_scope, mask_address, mask_name, mask_phone
+from dashboard.views import in_scope
 
 CONSOLE_FILE = Path(__file__).resolve().parent / "data" / "console.toml"
 STAGES = ("acknowledge", "dispatch", "resolve")

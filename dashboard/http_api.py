@@ -6,14 +6,18 @@ status change never resends it: statuses travel through /live into the layer's h
 
 from __future__ import annotations
 
+import csv
+import io
+import time
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from fastapi import FastAPI, Query
 from fastapi.responses import Response
 
-from dashboard import geo
+from dashboard import audit, geo
 from dashboard.catalogue import public_catalogue
+from dashboard.guard import client_ip, require
 from dashboard.i18n import LANGS, client_strings
 
 if TYPE_CHECKING:
@@ -47,7 +51,7 @@ def register(server: FastAPI, runtime: Runtime) -> None:
     map_crs = settings.tile_crs if settings.tile_url else "gcj02"
     district = orjson.dumps(_transform(geo.load_district(), "gcj02", map_crs))
     streets = orjson.dumps(_transform(geo.load_streets(settings.streets_geojson), "gcj02", map_crs))
-    video_cache: dict[str, Any] = {"version": -1, "body": b""}
+    video_cache: dict[str | None, tuple[int, bytes]] = {}  # scope → (geo version, body)
 
     @server.get("/api/geo/district.geojson")
     async def district_geojson() -> Response:
@@ -59,12 +63,13 @@ def register(server: FastAPI, runtime: Runtime) -> None:
 
     @server.get("/api/video.geojson")
     async def video_geojson() -> Response:
+        """The point set of the caller's scope (an officer of one street: that street's)."""
+        scope = require("records").scope
         views = runtime.hub.views
-        if video_cache["version"] != views.geo_version:
-            video_cache["body"] = orjson.dumps(views.video_geojson())
-            video_cache["version"] = views.geo_version
-        return Response(video_cache["body"], media_type=GEOJSON,
-                        headers={"Cache-Control": "no-cache"})
+        cached = video_cache.get(scope)
+        if cached is None or cached[0] != views.geo_version:
+            cached = video_cache[scope] = (views.geo_version, orjson.dumps(views.video_geojson(scope)))
+        return Response(cached[1], media_type=GEOJSON, headers={"Cache-Control": "private, no-cache"})
 
     @server.get("/api/wall-config")
     async def wall_config(lang: str = Query("zh")) -> Response:
@@ -85,3 +90,27 @@ def register(server: FastAPI, runtime: Runtime) -> None:
             "video_stale_s": settings.video_stale_s,
         }
         return Response(orjson.dumps(body), media_type="application/json")
+
+    @server.get("/api/admin/audit.csv")
+    async def audit_csv(who: str = "", action: str = "", target: str = "", since: str = "") -> Response:
+        """The audit trail as CSV with the admin page's filters (the export is audited too)."""
+        principal = require("admin")  # the guard checked the route already; belt and braces
+        since_ms = {"1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000}.get(since)
+        entries = await audit.query(runtime.bus.redis, settings.keys.audit, count=100_000, who=who,
+                                    action=action, target=target,
+                                    since_ms=int(time.time() * 1000) - since_ms if since_ms else None)
+        await runtime.auditor.record("audit.export", principal.name, principal.role, ip=client_ip(),
+                                     detail=f"{len(entries)} entries; who={who} action={action} "
+                                            f"target={target} since={since}")
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["id", *audit.FIELDS])
+        for e in entries:
+            # a cell starting with = + - @ would be a formula in a spreadsheet: quote it
+            writer.writerow([_cell(e.get(name, "")) for name in ("id", *audit.FIELDS)])
+        return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

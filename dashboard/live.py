@@ -1,6 +1,10 @@
 """/live: views → patches → clients, over WebSocket (protocol: docs/live-protocol.md).
 
-Clients are grouped by scope (the district, or one street).  Changes from the replica
+Clients are grouped by scope (the district, or one street) and audience (individual
+records, or aggregates only for visitors).  Who a client is comes from the connection's
+session (dashboard/guard.py); it is checked again before every frame sent and every
+message received, so a revoked wall token or a disabled user is cut off at once, and a
+client may only ask for scopes its principal covers.  Changes from the replica
 are accumulated and flushed at most once per ``patch_interval_ms``: each flush builds
 one patch per group, encodes it once, and offers the same frame to every client of the
 group.  Every client has a bounded queue and its own sender task, so a slow client
@@ -24,6 +28,7 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from dashboard.auth import ANONYMOUS_VISITOR, Principal
 from dashboard.config import Settings
 from dashboard.metrics import Metrics
 from dashboard.state import Changes, State
@@ -42,9 +47,10 @@ def encode(message: dict[str, Any]) -> str:
 
 @dataclass(eq=False)
 class Group:
-    """Clients sharing one scope, hence one sequence of patches."""
+    """Clients sharing one scope and audience, hence one sequence of patches."""
 
     scope: str | None
+    audience: str = "records"
     seq: int = 0
     clients: set[Client] = field(default_factory=set)
     _hello: tuple[int, str] | None = None
@@ -55,7 +61,7 @@ class Group:
     def hello_frame(self, views: ViewBuilder) -> str:
         """The hello for the current seq, built once however many clients need it."""
         if self._hello is None or self._hello[0] != self.seq:
-            view = views.hello(self.scope)
+            view = views.hello(self.scope, self.audience)
             self._hello = (self.seq, encode({"t": "hello", "seq": self.seq, "view": view}))
         return self._hello[1]
 
@@ -65,6 +71,7 @@ class Client:
     ws: WebSocket
     group: Group
     queue: asyncio.Queue[str]
+    principal: Principal = ANONYMOUS_VISITOR
     resync_times: list[float] = field(default_factory=list)
     closed: bool = False
 
@@ -79,7 +86,9 @@ class Hub:
         self.views = ViewBuilder(state, settings.feed_size, settings.video_stale_s,
                                  indicator_stale_s, settings.tile_crs if settings.tile_url else "gcj02",
                                  settings.hotline_overdue_h * 3600)
-        self.groups: dict[str | None, Group] = {}
+        self.groups: dict[tuple[str | None, str], Group] = {}
+        # re-checks a client's principal (None: it may no longer come in); set by the app
+        self.revalidate: Callable[[Principal], Principal | None] = lambda p: p
         self._pending = Changes()
         self._flush_handle: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
@@ -115,7 +124,7 @@ class Hub:
             group.forget_hello()  # the state moved on, even where no patch is due
             if not group.clients:
                 continue
-            patch = self.views.patch(changes, group.scope)
+            patch = self.views.patch(changes, group.scope, group.audience)
             if patch is None:
                 continue
             group.seq += 1
@@ -160,9 +169,10 @@ class Hub:
 
     def _join(self, client: Client, scope: str | None) -> None:
         client.group.clients.discard(client)
-        group = self.groups.get(scope)
+        key = (scope, client.principal.audience)
+        group = self.groups.get(key)
         if group is None:
-            group = self.groups[scope] = Group(scope)
+            group = self.groups[key] = Group(scope, client.principal.audience)
         client.group = group
         group.clients.add(client)
         while not client.queue.empty():
@@ -171,6 +181,20 @@ class Hub:
 
     def client_count(self) -> int:
         return sum(len(g.clients) for g in self.groups.values())
+
+    def clients_by_role(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for group in self.groups.values():
+            for client in group.clients:
+                counts[client.principal.role] = counts.get(client.principal.role, 0) + 1
+        return counts
+
+    def _scope_error(self, principal: Principal, scope: str | None) -> str | None:
+        if scope is not None and scope not in UNIT_CODES:
+            return f"unknown scope {scope!r}"
+        if principal.scope is not None and scope != principal.scope:
+            return f"scope {scope or 'district'!r} is not allowed for {principal.name}"
+        return None
 
     # ------------------------------------------------------------------ heartbeat
     def start(self) -> None:
@@ -204,14 +228,16 @@ class Hub:
                         self._offer(client, frame)
 
     # ------------------------------------------------------------------ the endpoint
-    async def serve(self, ws: WebSocket) -> None:
-        """Run one /live connection until it closes."""
-        scope = ws.query_params.get("scope") or None
-        if scope is not None and scope not in UNIT_CODES:
-            await ws.close(code=1008, reason=f"unknown scope {scope!r}")
+    async def serve(self, ws: WebSocket, principal: Principal) -> None:
+        """Run one /live connection of ``principal`` until it closes.  An officer scoped
+        to a street gets that street whatever the URL asks; asking for another is refused."""
+        scope = ws.query_params.get("scope") or principal.scope
+        error = self._scope_error(principal, scope)
+        if error:
+            await ws.close(code=1008, reason=error)
             return
         await ws.accept()
-        client = Client(ws=ws, group=Group(None),
+        client = Client(ws=ws, group=Group(None), principal=principal,
                         queue=asyncio.Queue(maxsize=self.settings.client_queue_frames))
         self._join(client, scope)
         self.metrics.clients.inc()
@@ -235,6 +261,10 @@ class Hub:
         timeout = self.settings.client_send_timeout_s
         while True:
             frame = await client.queue.get()
+            if not self._still_allowed(client):
+                with contextlib.suppress(Exception):
+                    await client.ws.close(code=4401, reason="signed out: session or token no longer valid")
+                return
             try:
                 await asyncio.wait_for(client.ws.send_text(frame), timeout)
             except TimeoutError:
@@ -251,12 +281,25 @@ class Hub:
                     await client.ws.close(code=1013, reason="too slow")
                 return
 
+    def _still_allowed(self, client: Client) -> bool:
+        principal = self.revalidate(client.principal)
+        if principal is None or principal.audience != client.principal.audience or (
+                principal.scope is not None and client.group.scope != principal.scope):
+            client.closed = True
+            client.group.clients.discard(client)
+            return False
+        client.principal = principal
+        return True
+
     async def _receive_loop(self, client: Client) -> None:
         limit = self.settings.max_client_message_bytes
         while True:
             text = await client.ws.receive_text()
             if len(text) > limit:
                 await client.ws.close(code=1009, reason=f"message over {limit} bytes")
+                return
+            if not self._still_allowed(client):
+                await client.ws.close(code=4401, reason="signed out: session or token no longer valid")
                 return
             try:
                 message = orjson.loads(text)
@@ -269,8 +312,9 @@ class Hub:
                 self._offer(client, client.group.hello_frame(self.views))
             elif kind == "scope":
                 scope = message.get("scope") or None
-                if scope is not None and scope not in UNIT_CODES:
-                    self._offer(client, encode({"t": "error", "reason": f"unknown scope {scope!r}"}))
+                error = self._scope_error(client.principal, scope)
+                if error:
+                    self._offer(client, encode({"t": "error", "reason": error}))
                     continue
                 self._join(client, scope)
             elif kind == "ping":

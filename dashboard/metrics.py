@@ -30,6 +30,11 @@ class Metrics:
         self.frames_sent = counter("cn_live_frames_sent", "Frames sent to /live clients")
         self.resyncs = counter("cn_live_resyncs", "Clients resynchronised (fell behind, or asked)")
         self.disconnects = counter("cn_live_slow_disconnects", "Clients disconnected for being too slow")
+        self.denied = Counter("cn_denied", "Requests and connections refused", ["reason"], registry=r)
+        self.rate_limited = Counter("cn_rate_limited", "Refused by a rate limit", ["what"], registry=r)
+        self.logins = Counter("cn_logins", "Sign-in attempts", ["outcome"], registry=r)
+        self.audit = Counter("cn_audit_entries", "Audit entries by outcome", ["outcome"], registry=r)
+        self.reveals = counter("cn_reveals", "Personal fields revealed (each one audited)")
         self.patch_bytes = Histogram(
             "cn_live_patch_bytes", "Size of patch frames", registry=r,
             buckets=(128, 256, 512, 1024, 2048, 4096, 16384, 65536, 262144, 1048576),

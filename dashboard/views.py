@@ -4,8 +4,10 @@ A *view* is a dict of sections (``video``, ``indicators``, ``incidents``, ``alar
 ``sensors``, ``duty``) plus derived summaries (``summary``, ``hotline``, ``feed``).
 :class:`ViewBuilder` makes the full view for a hello and the partial one for a patch
 from the keys the reducer reported as changed, for one scope (the district or one
-street).  Personal fields never leave through a view: callers' names and phones are not
-projected at all, officers' phones are masked.
+street) and one audience: ``records`` (walls and staff: individual records, personal
+fields masked as dashboard/classify.py says) or ``aggregates`` (visitors: counts and
+public indicators only, no individual record at all).  Callers' names and phones are
+not projected at all; officers' phones and exact addresses leave masked.
 """
 
 from __future__ import annotations
@@ -13,45 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dashboard.classify import mask_address, mask_phone
 from dashboard.state import Changes, State
 from dashboard.units import UNIT_CODES
 
 HELLO_HISTORY = 72  # indicator history points in a hello (6 h at 5 min)
 VIDEO_STATUSES = ("online", "offline", "fault")
-
-
-def mask_phone(phone: str | None) -> str | None:
-    """138****5678: keep the first three and last four digits."""
-    if not phone:
-        return phone
-    digits = phone.strip()
-    if len(digits) < 8:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
-def mask_name(name: str | None) -> str | None:
-    """张*, 欧阳** : keep the first character."""
-    if not name:
-        return name
-    return name[0] + "*" * max(1, len(name) - 1)
-
-
-_ROAD_ENDS = ("大道", "路", "街", "巷", "弄", "道")
-
-
-def mask_address(address: str | None) -> str | None:
-    """An exact address cut to its road: 长宁区天山路123号5室 → 长宁区天山路***."""
-    if not address:
-        return address
-    cut = -1
-    for end in _ROAD_ENDS:
-        found = address.find(end)
-        if found != -1 and (cut == -1 or found + len(end) < cut):
-            cut = found + len(end)
-    if cut == -1 or cut >= len(address):
-        return address[: max(1, len(address) // 2)] + "***"
-    return address[:cut] + "***"
 
 
 def in_scope(street: str | None, scope: str | None) -> bool:
@@ -60,12 +29,14 @@ def in_scope(street: str | None, scope: str | None) -> bool:
 
 
 def incident_card(incident: dict[str, Any]) -> dict[str, Any]:
-    """The public fields of an incident, as the wall and the feed show it."""
-    return {
+    """An incident as the wall and the feed show it (the address masked)."""
+    card = {
         name: incident.get(name)
         for name in ("id", "domain", "title", "severity", "street", "status", "reported",
-                     "updated", "unit", "version", "lat", "lon", "crs", "address")
+                     "updated", "unit", "version", "lat", "lon", "crs")
     }
+    card["address"] = mask_address(incident.get("address"))
+    return card
 
 
 def alarm_card(alarm: dict[str, Any]) -> dict[str, Any]:
@@ -211,11 +182,13 @@ class ViewBuilder:
         }
 
     # ---------------------------------------------------------------- the point set
-    def video_geojson(self) -> dict[str, Any]:
-        """Every video point as GeoJSON in the map's CRS; properties: id and street only
-        (status travels separately, through /live and the layer's hideout)."""
+    def video_geojson(self, scope: str | None = None) -> dict[str, Any]:
+        """Every video point (of the scope) as GeoJSON in the map's CRS; properties: id and
+        street only (status travels separately, through /live and the layer's hideout)."""
         features = []
         for pid, p in self.state.video.items():
+            if not in_scope(p["street"], scope):
+                continue
             lat, lon = self.to_map(p["lat"], p["lon"], p.get("crs"))
             features.append({
                 "type": "Feature",
@@ -241,10 +214,13 @@ class ViewBuilder:
         return card
 
     # ---------------------------------------------------------------- full view
-    def hello(self, scope: str | None) -> dict[str, Any]:
+    def hello(self, scope: str | None, audience: str = "records") -> dict[str, Any]:
+        if audience != "records":
+            return self.aggregate_hello(scope)
         s = self.state
         return {
             "scope": scope,
+            "audience": "records",
             "last_id": s.last_id,
             "applied": s.applied,
             # online is the default: only cameras in another state are listed
@@ -266,8 +242,11 @@ class ViewBuilder:
         }
 
     # ---------------------------------------------------------------- patch
-    def patch(self, changes: Changes, scope: str | None) -> dict[str, Any] | None:
+    def patch(self, changes: Changes, scope: str | None,
+              audience: str = "records") -> dict[str, Any] | None:
         """The part of the view that ``changes`` touched, or None when nothing in scope did."""
+        if audience != "records":
+            return self.aggregate_patch(changes, scope)
         s = self.state
         set_: dict[str, dict[str, Any]] = {}
         del_: dict[str, list[str]] = {}
@@ -303,7 +282,9 @@ class ViewBuilder:
                 put("duty", key, duty_card(shift))
         for entry in changes.keys.get("rejection", ()):
             rejection = next((r for r in reversed(s.rejections) if r["entry"] == entry), None)
-            if rejection is not None:
+            incident = s.incidents.get(rejection.get("incident_id") or "") if rejection else None
+            if rejection is not None and (scope is None or (
+                    incident is not None and in_scope(incident["street"], scope))):
                 put("rejections", entry, rejection)
 
         severe = [item for item in changes.severe if self._severe_in_scope(item, scope)]
@@ -335,6 +316,57 @@ class ViewBuilder:
             item["id"]
         )
         return record is not None and in_scope(record.get("street"), scope)
+
+    # ---------------------------------------------------------------- aggregates (visitors)
+    def aggregate_hello(self, scope: str | None) -> dict[str, Any]:
+        """Public figures only: indicators, camera and 12345 counts, open cases by domain."""
+        s = self.state
+        return {
+            "scope": scope,
+            "audience": "aggregates",
+            "last_id": s.last_id,
+            "applied": s.applied,
+            "indicators": {sid: indicator_card(x, HELLO_HISTORY) for sid, x in s.indicators.items()
+                           if scope is None or x["street"] in (None, scope)},
+            "stale": {"video": [], "indicators": self.stale_view(scope)["indicators"]},
+            "summary": self.summary(scope),
+            "hotline": self.hotline(scope),
+            "counts": self.counts(scope),
+        }
+
+    def aggregate_patch(self, changes: Changes, scope: str | None) -> dict[str, Any] | None:
+        s = self.state
+        patch: dict[str, Any] = {}
+        indicators = {sid: indicator_card(s.indicators[sid])
+                      for sid in changes.keys.get("indicator", ()) if sid in s.indicators
+                      and (scope is None or s.indicators[sid]["street"] in (None, scope))}
+        if indicators:
+            patch["set"] = {"indicators": indicators}
+        if "video" in changes.keys:
+            patch["summary"] = self.summary(scope)
+        if "incident" in changes.keys or "alarm" in changes.keys:
+            patch["counts"] = self.counts(scope)
+        if "ticket" in changes.keys or "stale" in changes.keys:
+            patch["hotline"] = self.hotline(scope)
+        if "stale" in changes.keys:
+            patch["stale"] = {"video": [], "indicators": self.stale_view(scope)["indicators"]}
+        if not patch:
+            return None
+        return {"last_id": s.last_id, "applied": s.applied, **patch}
+
+    def counts(self, scope: str | None) -> dict[str, Any]:
+        """Open incidents by domain and by severity, active alarms: no record, only numbers."""
+        by_domain: dict[str, int] = {}
+        by_severity: dict[str, int] = {}
+        for incident in self.state.incidents.values():
+            if incident["status"] == "closed" or not in_scope(incident["street"], scope):
+                continue
+            by_domain[incident["domain"]] = by_domain.get(incident["domain"], 0) + 1
+            severity = str(incident["severity"])
+            by_severity[severity] = by_severity.get(severity, 0) + 1
+        alarms = sum(1 for a in self.state.alarms.values()
+                     if not a.get("acked") and in_scope(a.get("street"), scope))
+        return {"incidents": by_domain, "severity": by_severity, "alarms": alarms}
 
     # ---------------------------------------------------------------- summaries
     def feed(self, scope: str | None) -> list[list[str]]:

@@ -237,12 +237,31 @@ def action_form(s: dict[str, str], dispatch_units: tuple[str, ...]) -> html.Div:
     )
 
 
+def reveal_form(s: dict[str, str]) -> html.Div:
+    """Reveal one personal field of the record in the detail, with a reason (audited)."""
+    return html.Div(
+        [
+            html.Div(s["reveal.title"], className="reveal-title"),
+            dcc.Dropdown(id=ids.REVEAL_FIELD, placeholder=s["reveal.field"], className="dropdown",
+                         clearable=False),
+            dcc.Input(id=ids.REVEAL_REASON, placeholder=s["reveal.reason"], className="input",
+                      maxLength=200),
+            html.Button(s["reveal.button"], id=ids.REVEAL_BUTTON, className="btn"),
+            html.Div("", id=ids.REVEAL_RESULT, className="result", role="status"),
+        ],
+        id=ids.REVEAL_FORM,
+        className="reveal-form",
+        hidden=True,
+    )
+
+
 def page(
     lang: str,
     bounds: list[list[float]],
     tile_url: str | None,
     dispatch_units: tuple[str, ...],
     search: str = "",
+    user: str = "",
 ) -> html.Div:
     s = client_strings(lang)
     streets = html.Div(
@@ -253,21 +272,16 @@ def page(
         className="streets",
     )
     top = header(s, "console.title")
-    officer = dcc.Input(
-        id=ids.OFFICER,
-        placeholder=s["console.officer"],
-        persistence=True,
-        persistence_type="local",
-        className="input officer",
-        value="",
-    )
+    officer = html.Span(user, id=ids.OFFICER, className="officer")
     return html.Div(
         [
             top,
             html.Div(
                 [
                     html.Nav(id=ids.BREADCRUMBS, className="breadcrumbs"),
-                    html.Label([s["console.officer"], officer], className="officer-label"),
+                    html.Div([s["console.officer"], officer,
+                              html.A(s["console.logout"], href="/logout", className="logout")],
+                             className="officer-label"),
                 ],
                 className="console-bar",
             ),
@@ -288,6 +302,7 @@ def page(
                             html.Div(
                                 [
                                     html.Div(id=ids.DETAIL, className="detail-body"),
+                                    reveal_form(s),
                                     action_form(s, dispatch_units),
                                 ],
                                 className="detail",

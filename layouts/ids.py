@@ -61,7 +61,12 @@ def map_legend_count(status: str) -> str:
 # ---------------------------------------------------------------- the officers' console
 CONSOLE_ROOT = "console-root"
 LIVE_TICK = "live-tick"
-OFFICER = "officer-name"
+OFFICER = "officer-name"  # who is signed in (text; actions take the session's user)
+REVEAL_FORM = "reveal-form"
+REVEAL_FIELD = "reveal-field"
+REVEAL_REASON = "reveal-reason"
+REVEAL_BUTTON = "reveal-button"
+REVEAL_RESULT = "reveal-result"
 BREADCRUMBS = "breadcrumbs"
 SEARCH = "filter-search"
 FILTER_DOMAINS = "filter-domains"
@@ -112,3 +117,16 @@ def incident_marker(incident_id: str) -> dict[str, str]:
 
 def inbox_item(key: str) -> dict[str, str]:
     return {"type": "inbox-item", "key": key}
+
+
+# ---------------------------------------------------------------- the admins' pages
+ADMIN_ROOT = "admin-root"
+ADMIN_REFRESH = "admin-refresh"
+RISK_CARDS = "risk-cards"
+RISK_DENIALS = "risk-denials"
+AUDIT_GRID = "audit-grid"
+AUDIT_WHO = "audit-who"
+AUDIT_ACTION = "audit-action"
+AUDIT_TARGET = "audit-target"
+AUDIT_SINCE = "audit-since"
+AUDIT_CSV = "audit-csv"

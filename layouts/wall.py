@@ -88,8 +88,9 @@ def right_column(strings: dict[str, str]) -> html.Div:
 
 def page(lang: str, wall: str | None, catalogue: list[dict[str, Any]],
          bounds: list[list[float]], tile_url: str | None,
-         layers: frozenset[str] = frozenset(LAYERS)) -> html.Div:
-    """The whole wall at its design size (scaled to the display by assets/wall.js)."""
+         layers: frozenset[str] = frozenset(LAYERS), audience: str = "records") -> html.Div:
+    """The whole wall at its design size (scaled to the display by assets/wall.js); for
+    visitors (``audience="aggregates"``) the same frame fed with aggregates only."""
     strings = client_strings(lang)
     width, height = design_size(wall)
     wide = width / height > 3
@@ -106,7 +107,8 @@ def page(lang: str, wall: str | None, catalogue: list[dict[str, Any]],
             ),
         ],
         id=ids.WALL_ROOT,
-        className=f"wall lang-{lang}" + (" wall-wide" if wide else ""),
+        className=f"wall lang-{lang}" + (" wall-wide" if wide else "")
+        + (" wall-visitor" if audience != "records" else ""),
         style={"width": f"{width}px", "height": f"{height}px"},
-        **{"data-design": f"{width}x{height}", "data-lang": lang},
+        **{"data-design": f"{width}x{height}", "data-lang": lang, "data-audience": audience},
     )

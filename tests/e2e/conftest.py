@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, PASSWORDS, DashboardProcess
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -78,3 +78,15 @@ def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
 def page(open_page: Callable[..., Page]) -> Page:
     """A 1920×1080 page; fails the test at teardown if it logged an error."""
     return open_page(1920, 1080)
+
+
+def sign_in(page: Page, dashboard: DashboardProcess, user: str, next_path: str = "/") -> Page:
+    """Sign ``page`` in as ``user`` through the sign-in form, landing on ``next_path``."""
+    from urllib.parse import quote
+
+    page.goto(f"{dashboard.url}/login?next={quote(next_path, safe='')}")
+    page.fill("#user", user)
+    page.fill("#password", PASSWORDS[user])
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    return page

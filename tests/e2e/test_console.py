@@ -13,6 +13,7 @@ import redis
 from playwright.sync_api import Page, expect
 
 from tests.conftest import DashboardProcess, wait_for
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -34,10 +35,11 @@ def seed(client: redis.Redis, dashboard: DashboardProcess) -> None:
     wait_for(lambda: dashboard.health()["applied"] >= 3, message="seeded")
 
 
-def open_console(page: Page, dashboard: DashboardProcess, query: str = "", officer: str = "王警官") -> Page:
-    page.goto(f"{dashboard.url}/console{query}")
+def open_console(page: Page, dashboard: DashboardProcess, query: str = "", user: str = "officer") -> Page:
+    """Sign in as ``user`` through the form and land on the console (actions are theirs)."""
+    sign_in(page, dashboard, user, f"/console{query}")
     page.wait_for_selector("#console-root", state="attached", timeout=30_000)
-    page.fill("#officer-name", officer)
+    expect(page.locator("#officer-name")).to_contain_text(user)
     return page
 
 
@@ -80,7 +82,7 @@ def test_each_lifecycle_step_reaches_a_second_page_within_a_second(
     """立案 → 派单 → 处置 → 核查 → 结案 → 重新打开, each visible on another officer's screen in ≤ 1 s."""
     seed(rclient, dashboard)
     actor = open_console(open_page(), dashboard, "?incident=inc-h1")
-    watcher = open_console(open_page(), dashboard, "?incident=inc-h1", officer="李警官")
+    watcher = open_console(open_page(), dashboard, "?incident=inc-h1", user="admin")
     expect(watcher.locator(".detail-meta").first).to_contain_text("发现")
     delays = {}
     for verb, status in (("acknowledge", "立案"), ("dispatch", "派单"), ("resolve", "处置"),
@@ -97,7 +99,7 @@ def test_each_lifecycle_step_reaches_a_second_page_within_a_second(
     print("watcher saw each step after (s):", {k: round(v, 3) for k, v in delays.items()})
     assert max(delays.values()) <= 1.0, delays
     expect(watcher.locator(".timeline .tl-item")).to_have_count(7)
-    expect(watcher.locator(".timeline")).to_contain_text("王警官")
+    expect(watcher.locator(".timeline")).to_contain_text("officer")
 
 
 def test_two_officers_dispatching_at_once_get_one_success_and_one_refusal(
@@ -105,8 +107,8 @@ def test_two_officers_dispatching_at_once_get_one_success_and_one_refusal(
 ) -> None:
     """Both register the same reported incident at the same moment: one wins, one is told why."""
     seed(rclient, dashboard)
-    first = open_console(open_page(), dashboard, "?incident=inc-h1", officer="甲")
-    second = open_console(open_page(), dashboard, "?incident=inc-h1", officer="乙")
+    first = open_console(open_page(), dashboard, "?incident=inc-h1", user="officer")
+    second = open_console(open_page(), dashboard, "?incident=inc-h1", user="admin")
     for page in (first, second):
         expect(page.locator("button[data-verb=acknowledge]")).to_be_visible()
     at = int(time.time() * 1000) + 1500  # both clicks fire at this instant (one machine clock)

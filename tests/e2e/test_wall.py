@@ -59,9 +59,9 @@ def xadd(client: redis.Redis, events: Iterable[dict[str, Any]]) -> int:
     return count
 
 
-def open_wall(page: Page, dashboard: DashboardProcess, query: str = "") -> None:
-    """Load the wall and wait until it has its view and shows itself live."""
-    page.goto(f"{dashboard.url}/{query}")
+def open_wall(page: Page, dashboard: DashboardProcess, query: str = "", token: str | None = None) -> None:
+    """Load the wall as its kiosk does and wait until it has its view and shows itself live."""
+    page.goto(dashboard.wall_url(query, token))
     page.wait_for_function(READY, timeout=20_000)
 
 
@@ -225,7 +225,9 @@ def screenshot_wall(page: Page, dashboard: DashboardProcess, rclient: redis.Redi
                     simulator: DistrictSimulator, query: str, name: str) -> None:
     """Open the wall, let it receive a step of live events as a wall always does, then
     take its picture and check that it fits the display."""
-    open_wall(page, dashboard, query)
+    # a wall token is bound to its layout: the spliced wall has a token of its own
+    token = dashboard.add_wall("5760x1080") if "wall=5760x1080" in query else None
+    open_wall(page, dashboard, query, token)
     page.wait_for_selector(".video-cluster", timeout=20_000)
     before = applied(dashboard)
     count = xadd(rclient, simulator.step(now_ms(), 100))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dashboard import state as st
+from dashboard.classify import mask_name, mask_phone
 from dashboard.events import event_from_dict
-from dashboard.views import ViewBuilder, mask_name, mask_phone
+from dashboard.views import ViewBuilder
 
 
 def apply_all(state: st.State, events: list[dict]) -> st.Changes:

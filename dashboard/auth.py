@@ -1,0 +1,312 @@
+"""Who is asking: users, wall tokens, sessions and roles.  No network I/O.
+
+Users and wall devices live in one JSON file (``users_file``), written only by
+``changning-dashboard users ...`` and read by every instance, which notices a change on
+the next request (the file's mtime), so a disabled user or a revoked wall token stops
+working at once.  Passwords are argon2id hashes (argon2-cffi); wall tokens are random
+and stored as SHA-256 digests; sessions are cookies signed with the file's secret
+(itsdangerous) that expire and name a session id a logout revokes.
+
+Roles and what they may do are :data:`PERMISSIONS`; the scope of an officer (the
+district, or one unit code) limits every record they receive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from dashboard.units import UNIT_CODES
+
+ROLES = ("wall", "officer", "admin", "visitor")
+WALL_LAYOUTS = ("1920x1080", "3840x2160", "5760x1080")
+
+# what each role may do; routes, callbacks and /live ask for one of these
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "visitor": frozenset({"wall"}),
+    "wall": frozenset({"wall", "records"}),
+    "officer": frozenset({"wall", "records", "console", "act", "reveal"}),
+    "admin": frozenset({"wall", "records", "console", "act", "reveal", "admin"}),
+}
+
+_hasher = PasswordHasher()  # argon2id, the library's current recommended parameters
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+class AuthError(ValueError):
+    """A users-file operation that cannot be done (unknown user, bad role, ...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The one asking, as checked on this request or message."""
+
+    kind: str  # "user", "wall" or "anonymous"
+    name: str  # user name, wall device name, or "anonymous"
+    role: str
+    scope: str | None = None  # None: the whole district
+    layout: str | None = None  # a wall token's layout
+    sid: str = ""  # the session (or wall token id) it came from
+
+    def can(self, permission: str) -> bool:
+        return permission in PERMISSIONS.get(self.role, frozenset())
+
+    @property
+    def audience(self) -> str:
+        """Which kind of view it gets: individual records, or aggregates only."""
+        return "records" if self.can("records") else "aggregates"
+
+    def sees_street(self, street: str | None) -> bool:
+        return self.scope is None or street == self.scope
+
+    def label(self) -> str:
+        return f"{self.name} ({self.role})"
+
+
+ANONYMOUS_VISITOR = Principal("anonymous", "anonymous", "visitor", sid="anonymous")
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise AuthError("a password needs at least 8 characters")
+    return _hasher.hash(password)
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------- the users file
+
+
+@dataclass
+class Directory:
+    """The parsed users file."""
+
+    secret: str
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    walls: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_json(self) -> bytes:
+        return orjson.dumps({"version": 1, "secret": self.secret, "users": self.users,
+                             "walls": self.walls}, option=orjson.OPT_INDENT_2)
+
+
+class UserStore:
+    """The users file: read on change (every call stats it), written atomically, 0600."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._stamp: tuple[int, int] | None = None
+        self._directory: Directory | None = None
+
+    # ---- reading
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def current(self) -> Directory:
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            raise AuthError(f"users file {self.path} does not exist") from None
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if self._directory is None or stamp != self._stamp:
+            self._directory = self._parse(self.path.read_bytes())
+            self._stamp = stamp
+        return self._directory
+
+    def _parse(self, raw: bytes) -> Directory:
+        try:
+            body = orjson.loads(raw)
+            directory = Directory(str(body["secret"]), dict(body.get("users", {})),
+                                  dict(body.get("walls", {})))
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise AuthError(f"users file {self.path} is not valid: {exc}") from None
+        if len(directory.secret) < 32:
+            raise AuthError(f"users file {self.path}: 'secret' is too short")
+        return directory
+
+    # ---- writing (the CLI, and the first start of `run`)
+    def _write(self, directory: Directory) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(directory.to_json())
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, self.path)
+
+    def create(self) -> Directory:
+        if self.path.exists():
+            raise AuthError(f"users file {self.path} already exists")
+        directory = Directory(secrets.token_urlsafe(48))
+        self._write(directory)
+        return directory
+
+    def _load_for_change(self) -> Directory:
+        return self._parse(self.path.read_bytes()) if self.path.exists() else Directory(
+            secrets.token_urlsafe(48))
+
+    def add_user(self, name: str, role: str, password: str, scope: str | None = None) -> None:
+        if not name or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            raise AuthError(f"user name {name!r}: use letters, digits, '-', '_' or '.'")
+        if role not in ROLES or role == "wall":
+            raise AuthError(f"role {role!r}: one of officer, admin, visitor (walls get tokens)")
+        if scope is not None and scope not in UNIT_CODES:
+            raise AuthError(f"scope {scope!r} is not a unit code ({', '.join(sorted(UNIT_CODES))})")
+        if role != "officer" and scope is not None:
+            raise AuthError("only officers have a scope")
+        directory = self._load_for_change()
+        if name in directory.users:
+            raise AuthError(f"user {name!r} already exists")
+        now = int(time.time())
+        directory.users[name] = {"role": role, "scope": scope, "hash": hash_password(password),
+                                 "disabled": False, "created": now, "changed": now}
+        self._write(directory)
+
+    def set_password(self, name: str, password: str) -> None:
+        directory = self._load_for_change()
+        user = directory.users.get(name)
+        if user is None:
+            raise AuthError(f"no user {name!r}")
+        user["hash"] = hash_password(password)
+        user["changed"] = int(time.time())  # sessions signed before this end
+        self._write(directory)
+
+    def set_disabled(self, name: str, disabled: bool = True) -> None:
+        directory = self._load_for_change()
+        user = directory.users.get(name)
+        if user is None:
+            raise AuthError(f"no user {name!r}")
+        user["disabled"] = disabled
+        user["changed"] = int(time.time())
+        self._write(directory)
+
+    def add_wall(self, name: str, layout: str = "1920x1080", scope: str | None = None) -> str:
+        """A new wall device token (returned once; only its digest is kept)."""
+        if layout not in WALL_LAYOUTS:
+            raise AuthError(f"layout {layout!r}: one of {', '.join(WALL_LAYOUTS)}")
+        if scope is not None and scope not in UNIT_CODES:
+            raise AuthError(f"scope {scope!r} is not a unit code")
+        directory = self._load_for_change()
+        wall_id = secrets.token_hex(4)
+        secret = secrets.token_urlsafe(24)
+        directory.walls[wall_id] = {"name": name, "layout": layout, "scope": scope,
+                                    "hash": _digest(secret), "revoked": False,
+                                    "created": int(time.time())}
+        self._write(directory)
+        return f"cnw.{wall_id}.{secret}"
+
+    def revoke_wall(self, wall_id: str) -> None:
+        directory = self._load_for_change()
+        wall = directory.walls.get(wall_id)
+        if wall is None:
+            raise AuthError(f"no wall token {wall_id!r}")
+        wall["revoked"] = True
+        wall["revoked_at"] = int(time.time())
+        self._write(directory)
+
+    # ---- checking
+    def check_password(self, name: str, password: str) -> Principal | None:
+        """The user's principal if the password is right and the user enabled (slow: argon2)."""
+        user = self.current().users.get(name)
+        try:
+            _hasher.verify(user["hash"] if user else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if user is None or user.get("disabled"):
+            return None
+        return Principal("user", name, user["role"], user.get("scope"))
+
+    def check_wall_token(self, token: str) -> Principal | None:
+        parts = token.split(".")
+        if len(parts) != 3 or parts[0] != "cnw":
+            return None
+        wall = self.current().walls.get(parts[1])
+        if wall is None or wall.get("revoked"):
+            return None
+        if not hmac.compare_digest(wall["hash"], _digest(parts[2])):
+            return None
+        return Principal("wall", wall["name"], "wall", wall.get("scope"), wall["layout"],
+                         sid=f"wall:{parts[1]}")
+
+    def still_valid(self, principal: Principal, issued: int | None = None) -> Principal | None:
+        """``principal`` as the file says now (role and scope may have changed), or None
+        when it no longer may come in (disabled, revoked, password changed since)."""
+        if principal.kind == "anonymous":
+            return principal
+        directory = self.current()
+        if principal.kind == "wall":
+            wall = directory.walls.get(principal.sid.removeprefix("wall:"))
+            if wall is None or wall.get("revoked"):
+                return None
+            return Principal("wall", wall["name"], "wall", wall.get("scope"), wall["layout"],
+                             sid=principal.sid)
+        user = directory.users.get(principal.name)
+        if user is None or user.get("disabled"):
+            return None
+        if issued is not None and issued < int(user.get("changed", 0)):
+            return None
+        return Principal("user", principal.name, user["role"], user.get("scope"), sid=principal.sid)
+
+
+# ---------------------------------------------------------------------- sessions
+
+
+class Sessions:
+    """Signed, expiring session cookies naming a principal and a session id."""
+
+    def __init__(self, store: UserStore, user_ttl_s: int, wall_ttl_s: int) -> None:
+        self.store = store
+        self.user_ttl_s = user_ttl_s
+        self.wall_ttl_s = wall_ttl_s
+        self.revoked: dict[str, float] = {}  # sid → when it may be forgotten
+
+    def _serializer(self) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self.store.current().secret, salt="cn-session")
+
+    def issue(self, principal: Principal) -> tuple[str, Principal]:
+        sid = principal.sid if principal.kind == "wall" else secrets.token_urlsafe(12)
+        payload = {"k": principal.kind, "n": principal.name, "s": sid, "i": int(time.time())}
+        return self._serializer().dumps(payload), Principal(
+            principal.kind, principal.name, principal.role, principal.scope, principal.layout, sid)
+
+    def ttl(self, principal: Principal) -> int:
+        return self.wall_ttl_s if principal.kind == "wall" else self.user_ttl_s
+
+    def resolve(self, cookie: str) -> Principal | None:
+        """The principal of a session cookie, checked against the users file now."""
+        try:
+            payload = self._serializer().loads(cookie, max_age=self.wall_ttl_s)
+            kind, name, sid, issued = payload["k"], payload["n"], payload["s"], int(payload["i"])
+        except (BadSignature, KeyError, TypeError, ValueError, AuthError):
+            return None
+        if kind == "user" and time.time() - issued > self.user_ttl_s:
+            return None
+        if sid in self.revoked:
+            return None
+        with contextlib.suppress(AuthError):
+            return self.store.still_valid(Principal(kind, name, "", sid=sid), issued)
+        return None
+
+    def revoke(self, sid: str) -> None:
+        now = time.time()
+        self.revoked = {s: t for s, t in self.revoked.items() if t > now}
+        self.revoked[sid] = now + self.wall_ttl_s

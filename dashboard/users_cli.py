@@ -1,0 +1,129 @@
+"""``changning-dashboard users ...`` and the first start of ``run``.
+
+Every change is written to the users file (which running instances re-read on their
+next request) and to the audit spool, which a running instance flushes to ``cn:audit``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from dashboard.audit import entry, spool_append
+from dashboard.auth import AuthError, UserStore, new_password
+from dashboard.config import Settings
+
+FIRST_LOGIN = "first-login.txt"
+
+
+def _audit(settings: Settings, action: str, target: str, detail: str = "") -> None:
+    who = os.environ.get("SUDO_USER") or os.environ.get("USER") or "cli"
+    spool_append(settings.audit_spool, [entry(action, f"cli:{who}", "admin", target=target,
+                                              detail=detail, ip="local")], settings.audit_spool_max)
+
+
+def _password(from_stdin: bool) -> str | None:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if sys.stdin.isatty():
+        first = getpass.getpass("password: ")
+        if first != getpass.getpass("again: "):
+            raise AuthError("the passwords differ")
+        return first
+    return None  # generate one
+
+
+def wall_url(settings: Settings, token: str, base_url: str | None = None) -> str:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    base = (base_url or f"http://{host}:{settings.port}").rstrip("/")
+    return f"{base}/?token={token}"
+
+
+def users_command(settings: Settings, args: argparse.Namespace) -> int:
+    store = UserStore(settings.users_file)
+    try:
+        if args.verb == "list":
+            directory = store.current()
+            print(f"users in {store.path}:")
+            for name, u in sorted(directory.users.items()):
+                state = "disabled" if u.get("disabled") else "active"
+                print(f"  {name:<20} {u['role']:<8} {u.get('scope') or 'district':<12} {state}")
+            print("wall tokens:")
+            for wall_id, w in sorted(directory.walls.items()):
+                state = "revoked" if w.get("revoked") else "active"
+                scope = w.get("scope") or "district"
+                print(f"  {wall_id}  {w['name']:<20} {w['layout']:<10} {scope:<12} {state}")
+            return 0
+        if args.verb == "add":
+            password = _password(args.password_stdin)
+            generated = password is None
+            password = password or new_password()
+            store.add_user(args.name, args.role, password, args.scope)
+            _audit(settings, "user.add", f"user:{args.name}",
+                   f"role {args.role} scope {args.scope or 'district'}")
+            print(f"added {args.name} ({args.role})" + (f"; password: {password}" if generated else ""))
+        elif args.verb == "set-password":
+            password = _password(args.password_stdin)
+            generated = password is None
+            password = password or new_password()
+            store.set_password(args.name, password)
+            _audit(settings, "user.set-password", f"user:{args.name}")
+            print(f"password of {args.name} changed; their sessions have ended"
+                  + (f"; new password: {password}" if generated else ""))
+        elif args.verb in ("disable", "enable"):
+            store.set_disabled(args.name, args.verb == "disable")
+            _audit(settings, f"user.{args.verb}", f"user:{args.name}")
+            print(f"{args.name} {args.verb}d")
+        elif args.verb == "add-wall":
+            token = store.add_wall(args.name, args.layout, args.scope)
+            wall_id = token.split(".")[1]
+            _audit(settings, "wall.add", f"wall:{wall_id}", f"{args.name} {args.layout}")
+            print(f"wall token {wall_id} for {args.name} ({args.layout}); open this URL on the kiosk:")
+            print(f"  {wall_url(settings, token, args.base_url)}")
+        elif args.verb == "revoke-wall":
+            store.revoke_wall(args.wall_id)
+            _audit(settings, "wall.revoke", f"wall:{args.wall_id}")
+            print(f"wall token {args.wall_id} revoked")
+    except (AuthError, OSError) as exc:
+        print(f"changning-dashboard users: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def ensure_users_file(settings: Settings) -> bool:
+    """On the very first start: a users file with an admin (generated password) and one
+    wall token, written to ``first-login.txt`` (0600) beside it.  True when it did so."""
+    store = UserStore(settings.users_file)
+    if store.exists():
+        store.current()  # a broken file stops the start with its reason
+        return False
+    store.create()
+    password = new_password()
+    store.add_user("admin", "admin", password)
+    token = store.add_wall("hall-wall", "1920x1080")
+    note = Path(settings.users_file).with_name(FIRST_LOGIN)
+    fd = os.open(note, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(f"admin password: {password}\nwall URL: {wall_url(settings, token)}\n")
+    _audit(settings, "user.add", "user:admin", "first start: generated admin")
+    _audit(settings, "wall.add", f"wall:{token.split('.')[1]}", "first start: hall-wall 1920x1080")
+    return True
+
+
+def how_to_get_in(settings: Settings, first_start: bool) -> str:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    base = f"http://{host}:{settings.port}"
+    note = Path(settings.users_file).with_name(FIRST_LOGIN)
+    lines = [f"sign in at {base}/login"]
+    if note.exists():
+        text = note.read_text(encoding="utf-8").strip().splitlines()
+        lines += [("first start: " if first_start else "from ") + f"{note} (delete it once noted):"]
+        lines += [f"  {line}" for line in text]
+    else:
+        lines.append("users: changning-dashboard users list | add | set-password admin | add-wall NAME")
+    if settings.visitor_anonymous:
+        lines.append(f"visitors: {base}/ (open without sign-in)")
+    return "\n".join(lines)
