@@ -26,7 +26,7 @@ from dashboard import classify, geo
 from dashboard import console as sel
 from dashboard.actions import alarm_action, incident_action
 from dashboard.auth import Principal
-from dashboard.guard import Denied, client_ip, require
+from dashboard.guard import client_ip, refuse, require
 from dashboard.i18n import client_strings
 from dashboard.state import TRANSITIONS
 from dashboard.units import UNIT_CODES, UNITS
@@ -288,6 +288,8 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                         "iconSize": [22, 22],
                     },
                     zIndexOffset=1000 - row["severity"] * 100,
+                    # text children: the title is data, never markup
+                    children=dl.Tooltip(f"{row['title']} · {row['status_label']}", direction="top"),
                 )
             )
         return markers
@@ -410,11 +412,11 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         if not (reason or "").strip():
             return s["reveal.need_reason"], "result is-error"
         if not classify.can_reveal(kind, field):
-            raise Denied(f"{field} of a {kind} is not a revealable field")
+            raise refuse(f"{field} of a {kind} is not a revealable field")
         records = runtime.state.incidents if kind == "incident" else runtime.state.tickets
         record = records.get(where[kind])
         if record is None or not principal.sees_street(record.get("street")):
-            raise Denied(f"{kind} {where[kind]} is not in {principal.name}'s scope")
+            raise refuse(f"{kind} {where[kind]} is not in {principal.name}'s scope")
         target = f"{kind}:{record['id']}#{field}"
         recorded = await runtime.auditor.record("reveal", principal.name, principal.role, target=target,
                                                 detail=(reason or "").strip(), ip=client_ip())
@@ -606,7 +608,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         incident_id = drill(search).get("incident") or ""
         incident = runtime.state.incidents.get(incident_id)
         if incident is not None and not principal.sees_street(incident["street"]):
-            raise Denied(f"incident {incident_id} is not in {principal.name}'s scope")
+            raise refuse(f"incident {incident_id} is not in {principal.name}'s scope")
         outcome = await incident_action(
             runtime,
             principal.name,
@@ -725,7 +727,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             box = sel.inbox(runtime.state, now(), runtime.console, runtime.catalogue, scope=principal.scope,
                             window_ms=settings.flood_window_s * 1000, flood_alarms=settings.flood_alarms)
             if not any(item["key"] == key for item in box["active"] + box.get("shelved", [])):
-                raise Denied(f"alarm {key} is not in {principal.name}'s scope")
+                raise refuse(f"alarm {key} is not in {principal.name}'s scope")
         verb = "shelve" if ctx.triggered_id == ids.INBOX_SHELVE else "acknowledge"
         outcome = await alarm_action(
             runtime, principal.name, key, verb, comment=comment, reason=reason, shelve_minutes=minutes,

@@ -60,6 +60,9 @@ ROUTES: tuple[tuple[str, str], ...] = (
 
 _principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("principal", default=None)
 _client_ip: contextvars.ContextVar[str] = contextvars.ContextVar("client_ip", default="")
+# per request: what a callback refused (a dict, so a callback run in a copied context or a
+# thread can still tell the guard, which turns Dash's 500 into a 403)
+_refusal: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("refusal", default=None)
 
 
 class Denied(PermissionError):
@@ -78,8 +81,16 @@ def require(permission: str) -> Principal:
     """The caller of this callback, if it may ``permission``; else :class:`Denied`."""
     principal = _principal.get()
     if principal is None or not principal.can(permission):
-        raise Denied(f"{principal.label() if principal else 'no session'} may not {permission}")
+        raise refuse(f"{principal.label() if principal else 'no session'} may not {permission}")
     return principal
+
+
+def refuse(reason: str) -> Denied:
+    """A :class:`Denied` to raise from a callback; the guard answers 403 with ``reason``."""
+    refusal = _refusal.get()
+    if refusal is not None:
+        refusal["reason"] = reason
+    return Denied(reason)
 
 
 def route_permission(path: str) -> str:
@@ -256,7 +267,9 @@ class Guard:
         if scope["type"] == "http":
             # every page gets the CSRF cookie dash-renderer echoes in X-CSRFToken
             new_csrf = None if _cookies(headers).get(CSRF_COOKIE) else secrets.token_urlsafe(24)
-            send = self._with_headers(send, new_csrf)
+            refusal: dict[str, str] = {}
+            _refusal.set(refusal)
+            send = self._with_headers(send, new_csrf, refusal, ip, path)
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         websocket = scope["type"] == "websocket"
         ip_token = _client_ip.set(ip)
@@ -308,14 +321,26 @@ class Guard:
         finally:
             _client_ip.reset(ip_token)
 
-    def _with_headers(self, send: Send, new_csrf: str | None) -> Send:
+    def _with_headers(self, send: Send, new_csrf: str | None, refusal: dict[str, str], ip: str,
+                      path: str) -> Send:
         csp = self.csp
         csrf_cookie = cookie_header(CSRF_COOKIE, new_csrf, self.settings.wall_session_ttl_s,
                                     http_only=False, same_site="Strict",
                                     secure=self.settings.cookie_secure) if new_csrf else None
+        replaced: list[bytes] = []
 
         async def wrapped(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body" and replaced:
+                if not message.get("more_body"):
+                    await send({"type": "http.response.body", "body": replaced[0]})
+                return
             if message["type"] == "http.response.start":
+                if refusal.get("reason") and message["status"] >= 500:  # a callback refused
+                    self.deny("callback", ip, path, refusal["reason"])
+                    replaced.append(orjson.dumps({"error": refusal["reason"]}))
+                    message = {**message, "status": 403, "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(replaced[0])).encode())]}
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
                 headers += [

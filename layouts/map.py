@@ -23,9 +23,13 @@ LAYERS = ("streets", "video", "incidents", "sensors")
 
 def one_map(strings: dict[str, str], bounds: list[list[float]], tile_url: str | None,
             interactive: bool = False, layers: frozenset[str] = frozenset(LAYERS),
-            incidents_id: str = ids.MAP_INCIDENTS, streets_id: str = ids.MAP_STREETS) -> html.Div:
+            incidents_id: str = ids.MAP_INCIDENTS, streets_id: str = ids.MAP_STREETS,
+            records: bool = True) -> html.Div:
     """The map with its legend.  ``layers`` are the overlays switched on at start (a kiosk
-    chooses them by URL); a layers control switches them by hand."""
+    chooses them by URL); a layers control switches them by hand.  Without ``records``
+    (visitors) the point layers stay empty: the camera point set is not theirs to load."""
+    empty = {"type": "FeatureCollection", "features": []}
+    video_source = {"url": "/api/video.geojson?v=0"} if records else {"data": empty}
     base: list[Any] = []
     if tile_url:
         base.append(dl.TileLayer(url=tile_url, maxZoom=19))
@@ -38,7 +42,7 @@ def one_map(strings: dict[str, str], bounds: list[list[float]], tile_url: str | 
             id=streets_id, url="/api/geo/streets.geojson", style=fn("streetStyle"),
             onEachFeature=fn("streetLabel"), hideout={"levels": {}}, interactive=interactive)),
         overlay("video", strings["map.video"], dl.GeoJSON(
-            id=ids.MAP_VIDEO, url="/api/video.geojson?v=0", cluster=True,
+            id=ids.MAP_VIDEO, **video_source, cluster=True,
             pointToLayer=fn("videoPoint"), clusterToLayer=fn("videoCluster"), style=fn("videoStyle"),
             zoomToBoundsOnClick=True, superClusterOptions={"radius": 72, "maxZoom": 17},
             hideout={"status": {}, "stale": {}})),
@@ -67,6 +71,7 @@ def one_map(strings: dict[str, str], bounds: list[list[float]], tile_url: str | 
             legend_item("stale", strings["status.stale"], strings["status.stale.help"]),
         ],
         className="map-legend",
+        style=None if records else {"display": "none"},
     )
     note = html.Div(
         [html.Div("", id=ids.MAP_INDICATOR_NOTE), html.Div(strings["approximate"])],

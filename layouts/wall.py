@@ -100,7 +100,7 @@ def page(lang: str, wall: str | None, catalogue: list[dict[str, Any]],
             html.Main(
                 [
                     vital_signs(strings, catalogue, lang, 6 if wide else 4),
-                    one_map(strings, bounds, tile_url, layers=layers),
+                    one_map(strings, bounds, tile_url, layers=layers, records=audience == "records"),
                     right_column(strings),
                 ],
                 className="wall-body",
