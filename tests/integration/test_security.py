@@ -389,3 +389,59 @@ def test_audit_waits_in_the_spool_while_redis_is_down(dashboards: Any) -> None:
         client.close()
     finally:
         server.cleanup()
+
+
+def test_every_callback_refuses_whoever_lacks_its_permission(
+    dashboard: DashboardProcess, redis_url: str, tmp_path: Any
+) -> None:
+    """All callbacks the app registers, asked for without a session and by each role."""
+    from dashboard.app import create_app
+    from dashboard.auth import PERMISSIONS
+    from dashboard.config import load_settings
+
+    users = tmp_path / "users.json"
+    UserStore(users).create()
+    app = create_app(load_settings({"redis_url": redis_url, "users_file": str(users),
+                                    "audit_spool": str(tmp_path / "spool.jsonl")}, environ={}))
+    permissions: dict[str, str] = app.state.runtime.guard.callback_permissions
+    assert {"wall", "console", "admin"} <= set(permissions.values()) and len(permissions) > 10
+    anonymous = httpx.Client(base_url=dashboard.url, timeout=10)
+    anonymous.get("/login")
+    wall = httpx.Client(base_url=dashboard.url, timeout=10)
+    wall.get(dashboard.wall_url()[len(dashboard.url):])
+    wall.get("/")
+    clients = {"wall": wall, **{role: dashboard.session(role) for role in ("visitor", "officer")}}
+    for client in clients.values():
+        client.get("/")
+    for output, permission in permissions.items():
+        assert post_callback(anonymous, {"output": output}).status_code == 401, output
+        for role, client in clients.items():
+            if permission not in PERMISSIONS[role]:
+                status = post_callback(client, {"output": output}).status_code
+                assert status == 403, (output, role, status)
+
+
+def test_sign_out_ends_the_session(dashboard: DashboardProcess) -> None:
+    officer = dashboard.session("officer")
+    assert officer.get("/api/video.geojson").status_code == 200
+    response = officer.post("/logout", data={"csrf": officer.cookies["_csrf_token"]})
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    other = dashboard.session("officer")  # another session of the same user stays valid
+    assert other.get("/api/video.geojson").status_code == 200
+    assert officer.get("/api/video.geojson").status_code == 401
+
+
+def test_the_visitor_view_may_be_opened_anonymously(dashboards: Any, rclient: redis.Redis) -> None:
+    dashboard = dashboards(CN_VISITOR_ANONYMOUS="true")
+    seed(rclient, dashboard)
+    anonymous = httpx.Client(base_url=dashboard.url, timeout=10)
+    assert anonymous.get("/", headers={"Accept": "text/html"}).status_code == 200
+    assert anonymous.get("/console", headers={"Accept": "text/html"}).status_code == 403
+    assert anonymous.get("/api/video.geojson").status_code == 403
+
+    async def hello() -> dict[str, Any]:
+        async with websockets.connect(f"ws://127.0.0.1:{dashboard.port}/live") as ws:
+            return dict(orjson.loads(await ws.recv())["view"])
+
+    view = asyncio.run(hello())
+    assert view["audience"] == "aggregates" and "incidents" not in view
