@@ -13,12 +13,18 @@ then the Dash polling reference (:mod:`bench.dash_polling`, its page), three pha
   (HTTP responses' encoded length with headers, WebSocket payloads);
 * **:data:`MANY` pages** (:data:`MANY_S` s): as many pages open at once.
 
+Each page's main thread is also measured (CDP ``Performance.getMetrics``: the growth of
+``TaskDuration``, ``ScriptDuration``, ``LayoutDuration``, ``RecalcStyleDuration`` over
+the window ÷ its length): what rendering the screen costs the page itself, whatever the
+GPU (rasterising is on other threads).
+
 CPU is process CPU seconds (user + system, psutil, descendants included) ÷ wall
 seconds, for the server, Redis, the simulator and the browser's whole process tree, in
 % of one core.  "Per added page" is (the N-page phase − the 0-page phase) ÷ N.  The
 browser's CPU is in software rasterising (``--disable-gpu``): it is what this harness
 pays to draw the pages, an upper bound of a wall PC's cost, and it competes with the
-servers for the 2 cores.
+servers for the 2 cores (with :data:`MANY` wall pages it can take both: the per-page
+browser figure is from the 1-page phase).
 """
 
 from __future__ import annotations
@@ -52,10 +58,15 @@ SETTLE_S = 5.0
 POLLING_READY = "() => document.querySelectorAll('#events li').length > 0"
 
 
+MAIN_THREAD = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+
+
 def _phase(seconds: float, pids: dict[str, int], pages: list[Watched]) -> dict[str, Any]:
-    """CPU of ``pids`` (trees) and bytes received by ``pages`` over ``seconds``."""
+    """CPU of ``pids`` (trees), bytes received by and main-thread time of ``pages``, over
+    ``seconds``."""
     for watched in pages:
         watched.count_bytes()
+    before = [w.metrics() for w in pages]
     cpu = ProcessCpu(pids, tree=True).start()
     deadline = time.monotonic() + seconds
     while (left := deadline - time.monotonic()) > 0:
@@ -65,6 +76,7 @@ def _phase(seconds: float, pids: dict[str, int], pages: list[Watched]) -> dict[s
             time.sleep(min(left, 2.0))
         cpu.sample()
     cores = cpu.stop()
+    after = [w.metrics() for w in pages]
     wall = cores["wall_s"]
     out: dict[str, Any] = {"pages": len(pages), "seconds": wall,
                            "cpu_percent": {k: round(100 * v, 2) for k, v in cores.items() if k != "wall_s"}}
@@ -74,7 +86,10 @@ def _phase(seconds: float, pids: dict[str, int], pages: list[Watched]) -> dict[s
         out["http_bytes_per_s"] = [round(w.http_bytes / wall, 1) for w in pages]
         out["ws_frames_per_s"] = [round(w.ws_frames / wall, 2) for w in pages]
         out["http_responses_per_s"] = [round(w.http_responses / wall, 2) for w in pages]
-        out["js_heap_used_bytes"] = [w.metrics().get("JSHeapUsedSize") for w in pages]
+        out["main_thread_percent"] = [
+            {name: round(100 * (a.get(name, 0.0) - b.get(name, 0.0)) / wall, 2) for name in MAIN_THREAD}
+            for b, a in zip(before, after, strict=True)]
+        out["js_heap_used_bytes"] = [a.get("JSHeapUsedSize") for a in after]
         out["page_errors"] = [e for w in pages for e in w.errors]
     return out
 
@@ -103,7 +118,8 @@ def _measure(name: str, browser: Any, url: str, ready: str, pids: dict[str, int]
                 "one": round(one["server"] - base["server"], 3),
                 "many": round((many["server"] - base["server"]) / MANY, 3)},
             "redis_percent_per_added_page": round((many["redis"] - base["redis"]) / MANY, 3),
-            "browser_percent_per_page": round((many["browser"] - base["browser"]) / MANY, 3)}
+            "browser_percent_one_page": round(one["browser"] - base["browser"], 3),
+            "browser_percent_per_page_many": round((many["browser"] - base["browser"]) / MANY, 3)}
 
 
 def _caught_up(dashboard: Dashboard, client: redis.Redis) -> Callable[[], bool]:
@@ -161,6 +177,10 @@ def _rows(data: dict[str, Any]) -> list[Row]:
         values = result["phases"]["1"].get(key) or [math.nan]
         return float(values[0])
 
+    def main(result: dict[str, Any]) -> float:
+        values = result["phases"]["1"].get("main_thread_percent") or [{}]
+        return float(values[0].get("TaskDuration", math.nan))
+
     many = str(MANY)
     return [
         Row("screen.cpu_0", f"server CPU, 0 pages, {rate}", "% core", cpu(o, "0"), cpu(d, "0"), ref),
@@ -170,8 +190,10 @@ def _rows(data: dict[str, Any]) -> list[Row]:
             o["server_percent_per_added_page"]["many"], d["server_percent_per_added_page"]["many"], ref),
         Row("screen.redis_per_page", "  Redis CPU per added page", "% core",
             o["redis_percent_per_added_page"], d["redis_percent_per_added_page"], ref),
-        Row("screen.browser_per_page", "  browser CPU per page (software raster)", "% core",
-            o["browser_percent_per_page"], d["browser_percent_per_page"], ref),
+        Row("screen.browser_one_page", "  browser CPU for 1 page (all its processes, software raster)",
+            "% core", o["browser_percent_one_page"], d["browser_percent_one_page"], ref),
+        Row("screen.page_main_thread", "  the page's main thread busy (CDP TaskDuration)", "%",
+            main(o), main(d), ref),
         Row("screen.bytes_per_s", f"bytes/s received by one page, {rate}", "B/s",
             one_page(o, "bytes_per_s"), one_page(d, "bytes_per_s"), ref),
         Row("screen.ws_bytes_per_s", "  of which WebSocket (/live)", "B/s",

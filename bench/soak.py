@@ -5,7 +5,8 @@ One fresh ``redis-server`` fed by the demo simulator (``python -m dashboard simu
 has applied the log, and one wall page (``wall_url("lang=en")``, headless Chromium,
 1920×1080) that stays open all along.  Every :data:`SAMPLE_S` s (from t = 0):
 
-* the server's RSS (psutil) and its CPU since the last sample;
+* the server's RSS (psutil), its CPU and the browser's (whole process tree) since the
+  last sample, and how busy the page's main thread was (growth of CDP ``TaskDuration``);
 * the page's JS heap from CDP ``Performance.getMetrics`` (``JSHeapUsedSize``), then again
   after a forced garbage collection (``HeapProfiler.collectGarbage``: what is retained,
   the figure the growth criterion uses), with the DOM ``Nodes`` and ``JSEventListeners``;
@@ -35,11 +36,12 @@ import orjson
 import psutil
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from bench.browser import ARM, PROBE, SEEN, WALL_READY, chromium, clock_offset, open_page, pump
+from bench.browser import ARM, PROBE, SEEN, WALL_READY, browser_pid, chromium, clock_offset, open_page, pump
 from bench.common import (
     LOG_KEY,
     Budget,
     Dashboard,
+    ProcessCpu,
     Row,
     Simulator,
     fresh_redis,
@@ -119,6 +121,9 @@ def run(quick: bool, minutes: float | None = None) -> tuple[list[Row], dict[str,
             page.evaluate(PROBE)
             offset = clock_offset(page)
             server_process = psutil.Process(dashboard.pid)
+            pid = browser_pid()
+            browser_cpu = ProcessCpu({"browser": pid or 0}, tree=True).start()
+            last_task = watched.metrics().get("TaskDuration", 0.0)
             progress(f"soak: {minutes:g} min, wall page open, demo feed {RATE:.0f} ev/s; a sample every "
                      f"{SAMPLE_S:.0f} s, a severe probe every 5–15 s")
             started = time.monotonic()
@@ -131,22 +136,30 @@ def run(quick: bool, minutes: float | None = None) -> tuple[list[Row], dict[str,
                     watched.collect_garbage()
                     after_gc = watched.metrics()
                     cpu = sum(server_process.cpu_times()[:2])
+                    interval = max(now - last_t, 1e-9)
+                    browser = browser_cpu.stop()["browser"]
+                    browser_cpu.start()
                     samples.append({
                         "t_s": round(now - started, 1),
                         "server_rss_bytes": server_process.memory_info().rss,
-                        "server_cpu_percent": round(100 * (cpu - last_cpu) / max(now - last_t, 1e-9), 2),
+                        "server_cpu_percent": round(100 * (cpu - last_cpu) / interval, 2),
+                        "browser_cpu_percent": round(100 * browser, 2),
+                        "page_main_thread_percent": round(100 * (raw.get("TaskDuration", 0.0) - last_task)
+                                                          / interval, 2),
                         "js_heap_used_bytes": raw.get("JSHeapUsedSize"),
                         "js_heap_used_after_gc_bytes": after_gc.get("JSHeapUsedSize"),
                         "js_heap_total_bytes": after_gc.get("JSHeapTotalSize"),
                         "dom_nodes": after_gc.get("Nodes"),
                         "js_event_listeners": after_gc.get("JSEventListeners"),
                         "applied": dashboard.health()["applied"], "page_errors": len(watched.errors)})
-                    last_cpu, last_t = cpu, now
+                    last_cpu, last_t, last_task = cpu, now, after_gc.get("TaskDuration", 0.0)
                     s = samples[-1]
                     progress(f"soak: t={s['t_s']:.0f} s: server RSS {s['server_rss_bytes'] / 2**20:.1f} MB, "
                              f"CPU {s['server_cpu_percent']:.1f} %; JS heap "
                              f"{s['js_heap_used_after_gc_bytes'] / 2**20:.2f} MB after GC; "
-                             f"nodes {s['dom_nodes']:.0f}; errors {s['page_errors']}")
+                             f"nodes {s['dom_nodes']:.0f}; page main thread "
+                             f"{s['page_main_thread_percent']:.0f} %, browser CPU "
+                             f"{s['browser_cpu_percent']:.0f} %; errors {s['page_errors']}")
                     if now - started >= duration:
                         break
                     next_sample += SAMPLE_S
@@ -163,6 +176,9 @@ def run(quick: bool, minutes: float | None = None) -> tuple[list[Row], dict[str,
     heap = _series(times, [float(s["js_heap_used_after_gc_bytes"]) for s in samples])
     heap_raw = _series(times, [float(s["js_heap_used_bytes"]) for s in samples])
     nodes = _series(times, [float(s["dom_nodes"]) for s in samples])
+    # busy figures are per interval: the first sample (t = 0) has none
+    main_thread = _series(times[1:], [float(s["page_main_thread_percent"]) for s in samples[1:]])
+    browser_use = _series(times[1:], [float(s["browser_cpu_percent"]) for s in samples[1:]])
     seen = [p for p in probes if p is not None]
     failed = [name for name, bad in (("page errors", bool(errors)), ("server RSS grows", rss["grows"]),
                                      ("JS heap grows", heap["grows"])) if bad]
@@ -172,6 +188,7 @@ def run(quick: bool, minutes: float | None = None) -> tuple[list[Row], dict[str,
                      "median of the last quarter <= 1.10 × median of the second quarter",
         "met": not failed, "failed": failed, "page_errors": errors[:50], "page_error_count": len(errors),
         "server_rss": rss, "js_heap_after_gc": heap, "js_heap_raw": heap_raw, "dom_nodes": nodes,
+        "page_main_thread_percent": main_thread, "browser_cpu_percent": browser_use,
         "severe_probe_ms": percentiles(seen), "severe_probes_missed": len(probes) - len(seen),
         "severe_probe_raw_ms": [None if p is None else round(p, 2) for p in probes],
         "clock": {"start": offset, "end": offset_end}, "samples": samples, "health": health,
@@ -180,6 +197,10 @@ def run(quick: bool, minutes: float | None = None) -> tuple[list[Row], dict[str,
              f"{rss['end'] / 2**20:.1f} MB, heap {heap['start'] / 2**20:.2f} → {heap['end'] / 2**20:.2f} MB; "
              f"severe probes {data['severe_probe_ms']}")
     return _rows(data), data
+
+
+def _fmt(value: float | None) -> str:
+    return "?" if value is None else f"{value:.0f}"
 
 
 def _rows(data: dict[str, Any]) -> list[Row]:
@@ -207,6 +228,9 @@ def _rows(data: dict[str, Any]) -> list[Row]:
         Row("soak.heap_growth", "  JS heap, last vs second quarter median", "%", pct(heap["growth"]),
             budget=GROWTH_BUDGET),
         Row("soak.heap_slope", "  JS heap slope (linear fit)", "MB/h", slope(heap["slope_per_hour"])),
+        Row("soak.main_thread", f"  page main thread busy, 2nd → last quarter median (from "
+            f"{_fmt(data['page_main_thread_percent']['q2_median'])} %)", "%",
+            data["page_main_thread_percent"]["q4_median"] or math.nan),
         Row("soak.severe_p50", f"  severe incident → on screen under the feed p50 "
             f"({probe.get('count', 0)} probes)", "ms", probe.get("p50", math.nan)),
         Row("soak.severe_p99", "  p99", "ms", probe.get("p99", math.nan), budget=SEVERE_BUDGET),
