@@ -182,21 +182,17 @@ class UserStore:
         self._write(directory)
 
     def set_password(self, name: str, password: str) -> None:
-        directory = self._load_for_change()
-        user = directory.users.get(name)
-        if user is None:
-            raise AuthError(f"no user {name!r}")
-        user["hash"] = hash_password(password)
-        user["changed"] = int(time.time())  # sessions signed before this end
-        self._write(directory)
+        self._change_user(name, hash=hash_password(password))
 
     def set_disabled(self, name: str, disabled: bool = True) -> None:
+        self._change_user(name, disabled=disabled)
+
+    def _change_user(self, name: str, **fields: Any) -> None:
         directory = self._load_for_change()
         user = directory.users.get(name)
         if user is None:
             raise AuthError(f"no user {name!r}")
-        user["disabled"] = disabled
-        user["changed"] = int(time.time())
+        user.update(fields, changed=int(time.time()))  # sessions signed before this end
         self._write(directory)
 
     def add_wall(self, name: str, layout: str = "1920x1080", scope: str | None = None) -> str:

@@ -433,15 +433,10 @@ class Guard:
             self.deny("csrf", ip, path, principal.label())
             await self._json(send, 403, "CSRF check failed: reload the page")
             return None
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > limit:
-                await self._json(send, 413, f"request over {limit} bytes")
-                return None
+        body = await _read_body(receive, limit)
+        if body is None:
+            await self._json(send, 413, f"request over {limit} bytes")
+            return None
         if path.endswith("/_dash-update-component"):
             permission = self.callback_permission(body)
             if not principal.can(permission):
@@ -498,15 +493,10 @@ class Guard:
             await self._json(send, 405, "GET or POST")
             return
         length = headers.get("content-length", "")
-        if not length.isdigit() or int(length) > 8192:
+        body = await _read_body(receive, 8192) if length.isdigit() and int(length) <= 8192 else None
+        if body is None:
             await self._json(send, 413, "form too large")
             return
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         known = cookies.get(CSRF_COOKIE)
         if not known or not hmac.compare_digest(known, form.get("csrf", "")):
@@ -611,6 +601,19 @@ class Guard:
         return {"recent_denials": list(self.recent_denials)[-50:][::-1],
                 "login_failures_now": sum(len(v) for k, v in self.login_failures.events.items()
                                           if k.startswith("ip:"))}
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None once it passes ``limit`` bytes."""
+    body = b""
+    more = True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+        if len(body) > limit:
+            return None
+    return body
 
 
 def _safe_next(target: str) -> str:
