@@ -209,7 +209,7 @@ class Guard:
         auth = headers.get("authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
         if token is None and websocket:
-            token = (query.get("token") or [None])[0]
+            token = next(iter(query.get("token", [])), None)
         if token:
             try:
                 return self.store.check_wall_token(token)

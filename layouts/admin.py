@@ -60,5 +60,5 @@ def page(lang: str, user: str = "") -> html.Div:
         ],
         id=ids.ADMIN_ROOT,
         className=f"console admin lang-{lang}",
-        **{"data-lang": lang, "data-page": "admin"},
+        **{"data-lang": lang, "data-page": "admin"},  # type: ignore[arg-type]
     )
