@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from dashboard.app import Runtime
 
 SINCE_MS = {"1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000}
-DRILL_KEYS = ("street", "incident", "camera", "sensor", "ticket")
+DRILL_KEYS = ("street", "incident", "camera", "sensor", "ticket", "duty")
 VERBS = ("acknowledge", "dispatch", "resolve", "verify", "close", "reopen", "escalate", "note")
 VERB_STEP = {
     "acknowledge": "acknowledged",
@@ -177,7 +177,9 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             breadcrumbs(where, s, lang),
             incident_features(incidents),
             camera_rates(cameras, s),
-            layout.duty_table(sel.duty_rows(state, where.get("street")), s),
+            layout.duty_table([{**row, "href": href(street=where.get("street"), duty=row["key"],
+                                                    lang="en" if lang == "en" else None)}
+                               for row in sel.duty_rows(state, where.get("street"))], s),
         )
 
     def street_list(
@@ -357,6 +359,12 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                 await audit_look(principal, f"ticket:{ticket['id']}")
             body = ticket_view(classify.mask_personal(ticket, "hotline.ticket"), s)
             return body, False, None, True, hide_all, not principal.can("reveal"), reveal_options("ticket")
+        if where.get("duty"):
+            shift = runtime.state.duty.get(where["duty"])
+            if shift is None or not sees_center(principal, shift["center"]):
+                return not_found(where["duty"])
+            body = duty_view(classify.mask_personal(shift, "duty.shift"), s)
+            return body, False, None, True, hide_all, not principal.can("reveal"), reveal_options("duty")
         if where.get("camera"):
             data = sel.camera_detail(runtime.state, where["camera"], t, stale_ms)
             if data is None or not principal.sees_street(data.get("street")):
@@ -372,6 +380,25 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     async def audit_look(principal: Principal, target: str) -> None:
         await runtime.auditor.record("view", principal.name, principal.role, target=target,
                                      detail="record holding personal data (masked)", ip=client_ip())
+
+    def sees_center(principal: Principal, center: str) -> bool:
+        """A duty shift is the district centre's (everyone's) or one unit's."""
+        return center == "district" or principal.sees_street(center)
+
+    def duty_view(shift: dict[str, Any], s: dict[str, str]) -> list[Any]:
+        rows = [
+            (s["duty.center"], s.get(f"unit.{shift['center']}", s["district"])),
+            (s["duty.post"], shift.get("post")),
+            (s["duty.name"], shift.get("name")),
+            (s["duty.phone"], shift.get("phone")),
+            (s["duty.shift"], f"{(shift.get('start') or '')[5:16]} – {(shift.get('end') or '')[11:16]}"),
+        ]
+        return [
+            layout.detail_head(f"{shift.get('post')} · {shift.get('name')}"),
+            html.Dl([part for label, value in rows
+                     for part in (html.Dt(label), html.Dd(str(value) if value is not None else "—"))],
+                    className="detail-fields"),
+        ]
 
     def ticket_view(ticket: dict[str, Any], s: dict[str, str]) -> list[Any]:
         rows = [
@@ -406,18 +433,21 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         principal = require("reveal")
         s = client_strings(lang_of(search))
         where = drill(search)
-        kind = "incident" if where.get("incident") else "ticket" if where.get("ticket") else None
+        kind = next((k for k in ("incident", "ticket", "duty") if where.get(k)), None)
         if not clicks or kind is None or not field:
             return dash.no_update, dash.no_update
         if not (reason or "").strip():
             return s["reveal.need_reason"], "result is-error"
         if not classify.can_reveal(kind, field):
             raise refuse(f"{field} of a {kind} is not a revealable field")
-        records = runtime.state.incidents if kind == "incident" else runtime.state.tickets
+        records = {"incident": runtime.state.incidents, "ticket": runtime.state.tickets,
+                   "duty": runtime.state.duty}[kind]
         record = records.get(where[kind])
-        if record is None or not principal.sees_street(record.get("street")):
+        in_scope = record is not None and (sees_center(principal, record["center"]) if kind == "duty"
+                                           else principal.sees_street(record.get("street")))
+        if record is None or not in_scope:
             raise refuse(f"{kind} {where[kind]} is not in {principal.name}'s scope")
-        target = f"{kind}:{record['id']}#{field}"
+        target = f"{kind}:{record.get('id', where[kind])}#{field}"
         recorded = await runtime.auditor.record("reveal", principal.name, principal.role, target=target,
                                                 detail=(reason or "").strip(), ip=client_ip())
         if not recorded:  # an unaudited look is not allowed

@@ -183,8 +183,8 @@ def camera_rates(rows: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
 def duty_rows(state: State, street: str | None) -> list[dict[str, Any]]:
     """Shifts of the district centre and, for a street, of that street's centre; phones masked."""
     shifts = [
-        {**shift, "phone": mask_phone(shift.get("phone"))}
-        for shift in state.duty.values()
+        {**shift, "key": key, "phone": mask_phone(shift.get("phone"))}
+        for key, shift in state.duty.items()
         if street is None or shift["center"] in ("district", street)
     ]
     return sorted(shifts, key=lambda x: (x["center"] != "district", x["center"], x["post"]))

@@ -359,6 +359,7 @@ def detail_head(title: str, pill: str | None = None, pill_class: str = "") -> ht
 def duty_table(shifts: list[dict[str, Any]], s: dict[str, str]) -> html.Table:
     head = html.Tr(
         [html.Th(s[k]) for k in ("duty.center", "duty.post", "duty.name", "duty.phone", "duty.shift")]
+        + [html.Th("")]
     )
     rows = [
         html.Tr(
@@ -368,6 +369,8 @@ def duty_table(shifts: list[dict[str, Any]], s: dict[str, str]) -> html.Table:
                 html.Td(x["name"]),
                 html.Td(x.get("phone") or "—"),
                 html.Td(f"{(x.get('start') or '')[5:16]} – {(x.get('end') or '')[11:16]}"),
+                html.Td(dcc.Link("›", href=x["href"], className="inbox-open", title=s["reveal.button"])
+                        if x.get("href") else ""),
             ]
         )
         for x in shifts

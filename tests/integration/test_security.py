@@ -240,6 +240,12 @@ def test_personal_data_leaves_masked_per_role(dashboard: DashboardProcess, rclie
     assert officer.get("/api/video.geojson").status_code == 200
     visitor_client = dashboard.session("visitor")
     assert visitor_client.get("/api/video.geojson").status_code == 403
+    # an officer reveals the duty chief's phone with a reason; a visitor may not even ask
+    revealed = post_callback(officer, reveal_request("phone", "?duty=district/值班长", "联系值班长"))
+    assert revealed.status_code == 200 and "13700001111" in revealed.text, revealed.text
+    visitor_client.get("/")
+    assert post_callback(visitor_client, reveal_request("phone", "?duty=district/值班长")).status_code == 403
+    assert [e["target"] for e in audit_entries(rclient, "reveal")] == ["duty:district/值班长#phone"]
 
 
 def test_failed_sign_ins_are_slowed_recorded_and_locked(
