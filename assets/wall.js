@@ -11,7 +11,8 @@
 
   var config = null;         // /api/wall-config
   var lastProps = {};        // id -> JSON of the props last sent
-  var renderQueued = false;
+  var renderTimer = null;   // the pending render, and when it is due (performance.now())
+  var renderDue = Infinity;
   var mapDirty = { video: true, incidents: true, sensors: true, streets: true };
   var lastMapRender = 0;
   var clockOffset = 0;       // server time minus local time (from beats)
@@ -132,14 +133,15 @@
       : [S("alarm.sensor"), street, record.sensor_id];
     var when = isIncident ? record.reported : record.ts;
     var closed = isIncident && record.status === "closed";
-    return el("Div", { className: "feed-item sev-" + severity + (closed ? " is-closed" : ""),
-                       key: kind + ":" + record.id }, [
-      el("Div", { className: "feed-sev" }, S((isIncident ? "severity." : "level.") + severity)),
-      el("Div", { className: "feed-main" }, [
-        el("Div", { className: "feed-title" }, title),
-        el("Div", { className: "feed-meta" }, meta.join(" · ")),
-      ]),
-      el("Div", { className: "feed-age" }, age(when)),
+    // Three components an item, not six: the severity and the age are drawn by CSS from
+    // data attributes (as text: attr() never parses markup).  Every component the feed
+    // replaces costs the Dash renderer; six a line kept the wall's main thread busy.
+    return el("Div", { className: "feed-item feed-event sev-" + severity + (closed ? " is-closed" : ""),
+                       key: kind + ":" + record.id,
+                       "data-sev": S((isIncident ? "severity." : "level.") + severity),
+                       "data-age": age(when) }, [
+      el("Div", { className: "feed-title" }, title),
+      el("Div", { className: "feed-meta" }, meta.join(" · ")),
     ]);
   }
 
@@ -190,14 +192,23 @@
     if (has("video-rate")) {
       setProps("video-rate", { children: rate === null ? "—" : S("video.district") + " " + rate.toFixed(1) + "%" });
     }
-    Object.keys(video.streets || {}).forEach(function (code) {
-      if (!has("video-bar-" + code)) { return; }
-      var pair = video.streets[code];
-      var streetRate = pair[0] ? (100 * pair[1]) / pair[0] : 0;
-      var cls = "bar-fill" + (streetRate < 90 ? " is-alarm" : streetRate < 96 ? " is-warn" : "");
-      setProps("video-bar-" + code, { style: { width: streetRate.toFixed(1) + "%" }, className: cls });
-      setProps("video-rate-" + code, { children: streetRate.toFixed(1) + "%" });
-    });
+    // The per-street bars: one update for the whole panel, two components a street (the
+    // name and the rate are drawn by CSS from data attributes, the bar from a CSS
+    // variable), and at most every STREET_BARS_MS: rates per street move slowly.
+    if (has("video-streets") && performance.now() - lastStreetBars >= STREET_BARS_MS) {
+      lastStreetBars = performance.now();
+      var rows = [];
+      config.units.forEach(function (code) {
+        var pair = (video.streets || {})[code];
+        var streetRate = pair && pair[0] ? (100 * pair[1]) / pair[0] : null;
+        var level = streetRate === null ? "" : streetRate < 90 ? " is-alarm" : streetRate < 96 ? " is-warn" : "";
+        rows.push(el("Div", { className: "bar-row", key: code, "data-label": S("unit." + code),
+                              "data-value": streetRate === null ? "—" : streetRate.toFixed(1) + "%" },
+          el("Div", { className: "bar-track" + level,
+                      style: { "--rate": (streetRate === null ? 0 : streetRate).toFixed(1) + "%" } })));
+      });
+      setProps("video-streets", { children: rows });
+    }
     setProps("map-legend-count-online", { children: formatNumber(Math.max(0, video.online - staleCount)) });
     setProps("map-legend-count-offline", { children: formatNumber(video.offline || 0) });
     setProps("map-legend-count-fault", { children: formatNumber(video.fault || 0) });
@@ -388,22 +399,52 @@
   }
 
   // ------------------------------------------------------------------ driving
+  // Two lanes.  What needs attention (the feed, the banner, incidents on the map) renders
+  // on every patch; the figures (tiles, 12345, camera rates) at most every SLOW_PANELS_MS.
+  // Each set_props is one store update that every Dash component on the page re-checks,
+  // so under a steady feed the figures' dozens of small updates per patch kept the main
+  // thread busy and delayed a severe alarm behind them (bench: soak, severe p99).
+  var SLOW_PANELS_MS = 750;
+  var STREET_BARS_MS = 5000;
+  var lastStreetBars = -Infinity;
+  var lastSlowRender = -Infinity;
+  var slowQueued = false;
+  var slowDirty = true;
+
   function render() {
-    renderQueued = false;
     var live = window.cnLive;
     if (!config || !live || !live.view || !pageRoot()) { return; }
     var view = live.view;
-    renderTiles(view);
     renderFeed(view);
+    renderMap(view, false);
+    if (!slowDirty) { return; }
+    var wait = lastSlowRender + SLOW_PANELS_MS - performance.now();
+    if (wait > 0) {
+      if (!slowQueued) {
+        slowQueued = true;
+        setTimeout(function () { slowQueued = false; queueRender(); }, wait);
+      }
+      return;
+    }
+    lastSlowRender = performance.now();
+    slowDirty = false;
+    renderTiles(view);
     renderHotline(view);
     renderVideo(view);
-    renderMap(view, false);
   }
 
+  // One render pending at a time, at the earliest time asked for: a patch that arrives
+  // while the map's throttle has a render queued 400 ms ahead must not wait for it.
   function queueRender(delay) {
-    if (renderQueued) { return; }
-    renderQueued = true;
-    setTimeout(function () { window.requestAnimationFrame(render); }, delay || 0);
+    var due = performance.now() + (delay || 0);
+    if (renderTimer !== null && due >= renderDue) { return; }
+    if (renderTimer !== null) { clearTimeout(renderTimer); }
+    renderDue = due;
+    renderTimer = setTimeout(function () {
+      renderTimer = null;
+      renderDue = Infinity;
+      window.requestAnimationFrame(render);
+    }, delay || 0);
   }
 
   function onLive(kind, message, live) {
@@ -411,7 +452,9 @@
       clockOffset = message.now - Date.now();
       return;
     }
+    if (kind === "hello" || kind === "patch") { slowDirty = true; }
     if (kind === "hello") {
+      lastSlowRender = lastStreetBars = -Infinity;  // a new view: every panel at once
       mapDirty = { video: true, incidents: true, sensors: true, streets: true };
       resendVideoStyle();
       queueRender();
@@ -454,6 +497,8 @@
     lastProps = {};
     geoVersion = 0;
     mapDirty = { video: true, incidents: true, sensors: true, streets: true };
+    slowDirty = true;
+    lastSlowRender = lastStreetBars = -Infinity;
     fit();
     queueRender();
   }

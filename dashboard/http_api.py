@@ -19,6 +19,7 @@ from dashboard import audit, geo
 from dashboard.catalogue import public_catalogue
 from dashboard.guard import client_ip, require
 from dashboard.i18n import LANGS, client_strings
+from dashboard.units import UNITS
 
 if TYPE_CHECKING:
     from dashboard.app import Runtime
@@ -88,6 +89,7 @@ def register(server: FastAPI, runtime: Runtime) -> None:
                           "flood_alarms": settings.flood_alarms,
                           "flood_window_s": settings.flood_window_s},
             "video_stale_s": settings.video_stale_s,
+            "units": [code for code, _, _ in UNITS],
         }
         return Response(orjson.dumps(body), media_type="application/json")
 
