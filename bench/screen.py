@@ -51,13 +51,11 @@ from bench.common import (
 )
 
 RATE = 50.0  # the demo simulator's default rate
-PHASE_S, QUICK_PHASE_S = 60.0, 15.0
+PHASE_S, QUICK_PHASE_S = 60.0, 12.0
 MANY_S, QUICK_MANY_S = 30.0, 10.0
 MANY = 4
 SETTLE_S = 5.0
 POLLING_READY = "() => document.querySelectorAll('#events li').length > 0"
-
-
 MAIN_THREAD = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
 
 
@@ -188,8 +186,6 @@ def _rows(data: dict[str, Any]) -> list[Row]:
         Row(f"screen.cpu_{many}", f"  {MANY} pages connected", "% core", cpu(o, many), cpu(d, many), ref),
         Row("screen.cpu_per_page", f"  server CPU per added page ({MANY} pages − 0) / {MANY}", "% core",
             o["server_percent_per_added_page"]["many"], d["server_percent_per_added_page"]["many"], ref),
-        Row("screen.redis_per_page", "  Redis CPU per added page", "% core",
-            o["redis_percent_per_added_page"], d["redis_percent_per_added_page"], ref),
         Row("screen.browser_one_page", "  browser CPU for 1 page (all its processes, software raster)",
             "% core", o["browser_percent_one_page"], d["browser_percent_one_page"], ref),
         Row("screen.page_main_thread", "  the page's main thread busy (CDP TaskDuration)", "%",

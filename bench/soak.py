@@ -136,16 +136,16 @@ def run(quick: bool, minutes: float | None = None) -> tuple[list[Row], dict[str,
                     watched.collect_garbage()
                     after_gc = watched.metrics()
                     cpu = sum(server_process.cpu_times()[:2])
-                    interval = max(now - last_t, 1e-9)
+                    interval = now - last_t if now - last_t >= 1.0 else math.nan  # nan at t = 0
                     browser = browser_cpu.stop()["browser"]
                     browser_cpu.start()
                     samples.append({
                         "t_s": round(now - started, 1),
                         "server_rss_bytes": server_process.memory_info().rss,
-                        "server_cpu_percent": round(100 * (cpu - last_cpu) / interval, 2),
-                        "browser_cpu_percent": round(100 * browser, 2),
-                        "page_main_thread_percent": round(100 * (raw.get("TaskDuration", 0.0) - last_task)
-                                                          / interval, 2),
+                        "server_cpu_percent": _round(100 * (cpu - last_cpu) / interval),
+                        "browser_cpu_percent": _round(100 * browser if interval == interval else math.nan),
+                        "page_main_thread_percent": _round(100 * (raw.get("TaskDuration", 0.0) - last_task)
+                                                           / interval),
                         "js_heap_used_bytes": raw.get("JSHeapUsedSize"),
                         "js_heap_used_after_gc_bytes": after_gc.get("JSHeapUsedSize"),
                         "js_heap_total_bytes": after_gc.get("JSHeapTotalSize"),
@@ -155,11 +155,11 @@ def run(quick: bool, minutes: float | None = None) -> tuple[list[Row], dict[str,
                     last_cpu, last_t, last_task = cpu, now, after_gc.get("TaskDuration", 0.0)
                     s = samples[-1]
                     progress(f"soak: t={s['t_s']:.0f} s: server RSS {s['server_rss_bytes'] / 2**20:.1f} MB, "
-                             f"CPU {s['server_cpu_percent']:.1f} %; JS heap "
+                             f"CPU {_fmt(s['server_cpu_percent'])} %; JS heap "
                              f"{s['js_heap_used_after_gc_bytes'] / 2**20:.2f} MB after GC; "
                              f"nodes {s['dom_nodes']:.0f}; page main thread "
-                             f"{s['page_main_thread_percent']:.0f} %, browser CPU "
-                             f"{s['browser_cpu_percent']:.0f} %; errors {s['page_errors']}")
+                             f"{_fmt(s['page_main_thread_percent'])} %, browser CPU "
+                             f"{_fmt(s['browser_cpu_percent'])} %; errors {s['page_errors']}")
                     if now - started >= duration:
                         break
                     next_sample += SAMPLE_S
@@ -201,6 +201,11 @@ def run(quick: bool, minutes: float | None = None) -> tuple[list[Row], dict[str,
 
 def _fmt(value: float | None) -> str:
     return "?" if value is None else f"{value:.0f}"
+
+
+def _round(value: float) -> float | None:
+    """``value`` to 2 decimals; None for NaN (a per-interval figure at t = 0)."""
+    return None if value != value else round(value, 2)
 
 
 def _rows(data: dict[str, Any]) -> list[Row]:

@@ -72,7 +72,6 @@ SEVERE_BUDGET = Budget("<=", 300, "<= 300 ms")
 TIMEOUT_MS = 5_000
 
 
-
 @dataclass
 class Target:
     """One page being timed, and what it saw."""
@@ -177,8 +176,9 @@ def run(quick: bool) -> tuple[list[Row], dict[str, Any]]:
                 target.frame_latencies.append(frame + target.offset_ms - stamp_ms)
     data: dict[str, Any] = {
         "samples": samples, "indicator": INDICATOR, "visibility": visibility, "page_errors": errors,
-        "method": "MutationObserver on document.body; page performance.now() mapped to time.monotonic() "
-                  "by a read just before each XADD; idle log (bootstrap only)",
+        "method": "MutationObserver on document.body: performance.now() when its text first contains the "
+                  "probe's; page time mapped to time.monotonic() by an offset calibrated before and after "
+                  "(quickest of 25 reads); idle log (bootstrap only), probes 0-1 s apart at random",
     }
     for t in targets:
         data[t.name] = {
