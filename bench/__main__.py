@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from bench import ingest, live_latency, restart, screen, soak, visible, wall_page, wire
+from bench import ingest, live_latency, memory, restart, screen, soak, visible, wall_page, wire
 from bench.common import Budget, CpuWatch, Row, machine_facts, progress
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -43,6 +43,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "latency-load": live_latency.load,
     "wire": wire.run,
     "restart": restart.run,
+    "memory": memory.run,
     "wall-page": wall_page_rows,
     "visible": visible.run,
     "screen": screen.run,
