@@ -86,3 +86,76 @@ def test_two_instances_serve_identical_views(
     a, b = asyncio.run(view(first.ws_url)), asyncio.run(view(second.ws_url))
     assert a == b
     assert first.health()["digest"] == second.health()["digest"]
+
+
+def test_two_instances_deliver_the_same_patches(
+    dashboards: Callable[..., DashboardProcess], rclient: redis.Redis
+) -> None:
+    """Clients of two instances, fed by the same log, end with the same view after applying
+    their patches (conflation windows differ per instance, their content does not), and
+    that view is each instance's fresh hello."""
+    first, second = dashboards(), dashboards()
+    xadd_all(rclient, mixed_events(500))
+    for instance in (first, second):
+        wait_for(lambda instance=instance: instance.health()["applied"] + instance.health()["dead"] >= 500,
+                 message="bootstrap applied")
+
+    def apply(view: dict, patch: dict) -> None:
+        for section, records in patch.get("set", {}).items():
+            target = view.setdefault(section, {})
+            for key, value in records.items():
+                if section == "indicators" and key in target and "history" in target[key]:
+                    value = {**value, "history": target[key]["history"]}
+                if section == "video" and value == "online":
+                    target.pop(key, None)
+                else:
+                    target[key] = value
+        for section, keys in patch.get("del", {}).items():
+            for key in keys:
+                view.get(section, {}).pop(key, None)
+        for name in ("summary", "feed", "hotline", "stale", "geo_version", "last_id", "applied"):
+            if name in patch:
+                view[name] = patch[name]
+
+    async def follow(url: str, last: asyncio.Future) -> tuple[dict, int]:
+        async with websockets.connect(url, max_size=2**24) as ws:
+            view = orjson.loads(await ws.recv())["view"]
+            patches = 0
+            while True:
+                frame = orjson.loads(await asyncio.wait_for(ws.recv(), 20))
+                if frame["t"] == "hello":
+                    view = frame["view"]
+                elif frame["t"] == "patch":
+                    apply(view, frame)
+                    patches += 1
+                if last.done() and view["last_id"] == last.result():
+                    return view, patches
+
+    async def run() -> tuple[tuple[dict, int], tuple[dict, int]]:
+        last: asyncio.Future = asyncio.get_running_loop().create_future()
+        tasks = [asyncio.create_task(follow(i.ws_url, last)) for i in (first, second)]
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(xadd_all, rclient, mixed_events(1_500, offset=500))
+        last.set_result(rclient.xinfo_stream("cn:events")["last-generated-id"].decode())
+        a, b = await asyncio.gather(*tasks)
+        return a, b
+
+    (view_a, patches_a), (view_b, patches_b) = asyncio.run(run())
+    assert patches_a > 1 and patches_b > 1
+    for view in (view_a, view_b):
+        view.pop("indicators", None)  # histories: a hello carries 72 points, patches only the new ones
+
+    async def hello(url: str) -> dict:
+        async with websockets.connect(url, max_size=2**24) as ws:
+            return orjson.loads(await ws.recv())["view"]
+
+    fresh = asyncio.run(hello(first.ws_url))
+    fresh.pop("indicators", None)
+    assert view_a == view_b
+    # a hello lists the feed's records; a client that followed patches also keeps those that
+    # have left the feed since: the same records where both have them, nothing else differs
+    for section in ("incidents", "alarms"):
+        kept, listed = view_a.pop(section), fresh.pop(section)
+        assert listed.keys() <= kept.keys()
+        assert all(kept[key] == record for key, record in listed.items())
+    assert view_a == fresh
