@@ -395,9 +395,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         ]
         return [
             layout.detail_head(f"{shift.get('post')} · {shift.get('name')}"),
-            html.Dl([part for label, value in rows
-                     for part in (html.Dt(label), html.Dd(str(value) if value is not None else "—"))],
-                    className="detail-fields"),
+            layout.detail_fields(rows),
         ]
 
     def ticket_view(ticket: dict[str, Any], s: dict[str, str]) -> list[Any]:
@@ -413,9 +411,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         return [
             layout.detail_head(s["ticket.title"].format(id=ticket["id"])),
             html.Div(s.get(f"unit.{ticket.get('street')}", "—"), className="detail-meta"),
-            html.Dl([part for label, value in rows
-                     for part in (html.Dt(label), html.Dd(str(value) if value is not None else "—"))],
-                    className="detail-fields"),
+            layout.detail_fields(rows),
         ]
 
     # ------------------------------------------------------------ reveal (audited)

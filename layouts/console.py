@@ -356,6 +356,13 @@ def detail_head(title: str, pill: str | None = None, pill_class: str = "") -> ht
     return html.Div([*parts, html.H3(title, className="detail-title")], className="detail-head")
 
 
+def detail_fields(rows: list[tuple[str, Any]]) -> html.Dl:
+    """A detail's label/value list (values as text; None shows as a dash)."""
+    return html.Dl([part for label, value in rows
+                    for part in (html.Dt(label), html.Dd(str(value) if value is not None else "—"))],
+                   className="detail-fields")
+
+
 def duty_table(shifts: list[dict[str, Any]], s: dict[str, str]) -> html.Table:
     head = html.Tr(
         [html.Th(s[k]) for k in ("duty.center", "duty.post", "duty.name", "duty.phone", "duty.shift")]
