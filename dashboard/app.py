@@ -93,7 +93,7 @@ def build_runtime(settings: Settings) -> Runtime:
     except ValueError as exc:
         raise ConfigError(f"Config 'console_path': {exc}") from None
     metrics = Metrics()
-    bus = Bus(connect(settings.redis_url), settings)
+    bus = Bus(connect(settings.redis_url, settings.redis_max_connections), settings)
     replica = Replica(bus, settings, metrics)
     hub = Hub(replica.state, settings, metrics,
               {indicator["key"]: int(indicator["stale_after_s"]) for indicator in catalogue})

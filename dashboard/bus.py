@@ -52,12 +52,18 @@ return 1
 """
 
 
-def connect(url: str) -> aioredis.Redis:
-    """An asyncio Redis client (hiredis parser when installed), bytes in and out."""
-    return aioredis.Redis.from_url(
-        url, decode_responses=False, health_check_interval=10, socket_connect_timeout=2,
-        retry_on_timeout=False,
+def connect(url: str, max_connections: int = 64) -> aioredis.Redis:
+    """An asyncio Redis client (hiredis parser when installed), bytes in and out.
+
+    The pool is bounded and *blocking*: in a burst a command waits (up to 5 s) for a free
+    connection instead of failing at once, as redis-py's default pool does when it is full
+    (MaxConnectionsError at 100).  The blocking log reader and the pub/sub bridge hold one
+    connection each."""
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=5, decode_responses=False,
+        health_check_interval=10, socket_connect_timeout=2, retry_on_timeout=False,
     )
+    return aioredis.Redis.from_pool(pool)  # closing the client closes the pool
 
 
 def idempotency_key(raw: bytes) -> str:
@@ -119,10 +125,17 @@ class Bus:
     # ---- pub/sub
     async def bridge(self, raw: bytes) -> str | None:
         """Append a pub/sub message to the log unless an instance already did; the new id or None."""
-        key = self.keys.seen(idempotency_key(raw))
-        result = await self._bridge(keys=[key, self.keys.log],
-                                    args=[raw, self.settings.dedup_ttl_s])
-        return result.decode() if result else None
+        return (await self.bridge_many([raw]))[0]
+
+    async def bridge_many(self, raws: list[bytes]) -> list[str | None]:
+        """:meth:`bridge` for a batch in one pipelined round trip on one connection, in the
+        order given.  Safe to repeat after a failure: what was appended is not appended again."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for raw in raws:
+                await self._bridge(keys=[self.keys.seen(idempotency_key(raw)), self.keys.log],
+                                   args=[raw, self.settings.dedup_ttl_s], client=pipe)
+            results = await pipe.execute()
+        return [result.decode() if result else None for result in results]
 
     # ---- dead letters
     async def dead_letter(self, entry_id: str, raw: bytes | None, reason: str) -> bool:

@@ -189,7 +189,7 @@ def _attach_simulator(app: Any, settings: Settings) -> None:
     @contextlib.asynccontextmanager
     async def lifespan(application: Any) -> Any:
         async with outer(application):
-            bus = Bus(connect(settings.redis_url or ""), settings)
+            bus = Bus(connect(settings.redis_url or "", settings.redis_max_connections), settings)
             task = asyncio.create_task(run_simulator(bus, settings, None, bootstrap=True))
             try:
                 yield
@@ -247,7 +247,7 @@ async def run_simulator(bus: Any, settings: Settings, duration: float | None,
 async def _simulate(settings: Settings, duration: float | None, bootstrap: bool) -> int:
     from dashboard.bus import Bus, connect
 
-    bus = Bus(connect(settings.redis_url or ""), settings)
+    bus = Bus(connect(settings.redis_url or "", settings.redis_max_connections), settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -306,7 +306,7 @@ async def _publish(settings: Settings, args: argparse.Namespace) -> int:
         except (ValueError, InvalidEvent) as exc:
             print(f"changning-dashboard publish: {exc}", file=sys.stderr)
             return 2
-    bus = Bus(connect(settings.redis_url or ""), settings)
+    bus = Bus(connect(settings.redis_url or "", settings.redis_max_connections), settings)
     try:
         if args.via == "pubsub":
             channel = f"{settings.redis_prefix}pub:cli"

@@ -27,6 +27,7 @@ class Settings:
 
     redis_url: str | None = None  # None: start an embedded redis-server on loopback
     redis_prefix: str = "cn:"
+    redis_max_connections: int = 64  # per instance; a command waits up to 5 s for a free one
     host: str = "127.0.0.1"
     port: int = 8050
     log_level: str = "warning"
@@ -210,6 +211,7 @@ def _validate(s: Settings) -> None:
 
     need(1 <= s.port <= 65535, "port", "must be a TCP port (1-65535)")
     need(s.redis_prefix != "", "redis_prefix", "may not be empty")
+    need(s.redis_max_connections >= 4, "redis_max_connections", "must be at least 4")
     need(s.max_event_bytes >= 1024, "max_event_bytes", "must be at least 1024")
     need(s.read_batch >= 1, "read_batch", "must be positive")
     need(s.patch_interval_ms >= 10, "patch_interval_ms", "must be at least 10")

@@ -196,11 +196,20 @@ class Replica:
                 await backoff.wait()
 
     async def _bridge_pubsub(self) -> None:
+        """Append what producers PUBLISH to the log.  A batch that could not be written is
+        kept and written again once Redis answers (the bridge is idempotent), so a message
+        this instance received is never dropped; what is published while no instance is
+        subscribed is lost, as pub/sub does (docs/deploy.md)."""
         backoff = Backoff()
+        unwritten: list[bytes] = []
         while not self._stopping:
             pubsub = self.bus.redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.psubscribe(self.bus.keys.pub_pattern)
+                if unwritten:
+                    await self.bus.bridge_many(unwritten)
+                    self.metrics.bridged.inc(len(unwritten))
+                    unwritten = []
                 backoff.reset()
                 while not self._stopping:
                     message = await pubsub.get_message(timeout=1.0)
@@ -212,12 +221,18 @@ class Replica:
                         if more is None:
                             break
                         batch.append(more)
-                    raws = [m["data"] for m in batch if m.get("type") == "pmessage"]
-                    await asyncio.gather(*(self.bus.bridge(raw) for raw in raws))
-                    self.metrics.bridged.inc(len(raws))
-            except REDIS_DOWN:
+                    unwritten = [m["data"] for m in batch if m.get("type") == "pmessage"]
+                    await self.bus.bridge_many(unwritten)
+                    self.metrics.bridged.inc(len(unwritten))
+                    unwritten = []
+            except REDIS_DOWN as exc:
                 if self._stopping:
                     return
+                log.warning("pub/sub bridge interrupted (%d messages kept to retry): %s",
+                            len(unwritten), exc)
+                await backoff.wait()
+            except Exception:  # never let the bridge die quietly; start it over
+                log.exception("pub/sub bridge failed (%d messages kept to retry)", len(unwritten))
                 await backoff.wait()
             finally:
                 with contextlib.suppress(Exception):
