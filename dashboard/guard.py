@@ -17,6 +17,7 @@ through :func:`current` (a context variable), and callbacks check it again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import hmac
 import html
@@ -159,6 +160,51 @@ class SlidingCounter:
         self.events.pop(key, None)
 
 
+class SharedFailures:
+    """Failed sign-ins per key ("ip:..." or "user:...") within a sliding window, counted in
+    Redis (one sorted set per key) so that every instance behind a load balancer sees the
+    same count: a guesser gains nothing by spreading attempts over instances.  A local
+    counter is kept too and stands in while Redis is away (the larger count wins)."""
+
+    def __init__(self, runtime: Runtime, window_s: int) -> None:
+        self.runtime = runtime
+        self.window_s = window_s
+        self.local = SlidingCounter(window_s)
+
+    def _key(self, key: str) -> str:
+        return f"{self.runtime.settings.redis_prefix}login-failures:{key}"
+
+    async def count(self, key: str) -> int:
+        local = self.local.count(key)
+        try:
+            async with self.runtime.bus.redis.pipeline(transaction=True) as pipe:
+                pipe.zremrangebyscore(self._key(key), "-inf", time.time() - self.window_s)
+                pipe.zcard(self._key(key))
+                _, shared = await pipe.execute()
+        except Exception:  # Redis away: this instance's count
+            return local
+        return max(local, int(shared))
+
+    async def hit(self, key: str) -> int:
+        local = self.local.hit(key)
+        now = time.time()
+        try:
+            async with self.runtime.bus.redis.pipeline(transaction=True) as pipe:
+                pipe.zremrangebyscore(self._key(key), "-inf", now - self.window_s)
+                pipe.zadd(self._key(key), {f"{now:.6f}:{secrets.token_hex(4)}": now})
+                pipe.zcard(self._key(key))
+                pipe.expire(self._key(key), self.window_s + 1)
+                _, _, shared, _ = await pipe.execute()
+        except Exception:
+            return local
+        return max(local, int(shared))
+
+    async def clear(self, key: str) -> None:
+        self.local.clear(key)
+        with contextlib.suppress(Exception):
+            await self.runtime.bus.redis.delete(self._key(key))
+
+
 class Guard:
     """The ASGI middleware (see the module doc)."""
 
@@ -169,7 +215,7 @@ class Guard:
         self.store = UserStore(s.users_file)
         self.sessions = Sessions(self.store, s.session_ttl_s, s.wall_session_ttl_s)
         self.metrics = runtime.metrics
-        self.login_failures = SlidingCounter(s.login_window_s)
+        self.login_failures = SharedFailures(runtime, s.login_window_s)
         self.live_connects = SlidingCounter(60)
         self.recent_denials: deque[dict[str, Any]] = deque(maxlen=200)
         self.callback_permissions: dict[str, str] = {}
@@ -516,7 +562,8 @@ class Guard:
         name = form.get("user", "").strip()[:64]
         password = form.get("password", "")[:256]
         next_ = _safe_next(form.get("next", "/"))
-        failures = max(self.login_failures.count(f"ip:{ip}"), self.login_failures.count(f"user:{name}"))
+        failures = max(await self.login_failures.count(f"ip:{ip}"),
+                       await self.login_failures.count(f"user:{name}"))
         if failures >= self.settings.login_max_failures:
             self.metrics.rate_limited.labels("login").inc()
             self.metrics.logins.labels("locked").inc()
@@ -532,8 +579,8 @@ class Guard:
             log.error("sign-in impossible: %s", exc)
             principal = None
         if principal is None:
-            self.login_failures.hit(f"ip:{ip}")
-            count = self.login_failures.hit(f"user:{name}")
+            await self.login_failures.hit(f"ip:{ip}")
+            count = await self.login_failures.hit(f"user:{name}")
             self.metrics.logins.labels("failed").inc()
             await self.runtime.auditor.record("login", name or "?", "", outcome="failed", ip=ip,
                                               detail=f"failure {count} in the window")
@@ -541,7 +588,7 @@ class Guard:
             page = login_page.form(csrf, next_, lang, error="failed")
             await self._respond(send, 401, page.encode(), "text/html; charset=utf-8", [csrf_cookie])
             return
-        self.login_failures.clear(f"user:{name}")
+        await self.login_failures.clear(f"user:{name}")
         cookie, principal = self.sessions.issue(principal)
         self.metrics.logins.labels("ok").inc()
         await self.runtime.auditor.record("login", principal.name, principal.role, ip=ip,
@@ -577,7 +624,7 @@ class Guard:
         except AuthError:
             principal = None
         if principal is None:
-            self.login_failures.hit(f"ip:{ip}")
+            await self.login_failures.hit(f"ip:{ip}")
             self.deny("wall-token", ip, path)
             self.metrics.logins.labels("failed").inc()
             wall_id = token.split(".")[1] if token.count(".") == 2 else "?"
@@ -599,7 +646,7 @@ class Guard:
     # ---------------------------------------------------------------- for the admin page
     def risk(self) -> dict[str, Any]:
         return {"recent_denials": list(self.recent_denials)[-50:][::-1],
-                "login_failures_now": sum(len(v) for k, v in self.login_failures.events.items()
+                "login_failures_now": sum(len(v) for k, v in self.login_failures.local.events.items()
                                           if k.startswith("ip:"))}
 
 

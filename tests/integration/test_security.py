@@ -273,6 +273,24 @@ def test_failed_sign_ins_are_slowed_recorded_and_locked(
     assert all(e["who"] == "officer" and e["ip"] == "127.0.0.1" for e in audit_entries(rclient, "login"))
 
 
+def test_sign_in_failures_are_counted_across_instances(dashboards: Any) -> None:
+    """Behind a load balancer, spreading guesses over instances gains nothing: the count is
+    shared through Redis, so the lock-out holds on every instance."""
+    first, second = dashboards(CN_LOGIN_MAX_FAILURES=4), dashboards(CN_LOGIN_MAX_FAILURES=4)
+
+    def attempt(instance: DashboardProcess, password: str = "wrong-password") -> int:
+        with httpx.Client(base_url=instance.url, timeout=30) as client:
+            client.get("/login")
+            return client.post("/login", data={"user": "officer", "password": password,
+                                               "csrf": client.cookies["_csrf_token"],
+                                               "next": "/"}).status_code
+
+    statuses = [attempt(first), attempt(second), attempt(first), attempt(second)]
+    assert statuses == [401, 401, 401, 401], statuses
+    assert attempt(second, "officer-pass-1") == 429  # locked on both, right password or not
+    assert attempt(first, "officer-pass-1") == 429
+
+
 def test_a_revoked_wall_token_stops_on_its_next_message(dashboard: DashboardProcess) -> None:
     token = dashboard.add_wall("1920x1080")
     wall_id = token.split(".")[1]
