@@ -196,22 +196,21 @@ class Replica:
                 await backoff.wait()
 
     async def _bridge_pubsub(self) -> None:
-        """Append what producers PUBLISH to the log.  A batch that could not be written is
-        kept and written again once Redis answers (the bridge is idempotent), so a message
-        this instance received is never dropped; what is published while no instance is
-        subscribed is lost, as pub/sub does (docs/deploy.md)."""
+        """Append what producers PUBLISH to the log.  A received batch is written before the
+        next one is read, and a write that fails is retried (the bridge is idempotent) while
+        the subscription stays open, so nothing this instance received is dropped.  What is
+        published while no instance is subscribed is lost, as pub/sub does (docs/deploy.md)."""
         backoff = Backoff()
         unwritten: list[bytes] = []
         while not self._stopping:
             pubsub = self.bus.redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.psubscribe(self.bus.keys.pub_pattern)
-                if unwritten:
-                    await self.bus.bridge_many(unwritten)
-                    self.metrics.bridged.inc(len(unwritten))
-                    unwritten = []
                 backoff.reset()
                 while not self._stopping:
+                    if unwritten:
+                        await self._write_bridged(unwritten)
+                        unwritten = []
                     message = await pubsub.get_message(timeout=1.0)
                     if message is None:
                         continue
@@ -222,21 +221,32 @@ class Replica:
                             break
                         batch.append(more)
                     unwritten = [m["data"] for m in batch if m.get("type") == "pmessage"]
-                    await self.bus.bridge_many(unwritten)
-                    self.metrics.bridged.inc(len(unwritten))
-                    unwritten = []
-            except REDIS_DOWN as exc:
+            except Exception as exc:  # the subscription itself failed: subscribe again
                 if self._stopping:
                     return
-                log.warning("pub/sub bridge interrupted (%d messages kept to retry): %s",
+                log.warning("pub/sub subscription lost (%d received messages kept): %r",
                             len(unwritten), exc)
-                await backoff.wait()
-            except Exception:  # never let the bridge die quietly; start it over
-                log.exception("pub/sub bridge failed (%d messages kept to retry)", len(unwritten))
                 await backoff.wait()
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
+
+    async def _write_bridged(self, raws: list[bytes]) -> None:
+        """Write received pub/sub messages to the log, retrying with backoff until it works."""
+        backoff = Backoff()
+        while True:
+            try:
+                await self.bus.bridge_many(raws)
+            except Exception as exc:  # Redis away, or refusing (e.g. an ACL): keep them, retry
+                if self._stopping:
+                    return
+                self.metrics.bridge_errors.inc()
+                (log.warning if backoff.delay == backoff.first else log.debug)(
+                    "writing %d pub/sub messages to the log failed, retrying: %r", len(raws), exc)
+                await backoff.wait()
+                continue
+            self.metrics.bridged.inc(len(raws))
+            return
 
     async def _snapshots(self) -> None:
         """Write a snapshot every ``snapshot_every_s`` (or sooner after many events)."""

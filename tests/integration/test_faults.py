@@ -11,7 +11,7 @@ import orjson
 import redis
 import websockets
 
-from tests.conftest import DashboardProcess, wait_for
+from tests.conftest import DashboardProcess, metric, wait_for
 from tests.integration.streams import mixed_events, xadd_all
 
 
@@ -72,6 +72,32 @@ def test_pubsub_while_no_instance_listens_is_lost_as_documented(
     wait_for(lambda: dashboard.health()["applied"] == 3_000, message="3,000 bridged and applied")
     logged = [orjson.loads(fields[b"event"])["id"] for _, fields in rclient.xrange("cn:events")]
     assert logged == [f"kept-{n}" for n in range(3_000)]
+
+
+def test_received_pubsub_messages_wait_until_the_log_accepts_them(
+    dashboards: Callable[..., DashboardProcess], rclient: redis.Redis, redis_url: str
+) -> None:
+    """A write of received messages that Redis refuses (here an ACL forbids the bridge's
+    script) is retried while the subscription stays open: once allowed, all are in the
+    log, in the order published."""
+    rclient.execute_command("ACL", "SETUSER", "bridge", "on", ">bridge-secret", "~*", "&*",
+                            "+@all", "-evalsha", "-eval")
+    try:
+        dashboard = dashboards(redis_url.replace("redis://", "redis://bridge:bridge-secret@"))
+        wait_for(lambda: sum(int(c["psub"]) for c in rclient.client_list()) >= 1, message="subscribed")
+        event = {"type": "video.point", "street": "hongqiao",
+                 "data": {"point_id": "c", "name": "n", "lat": 31.2, "lon": 121.4}}
+        for n in range(50):
+            rclient.publish("cn:pub:cams", orjson.dumps({**event, "id": f"held-{n}"}))
+        wait_for(lambda: metric(dashboard.url, "cn_pubsub_bridge_errors_total") >= 3,
+                 message="the refused write retried")
+        assert rclient.exists("cn:events") == 0 and dashboard.health()["redis"] == "up"
+        rclient.execute_command("ACL", "SETUSER", "bridge", "+evalsha", "+eval")
+        wait_for(lambda: dashboard.health()["applied"] == 50, message="50 written once allowed")
+        logged = [orjson.loads(fields[b"event"])["id"] for _, fields in rclient.xrange("cn:events")]
+        assert logged == [f"held-{n}" for n in range(50)]
+    finally:
+        rclient.execute_command("ACL", "DELUSER", "bridge")
 
 
 def test_two_instances_serve_identical_views(
