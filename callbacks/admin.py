@@ -57,6 +57,7 @@ def risk_figures(runtime: Runtime) -> dict[str, Any]:
         "denied": {k: int(v) for k, v in totals.get("cn_denied", {}).items()},
         "rate_limited": {k: int(v) for k, v in totals.get("cn_rate_limited", {}).items()},
         "dead": health["dead"],
+        "bridge_errors": int(totals.get("cn_pubsub_bridge_errors", {}).get("", 0)),
         "audit": runtime.auditor.health(),
         "lag_s": health["lag_s"],
         "redis": health["redis"],
@@ -103,6 +104,7 @@ def register(app: Any, runtime: Runtime) -> None:
             card(s["risk.redis"], f["redis"], f["redis"] != "up"),
             card(s["risk.clients"], sum(f["clients"].values()), False, breakdown(f["clients"])),
             card(s["risk.reveals"], f["reveals"]),
+            card(s["risk.bridge_errors"], f["bridge_errors"], f["bridge_errors"] > 0),
         ]
         rows = [html.Tr([html.Td(beijing(d["ts"])), html.Td(d["reason"]), html.Td(d["path"]),
                          html.Td(d["who"] or "—"), html.Td(d["ip"] or "—")])

@@ -123,6 +123,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "risk.denied": ("拒绝请求", "Refused requests"),
     "risk.rate_limited": ("限流命中", "Rate-limit hits"),
     "risk.dead": ("死信事件", "Dead-lettered events"),
+    "risk.bridge_errors": ("发布写入重试", "Pub/sub write retries"),
     "risk.spool": ("审计待写（本地缓存）", "Audit entries spooled"),
     "risk.refused": ("审计拒写", "Audit entries refused"),
     "risk.lag": ("接入延迟", "Ingest lag"),
