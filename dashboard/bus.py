@@ -113,6 +113,14 @@ class Bus:
         reply = await self.redis.xrange(self.keys.log, min=f"({after}", count=count)
         return [(eid.decode(), fields.get(b"event")) for eid, fields in reply]
 
+    async def log_head_id(self) -> str | None:
+        """The id of the oldest entry still in the log (None when the log is empty)."""
+        reply = await self.redis.xrange(self.keys.log, min="-", max="+", count=1)
+        if not reply:
+            return None
+        entry_id = reply[0][0]
+        return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+
     async def log_tail_id(self) -> str:
         info = await self.redis.xinfo_stream(self.keys.log)
         last = info.get("last-generated-id") or info.get(b"last-generated-id") or b"0-0"

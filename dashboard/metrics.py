@@ -23,6 +23,8 @@ class Metrics:
         self.bridged = counter("cn_pubsub_bridged", "Pub/sub messages offered to the log")
         self.bridge_errors = counter("cn_pubsub_bridge_errors", "Failed writes of received pub/sub "
                                      "messages to the log (each retried)")
+        self.trim_gaps = counter("cn_log_trim_gaps", "Times this instance fell behind a log trim "
+                                 "and reloaded the newest snapshot")
         self.lag_seconds = gauge("cn_ingest_lag_seconds", "Now minus the time of the last applied entry")
         self.redis_up = gauge("cn_redis_up", "1 when the last Redis call succeeded")
         self.restore_seconds = gauge("cn_restore_seconds", "Duration of the last snapshot+replay restore")

@@ -182,6 +182,9 @@ class Replica:
                 entries = await self.bus.read(self.state.last_id, self.settings.read_batch, 1000)
                 self._set_redis(True)
                 backoff.reset()
+                if entries and await self._trimmed_past_us():
+                    await self._catch_up_from_snapshot()
+                    continue
                 if entries:
                     changes = self.process(entries)
                     if changes:
@@ -194,6 +197,32 @@ class Replica:
                     log.warning("redis connection lost: %s", exc)
                 self._set_redis(False)
                 await backoff.wait()
+
+    async def _trimmed_past_us(self) -> bool:
+        """Whether entries after our last applied one may have been trimmed away (another
+        instance trims the log behind its snapshots; an instance that lagged further
+        behind, e.g. paused, would otherwise skip them without knowing).  Trimming removes
+        a prefix, so nothing after ``last_id`` was lost while the oldest entry left is at
+        or before it."""
+        if self.state.last_id == "0-0":
+            return False
+        head = await self.bus.log_head_id()
+        return head is not None and _id_tuple(head) > _id_tuple(self.state.last_id)
+
+    async def _catch_up_from_snapshot(self) -> None:
+        """Reload from the newest snapshot (which is ahead of every trim) and replay."""
+        behind = self.state.last_id
+        self.metrics.trim_gaps.inc()
+        await self.restore()
+        if await self._trimmed_past_us():  # no snapshot ahead of the gap (trimmed by hand?)
+            log.error("log entries after %s were trimmed and no snapshot covers them; "
+                      "carrying on from the oldest entry left", self.state.last_id)
+            entries = await self.bus.read_range(self.state.last_id, self.settings.read_batch)
+            self.on_changes(self.process(entries))  # past the gap: the check holds again
+            await self._flush_dead()
+        else:
+            log.warning("fell behind a log trim at %s; reloaded snapshot %s and replayed to %s",
+                        behind, self.snapshot_id, self.state.last_id)
 
     async def _bridge_pubsub(self) -> None:
         """Append what producers PUBLISH to the log.  A received batch is written before the

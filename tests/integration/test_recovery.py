@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator
 
 import pytest
 import redis
 
 from dashboard.redis_server import EmbeddedRedis
-from tests.conftest import DashboardProcess, wait_for
+from tests.conftest import DashboardProcess, metric, wait_for
 from tests.integration.streams import mixed_events, xadd_all
 
 FAST_SNAPSHOTS = {"CN_SNAPSHOT_EVERY_S": "1", "CN_SNAPSHOT_EVERY_EVENTS": "500"}
@@ -54,6 +55,34 @@ def test_restart_restores_snapshot_and_replays_to_same_digest(
     assert restored["snapshot_id"] != "0-0"
     assert (restored["applied"], restored["digest"]) == (kept["applied"], kept["digest"])
     assert restored["applied"] == 7000
+
+
+def test_an_instance_left_behind_a_log_trim_reloads_the_snapshot(
+    dashboards: Callable[..., DashboardProcess], rclient: redis.Redis
+) -> None:
+    """An instance paused while its twin snapshots and trims the log must not skip the
+    trimmed entries on waking up: it reloads the newest snapshot and ends equal to the twin."""
+    settings = {"CN_SNAPSHOT_EVERY_S": "1", "CN_SNAPSHOT_EVERY_EVENTS": "500", "CN_LOG_MAX_LEN": "1000"}
+    twin, sleeper = dashboards(**settings), dashboards(**settings)
+    xadd_all(rclient, mixed_events(600))
+    paused_at = wait_for(settled(sleeper, rclient), message="sleeper caught up")["last_id"]
+    assert sleeper.process is not None
+    sleeper.process.send_signal(signal.SIGSTOP)
+    try:
+        xadd_all(rclient, mixed_events(6000, offset=600))
+        wait_for(settled(twin, rclient), message="twin caught up")
+
+        def trimmed_past_the_sleeper() -> bool:
+            head = rclient.xrange("cn:events", count=1)[0][0].decode()
+            return tuple(map(int, head.split("-"))) > tuple(map(int, paused_at.split("-")))
+
+        wait_for(trimmed_past_the_sleeper, timeout=20, message="the twin trimmed the log")
+    finally:
+        sleeper.process.send_signal(signal.SIGCONT)
+    woke = wait_for(settled(sleeper, rclient), timeout=20, message="sleeper caught up again")
+    kept = wait_for(settled(twin, rclient), message="twin settled")
+    assert (woke["applied"], woke["digest"]) == (kept["applied"], kept["digest"]) == (6600, kept["digest"])
+    assert metric(sleeper.url, "cn_log_trim_gaps_total") == 1
 
 
 @pytest.fixture
