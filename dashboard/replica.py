@@ -253,8 +253,8 @@ class Replica:
             except Exception as exc:  # the subscription itself failed: subscribe again
                 if self._stopping:
                     return
-                log.warning("pub/sub subscription lost (%d received messages kept): %r",
-                            len(unwritten), exc)
+                (log.warning if backoff.delay == backoff.first else log.debug)(
+                    "pub/sub subscription lost (%d received messages kept): %r", len(unwritten), exc)
                 await backoff.wait()
             finally:
                 with contextlib.suppress(Exception):
