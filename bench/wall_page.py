@@ -294,6 +294,9 @@ def rows(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "unit": "ms", "ours": ready, "reference": None, "reference_label": None,
                     "ratio": None, "budget": budget,
                     "met": None if budget is None else ready <= READY_BUDGET_MS})
+        out.append({"name": f"wall_page.pan_fps_{n}", "label": "  pan frame rate (median of sessions)",
+                    "unit": "fps", "ours": size["fps_median"], "reference": None,
+                    "reference_label": None, "ratio": None, "budget": None, "met": None})
     wire = max(size["wire"]["patch_bytes_max"] for size in sizes)
     out.append({"name": "wall_page.camera_change_bytes", "label": "one camera change, /live patch",
                 "unit": "B/client", "ours": wire, "reference": None, "reference_label": None,
