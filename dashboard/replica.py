@@ -97,24 +97,40 @@ class Replica:
         self._tasks = []
 
     async def restore(self) -> None:
-        """Load the newest snapshot and replay the log after it, without blocking reads."""
+        """Load the newest snapshot and replay the log after it, without blocking reads.
+        Should another instance trim the log past the replay meanwhile, start again from
+        its newer snapshot."""
         started = time.perf_counter()
-        snapshot = await self.bus.load_snapshot()
-        if snapshot is not None:
-            snapshot_id, blob = snapshot
-            self.state = st.from_json(blob)
-            self.snapshot_id = snapshot_id
-            self._snapshot_applied = self.state.applied
+        await self._load_snapshot()
         self.redis_up = True
         while True:
             entries = await self.bus.read_range(self.state.last_id, self.settings.read_batch)
             if not entries:
                 break
+            if await self._trimmed_past_us():
+                if await self._load_snapshot():
+                    continue
+                log.error("log entries after %s were trimmed and no snapshot covers them "
+                          "(trimmed by hand?); carrying on from the oldest entry left",
+                          self.state.last_id)
             self.process(entries)
         await self._flush_dead()
         self.metrics.restore_seconds.set(time.perf_counter() - started)
         self.ready.set()
         self.on_changes(st.Changes(keys={"*": set()}))  # everything may have changed
+
+    async def _load_snapshot(self) -> bool:
+        """Replace the state by the newest snapshot if it is ahead of it; True if it was."""
+        snapshot = await self.bus.load_snapshot()
+        if snapshot is None:
+            return False
+        snapshot_id, blob = snapshot
+        if self.state.last_id != "0-0" and _id_tuple(snapshot_id) <= _id_tuple(self.state.last_id):
+            return False
+        self.state = st.from_json(blob)
+        self.snapshot_id = snapshot_id
+        self._snapshot_applied = self.state.applied
+        return True
 
     # ------------------------------------------------------------------ applying
     def process(self, entries: list[Entry]) -> st.Changes:
@@ -214,15 +230,8 @@ class Replica:
         behind = self.state.last_id
         self.metrics.trim_gaps.inc()
         await self.restore()
-        if await self._trimmed_past_us():  # no snapshot ahead of the gap (trimmed by hand?)
-            log.error("log entries after %s were trimmed and no snapshot covers them; "
-                      "carrying on from the oldest entry left", self.state.last_id)
-            entries = await self.bus.read_range(self.state.last_id, self.settings.read_batch)
-            self.on_changes(self.process(entries))  # past the gap: the check holds again
-            await self._flush_dead()
-        else:
-            log.warning("fell behind a log trim at %s; reloaded snapshot %s and replayed to %s",
-                        behind, self.snapshot_id, self.state.last_id)
+        log.warning("fell behind a log trim at %s; reloaded snapshot %s and replayed to %s",
+                    behind, self.snapshot_id, self.state.last_id)
 
     async def _bridge_pubsub(self) -> None:
         """Append what producers PUBLISH to the log.  A received batch is written before the

@@ -70,7 +70,9 @@ def test_an_instance_left_behind_a_log_trim_reloads_the_snapshot(
     sleeper.process.send_signal(signal.SIGSTOP)
     try:
         xadd_all(rclient, mixed_events(6000, offset=600))
-        wait_for(settled(twin, rclient), message="twin caught up")
+        last = wait_for(settled(twin, rclient), message="twin caught up")["last_id"]
+        wait_for(lambda: rclient.hget("cn:snapshot", "id") == last.encode(), timeout=20,
+                 message="the twin's snapshot of everything")  # no further trim after this
 
         def trimmed_past_the_sleeper() -> bool:
             head = rclient.xrange("cn:events", count=1)[0][0].decode()
