@@ -131,13 +131,10 @@ class Bus:
         return int(await self.redis.xtrim(self.keys.log, minid=entry_id, approximate=True))
 
     # ---- pub/sub
-    async def bridge(self, raw: bytes) -> str | None:
-        """Append a pub/sub message to the log unless an instance already did; the new id or None."""
-        return (await self.bridge_many([raw]))[0]
-
     async def bridge_many(self, raws: list[bytes]) -> list[str | None]:
-        """:meth:`bridge` for a batch in one pipelined round trip on one connection, in the
-        order given.  Safe to repeat after a failure: what was appended is not appended again."""
+        """Append pub/sub messages to the log, each unless an instance already did (the new
+        ids, or None), in one pipelined round trip on one connection, in the order given.
+        Safe to repeat after a failure: what was appended is not appended again."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for raw in raws:
                 await self._bridge(keys=[self.keys.seen(idempotency_key(raw)), self.keys.log],

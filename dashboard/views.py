@@ -28,6 +28,11 @@ def in_scope(street: str | None, scope: str | None) -> bool:
     return scope is None or street == scope
 
 
+def indicator_in_scope(street: str | None, scope: str | None) -> bool:
+    """Like :func:`in_scope`, but a street scope also sees the district-wide indicators."""
+    return scope is None or street in (None, scope)
+
+
 def incident_card(incident: dict[str, Any]) -> dict[str, Any]:
     """An incident as the wall and the feed show it (the address masked)."""
     card = {
@@ -178,7 +183,7 @@ class ViewBuilder:
         return {
             "video": [p for p in self.stale["video"] if p in video and video[p]["street"] == scope],
             "indicators": [i for i in self.stale["indicators"]
-                           if i in indicators and indicators[i]["street"] in (None, scope)],
+                           if i in indicators and indicator_in_scope(indicators[i]["street"], scope)],
         }
 
     # ---------------------------------------------------------------- the point set
@@ -227,7 +232,7 @@ class ViewBuilder:
             "video": {pid: p["status"] for pid, p in s.video.items()
                       if p["status"] != "online" and in_scope(p["street"], scope)},
             "indicators": {sid: indicator_card(x, HELLO_HISTORY) for sid, x in s.indicators.items()
-                           if scope is None or x["street"] in (None, scope)},
+                           if indicator_in_scope(x["street"], scope)},
             "geo_version": self.geo_version,
             "stale": self.stale_view(scope),
             "incidents": self._feed_incidents(scope),
@@ -260,7 +265,7 @@ class ViewBuilder:
                 put("video", pid, point["status"])
         for sid in changes.keys.get("indicator", ()):
             series = s.indicators.get(sid)
-            if series is not None and (scope is None or series["street"] in (None, scope)):
+            if series is not None and indicator_in_scope(series["street"], scope):
                 put("indicators", sid, indicator_card(series))
         for iid in changes.keys.get("incident", ()):
             incident = s.incidents.get(iid)
@@ -327,7 +332,7 @@ class ViewBuilder:
             "last_id": s.last_id,
             "applied": s.applied,
             "indicators": {sid: indicator_card(x, HELLO_HISTORY) for sid, x in s.indicators.items()
-                           if scope is None or x["street"] in (None, scope)},
+                           if indicator_in_scope(x["street"], scope)},
             "stale": {"video": [], "indicators": self.stale_view(scope)["indicators"]},
             "summary": self.summary(scope),
             "hotline": self.hotline(scope),
@@ -339,7 +344,7 @@ class ViewBuilder:
         patch: dict[str, Any] = {}
         indicators = {sid: indicator_card(s.indicators[sid])
                       for sid in changes.keys.get("indicator", ()) if sid in s.indicators
-                      and (scope is None or s.indicators[sid]["street"] in (None, scope))}
+                      and indicator_in_scope(s.indicators[sid]["street"], scope)}
         if indicators:
             patch["set"] = {"indicators": indicators}
         if "video" in changes.keys:
