@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench lint install install-test browser clean
+.PHONY: run test bench lint install install-test browser node clean
 
 $(VENV)/.stamp-install: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,8 +27,15 @@ browser:
 run: install
 	$(VENV)/bin/changning-dashboard run --demo
 
-test: install browser
+# Node.js runs the tests of the shipped browser client (tests/js).
+node:
+	@command -v node >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs >/dev/null; }
+	@node --version
+
+test: install browser node
 	$(VENV)/bin/ruff check dashboard layouts callbacks tests bench scripts
+	node --test tests/js/
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: install browser

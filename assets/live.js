@@ -31,33 +31,53 @@
     }
   }
 
+  // Patch fields that are not parts of the view: the envelope and its event lists.
+  var NOT_VIEW = { t: 1, seq: 1, set: 1, del: 1, severe: 1, rejections: 1, cue: 1 };
+
+  // An indicator card of a patch carries `tail`, its newest points, and `n`, the index of
+  // the last one: append those past the client's own `n`, keep `history_points`.
+  function mergeIndicator(old, card, keep) {
+    var tail = card.tail || [];
+    var have = old ? old.n : card.n - tail.length;
+    var first = card.n - tail.length + 1;
+    var history = old ? old.history.slice() : [];
+    for (var i = 0; i < tail.length; i++) { if (first + i > have) { history.push(tail[i]); } }
+    var merged = {};
+    Object.keys(card).forEach(function (name) { if (name !== "tail") { merged[name] = card[name]; } });
+    merged.history = keep ? history.slice(-keep) : [];
+    return merged;
+  }
+
+  // The protocol's rules, all of them (docs/live-protocol.md): set/del on record sections,
+  // every other field replaces the view's.  tests/js/live.test.mjs holds it to the golden frames.
   function applyPatch(view, patch) {
+    var keep = view.history_points || 0;
     var sections = patch.set || {};
     Object.keys(sections).forEach(function (section) {
       var target = view[section] || (view[section] = {});
       var updates = sections[section];
       Object.keys(updates).forEach(function (key) {
         var value = updates[key];
-        if (section === "indicators" && target[key] && target[key].history) {
-          var history = target[key].history;
-          var last = history[history.length - 1];
-          if (!last || value.ts > last[0]) { history.push([value.ts, value.value]); }
-          if (history.length > 288) { history.splice(0, history.length - 288); }
-          value.history = history;
-        }
         if (section === "video" && value === "online") { delete target[key]; return; }
-        target[key] = value;
+        target[key] = section === "indicators" ? mergeIndicator(target[key], value, keep) : value;
       });
     });
     var deletions = patch.del || {};
     Object.keys(deletions).forEach(function (section) {
       deletions[section].forEach(function (key) { if (view[section]) { delete view[section][key]; } });
     });
-    ["summary", "feed", "hotline", "counts"].forEach(function (name) {
-      if (patch[name] !== undefined) { view[name] = patch[name]; }
-    });
-    view.last_id = patch.last_id;
-    view.applied = patch.applied;
+    Object.keys(patch).forEach(function (name) { if (!NOT_VIEW[name]) { view[name] = patch[name]; } });
+  }
+
+  // Beijing time, whatever the kiosk's own time zone: parts of an epoch-ms time.
+  var beijingParts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Asia/Shanghai", hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit", weekday: "short",
+  });
+  function beijing(ms) {
+    var out = {};
+    beijingParts.formatToParts(new Date(ms)).forEach(function (part) { out[part.type] = part.value; });
+    return out;  // {year, month, day, hour, minute, second, weekday}: strings, zero-padded
   }
 
   function send(message) {
@@ -112,6 +132,7 @@
   live.subscribe = function (fn) { live.listeners.push(fn); if (live.view) { fn("hello", null, live); } };
   live.send = send;
   live.applyPatch = applyPatch;
+  live.beijing = beijing;
   window.cnLive = live;
   connect();
 })();

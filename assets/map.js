@@ -6,15 +6,14 @@
 (function () {
   "use strict";
 
-  var STATUS_COLOURS = { online: "#30d158", offline: "#ff9f0a", fault: "#ff453a", stale: "#bf5af2" };
-  var WORST_FIRST = ["fault", "offline", "stale", "online"];
   var LEVEL_FILL = { ok: "rgba(48, 209, 88, 0.10)", warn: "rgba(255, 214, 10, 0.28)",
                      alarm: "rgba(255, 69, 58, 0.34)", none: "rgba(80, 140, 220, 0.06)" };
 
+  // The hideout holds the status of every camera that is not plainly online (reported
+  // offline or fault, or stale), the order in which a cluster takes its colour and the
+  // colours, all from the server (dashboard/camera.py via /api/wall-config).
   function pointStatus(id, hideout) {
-    var status = hideout && hideout.status && hideout.status[id];
-    if (status) { return status; }
-    return hideout && hideout.stale && hideout.stale[id] ? "stale" : "online";
+    return (hideout && hideout.status && hideout.status[id]) || "online";
   }
 
   function lang() {
@@ -23,7 +22,6 @@
   }
 
   window.cnMap = {
-    statusColours: STATUS_COLOURS,
     pointStatus: pointStatus,
 
     districtStyle: function () {
@@ -49,29 +47,32 @@
     videoStyle: function () { return {}; },
 
     videoPoint: function (feature, latlng, context) {
-      var status = pointStatus(feature.properties.id, context && context.hideout);
+      var hideout = (context && context.hideout) || {};
+      var status = pointStatus(feature.properties.id, hideout);
       var normal = status === "online";
       return L.circleMarker(latlng, {
         radius: normal ? 4 : 6, weight: normal ? 0 : 1.5, color: "#0b1628",
-        fillColor: STATUS_COLOURS[status], fillOpacity: normal ? 0.85 : 1,
+        fillColor: (hideout.colours || {})[status] || "#30d158", fillOpacity: normal ? 0.85 : 1,
       });
     },
 
     // A cluster is drawn in the colour of the worst status among its points.
     videoCluster: function (feature, latlng, index, context) {
-      var hideout = context && context.hideout;
+      var hideout = (context && context.hideout) || {};
+      var order = hideout.order || ["online"];
       var leaves = index.getLeaves(feature.properties.cluster_id, Infinity);
-      var counts = { fault: 0, offline: 0, stale: 0, online: 0 };
+      var counts = {};
       for (var i = 0; i < leaves.length; i++) {
-        counts[pointStatus(leaves[i].properties.id, hideout)] += 1;
+        var status = pointStatus(leaves[i].properties.id, hideout);
+        counts[status] = (counts[status] || 0) + 1;
       }
       var worst = "online";
-      for (var k = 0; k < WORST_FIRST.length; k++) {
-        if (counts[WORST_FIRST[k]] > 0) { worst = WORST_FIRST[k]; break; }
+      for (var k = 0; k < order.length; k++) {
+        if (counts[order[k]] > 0) { worst = order[k]; break; }
       }
       var total = feature.properties.point_count;
       var size = total < 50 ? 34 : total < 500 ? 42 : 52;
-      var bad = counts.fault + counts.offline + counts.stale;
+      var bad = total - (counts.online || 0);
       var html = '<div class="cluster-core"><b>' + String(total) + "</b>" +
         (bad ? '<i>' + String(bad) + "</i>" : "") + "</div>";
       return L.marker(latlng, {
@@ -89,11 +90,12 @@
       });
     },
 
+    // A sensor with a recent alarm takes its level's colour (dashboard/levels.py).
     sensorPoint: function (feature, latlng) {
-      var level = feature.properties.level || 0;
+      var p = feature.properties;
       return L.circleMarker(latlng, {
-        radius: level ? 7 : 3.5, weight: level ? 2 : 0, color: "#ffffff",
-        fillColor: level ? (level === 1 ? "#ff453a" : "#ff9f0a") : "#64d2ff", fillOpacity: 0.9,
+        radius: p.level ? 7 : 3.5, weight: p.level ? 2 : 0, color: "#ffffff",
+        fillColor: p.colour || "#64d2ff", fillOpacity: 0.9,
       });
     },
   };

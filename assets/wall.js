@@ -67,19 +67,11 @@
     return S("age.d", { n: Math.floor(seconds / 86400) });
   }
 
-  function level(value, indicator) {
-    if (value === null || value === undefined) { return "ok"; }
-    if (indicator.direction === "above") {
-      return value >= indicator.alarm ? "alarm" : value >= indicator.warn ? "warn" : "ok";
-    }
-    return value <= indicator.alarm ? "alarm" : value <= indicator.warn ? "warn" : "ok";
-  }
-
   function slug(key) { return key.replace(/[._]/g, "-"); }
 
   function sparkPoints(history) {
     if (!history || history.length < 2) { return ""; }
-    var points = history.slice(-72);
+    var points = history;  // the server keeps history_points of them
     var min = Infinity, max = -Infinity;
     points.forEach(function (p) { min = Math.min(min, p[1]); max = Math.max(max, p[1]); });
     var span = max - min || 1;
@@ -101,13 +93,12 @@
       Object.keys(view.indicators || {}).forEach(function (sid) {
         var series = view.indicators[sid];
         if (series.key !== indicator.key) { return; }
-        var lvl = level(series.value, indicator);
-        if (lvl !== "ok") { dim[lvl] += 1; }
+        if (series.level !== "ok") { dim[series.level] += 1; }
       });
       var series = (view.indicators || {})[indicator.key];
       var id = slug(indicator.key);
       if (!series || !document.getElementById("tile-" + id)) { return; }  // not on this wall's layout
-      var lvl = level(series.value, indicator);
+      var lvl = series.level;  // from the server: the catalogue's thresholds
       var isStale = !!stale[indicator.key];
       setProps("tile-" + id, { className: "tile level-" + lvl + (isStale ? " is-stale" : "") });
       setProps("tile-value-" + id, { children: formatNumber(series.value, indicator.decimals) });
@@ -186,8 +177,8 @@
   }
 
   function renderVideo(view) {
+    // Per-status counts come from the server (dashboard/camera.py): shown as they are.
     var video = (view.summary && view.summary.video) || { total: 0, online: 0, streets: {} };
-    var staleCount = ((view.stale && view.stale.video) || []).length;
     var rate = video.total ? (100 * video.online) / video.total : null;
     if (has("video-rate")) {
       setProps("video-rate", { children: rate === null ? "—" : S("video.district") + " " + rate.toFixed(1) + "%" });
@@ -209,10 +200,10 @@
       });
       setProps("video-streets", { children: rows });
     }
-    setProps("map-legend-count-online", { children: formatNumber(Math.max(0, video.online - staleCount)) });
+    setProps("map-legend-count-online", { children: formatNumber(video.online || 0) });
     setProps("map-legend-count-offline", { children: formatNumber(video.offline || 0) });
     setProps("map-legend-count-fault", { children: formatNumber(video.fault || 0) });
-    setProps("map-legend-count-stale", { children: formatNumber(staleCount) });
+    setProps("map-legend-count-stale", { children: formatNumber(video.stale || 0) });
   }
 
   // ------------------------------------------------------------------ the map
@@ -222,9 +213,11 @@
     lastMapRender = now;
     if (mapDirty.video) {
       if (videoResend.pending) { lastProps["map-video"] = null; videoResend.pending = false; }
-      var stale = {};
-      ((view.stale && view.stale.video) || []).forEach(function (pid) { stale[pid] = 1; });
-      setProps("map-video", { hideout: { status: view.video || {}, stale: stale } });
+      // cameras not online as reported, and the stale ones (online cameras silent too long)
+      var status = Object.assign({}, view.video || {});
+      ((view.stale && view.stale.video) || []).forEach(function (pid) { status[pid] = "stale"; });
+      setProps("map-video", { hideout: { status: status, order: config.camera.worst_first,
+                                         colours: config.camera.colours } });
       if (view.geo_version !== undefined && view.geo_version !== geoVersion) {
         geoVersion = view.geo_version;
         setProps("map-video", { url: "/api/video.geojson?v=" + geoVersion });
@@ -254,7 +247,8 @@
         var sensor = view.sensors[sid];
         if (sensor.lat === null || sensor.lat === undefined) { return; }
         sensors.push({ type: "Feature", geometry: { type: "Point", coordinates: [sensor.lon, sensor.lat] },
-                       properties: { id: sid, level: recent[sid] || 0 } });
+                       properties: { id: sid, level: recent[sid] || 0,
+                                     colour: recent[sid] ? config.levels.colours[recent[sid]] : null } });
       });
       setProps("map-sensors", { data: { type: "FeatureCollection", features: sensors } });
     }
@@ -265,7 +259,7 @@
       if (indicator) {
         Object.keys(view.indicators || {}).forEach(function (sid) {
           var series = view.indicators[sid];
-          if (series.key === indicator.key && series.street) { levels[series.street] = level(series.value, indicator); }
+          if (series.key === indicator.key && series.street) { levels[series.street] = series.level; }
         });
         var name = config.lang === "en" ? indicator.name_en : indicator.name_zh;
         setProps("map-indicator-note", { children: S("map.indicator", { name: name }) });
@@ -359,18 +353,17 @@
   }
 
   // ------------------------------------------------------------------ header
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
 
   function renderClock() {
-    var beijing = new Date(serverNow() + 8 * 3600 * 1000);  // read with getUTC*: UTC+8, whatever the kiosk's zone
-    setProps("wall-clock", { children: pad(beijing.getUTCHours()) + ":" + pad(beijing.getUTCMinutes()) + ":" + pad(beijing.getUTCSeconds()) });
-    var weekday = S("weekday");
-    var y = beijing.getUTCFullYear(), m = beijing.getUTCMonth() + 1, d = beijing.getUTCDate();
+    var at = window.cnLive.beijing(serverNow());  // Beijing time, whatever the kiosk's zone
+    setProps("wall-clock", { children: at.hour + ":" + at.minute + ":" + at.second });
+    var day = WEEKDAYS.indexOf(at.weekday);
     var text = config.lang === "en"
-      ? weekday.split(",")[beijing.getUTCDay()] + " " + y + "-" + pad(m) + "-" + pad(d) + " (UTC+8)"
-      : y + "年" + m + "月" + d + "日 星期" + weekday.charAt(beijing.getUTCDay());
+      ? S("weekday").split(",")[day] + " " + at.year + "-" + at.month + "-" + at.day + " (UTC+8)"
+      : at.year + "年" + Number(at.month) + "月" + Number(at.day) + "日 星期" + S("weekday").charAt(day);
     setProps("wall-clock-date", { children: text });
   }
+  var WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];  // Intl's short names (en-GB)
 
   function renderBadge() {
     var live = window.cnLive;

@@ -22,6 +22,7 @@ from bench.common import (
     running,
     xadd_pipelined,
 )
+from dashboard import state as st
 from dashboard.bus import Bus, connect
 from dashboard.config import Settings
 from dashboard.metrics import Metrics
@@ -38,9 +39,20 @@ def _entries(count: int) -> list[tuple[str, bytes | None]]:
     return [(f"{base_ms + n // 4}-{n % 4}", raw) for n, raw in enumerate(raws)]
 
 
+class _Nobody:
+    """No /live hub: the benchmark measures the reducer path alone."""
+
+    def on_changes(self, changes: st.Changes) -> None:
+        pass
+
+    def on_restore(self, state: st.State) -> None:
+        pass
+
+
 def _replica(settings: Settings) -> Replica:
     # A Bus over a client that never connects: process() does no I/O.
-    return Replica(Bus(connect("redis://127.0.0.1:9/0"), settings), settings, Metrics())
+    return Replica(Bus(connect("redis://127.0.0.1:9/0"), settings), settings, Metrics(), st.State(),
+                   listener=_Nobody())
 
 
 def _one_pass(entries: list[tuple[str, bytes | None]], settings: Settings) -> tuple[float, list[float]]:

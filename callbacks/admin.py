@@ -7,15 +7,13 @@ dashboard/http_api.py) with the same filters, itself audited.
 
 from __future__ import annotations
 
-import time
-from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from dash import Input, Output, html
 from prometheus_client.parser import text_string_to_metric_families
 
-from dashboard import audit
+from dashboard import audit, clock
 from dashboard.guard import require
 from dashboard.i18n import client_strings
 from layouts import ids
@@ -23,16 +21,12 @@ from layouts import ids
 if TYPE_CHECKING:
     from dashboard.app import Runtime
 
-BEIJING = timezone(timedelta(hours=8))
-SINCE_MS = {"1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000}
-
-
 def since_ms(since: str | None) -> int | None:
-    return int(time.time() * 1000) - SINCE_MS[since] if since in SINCE_MS else None
+    return clock.since(since, clock.now_ms())
 
 
 def beijing(ms: str | int) -> str:
-    return datetime.fromtimestamp(int(ms) / 1000, BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+    return clock.clock_text(int(ms), with_year=True)
 
 
 def metric_totals(runtime: Runtime) -> dict[str, dict[str, float]]:
@@ -130,7 +124,7 @@ def register(app: Any, runtime: Runtime) -> None:
                                         since_ms=since_ms(since), who=filters["who"],
                                         action=filters["action"], target=filters["target"])
         except Exception as exc:  # Redis down: say so in the table rather than fail
-            entries = [{"id": "error", "ts": str(int(time.time() * 1000)), "who": "—", "role": "",
+            entries = [{"id": "error", "ts": str(clock.now_ms()), "who": "—", "role": "",
                         "action": "redis unavailable", "target": "", "outcome": "error",
                         "detail": str(exc), "ip": ""}]
         rows = [{**e, "time": beijing(e["ts"])} for e in entries]

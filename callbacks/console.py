@@ -14,7 +14,6 @@ are audited.
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
@@ -22,13 +21,13 @@ import dash
 import dash_leaflet as dl
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
-from dashboard import classify, geo
+from dashboard import classify, clock, geo, lifecycle
 from dashboard import console as sel
 from dashboard.actions import alarm_action, incident_action
 from dashboard.auth import Principal
+from dashboard.clock import clock_text
 from dashboard.guard import client_ip, refuse, require
 from dashboard.i18n import client_strings
-from dashboard.state import TRANSITIONS
 from dashboard.units import UNIT_CODES, UNITS
 from layouts import console as layout
 from layouts import ids
@@ -36,19 +35,7 @@ from layouts import ids
 if TYPE_CHECKING:
     from dashboard.app import Runtime
 
-SINCE_MS = {"1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000}
 DRILL_KEYS = ("street", "incident", "camera", "sensor", "ticket", "duty")
-VERBS = ("acknowledge", "dispatch", "resolve", "verify", "close", "reopen", "escalate", "note")
-VERB_STEP = {
-    "acknowledge": "acknowledged",
-    "dispatch": "dispatched",
-    "resolve": "resolved",
-    "verify": "verified",
-    "close": "closed",
-    "reopen": "reopened",
-    "escalate": "escalated",
-    "note": "noted",
-}
 
 
 def drill(search: str | None) -> dict[str, str]:
@@ -76,13 +63,6 @@ def href(**params: str | None) -> str:
     return "/console" + ("?" + urlencode(kept) if kept else "")
 
 
-def clock_text(ms: int | None) -> str:
-    """Beijing time, as officers read it: 11-30 15:20:05."""
-    if not ms:
-        return "—"
-    return time.strftime("%m-%d %H:%M:%S", time.gmtime(ms / 1000 + 8 * 3600))
-
-
 def duration_text(seconds: int, lang: str) -> str:
     if seconds <= 0:
         return "—"
@@ -97,8 +77,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     stale_ms = settings.video_stale_s * 1000
     overdue_ms = int(settings.hotline_overdue_h * 3_600_000)
 
-    def now() -> int:
-        return int(time.time() * 1000)
+    now = clock.now_ms
 
     # ------------------------------------------------------------ lists, map, overview
     @app.callback(
@@ -138,7 +117,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             domains=tuple(domains or ()),
             severities=tuple(severities or ()),
             statuses=tuple(statuses or ()),
-            since_ms=t - SINCE_MS[since] if since in SINCE_MS else None,
+            since_ms=clock.since(since, t),
             text=text or "",
         )
         incidents = sel.incident_rows(state, filters, t, runtime.console, scope)
@@ -187,14 +166,13 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         scope: str | None = None,
     ) -> list[Any]:
         counts = sel.street_counts(rows)
-        video = runtime.hub.views.video.counts
+        video = runtime.hub.views.summary(scope)["video"]["streets"]  # the wall's figures
         items = []
         for code, _, _ in UNITS:
             if scope is not None and code != scope:
                 continue
-            c = video.get(code, {})
-            total = sum(c.values())
-            rate = f"{100 * c.get('online', 0) / total:.1f}%" if total else "—"
+            total, online = video.get(code, (0, 0))
+            rate = f"{100 * online / total:.1f}%" if total else "—"
             here = counts.get(code, {})
             badges = [html.Span(str(here.get("open", 0)), className="count-open", title=s["overview.open"])]
             for key in ("overdue", "near"):
@@ -274,11 +252,12 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     def incident_features(rows: list[dict[str, Any]]) -> list[Any]:
         """Open incidents of the filtered list as map markers (severe or overdue ones pulse)."""
         markers = []
+        projection = runtime.hub.views.projection
         for row in rows:
             incident = runtime.state.incidents[row["id"]]
             if incident.get("lat") is None or row["status"] == "closed":
                 continue
-            lat, lon = runtime.hub.views.to_map(incident["lat"], incident["lon"], incident.get("crs"))
+            lat, lon = projection.point(incident["lat"], incident["lon"], incident.get("crs"))
             pulse = row["severity"] == 1 or row["deadline"] == "overdue"
             markers.append(
                 dl.DivMarker(
@@ -330,7 +309,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         principal = require("console")
         lang, where, t = lang_of(search), drill(search), now()
         s = client_strings(lang)
-        hide_all = [True] * len(VERBS)
+        hide_all = [True] * len(lifecycle.VERBS)
         navigated = ctx.triggered_id != ids.LIVE_TICK  # a look, not a refresh: audited once
 
         def not_found(what: str) -> tuple[Any, ...]:
@@ -347,8 +326,8 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             if navigated:
                 await audit_look(principal, f"incident:{data['id']}")
             data = classify.mask_personal(data, "incident.reported")
-            hidden = [data["status"] not in TRANSITIONS[VERB_STEP[verb]] or not principal.can("act")
-                      for verb in VERBS]
+            allowed = lifecycle.allowed_verbs(data["status"]) if principal.can("act") else ()
+            hidden = [verb not in allowed for verb in lifecycle.VERBS]
             return (incident_view(data, s, lang), False, data["version"], not principal.can("act"),
                     hidden, not principal.can("reveal"), reveal_options("incident"))
         if where.get("ticket"):
@@ -555,18 +534,16 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         """Fly to the selected incident, else to the selected street, else the district."""
         principal = require("console")
         where = scoped(drill(search), principal)
-        views = runtime.hub.views
+        projection = runtime.hub.views.projection
         incident = runtime.state.incidents.get(where.get("incident", ""))
         if incident and incident.get("lat") is not None and principal.sees_street(incident["street"]):
-            lat, lon = views.to_map(incident["lat"], incident["lon"], incident.get("crs"))
+            lat, lon = projection.point(incident["lat"], incident["lon"], incident.get("crs"))
             return {"center": [lat, lon], "zoom": 16, "transition": "flyTo"}
         if where.get("street"):
-            south, west, north, east = geo.street_bounds(where["street"], settings.streets_geojson)
-            corners = [views.to_map(south, west, "gcj02"), views.to_map(north, east, "gcj02")]
-            return {"bounds": [list(corners[0]), list(corners[1])], "transition": "flyToBounds"}
-        south, west, north, east = geo.district_bounds()
-        corners = [views.to_map(south, west, "gcj02"), views.to_map(north, east, "gcj02")]
-        return {"bounds": [list(corners[0]), list(corners[1])], "transition": "flyToBounds"}
+            bounds = geo.street_bounds(where["street"], settings.streets_geojson)
+        else:
+            bounds = geo.district_bounds()
+        return {"bounds": projection.bounds(*bounds), "transition": "flyToBounds"}
 
     # ------------------------------------------------------------ navigation
     @app.callback(

@@ -20,11 +20,7 @@ if TYPE_CHECKING:
 
 def register(app: dash.Dash, runtime: Runtime) -> None:
     settings = runtime.settings
-    south, west, north, east = geo.district_bounds()
-    if settings.tile_url and settings.tile_crs != "gcj02":
-        south, west = geo.convert(south, west, "gcj02", settings.tile_crs)
-        north, east = geo.convert(north, east, "gcj02", settings.tile_crs)
-    bounds = [[south, west], [north, east]]
+    bounds = runtime.hub.views.projection.bounds(*geo.district_bounds())
 
     @app.callback(Output(ids.PAGE, "children"), Output(ids.CURRENT_PATH, "data"),
                   Input(ids.URL, "pathname"), State(ids.URL, "search"), State(ids.CURRENT_PATH, "data"))

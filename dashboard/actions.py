@@ -10,24 +10,18 @@ instance, and the officer is told what happened.
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from dashboard.state import refusal
+from dashboard import clock
+from dashboard.lifecycle import STEP_OF_VERB, refusal
 
 if TYPE_CHECKING:
     from dashboard.app import Runtime
 
-#: Console verbs → lifecycle event step.
-STEPS = {
-    "acknowledge": "acknowledged", "dispatch": "dispatched", "resolve": "resolved",
-    "verify": "verified", "close": "closed", "reopen": "reopened", "escalate": "escalated",
-    "note": "noted",
-}
 
 
 @dataclass(frozen=True)
@@ -54,7 +48,7 @@ async def incident_action(runtime: Runtime, user: str, incident_id: str, verb: s
 async def _incident_action(runtime: Runtime, user: str, incident_id: str, verb: str, *,
                            version: int | None, unit: str | None, note: str | None,
                            severity: int | None) -> Outcome:
-    step = STEPS.get(verb)
+    step = STEP_OF_VERB.get(verb)  # type: ignore[call-overload]
     if step is None:
         return Outcome(False, f"unknown action '{verb}'")
     incident = runtime.state.incidents.get(incident_id)
@@ -72,7 +66,7 @@ async def _incident_action(runtime: Runtime, user: str, incident_id: str, verb: 
         if value:
             data[name] = value
     event = {"type": f"incident.{step}", "id": f"act-{uuid.uuid4().hex}", "source": "console",
-             "ts": int(time.time() * 1000), "street": incident["street"], "data": data}
+             "ts": clock.now_ms(), "street": incident["street"], "data": data}
     return await _write_and_judge(runtime, event, incident_id)
 
 
@@ -93,7 +87,7 @@ async def alarm_action(runtime: Runtime, user: str, alarm_key: str, verb: str, *
 async def _alarm_action(runtime: Runtime, user: str, alarm_key: str, verb: str, *,
                         comment: str | None, reason: str | None,
                         shelve_minutes: float | None) -> Outcome:
-    now = int(time.time() * 1000)
+    now = clock.now_ms()
     data: dict[str, Any] = {"alarm_id": alarm_key, "by": user}
     if verb == "acknowledge":
         kind = "alarm.acknowledged"

@@ -19,7 +19,7 @@ from dash import html
 from fastapi import FastAPI, WebSocket
 from fastapi.responses import JSONResponse, Response
 
-from dashboard import http_api
+from dashboard import http_api, streamids
 from dashboard import state as st
 from dashboard.audit import Auditor
 from dashboard.bus import Bus, connect
@@ -74,7 +74,7 @@ class Runtime:
             "clients": self.hub.client_count(),
             "digest": self.digest(),
             "snapshot_id": self.replica.snapshot_id,
-            "lag_s": round(max(0.0, time.time() - st.entry_time(s.last_id) / 1000), 3)
+            "lag_s": round(max(0.0, time.time() - streamids.entry_ms(s.last_id) / 1000), 3)
             if s.last_id != "0-0" else None,
             "uptime_s": round(time.time() - self.started, 1),
             "audit_spooled": self.auditor.spooled,
@@ -94,17 +94,9 @@ def build_runtime(settings: Settings) -> Runtime:
         raise ConfigError(f"Config 'console_path': {exc}") from None
     metrics = Metrics()
     bus = Bus(connect(settings.redis_url, settings.redis_max_connections), settings)
-    replica = Replica(bus, settings, metrics)
-    hub = Hub(replica.state, settings, metrics,
-              {indicator["key"]: int(indicator["stale_after_s"]) for indicator in catalogue})
-
-    def on_changes(changes: st.Changes) -> None:
-        if "*" in changes.keys:
-            hub.set_state(replica.state)
-        else:
-            hub.on_changes(changes)
-
-    replica.on_changes = on_changes
+    state = st.State()
+    hub = Hub(state, settings, metrics, catalogue)
+    replica = Replica(bus, settings, metrics, state, listener=hub)
     hub.status_fn = lambda: {"redis": "up" if replica.redis_up else "down"}
     auditor = Auditor(bus.redis, settings.keys.audit, settings.audit_spool, settings.audit_spool_max,
                       metrics)

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dashboard.lifecycle import STEPS
+
 PUBLIC, INTERNAL, PERSONAL = "public", "internal", "personal"
 
 _INCIDENT_STEP = {"incident_id": INTERNAL, "by": INTERNAL, "unit": INTERNAL, "note": INTERNAL,
@@ -34,9 +36,7 @@ CLASSIFICATION: dict[str, dict[str, str]] = {
     "incident.reported": {"incident_id": INTERNAL, "domain": PUBLIC, "title": INTERNAL,
                           "severity": PUBLIC, "lat": INTERNAL, "lon": INTERNAL,
                           "address": PERSONAL, "description": INTERNAL},
-    **{f"incident.{step}": _INCIDENT_STEP
-       for step in ("acknowledged", "dispatched", "resolved", "verified", "closed", "noted",
-                    "escalated", "reopened")},
+    **{f"incident.{step}": _INCIDENT_STEP for step in STEPS},
     "hotline.ticket": {"ticket_id": INTERNAL, "category": PUBLIC, "summary": INTERNAL,
                        "status": PUBLIC, "address": PERSONAL, "lat": INTERNAL, "lon": INTERNAL,
                        "caller_name": PERSONAL, "caller_phone": PERSONAL, "satisfied": PUBLIC,

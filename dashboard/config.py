@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dashboard.events import CRS_NAMES
+
 
 class ConfigError(ValueError):
     """A setting is missing, unknown or of the wrong type; the message names key and source."""
@@ -80,6 +82,12 @@ class Settings:
     sim_rate: float = 50.0
     # where this came from, for error messages
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def map_crs(self) -> str:
+        """The one CRS the map is drawn in: the tiles' when a tile base map is configured,
+        else GCJ-02 (the packaged offline outline's)."""
+        return self.tile_crs if self.tile_url else "gcj02"
 
     @property
     def keys(self) -> RedisKeys:
@@ -224,9 +232,9 @@ def _validate(s: Settings) -> None:
     need(1 <= s.sim_points <= 50_000, "sim_points", "must be between 1 and 50000")
     need(s.sim_rate > 0, "sim_rate", "must be positive")
     need(
-        s.tile_crs in {"gcj02", "wgs84", "bd09", "cgcs2000"},
+        s.tile_crs in CRS_NAMES,
         "tile_crs",
-        "must be one of gcj02, wgs84, bd09, cgcs2000",
+        f"must be one of {', '.join(CRS_NAMES)}",
     )
     need(
         s.log_level in {"debug", "info", "warning", "error"},

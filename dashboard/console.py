@@ -11,16 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dashboard.camera import camera_status
 from dashboard.catalogue import level, read_toml
 from dashboard.classify import mask_address, mask_name, mask_phone
+from dashboard.clock import MINUTE_MS
+from dashboard.lifecycle import STAGE_OF_STATUS, STAGES
 from dashboard.state import State
 from dashboard.units import UNITS
 from dashboard.views import in_scope
 
 CONSOLE_FILE = Path(__file__).resolve().parent / "data" / "console.toml"
-STAGES = ("acknowledge", "dispatch", "resolve")
-STAGE_OF_STATUS = {"reported": "acknowledge", "acknowledged": "dispatch", "dispatched": "resolve"}
-MINUTE_MS = 60_000
 
 
 @dataclass(frozen=True)
@@ -188,13 +188,6 @@ def duty_rows(state: State, street: str | None) -> list[dict[str, Any]]:
         if street is None or shift["center"] in ("district", street)
     ]
     return sorted(shifts, key=lambda x: (x["center"] != "district", x["center"], x["post"]))
-
-
-def camera_status(point: dict[str, Any], now: int, stale_ms: int) -> str:
-    """online / offline / fault as reported, or stale when no report came for too long."""
-    if point["status"] == "online" and now - point["last"] > stale_ms:
-        return "stale"
-    return str(point["status"])
 
 
 def camera_rows(

@@ -11,10 +11,11 @@ types are refused.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
+from dashboard.lifecycle import STEPS as INCIDENT_STEPS
 from dashboard.units import UNIT_CODES
 
 Lat = Annotated[float, msgspec.Meta(ge=-90, le=90)]
@@ -24,12 +25,17 @@ Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Text = Annotated[str, msgspec.Meta(max_length=4_000)]
 ShortText = Annotated[str, msgspec.Meta(max_length=200)]
 
-VIDEO_STATUSES = ("online", "offline", "fault")
-INCIDENT_DOMAINS = (
-    "epidemic", "crowd", "pipeline", "waterway", "care", "antifraud", "environment", "safety",
-)
-TICKET_STATUSES = ("new", "dispatched", "replied", "closed")
-CRS_NAMES = ("gcj02", "wgs84", "bd09", "cgcs2000")
+#: What a video platform reports of a camera ("stale" is the views' own: dashboard/camera.py).
+ReportedStatus = Literal["online", "offline", "fault"]
+#: The eight domains of the district's work plan.
+Domain = Literal["epidemic", "crowd", "pipeline", "waterway", "care", "antifraud", "environment", "safety"]
+TicketStatus = Literal["new", "dispatched", "replied", "closed"]
+Crs = Literal["gcj02", "wgs84", "bd09", "cgcs2000"]
+
+VIDEO_STATUSES: tuple[ReportedStatus, ...] = get_args(ReportedStatus)
+INCIDENT_DOMAINS: tuple[Domain, ...] = get_args(Domain)
+TICKET_STATUSES: tuple[TicketStatus, ...] = get_args(TicketStatus)
+CRS_NAMES: tuple[Crs, ...] = get_args(Crs)
 MAX_DEPTH = 16  # deeper JSON is refused before it reaches a validator
 
 
@@ -39,12 +45,12 @@ class VideoPoint(msgspec.Struct):
     lat: Lat
     lon: Lon
     kind: ShortText | None = None
-    status: Literal["online", "offline", "fault"] | None = None
+    status: ReportedStatus | None = None
 
 
 class VideoStatus(msgspec.Struct):
     point_id: Id
-    status: Literal["online", "offline", "fault"]
+    status: ReportedStatus
     reason: ShortText | None = None
 
 
@@ -55,9 +61,7 @@ class IndicatorValue(msgspec.Struct):
 
 class IncidentReported(msgspec.Struct):
     incident_id: Id
-    domain: Literal[
-        "epidemic", "crowd", "pipeline", "waterway", "care", "antifraud", "environment", "safety"
-    ]
+    domain: Domain
     title: ShortText
     severity: Severity
     lat: Lat | None = None
@@ -79,7 +83,7 @@ class HotlineTicket(msgspec.Struct):
     ticket_id: Id
     category: ShortText
     summary: Text
-    status: Literal["new", "dispatched", "replied", "closed"]
+    status: TicketStatus
     address: ShortText | None = None
     lat: Lat | None = None
     lon: Lon | None = None
@@ -127,11 +131,6 @@ class AlarmAck(msgspec.Struct):
     reason: Text | None = None
     until: int | None = None  # shelved until (epoch ms)
 
-
-INCIDENT_STEPS = (
-    "acknowledged", "dispatched", "resolved", "verified", "closed",
-    "noted", "escalated", "reopened",
-)
 
 PAYLOADS: dict[str, type[msgspec.Struct]] = {
     "video.point": VideoPoint,

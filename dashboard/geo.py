@@ -25,6 +25,7 @@ import shapely
 from shapely.geometry import shape
 
 from dashboard import units as _units
+from dashboard.events import CRS_NAMES  # the one list of CRS names
 
 #: The management units, ``(code, Chinese name, English name)``: one list, in units.py.
 UNITS = _units.UNITS
@@ -35,7 +36,6 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 DISTRICT_FILE = DATA_DIR / "district.geojson"
 STREETS_FILE = DATA_DIR / "streets.geojson"
 
-CRS_NAMES: tuple[str, ...] = ("gcj02", "wgs84", "bd09", "cgcs2000")
 
 # ---------------------------------------------------------------------------------------
 # Loading

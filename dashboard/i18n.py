@@ -7,6 +7,7 @@ statuses, ages, banners).  Units of indicators come from the indicator catalogue
 
 from __future__ import annotations
 
+from dashboard import levels
 from dashboard.units import UNITS
 
 LANGS = ("zh", "en")
@@ -52,14 +53,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "age.min": ("{n} 分钟前", "{n} min ago"),
     "age.h": ("{n} 小时前", "{n} h ago"),
     "age.d": ("{n} 天前", "{n} d ago"),
-    "severity.1": ("特别重大", "Critical"),
-    "severity.2": ("重大", "Major"),
-    "severity.3": ("较大", "Moderate"),
-    "severity.4": ("一般", "Minor"),
-    "level.1": ("一级", "Level 1"),
-    "level.2": ("二级", "Level 2"),
-    "level.3": ("三级", "Level 3"),
-    "level.4": ("四级", "Level 4"),
     "domain.epidemic": ("疫情防控", "Epidemic"),
     "domain.crowd": ("人群聚集", "Crowds"),
     "domain.pipeline": ("管网运行", "Pipelines"),
@@ -80,8 +73,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sensor.gas": ("燃气", "Gas"),
     "sensor.smoke": ("烟感", "Smoke"),
     "sensor.crowd": ("客流", "Crowd"),
-    "banner.severe": ("重大事件", "Critical incident"),
-    "banner.severe_alarm": ("一级告警", "Level-1 alarm"),
     "banner.flood": (
         "告警激增：10 分钟内 {n} 条（其中严重 {s} 条）",
         "Alarm flood: {n} in 10 min ({s} severe)",
@@ -232,6 +223,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Stale: no report at all (heartbeats included) for over {m} min",
     ),
 }
+
+
+# The level scale's labels come from its one home, dashboard/levels.py; the severe banner
+# names the most severe level exactly as the feed's pill does.
+STRINGS.update(levels.strings())
+STRINGS["banner.severe"] = (levels.label(1, "zh") + "事件", levels.label(1, "en") + " incident")
+STRINGS["banner.severe_alarm"] = (levels.label(1, "zh", "alarm") + "告警",
+                                  levels.label(1, "en", "alarm") + " alarm")
 
 
 def t(key: str, lang: str = "zh", **values: object) -> str:

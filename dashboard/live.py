@@ -31,6 +31,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from dashboard.auth import ANONYMOUS_VISITOR, Principal
 from dashboard.config import Settings
 from dashboard.metrics import Metrics
+from dashboard.projection import Projection
 from dashboard.state import Changes, State
 from dashboard.units import UNIT_CODES
 from dashboard.views import ViewBuilder
@@ -80,16 +81,18 @@ class Hub:
     """Owns the /live clients of one instance."""
 
     def __init__(self, state: State, settings: Settings, metrics: Metrics,
-                 indicator_stale_s: dict[str, int] | None = None) -> None:
+                 catalogue: list[dict[str, Any]]) -> None:
         self.settings = settings
         self.metrics = metrics
-        self.views = ViewBuilder(state, settings.feed_size, settings.video_stale_s,
-                                 indicator_stale_s, settings.tile_crs if settings.tile_url else "gcj02",
-                                 settings.hotline_overdue_h * 3600)
+        self.views = ViewBuilder(state, feed_size=settings.feed_size,
+                                 video_stale_s=settings.video_stale_s, catalogue=catalogue,
+                                 projection=Projection(settings.map_crs),
+                                 hotline_overdue_s=settings.hotline_overdue_h * 3600)
         self.groups: dict[tuple[str | None, str], Group] = {}
         # re-checks a client's principal (None: it may no longer come in); set by the app
         self.revalidate: Callable[[Principal], Principal | None] = lambda p: p
         self._pending = Changes()
+        self._ticked = False  # the clock moved what is stale or overdue since the last flush
         self._flush_handle: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
         self._beat_task: asyncio.Task[None] | None = None
@@ -100,14 +103,24 @@ class Hub:
         """Called by the replica after each applied batch (in the event loop)."""
         self.views.observe(changes)
         self._pending.merge(changes)
+        self._schedule_flush()
+
+    def on_tick(self, now_ms: int) -> None:
+        """The clock: recompute staleness and overdue tickets; a patch follows if they moved."""
+        if self.views.tick(now_ms):
+            self._ticked = True
+            self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
         if self._flush_handle is None:
             interval = self.settings.patch_interval_ms / 1000
             delay = max(0.0, self._last_flush + interval - time.monotonic())
             self._flush_handle = asyncio.get_running_loop().call_later(delay, self.flush)
 
-    def set_state(self, state: State) -> None:
+    def on_restore(self, state: State) -> None:
         """The replica restored a snapshot (a new state object): resync every client."""
         self._pending = Changes()
+        self._ticked = False
         self.views.reset(state)
         for group in self.groups.values():
             group.forget_hello()
@@ -118,13 +131,14 @@ class Hub:
         self._flush_handle = None
         self._last_flush = time.monotonic()
         changes, self._pending = self._pending, Changes()
-        if not changes:
+        ticked, self._ticked = self._ticked, False
+        if not changes and not ticked:
             return
         for group in list(self.groups.values()):
             group.forget_hello()  # the state moved on, even where no patch is due
             if not group.clients:
                 continue
-            patch = self.views.patch(changes, group.scope, group.audience)
+            patch = self.views.patch(changes, group.scope, group.audience, ticked)
             if patch is None:
                 continue
             group.seq += 1
@@ -215,8 +229,8 @@ class Hub:
         while True:
             await asyncio.sleep(BEAT_INTERVAL_S)
             beats += 1
-            if beats % CLOCK_EVERY_BEATS == 0 and self.views.tick(int(time.time() * 1000)):
-                self.on_changes(Changes(keys={"stale": {"*"}}))
+            if beats % CLOCK_EVERY_BEATS == 0:
+                self.on_tick(int(time.time() * 1000))
             state = self.views.state
             frame = encode({
                 "t": "beat", "now": int(time.time() * 1000), "last_id": state.last_id,

@@ -13,13 +13,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from dashboard import state as st
+from dashboard import streamids
 from dashboard.bus import Bus, Entry
 from dashboard.config import Settings
 from dashboard.events import InvalidEvent, parse_event
@@ -29,9 +29,14 @@ log = logging.getLogger("dashboard.replica")
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
-def _id_tuple(entry_id: str) -> tuple[int, int]:
-    ms, _, seq = entry_id.partition("-")
-    return int(ms), int(seq or 0)
+class StateListener(Protocol):
+    """Who follows the replica's state (the /live hub).  Both are called in the event loop."""
+
+    def on_changes(self, changes: st.Changes) -> None:
+        """After every applied batch, with what it changed."""
+
+    def on_restore(self, state: st.State) -> None:
+        """After a snapshot restore: ``state`` is a new object; everything may have changed."""
 
 
 class Backoff:
@@ -49,16 +54,15 @@ class Backoff:
 
 
 class Replica:
-    """Holds ``state`` and keeps it current.  ``on_changes`` is called in the event loop
-    after every applied batch, with what the batch changed."""
+    """Holds ``state`` and keeps it current, telling ``listener`` what changed."""
 
-    def __init__(self, bus: Bus, settings: Settings, metrics: Metrics,
-                 on_changes: Callable[[st.Changes], None] | None = None) -> None:
+    def __init__(self, bus: Bus, settings: Settings, metrics: Metrics, state: st.State,
+                 listener: StateListener) -> None:
         self.bus = bus
         self.settings = settings
         self.metrics = metrics
-        self.on_changes = on_changes or (lambda changes: None)
-        self.state = st.State()
+        self.listener = listener
+        self.state = state
         self.redis_up = False
         self.ready = asyncio.Event()
         self.snapshot_id = "0-0"
@@ -117,7 +121,7 @@ class Replica:
         await self._flush_dead()
         self.metrics.restore_seconds.set(time.perf_counter() - started)
         self.ready.set()
-        self.on_changes(st.Changes(keys={"*": set()}))  # everything may have changed
+        self.listener.on_restore(self.state)
 
     async def _load_snapshot(self) -> bool:
         """Replace the state by the newest snapshot if it is ahead of it; True if it was."""
@@ -125,7 +129,7 @@ class Replica:
         if snapshot is None:
             return False
         snapshot_id, blob = snapshot
-        if self.state.last_id != "0-0" and _id_tuple(snapshot_id) <= _id_tuple(self.state.last_id):
+        if self.state.last_id != streamids.ZERO and not streamids.is_after(snapshot_id, self.state.last_id):
             return False
         self.state = st.from_json(blob)
         self.snapshot_id = snapshot_id
@@ -155,15 +159,15 @@ class Replica:
         self.metrics.applied.inc(applied)
         if dead:
             self.metrics.dead.inc(dead)
-        self.metrics.lag_seconds.set(max(0.0, time.time() - st.entry_time(state.last_id) / 1000))
+        self.metrics.lag_seconds.set(max(0.0, time.time() - streamids.entry_ms(state.last_id) / 1000))
         if self._waiters:
             self._wake_waiters()
         return changes
 
     async def wait_applied(self, entry_id: str, timeout: float = 5.0) -> bool:
         """Wait until the log entry ``entry_id`` has been applied here; False on timeout."""
-        target = _id_tuple(entry_id)
-        if _id_tuple(self.state.last_id) >= target:
+        target = streamids.parse(entry_id)
+        if streamids.parse(self.state.last_id) >= target:
             return True
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append((target, future))
@@ -176,7 +180,7 @@ class Replica:
             self._waiters = [(t, f) for t, f in self._waiters if f is not future]
 
     def _wake_waiters(self) -> None:
-        applied = _id_tuple(self.state.last_id)
+        applied = streamids.parse(self.state.last_id)
         for target, future in self._waiters:
             if target <= applied and not future.done():
                 future.set_result(None)
@@ -204,7 +208,7 @@ class Replica:
                 if entries:
                     changes = self.process(entries)
                     if changes:
-                        self.on_changes(changes)
+                        self.listener.on_changes(changes)
                     await self._flush_dead()
             except REDIS_DOWN as exc:
                 if self._stopping:
@@ -223,7 +227,7 @@ class Replica:
         if self.state.last_id == "0-0":
             return False
         head = await self.bus.log_head_id()
-        return head is not None and _id_tuple(head) > _id_tuple(self.state.last_id)
+        return head is not None and streamids.parse(head) > streamids.parse(self.state.last_id)
 
     async def _catch_up_from_snapshot(self) -> None:
         """Reload from the newest snapshot (which is ahead of every trim) and replay."""

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from dashboard import simulator_vocab as vocab
+from dashboard.lifecycle import FLOW
 from dashboard.simulator_devices import Emitted, Scatter
 
 INCIDENT_DOMAINS = tuple(vocab.INCIDENT_TITLES)
-INCIDENT_STEPS = ("acknowledged", "dispatched", "resolved", "verified", "closed")
+INCIDENT_STEPS = FLOW[1:]  # the happy path after the report
 SEVERITY_WEIGHTS = (3, 15, 42, 40)  # severities 1..4: 1 (most severe) in ~3 % of incidents
 TICKET_FLOW = ("new", "dispatched", "replied", "closed")
 REPEAT_PREFIX = "再次反映："

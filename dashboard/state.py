@@ -20,7 +20,11 @@ from typing import Any
 
 import orjson
 
+from dashboard import lifecycle
+from dashboard.clock import beijing_day
 from dashboard.events import Event
+from dashboard.protocol import Section
+from dashboard.streamids import entry_ms
 
 # Bounds that keep memory flat over weeks of running.  Changing one changes the digest.
 VIDEO_HISTORY = 20
@@ -34,26 +38,6 @@ PENDING_TOTAL = 20_000
 CLOSED_INCIDENTS_KEPT = 100_000
 CLOSED_TICKETS_KEPT = 50_000
 HOTLINE_DAYS_KEPT = 14
-DAY_MS = 86_400_000
-BEIJING_OFFSET_MS = 8 * 3_600_000
-
-# The case flow 发现 → 立案 → 派单 → 处置 → 核查 → 结案, and what may follow what.
-INCIDENT_FLOW = ("reported", "acknowledged", "dispatched", "resolved", "verified", "closed")
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "acknowledged": frozenset({"reported"}),
-    "dispatched": frozenset({"acknowledged", "dispatched"}),
-    "resolved": frozenset({"dispatched"}),
-    "verified": frozenset({"resolved"}),
-    "closed": frozenset({"verified"}),
-    "reopened": frozenset({"resolved", "verified", "closed"}),
-    "escalated": frozenset({"reported", "acknowledged", "dispatched", "resolved", "verified"}),
-    "noted": frozenset(INCIDENT_FLOW),
-}
-STATUS_AFTER = {"reopened": "acknowledged", "escalated": None, "noted": None}
-VERBS = {"acknowledged": "acknowledge", "dispatched": "dispatch", "resolved": "resolve",
-         "verified": "verify", "closed": "close", "reopened": "reopen", "escalated": "escalate",
-         "noted": "add a note to"}
-
 
 @dataclass(slots=True)
 class State:
@@ -82,34 +66,24 @@ class State:
 
 @dataclass(slots=True)
 class Changes:
-    """What one or more applied entries touched: section name → keys (sets, so conflated)."""
+    """What one or more applied entries touched: section → keys (sets, so conflated)."""
 
-    keys: dict[str, set[str]] = field(default_factory=dict)
+    keys: dict[Section, set[str]] = field(default_factory=dict)
     severe: list[dict[str, Any]] = field(default_factory=list)  # never conflated away
+    points: dict[str, int] = field(default_factory=dict)  # indicator series → points appended
 
-    def add(self, section: str, key: str) -> None:
+    def add(self, section: Section, key: str) -> None:
         self.keys.setdefault(section, set()).add(key)
 
     def merge(self, other: Changes) -> None:
         for section, keys in other.keys.items():
             self.keys.setdefault(section, set()).update(keys)
         self.severe.extend(other.severe)
+        for sid, n in other.points.items():
+            self.points[sid] = self.points.get(sid, 0) + n
 
     def __bool__(self) -> bool:
         return bool(self.keys) or bool(self.severe)
-
-
-def entry_time(entry_id: str) -> int:
-    """The millisecond time part of a Redis stream entry id ``"<ms>-<seq>"``."""
-    return int(entry_id.partition("-")[0])
-
-
-def beijing_day(ts_ms: int) -> str:
-    """The Beijing (UTC+8) calendar day of an epoch-ms time, as ``YYYY-MM-DD``."""
-    days = (ts_ms + BEIJING_OFFSET_MS) // DAY_MS
-    import datetime as _dt  # local: date arithmetic only, no clock
-
-    return (_dt.date(1970, 1, 1) + _dt.timedelta(days=days)).isoformat()
 
 
 def _push_bounded(items: list[Any], item: Any, limit: int) -> None:
@@ -127,7 +101,7 @@ def apply(state: State, entry_id: str, event: Event, changes: Changes | None = N
     ``version`` is refused: recorded in ``state.rejections``, not applied.
     """
     changes = changes if changes is not None else Changes()
-    ts = event.ts if event.ts is not None else entry_time(entry_id)
+    ts = event.ts if event.ts is not None else entry_ms(entry_id)
     handler = _HANDLERS.get(event.type) or _incident_step
     handler(state, entry_id, event, ts, changes)
     state.applied += 1
@@ -163,7 +137,7 @@ def _unpark(state: State, key: str, changes: Changes) -> None:
 
     for entry_id, raw in waiting:
         event = event_from_dict(raw)
-        ts = event.ts if event.ts is not None else entry_time(entry_id)
+        ts = event.ts if event.ts is not None else entry_ms(entry_id)
         (_HANDLERS.get(event.type) or _incident_step)(state, entry_id, event, ts, changes)
 
 
@@ -199,8 +173,8 @@ def _video_point(state: State, entry_id: str, event: Event, ts: int, changes: Ch
     if not known:
         state.video_history[pid] = [[ts, status, "registered"]]
     state.video_registrations += 1
-    changes.add("video", pid)
-    changes.add("video_registry", pid)  # the point set (positions, names) changed
+    changes.add(Section.VIDEO, pid)
+    changes.add(Section.GEO, pid)  # the point set (positions, names) changed
     _unpark(state, f"video:{pid}", changes)
 
 
@@ -219,7 +193,7 @@ def _video_status(state: State, entry_id: str, event: Event, ts: int, changes: C
             state.video_history.setdefault(pid, []), [ts, d["status"], d.get("reason")],
             VIDEO_HISTORY,
         )
-        changes.add("video", pid)
+        changes.add(Section.VIDEO, pid)
 
 
 # ---------------------------------------------------------------- indicators
@@ -236,13 +210,15 @@ def _indicator(state: State, entry_id: str, event: Event, ts: int, changes: Chan
     series = state.indicators.get(sid)
     if series is None:
         series = state.indicators[sid] = {
-            "key": d["key"], "street": event.street, "value": None, "ts": None, "history": [],
+            "key": d["key"], "street": event.street, "value": None, "ts": None, "history": [], "n": 0,
         }
     if series["ts"] is None or ts >= series["ts"]:
         series["value"] = d["value"]
         series["ts"] = ts
     _push_bounded(series["history"], [ts, d["value"]], INDICATOR_HISTORY)
-    changes.add("indicator", sid)
+    series["n"] = series.get("n", 0) + 1  # points ever appended: a client's tail index
+    changes.add(Section.INDICATORS, sid)
+    changes.points[sid] = changes.points.get(sid, 0) + 1
 
 
 # ---------------------------------------------------------------- incidents
@@ -274,7 +250,7 @@ def _incident_reported(
         "unit": None,
         "timeline": [{"step": "reported", "ts": ts, "by": event.source, "entry": entry_id}],
     }
-    changes.add("incident", iid)
+    changes.add(Section.INCIDENTS, iid)
     _feed(state, "incident", iid)
     if d["severity"] == 1:
         changes.severe.append({"kind": "incident", "id": iid, "entry": entry_id})
@@ -290,13 +266,11 @@ def _incident_step(state: State, entry_id: str, event: Event, ts: int, changes: 
     if incident is None:
         _park(state, f"incident:{iid}", entry_id, event)
         return
-    reason = refusal(incident, step, d.get("version"), d.get("severity"))
+    reason = lifecycle.refusal(incident, step, d.get("version"), d.get("severity"))
     if reason:
         _reject(state, entry_id, event, reason, changes)
         return
-    status = STATUS_AFTER.get(step, step)
-    if status:
-        incident["status"] = status
+    incident["status"] = lifecycle.status_after(step, incident["status"])  # type: ignore[arg-type]
     if step == "dispatched" and d.get("unit"):
         incident["unit"] = d["unit"]
     if step == "escalated":
@@ -310,26 +284,7 @@ def _incident_step(state: State, entry_id: str, event: Event, ts: int, changes: 
         if d.get(name) is not None:
             entry[name] = d[name]
     incident["timeline"].append(entry)
-    changes.add("incident", iid)
-
-
-def refusal(
-    incident: dict[str, Any], step: str, version: int | None, severity: int | None = None
-) -> str | None:
-    """Why ``step`` may not be applied to ``incident`` now, or None when it may."""
-    if version is not None and version != incident["version"]:
-        return (
-            f"version conflict: incident {incident['id']} is at version {incident['version']}"
-            f" ({incident['status']}), the action was based on version {version}"
-        )
-    allowed = TRANSITIONS.get(step)
-    if allowed is None:
-        return f"unknown step '{step}'"
-    if incident["status"] not in allowed:
-        return f"cannot {VERBS[step]} an incident that is {incident['status']}"
-    if step == "escalated" and (severity is None or severity >= incident["severity"]):
-        return f"escalation needs a severity more severe than {incident['severity']}"
-    return None
+    changes.add(Section.INCIDENTS, iid)
 
 
 def _reject(state: State, entry_id: str, event: Event, reason: str, changes: Changes) -> None:
@@ -345,7 +300,7 @@ def _reject(state: State, entry_id: str, event: Event, reason: str, changes: Cha
         },
         REJECTIONS_KEPT,
     )
-    changes.add("rejection", entry_id)
+    changes.add(Section.REJECTIONS, entry_id)
 
 
 def _evict_closed(records: dict[str, dict[str, Any]], keep: int) -> None:
@@ -390,7 +345,7 @@ def _ticket(state: State, entry_id: str, event: Event, ts: int, changes: Changes
         if d.get("satisfied") is not None:
             stats["rated"] += 1
             stats["satisfied"] += 1 if d["satisfied"] else 0
-    changes.add("ticket", tid)
+    changes.add(Section.TICKETS, tid)
     _evict_closed(state.tickets, CLOSED_TICKETS_KEPT)
 
 
@@ -410,7 +365,7 @@ def _sensor_reading(state: State, entry_id: str, event: Event, ts: int, changes:
     if d.get("lat") is not None and d.get("lon") is not None:
         sensor["lat"], sensor["lon"] = d["lat"], d["lon"]
     _push_bounded(sensor["readings"], [ts, d["value"]], SENSOR_READINGS)
-    changes.add("sensor", sid)
+    changes.add(Section.SENSORS, sid)
 
 
 def _sensor_alarm(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
@@ -434,8 +389,8 @@ def _sensor_alarm(state: State, entry_id: str, event: Event, ts: int, changes: C
     sensor = state.sensors.get(d["sensor_id"])
     if sensor is not None:
         sensor["alarm"] = entry_id
-        changes.add("sensor", d["sensor_id"])
-    changes.add("alarm", entry_id)
+        changes.add(Section.SENSORS, d["sensor_id"])
+    changes.add(Section.ALARMS, entry_id)
     _feed(state, "alarm", entry_id)
     if d["level"] == 1:
         changes.severe.append({"kind": "alarm", "id": entry_id, "entry": entry_id})
@@ -451,7 +406,7 @@ def _duty(state: State, entry_id: str, event: Event, ts: int, changes: Changes) 
         "center": d["center"], "post": d["post"], "name": d["name"], "phone": d.get("phone"),
         "start": d.get("start"), "end": d.get("end"), "ts": ts,
     }
-    changes.add("duty", key)
+    changes.add(Section.DUTY, key)
 
 
 # ---------------------------------------------------------------- alarm inbox
@@ -475,11 +430,11 @@ def _alarm_ack(state: State, entry_id: str, event: Event, ts: int, changes: Chan
         state.alarm_shelves.pop(key, None)
         if key in state.alarms:
             state.alarms[key]["acked"] = {"by": d["by"], "ts": ts, "comment": d.get("comment")}
-            changes.add("alarm", key)
+            changes.add(Section.ALARMS, key)
     for table in (state.alarm_acks, state.alarm_shelves):
         if len(table) > ALARMS_KEPT * 2:
             del table[next(iter(table))]
-    changes.add("inbox", key)
+    changes.add(Section.INBOX, key)
 
 
 _HANDLERS = {

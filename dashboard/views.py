@@ -1,26 +1,37 @@
 """Projections of the state for screens: what a client may see, shaped for the wire.  No I/O.
 
-A *view* is a dict of sections (``video``, ``indicators``, ``incidents``, ``alarms``,
-``sensors``, ``duty``) plus derived summaries (``summary``, ``hotline``, ``feed``).
-:class:`ViewBuilder` makes the full view for a hello and the partial one for a patch
-from the keys the reducer reported as changed, for one scope (the district or one
-street) and one audience: ``records`` (walls and staff: individual records, personal
-fields masked as dashboard/classify.py says) or ``aggregates`` (visitors: counts and
-public indicators only, no individual record at all).  Callers' names and phones are
-not projected at all; officers' phones and exact addresses leave masked.
+A *view* is a dict of the sections of dashboard/protocol.py: record sections (``video``,
+``indicators``, ``incidents``, ``alarms``, ``sensors``, ``duty``) and replaced sections
+(``summary``, ``feed``, ``hotline``, ``stale``, ``geo_version``; ``counts`` for visitors).
+:class:`ViewBuilder` makes the full view for a hello and the partial one for a patch from
+the keys the reducer reported as changed, for one scope (the district or one street) and
+one audience: ``records`` (walls and staff: individual records, personal fields masked as
+dashboard/classify.py says) or ``aggregates`` (visitors: counts and public indicators
+only, no individual record at all).  Callers' names and phones are not projected at all;
+officers' phones and exact addresses leave masked.
+
+The contract that tests hold it to: a client that applies every patch of its group to
+the hello it started from holds exactly the view a fresh hello would give it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dashboard import camera
+from dashboard.catalogue import level as indicator_level
 from dashboard.classify import mask_address, mask_phone
+from dashboard.projection import Projection
+from dashboard.protocol import CUES, Section
 from dashboard.state import Changes, State
 from dashboard.units import UNIT_CODES
 
-HELLO_HISTORY = 72  # indicator history points in a hello (6 h at 5 min)
-VIDEO_STATUSES = ("online", "offline", "fault")
+#: Indicator history points a view holds per series (6 h at 5 min); the state keeps more
+#: (dashboard/state.py INDICATOR_HISTORY) for the console's charts.
+HISTORY_POINTS = 72
+DEFAULT_INDICATOR_STALE_S = 900
 
 
 def in_scope(street: str | None, scope: str | None) -> bool:
@@ -33,7 +44,22 @@ def indicator_in_scope(street: str | None, scope: str | None) -> bool:
     return scope is None or street in (None, scope)
 
 
-def incident_card(incident: dict[str, Any]) -> dict[str, Any]:
+def inbox_street(state: State, key: str) -> tuple[bool, str | None]:
+    """Which street an alarm of the inbox belongs to, without building the inbox:
+    ``(known, street)`` for a sensor alarm (its entry id), ``video:<point>`` or
+    ``indicator:<series>`` (a district-wide series has street None)."""
+    kind, _, rest = key.partition(":")
+    if kind == "video":
+        point = state.video.get(rest)
+        return (point is not None, point["street"] if point else None)
+    if kind == "indicator":
+        series = state.indicators.get(rest)
+        return (series is not None, series["street"] if series else None)
+    alarm = state.alarms.get(key)
+    return (alarm is not None, alarm.get("street") if alarm else None)
+
+
+def incident_card(incident: Mapping[str, Any]) -> dict[str, Any]:
     """An incident as the wall and the feed show it (the address masked)."""
     card = {
         name: incident.get(name)
@@ -44,7 +70,7 @@ def incident_card(incident: dict[str, Any]) -> dict[str, Any]:
     return card
 
 
-def alarm_card(alarm: dict[str, Any]) -> dict[str, Any]:
+def alarm_card(alarm: Mapping[str, Any]) -> dict[str, Any]:
     return {
         name: alarm.get(name)
         for name in ("id", "sensor_id", "kind", "level", "message", "street", "ts",
@@ -52,23 +78,15 @@ def alarm_card(alarm: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def sensor_card(sensor: dict[str, Any]) -> dict[str, Any]:
+def sensor_card(sensor: Mapping[str, Any]) -> dict[str, Any]:
     return {
         name: sensor.get(name)
         for name in ("id", "kind", "value", "unit", "ts", "street", "lat", "lon", "crs", "alarm")
     }
 
 
-def duty_card(shift: dict[str, Any]) -> dict[str, Any]:
+def duty_card(shift: Mapping[str, Any]) -> dict[str, Any]:
     return {**shift, "phone": mask_phone(shift.get("phone"))}
-
-
-def indicator_card(series: dict[str, Any], history: int = 0) -> dict[str, Any]:
-    card = {"key": series["key"], "street": series["street"], "value": series["value"],
-            "ts": series["ts"]}
-    if history:
-        card["history"] = series["history"][-history:]
-    return card
 
 
 @dataclass
@@ -96,7 +114,7 @@ class StatusTally:
             if record is not None:
                 self._count(key, record)
 
-    def _count(self, key: str, record: dict[str, Any]) -> None:
+    def _count(self, key: str, record: Mapping[str, Any]) -> None:
         street, status = record.get("street") or "none", record.get("status") or "none"
         self.status[key] = (street, status)
         bucket = self.counts.setdefault(street, {})
@@ -110,44 +128,47 @@ class StatusTally:
                     out[status] = out.get(status, 0) + n
         return out
 
-    def video_summary(self, scope: str | None) -> dict[str, Any]:
-        streets = {
-            street: [sum(c.values()), c.get("online", 0)]
-            for street, c in sorted(self.counts.items())
-            if street in UNIT_CODES and in_scope(street, scope)
-        }
-        totals = dict.fromkeys(VIDEO_STATUSES, 0) | self.totals(scope)
-        return {"total": sum(totals.values()), **totals, "streets": streets}
-
 
 class ViewBuilder:
-    """Builds hellos and patches for one scope.  Call :meth:`observe` with every Changes
-    before building patches from it, so the incremental tallies stay right."""
+    """Builds hellos and patches for every scope.  Call :meth:`observe` with every Changes
+    before building patches from it, so the incremental tallies stay right, and
+    :meth:`tick` with the wall clock for what depends on it (staleness, overdue tickets)."""
 
-    def __init__(self, state: State, feed_size: int = 50, video_stale_s: int = 900,
-                 indicator_stale_s: dict[str, int] | None = None, map_crs: str = "gcj02",
-                 hotline_overdue_s: float = 86_400) -> None:
+    def __init__(self, state: State, *, feed_size: int = 50, video_stale_s: int = 900,
+                 catalogue: list[dict[str, Any]] | None = None,
+                 projection: Projection | None = None, hotline_overdue_s: float = 86_400) -> None:
         self.state = state
         self.feed_size = feed_size
         self.video_stale_ms = video_stale_s * 1000
-        self.indicator_stale_ms = {k: v * 1000 for k, v in (indicator_stale_s or {}).items()}
-        self.map_crs = map_crs
+        self.catalogue = {indicator["key"]: indicator for indicator in catalogue or ()}
+        self.projection = projection or Projection("gcj02")
         self.hotline_overdue_ms = int(hotline_overdue_s * 1000)
         self.overdue: dict[str, str | None] = {}  # open 12345 tickets past their limit → street
         self.video = StatusTally("video")
         self.tickets = StatusTally("tickets")
         self.stale: dict[str, list[str]] = {"video": [], "indicators": []}
+        # per scope: the incidents and alarms its clients hold (feed + open severe cases)
+        self._members: dict[str | None, tuple[set[str], set[str]]] = {}
+        self._open_severe: set[str] = set()
         self.reset(state)
 
     def reset(self, state: State) -> None:
-        """Point at a new state object (after a snapshot restore)."""
+        """Point at a new state object (after a snapshot restore); clients get new hellos."""
         self.state = state
         self.video.rebuild(state)
         self.tickets.rebuild(state)
+        self._members.clear()
+        self._open_severe = {iid for iid, incident in state.incidents.items() if _open_severe(incident)}
 
     def observe(self, changes: Changes) -> None:
-        self.video.update(self.state, changes.keys.get("video", set()))
-        self.tickets.update(self.state, changes.keys.get("ticket", set()))
+        self.video.update(self.state, changes.keys.get(Section.VIDEO, set()))
+        self.tickets.update(self.state, changes.keys.get(Section.TICKETS, set()))
+        for iid in changes.keys.get(Section.INCIDENTS, ()):
+            incident = self.state.incidents.get(iid)
+            if incident is not None and _open_severe(incident):
+                self._open_severe.add(iid)
+            else:
+                self._open_severe.discard(iid)
 
     @property
     def geo_version(self) -> int:
@@ -158,13 +179,10 @@ class ViewBuilder:
     def tick(self, now_ms: int) -> bool:
         """Recompute what is stale at ``now_ms`` (wall-clock: views only, never the
         reducer).  True when that changed, so a patch is due."""
-        cutoff = now_ms - self.video_stale_ms
-        video = sorted(pid for pid, p in self.state.video.items() if p["last"] < cutoff)
-        default_ms = 900_000
+        video = camera.stale_ids(self.state.video, now_ms, self.video_stale_ms)
         indicators = sorted(
             sid for sid, x in self.state.indicators.items()
-            if x["ts"] is not None
-            and x["ts"] < now_ms - self.indicator_stale_ms.get(x["key"], default_ms)
+            if x["ts"] is not None and x["ts"] < now_ms - 1000 * self._stale_after_s(x["key"])
         )
         stale = {"video": video, "indicators": indicators}
         overdue_cutoff = now_ms - self.hotline_overdue_ms
@@ -174,6 +192,10 @@ class ViewBuilder:
             return False
         self.stale, self.overdue = stale, overdue
         return True
+
+    def _stale_after_s(self, key: str) -> int:
+        indicator = self.catalogue.get(key)
+        return int(indicator["stale_after_s"]) if indicator else DEFAULT_INDICATOR_STALE_S
 
     def stale_view(self, scope: str | None) -> dict[str, list[str]]:
         if scope is None:
@@ -194,7 +216,7 @@ class ViewBuilder:
         for pid, p in self.state.video.items():
             if not in_scope(p["street"], scope):
                 continue
-            lat, lon = self.to_map(p["lat"], p["lon"], p.get("crs"))
+            lat, lon = self.projection.point(p["lat"], p["lon"], p.get("crs"))
             features.append({
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
@@ -202,41 +224,56 @@ class ViewBuilder:
             })
         return {"type": "FeatureCollection", "features": features}
 
-    def to_map(self, lat: float, lon: float, crs: str | None) -> tuple[float, float]:
-        """A point converted from its CRS to the map's."""
-        source = crs or "gcj02"
-        if source == self.map_crs or {source, self.map_crs} <= {"wgs84", "cgcs2000"}:
-            return lat, lon
-        from dashboard.geo import convert  # only when a base map needs another CRS
-
-        return convert(lat, lon, source, self.map_crs)
-
     def _placed(self, card: dict[str, Any]) -> dict[str, Any]:
         """A card with its lat/lon converted to the map's CRS."""
         if card.get("lat") is not None and card.get("lon") is not None:
-            card["lat"], card["lon"] = self.to_map(card["lat"], card["lon"], card.get("crs"))
-            card["crs"] = self.map_crs
+            card["lat"], card["lon"] = self.projection.point(card["lat"], card["lon"], card.get("crs"))
+            card["crs"] = self.projection.map_crs
         return card
+
+    # ---------------------------------------------------------------- cards
+    def indicator_card(self, series: Mapping[str, Any], tail: int | None = None) -> dict[str, Any]:
+        """A series with its level (ok/warn/alarm from the catalogue's thresholds), the
+        number of points ever appended (``n``) and either its last :data:`HISTORY_POINTS`
+        points (a hello) or the last ``tail`` points (a patch: what was appended)."""
+        indicator = self.catalogue.get(series["key"])
+        history = series["history"]
+        card = {"key": series["key"], "street": series["street"], "value": series["value"],
+                "ts": series["ts"], "n": series.get("n", len(history)),
+                "level": indicator_level(series["value"], indicator) if indicator else "ok"}
+        if tail is None:
+            card["history"] = history[-HISTORY_POINTS:]
+        else:
+            card["tail"] = history[-min(tail, HISTORY_POINTS, len(history)):] if tail else []
+        return card
+
+    def _indicators(self, scope: str | None) -> dict[str, Any]:
+        return {sid: self.indicator_card(x) for sid, x in self.state.indicators.items()
+                if indicator_in_scope(x["street"], scope)}
 
     # ---------------------------------------------------------------- full view
     def hello(self, scope: str | None, audience: str = "records") -> dict[str, Any]:
         if audience != "records":
             return self.aggregate_hello(scope)
         s = self.state
+        incidents, alarms = self._membership(scope)
+        held = self._members.setdefault(scope, (set(), set()))
+        held[0].update(incidents)  # what this scope's clients may hold now: see patch()
+        held[1].update(alarms)
         return {
             "scope": scope,
             "audience": "records",
             "last_id": s.last_id,
             "applied": s.applied,
+            "history_points": HISTORY_POINTS,
             # online is the default: only cameras in another state are listed
             "video": {pid: p["status"] for pid, p in s.video.items()
                       if p["status"] != "online" and in_scope(p["street"], scope)},
-            "indicators": {sid: indicator_card(x, HELLO_HISTORY) for sid, x in s.indicators.items()
-                           if indicator_in_scope(x["street"], scope)},
+            "indicators": self._indicators(scope),
             "geo_version": self.geo_version,
             "stale": self.stale_view(scope),
-            "incidents": self._feed_incidents(scope),
-            "alarms": self._feed_alarms(scope),
+            "incidents": {iid: self._placed(incident_card(s.incidents[iid])) for iid in incidents},
+            "alarms": {aid: self._placed(alarm_card(s.alarms[aid])) for aid in alarms},
             "sensors": {sid: self._placed(sensor_card(x)) for sid, x in s.sensors.items()
                         if in_scope(x.get("street"), scope)},
             "duty": {k: duty_card(x) for k, x in s.duty.items()
@@ -246,77 +283,127 @@ class ViewBuilder:
             "hotline": self.hotline(scope),
         }
 
+    def _membership(self, scope: str | None) -> tuple[set[str], set[str]]:
+        """The incidents and alarms a view of ``scope`` holds: those of its feed, and every
+        open severity-1 incident."""
+        feed = self.feed(scope)
+        incidents = {key for kind, key in feed if kind == "incident"}
+        incidents.update(iid for iid in self._open_severe
+                         if in_scope(self.state.incidents[iid]["street"], scope))
+        return incidents, {key for kind, key in feed if kind == "alarm"}
+
     # ---------------------------------------------------------------- patch
-    def patch(self, changes: Changes, scope: str | None,
-              audience: str = "records") -> dict[str, Any] | None:
-        """The part of the view that ``changes`` touched, or None when nothing in scope did."""
+    def patch(self, changes: Changes, scope: str | None, audience: str = "records",
+              ticked: bool = False) -> dict[str, Any] | None:
+        """The part of the view that ``changes`` (and, when ``ticked``, the clock) touched,
+        or None when nothing in scope did."""
         if audience != "records":
-            return self.aggregate_patch(changes, scope)
+            return self.aggregate_patch(changes, scope, ticked)
         s = self.state
+        keys = changes.keys
         set_: dict[str, dict[str, Any]] = {}
         del_: dict[str, list[str]] = {}
 
-        def put(section: str, key: str, value: Any) -> None:
-            set_.setdefault(section, {})[key] = value
+        def put(section: Section, key: str, value: Any) -> None:
+            set_.setdefault(section.value, {})[key] = value
 
-        for pid in changes.keys.get("video", ()):
+        for pid in keys.get(Section.VIDEO, ()):
             point = s.video.get(pid)
             if point is not None and in_scope(point["street"], scope):
-                put("video", pid, point["status"])
-        for sid in changes.keys.get("indicator", ()):
+                put(Section.VIDEO, pid, point["status"])
+        for sid in keys.get(Section.INDICATORS, ()):
             series = s.indicators.get(sid)
             if series is not None and indicator_in_scope(series["street"], scope):
-                put("indicators", sid, indicator_card(series))
-        for iid in changes.keys.get("incident", ()):
-            incident = s.incidents.get(iid)
-            if incident is None:
-                del_.setdefault("incidents", []).append(iid)
-            elif in_scope(incident["street"], scope):
-                put("incidents", iid, self._placed(incident_card(incident)))
-        for aid in changes.keys.get("alarm", ()):
-            alarm = s.alarms.get(aid)
-            if alarm is not None and in_scope(alarm["street"], scope):
-                put("alarms", aid, self._placed(alarm_card(alarm)))
-        for sid in changes.keys.get("sensor", ()):
+                put(Section.INDICATORS, sid, self.indicator_card(series, changes.points.get(sid, 0)))
+        if Section.INCIDENTS in keys or Section.ALARMS in keys:
+            self._patch_members(changes, scope, put, del_)
+        for sid in keys.get(Section.SENSORS, ()):
             sensor = s.sensors.get(sid)
             if sensor is not None and in_scope(sensor.get("street"), scope):
-                put("sensors", sid, self._placed(sensor_card(sensor)))
-        for key in changes.keys.get("duty", ()):
+                put(Section.SENSORS, sid, self._placed(sensor_card(sensor)))
+        for key in keys.get(Section.DUTY, ()):
             shift = s.duty.get(key)
             if shift is not None and (scope is None or shift["center"] in ("district", scope)):
-                put("duty", key, duty_card(shift))
-        for entry in changes.keys.get("rejection", ()):
-            rejection = next((r for r in reversed(s.rejections) if r["entry"] == entry), None)
-            incident = s.incidents.get(rejection.get("incident_id") or "") if rejection else None
-            if rejection is not None and (scope is None or (
-                    incident is not None and in_scope(incident["street"], scope))):
-                put("rejections", entry, rejection)
-
+                put(Section.DUTY, key, duty_card(shift))
+        rejections = self._rejections(keys.get(Section.REJECTIONS, ()), scope)
         severe = [item for item in changes.severe if self._severe_in_scope(item, scope)]
-        derived = {"ticket", "stale", "video_registry"} & changes.keys.keys()
-        if not set_ and not del_ and not severe and not derived:
+        cue = self._cue(changes, scope, set_, del_, rejections, ticked)
+        if not (set_ or del_ or severe or rejections or cue):
             return None
         patch: dict[str, Any] = {"last_id": s.last_id, "applied": s.applied}
         if set_:
             patch["set"] = set_
         if del_:
             patch["del"] = del_
+        if Section.VIDEO in keys or ticked:
+            patch[Section.SUMMARY.value] = self.summary(scope)
+        if Section.INCIDENTS in keys or Section.ALARMS in keys:
+            patch[Section.FEED.value] = self.feed(scope)
+        if Section.TICKETS in keys or ticked:
+            patch[Section.HOTLINE.value] = self.hotline(scope)
+        if ticked:
+            patch[Section.STALE.value] = self.stale_view(scope)
+        if Section.GEO in keys:
+            patch[Section.GEO_VERSION.value] = self.geo_version
         if severe:
             patch["severe"] = severe
-        if "video" in changes.keys:
-            patch["summary"] = self.summary(scope)
-        if "incident" in changes.keys or "alarm" in changes.keys:
-            patch["feed"] = self.feed(scope)
-        if "ticket" in changes.keys:
-            patch["hotline"] = self.hotline(scope)
-        if "stale" in changes.keys:
-            patch["stale"] = self.stale_view(scope)
-            patch["hotline"] = self.hotline(scope)
-        if "video_registry" in changes.keys:
-            patch["geo_version"] = self.geo_version
+        if rejections:
+            patch["rejections"] = rejections
+        if cue:
+            patch["cue"] = cue
         return patch
 
-    def _severe_in_scope(self, item: dict[str, Any], scope: str | None) -> bool:
+    def _patch_members(self, changes: Changes, scope: str | None, put: Any,
+                       del_: dict[str, list[str]]) -> None:
+        """Incidents and alarms: set the changed members and those that joined, delete those
+        that left (fell out of the feed, closed after being severe, or were evicted)."""
+        s = self.state
+        incidents, alarms = self._membership(scope)
+        held_incidents, held_alarms = self._members.get(scope, (set(), set()))
+        for iid in sorted((changes.keys.get(Section.INCIDENTS, set()) & incidents)
+                          | (incidents - held_incidents)):
+            put(Section.INCIDENTS, iid, self._placed(incident_card(s.incidents[iid])))
+        for aid in sorted((changes.keys.get(Section.ALARMS, set()) & alarms) | (alarms - held_alarms)):
+            put(Section.ALARMS, aid, self._placed(alarm_card(s.alarms[aid])))
+        if gone := sorted(held_incidents - incidents):
+            del_[Section.INCIDENTS.value] = gone
+        if gone := sorted(held_alarms - alarms):
+            del_[Section.ALARMS.value] = gone
+        self._members[scope] = (incidents, alarms)
+
+    def _rejections(self, entries: set[str], scope: str | None) -> list[dict[str, Any]]:
+        if not entries:
+            return []
+        out = []
+        for rejection in self.state.rejections:
+            if rejection["entry"] not in entries:
+                continue
+            incident = self.state.incidents.get(rejection.get("incident_id") or "")
+            if scope is None or (incident is not None and in_scope(incident["street"], scope)):
+                out.append(rejection)
+        return out
+
+    def _cue(self, changes: Changes, scope: str | None, set_: dict[str, Any],
+             del_: dict[str, Any], rejections: list[Any], ticked: bool) -> list[str]:
+        """The console areas this patch concerns, in scope (see protocol.CUES)."""
+        touched: set[Section] = {Section(name) for name in set_} | {Section(name) for name in del_}
+        if rejections:
+            touched.add(Section.REJECTIONS)
+        if ticked:
+            touched.add(Section.STALE)
+        if Section.GEO in changes.keys:
+            touched.add(Section.GEO)
+        if any(in_scope(self.state.tickets[t].get("street"), scope)
+               for t in changes.keys.get(Section.TICKETS, ()) if t in self.state.tickets):
+            touched.add(Section.TICKETS)
+        for key in changes.keys.get(Section.INBOX, ()):
+            known, street = inbox_street(self.state, key)
+            if scope is None or (known and indicator_in_scope(street, scope)):
+                touched.add(Section.INBOX)
+                break
+        return sorted({cue for section in touched for cue in CUES.get(section, ())})
+
+    def _severe_in_scope(self, item: Mapping[str, Any], scope: str | None) -> bool:
         record = (self.state.incidents if item["kind"] == "incident" else self.state.alarms).get(
             item["id"]
         )
@@ -331,30 +418,31 @@ class ViewBuilder:
             "audience": "aggregates",
             "last_id": s.last_id,
             "applied": s.applied,
-            "indicators": {sid: indicator_card(x, HELLO_HISTORY) for sid, x in s.indicators.items()
-                           if indicator_in_scope(x["street"], scope)},
+            "history_points": HISTORY_POINTS,
+            "indicators": self._indicators(scope),
             "stale": {"video": [], "indicators": self.stale_view(scope)["indicators"]},
             "summary": self.summary(scope),
             "hotline": self.hotline(scope),
             "counts": self.counts(scope),
         }
 
-    def aggregate_patch(self, changes: Changes, scope: str | None) -> dict[str, Any] | None:
+    def aggregate_patch(self, changes: Changes, scope: str | None,
+                        ticked: bool = False) -> dict[str, Any] | None:
         s = self.state
         patch: dict[str, Any] = {}
-        indicators = {sid: indicator_card(s.indicators[sid])
-                      for sid in changes.keys.get("indicator", ()) if sid in s.indicators
+        indicators = {sid: self.indicator_card(s.indicators[sid], changes.points.get(sid, 0))
+                      for sid in changes.keys.get(Section.INDICATORS, ()) if sid in s.indicators
                       and indicator_in_scope(s.indicators[sid]["street"], scope)}
         if indicators:
-            patch["set"] = {"indicators": indicators}
-        if "video" in changes.keys:
-            patch["summary"] = self.summary(scope)
-        if "incident" in changes.keys or "alarm" in changes.keys:
-            patch["counts"] = self.counts(scope)
-        if "ticket" in changes.keys or "stale" in changes.keys:
-            patch["hotline"] = self.hotline(scope)
-        if "stale" in changes.keys:
-            patch["stale"] = {"video": [], "indicators": self.stale_view(scope)["indicators"]}
+            patch["set"] = {Section.INDICATORS.value: indicators}
+        if Section.VIDEO in changes.keys or ticked:
+            patch[Section.SUMMARY.value] = self.summary(scope)
+        if Section.INCIDENTS in changes.keys or Section.ALARMS in changes.keys:
+            patch[Section.COUNTS.value] = self.counts(scope)
+        if Section.TICKETS in changes.keys or ticked:
+            patch[Section.HOTLINE.value] = self.hotline(scope)
+        if ticked:
+            patch[Section.STALE.value] = {"video": [], "indicators": self.stale_view(scope)["indicators"]}
         if not patch:
             return None
         return {"last_id": s.last_id, "applied": s.applied, **patch}
@@ -385,22 +473,23 @@ class ViewBuilder:
                     break
         return out
 
-    def _feed_incidents(self, scope: str | None) -> dict[str, Any]:
-        cards = {key: self._placed(incident_card(self.state.incidents[key]))
-                 for kind, key in self.feed(scope) if kind == "incident"}
-        for iid, incident in self.state.incidents.items():  # every open severe case
-            if incident["severity"] == 1 and incident["status"] != "closed" and in_scope(
-                incident["street"], scope
-            ):
-                cards[iid] = self._placed(incident_card(incident))
-        return cards
-
-    def _feed_alarms(self, scope: str | None) -> dict[str, Any]:
-        return {key: self._placed(alarm_card(self.state.alarms[key]))
-                for kind, key in self.feed(scope) if kind == "alarm"}
-
     def summary(self, scope: str | None) -> dict[str, Any]:
-        return {"video": self.video.video_summary(scope)}
+        """Cameras by status (dashboard/camera.py: each counted once, stale among them) for
+        the scope, and per street ``[total, online]``."""
+        video = self.state.video
+        stale_by_street: dict[str, int] = {}
+        for pid in self.stale["video"]:
+            point = video.get(pid)
+            if point is not None and point["status"] == "online":
+                stale_by_street[point["street"]] = stale_by_street.get(point["street"], 0) + 1
+        streets = {}
+        for street, by_status in sorted(self.video.counts.items()):
+            if street in UNIT_CODES and in_scope(street, scope):
+                street_counts = camera.counts(by_status, stale_by_street.get(street, 0))
+                streets[street] = [sum(by_status.values()), street_counts["online"]]
+        stale = sum(n for street, n in stale_by_street.items() if in_scope(street, scope))
+        totals = camera.counts(self.video.totals(scope), stale)
+        return {"video": {"total": sum(totals.values()), **totals, "streets": streets}}
 
     def hotline(self, scope: str | None) -> dict[str, Any]:
         """The latest day's 12345 figures (district-wide daily counts; open tickets in scope)."""
@@ -416,3 +505,7 @@ class ViewBuilder:
             "overdue": sum(1 for street in self.overdue.values() if in_scope(street, scope)),
             "satisfaction": round(figures["satisfied"] / rated, 3) if rated else None,
         }
+
+
+def _open_severe(incident: Mapping[str, Any]) -> bool:
+    return bool(incident["severity"] == 1 and incident["status"] != "closed")

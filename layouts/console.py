@@ -13,7 +13,8 @@ from dash import dcc, html
 
 from dashboard.events import INCIDENT_DOMAINS
 from dashboard.i18n import client_strings
-from dashboard.state import INCIDENT_FLOW
+from dashboard.levels import LEVEL_VALUES
+from dashboard.lifecycle import FLOW, VERBS
 from dashboard.units import UNITS
 from layouts import ids
 from layouts.map import one_map
@@ -55,8 +56,8 @@ def column(field: str, header_name: str, **extra: Any) -> dict[str, Any]:
 
 def filters(s: dict[str, str]) -> html.Div:
     domains = [{"label": s[f"domain.{d}"], "value": d} for d in INCIDENT_DOMAINS]
-    severities = [{"label": s[f"severity.{n}"], "value": n} for n in (1, 2, 3, 4)]
-    statuses = [{"label": s[f"incident.{x}"], "value": x} for x in INCIDENT_FLOW]
+    severities = [{"label": s[f"severity.{n}"], "value": n} for n in LEVEL_VALUES]
+    statuses = [{"label": s[f"incident.{x}"], "value": x} for x in FLOW]
     since = [{"label": s[f"since.{k}"], "value": k} for k in ("1h", "24h", "7d", "all")]
     return html.Div(
         [
@@ -207,7 +208,7 @@ def action_form(s: dict[str, str], dispatch_units: tuple[str, ...]) -> html.Div:
                 id=ids.ACTION_SEVERITY,
                 placeholder=s["action.new_severity"],
                 className="dropdown",
-                options=[{"label": s[f"severity.{n}"], "value": n} for n in (1, 2, 3)],
+                options=[{"label": s[f"severity.{n}"], "value": n} for n in LEVEL_VALUES[:-1]],
             ),
             html.Div(
                 [
@@ -217,16 +218,7 @@ def action_form(s: dict[str, str], dispatch_units: tuple[str, ...]) -> html.Div:
                         className="btn",
                         **{"data-verb": verb},
                     )
-                    for verb in (
-                        "acknowledge",
-                        "dispatch",
-                        "resolve",
-                        "verify",
-                        "close",
-                        "reopen",
-                        "escalate",
-                        "note",
-                    )
+                    for verb in VERBS
                 ],
                 className="action-buttons",
             ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dashboard import geo
 from dashboard import state as st
 from dashboard.events import event_from_dict
-from dashboard.http_api import _transform
+from dashboard.projection import Projection
 from dashboard.views import ViewBuilder
 
 
@@ -15,7 +15,7 @@ def test_views_convert_points_to_a_wgs84_base_map() -> None:
     st.apply(s, "1-0", event_from_dict({"type": "incident.reported", "street": "hongqiao", "data": {
         "incident_id": "i1", "domain": "safety", "title": "t", "severity": 2,
         "lat": 31.2, "lon": 121.4}}))
-    card = ViewBuilder(s, map_crs="wgs84").hello(None)["incidents"]["i1"]
+    card = ViewBuilder(s, projection=Projection("wgs84")).hello(None)["incidents"]["i1"]
     assert (card["lat"], card["lon"]) == geo.gcj02_to_wgs84(31.2, 121.4)
     assert card["crs"] == "wgs84"
     assert ViewBuilder(s).hello(None)["incidents"]["i1"]["lat"] == 31.2
@@ -27,7 +27,7 @@ def test_video_geojson_is_in_map_crs() -> None:
     st.apply(s, "1-0", event_from_dict({"type": "video.point", "street": "hongqiao", "crs": "wgs84",
                                         "data": {"point_id": "c1", "name": "n", "lat": 31.2,
                                                  "lon": 121.4}}))
-    feature = ViewBuilder(s, map_crs="gcj02").video_geojson()["features"][0]
+    feature = ViewBuilder(s, projection=Projection("gcj02")).video_geojson()["features"][0]
     lat, lon = geo.wgs84_to_gcj02(31.2, 121.4)
     assert feature["geometry"]["coordinates"] == [round(lon, 6), round(lat, 6)]
     assert feature["properties"] == {"id": "c1", "street": "hongqiao"}
@@ -36,8 +36,8 @@ def test_video_geojson_is_in_map_crs() -> None:
 def test_polygons_are_transformed_for_baidu_tiles() -> None:
     """District and street polygons convert vertex by vertex; same CRS is a no-op."""
     district = geo.load_district()
-    assert _transform(district, "gcj02", "gcj02") is district
-    moved = _transform(district, "gcj02", "bd09")
+    assert Projection("gcj02").geojson(district) is district
+    moved = Projection("bd09").geojson(district)
     lon, lat = district["features"][0]["geometry"]["coordinates"][0][0][:2] \
         if district["features"][0]["geometry"]["type"] == "Polygon" \
         else district["features"][0]["geometry"]["coordinates"][0][0][0][:2]

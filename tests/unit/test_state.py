@@ -7,6 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
+from dashboard import lifecycle
 from dashboard import state as st
 from dashboard.events import Event, event_from_dict
 
@@ -56,7 +57,7 @@ def test_incident_flows_through_the_whole_lifecycle() -> None:
              step("resolved", version=3), step("verified", version=4), step("closed", version=5)])
     incident = s.incidents["i1"]
     assert incident["status"] == "closed" and incident["version"] == 6
-    assert [t["step"] for t in incident["timeline"]] == list(st.INCIDENT_FLOW)
+    assert [t["step"] for t in incident["timeline"]] == list(lifecycle.FLOW)
     assert incident["unit"] == "城管" and s.rejections == []
 
 

@@ -1,0 +1,87 @@
+"""The incident case flow (发现 → 立案 → 派单 → 处置 → 核查 → 结案): the one home of its steps,
+the console's verbs for them, what may follow what, and why a step is refused.  No I/O.
+
+The reducer (dashboard/state.py) judges steps with :func:`refusal`; officers' actions
+(dashboard/actions.py) check the same function before writing; the console shows the
+buttons :func:`allowed_verbs` returns.  Nothing else may list steps, verbs or
+transitions: ``tests/unit/test_one_home.py`` fails on a second copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, get_args
+
+#: Where an incident can be; the flow's order.
+Status = Literal["reported", "acknowledged", "dispatched", "resolved", "verified", "closed"]
+#: The lifecycle steps that follow ``incident.reported`` (event type ``incident.<step>``).
+Step = Literal["acknowledged", "dispatched", "resolved", "verified", "closed",
+               "noted", "escalated", "reopened"]
+#: What an officer does (the console's buttons), one per step.
+Verb = Literal["acknowledge", "dispatch", "resolve", "verify", "close", "reopen", "escalate", "note"]
+
+FLOW: tuple[Status, ...] = get_args(Status)
+STEPS: tuple[Step, ...] = get_args(Step)
+VERBS: tuple[Verb, ...] = get_args(Verb)
+
+STEP_OF_VERB: dict[Verb, Step] = {
+    "acknowledge": "acknowledged", "dispatch": "dispatched", "resolve": "resolved",
+    "verify": "verified", "close": "closed", "reopen": "reopened", "escalate": "escalated",
+    "note": "noted",
+}
+VERB_OF_STEP: dict[Step, Verb] = {step: verb for verb, step in STEP_OF_VERB.items()}
+
+#: The statuses each step may be taken from.
+TRANSITIONS: dict[Step, frozenset[Status]] = {
+    "acknowledged": frozenset({"reported"}),
+    "dispatched": frozenset({"acknowledged", "dispatched"}),
+    "resolved": frozenset({"dispatched"}),
+    "verified": frozenset({"resolved"}),
+    "closed": frozenset({"verified"}),
+    "reopened": frozenset({"resolved", "verified", "closed"}),
+    "escalated": frozenset({"reported", "acknowledged", "dispatched", "resolved", "verified"}),
+    "noted": frozenset(FLOW),
+}
+#: The status a step leads to (None: the status stays as it was).
+_STATUS_AFTER: dict[Step, Status | None] = {"reopened": "acknowledged", "escalated": None, "noted": None}
+
+#: The deadline stages of an open case (dashboard/data/console.toml has minutes for each)
+#: and the stage an incident in each status is waiting for.
+Stage = Literal["acknowledge", "dispatch", "resolve"]
+STAGES: tuple[Stage, ...] = get_args(Stage)
+STAGE_OF_STATUS: dict[Status, Stage] = {
+    "reported": "acknowledge", "acknowledged": "dispatch", "dispatched": "resolve",
+}
+
+
+def status_after(step: Step, status: Status) -> Status:
+    """The status an incident in ``status`` has after ``step``."""
+    after = _STATUS_AFTER.get(step, step)
+    return status if after is None else after  # type: ignore[return-value]
+
+
+def refusal(incident: Mapping[str, Any], step: str, version: int | None,
+            severity: int | None = None) -> str | None:
+    """Why ``step`` may not be applied to ``incident`` now, or None when it may.
+
+    ``version`` is the incident version the step was based on (None: not checked);
+    ``severity`` the new severity of an escalation.
+    """
+    if version is not None and version != incident["version"]:
+        return (
+            f"version conflict: incident {incident['id']} is at version {incident['version']}"
+            f" ({incident['status']}), the action was based on version {version}"
+        )
+    allowed = TRANSITIONS.get(step)  # type: ignore[call-overload]
+    if allowed is None:
+        return f"unknown step '{step}'"
+    if incident["status"] not in allowed:
+        return f"cannot {VERB_OF_STEP[step]} an incident that is {incident['status']}"  # type: ignore[index]
+    if step == "escalated" and (severity is None or severity >= incident["severity"]):
+        return f"escalation needs a severity more severe than {incident['severity']}"
+    return None
+
+
+def allowed_verbs(status: str) -> tuple[Verb, ...]:
+    """The verbs the case flow allows on an incident in ``status``, in button order."""
+    return tuple(verb for verb in VERBS if status in TRANSITIONS[STEP_OF_VERB[verb]])
