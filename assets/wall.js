@@ -458,12 +458,13 @@
       if (sets.sensors || sets.alarms) { mapDirty.sensors = true; }
       if (sets.indicators) { mapDirty.streets = true; }
       if (config) { noteNewItems(live.view, message); }
-      if (isConsole()) { tickConsole(message.seq); }
+      if (isConsole() && message.cue && message.cue.length) { tickConsole(message.seq); }
       queueRender();
     }
   }
 
-  // The console's tables are server-rendered: a patch tells them to refresh, at most every 400 ms.
+  // The console's tables are server-rendered: a patch's cue (the console areas it concerns,
+  // an alarm acknowledgement included) tells them to refresh, at most every 400 ms.
   var consoleTick = { last: 0, timer: null, seq: 0 };
   function tickConsole(seq) {
     consoleTick.seq = seq;
