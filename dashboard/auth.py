@@ -29,9 +29,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from dashboard.units import UNIT_CODES
+from dashboard.walls import DEFAULT_LAYOUT, WALL_LAYOUTS
 
 ROLES = ("wall", "officer", "admin", "visitor")
-WALL_LAYOUTS = ("1920x1080", "3840x2160", "5760x1080")
 
 # what each role may do; routes, callbacks and /live ask for one of these
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -195,7 +195,7 @@ class UserStore:
         user.update(fields, changed=int(time.time()))  # sessions signed before this end
         self._write(directory)
 
-    def add_wall(self, name: str, layout: str = "1920x1080", scope: str | None = None) -> str:
+    def add_wall(self, name: str, layout: str = DEFAULT_LAYOUT, scope: str | None = None) -> str:
         """A new wall device token (returned once; only its digest is kept)."""
         if layout not in WALL_LAYOUTS:
             raise AuthError(f"layout {layout!r}: one of {', '.join(WALL_LAYOUTS)}")

@@ -24,6 +24,7 @@ import orjson
 
 from dashboard.config import ConfigError, Settings, load_settings
 from dashboard.logs import setup_logging
+from dashboard.walls import DEFAULT_LAYOUT, WALL_LAYOUTS
 
 log = logging.getLogger("dashboard.cli")
 HEARTBEAT_PERIOD_S = 300  # the simulated video platform's keep-alive period per camera
@@ -89,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     verbs.add_parser("list", help="list users and wall tokens")
     wall = verbs.add_parser("add-wall", help="issue a wall device token and print its URL")
     wall.add_argument("name")
-    wall.add_argument("--layout", default="1920x1080", help="1920x1080, 3840x2160 or 5760x1080")
+    wall.add_argument("--layout", default=DEFAULT_LAYOUT, choices=WALL_LAYOUTS, help="the wall's layout")
     wall.add_argument("--scope", help="show one unit only")
     wall.add_argument("--base-url", help="the dashboard's URL as the kiosk reaches it")
     revoke = verbs.add_parser("revoke-wall", help="revoke a wall token (its wall stops at once)")

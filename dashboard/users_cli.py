@@ -15,6 +15,7 @@ from pathlib import Path
 from dashboard.audit import entry, spool_append
 from dashboard.auth import AuthError, UserStore, new_password
 from dashboard.config import Settings
+from dashboard.walls import DEFAULT_LAYOUT
 
 FIRST_LOGIN = "first-login.txt"
 
@@ -103,13 +104,13 @@ def ensure_users_file(settings: Settings) -> bool:
     store.create()
     password = new_password()
     store.add_user("admin", "admin", password)
-    token = store.add_wall("hall-wall", "1920x1080")
+    token = store.add_wall("hall-wall", DEFAULT_LAYOUT)
     note = Path(settings.users_file).with_name(FIRST_LOGIN)
     fd = os.open(note, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(f"admin password: {password}\nwall URL: {wall_url(settings, token)}\n")
     _audit(settings, "user.add", "user:admin", "first start: generated admin")
-    _audit(settings, "wall.add", f"wall:{token.split('.')[1]}", "first start: hall-wall 1920x1080")
+    _audit(settings, "wall.add", f"wall:{token.split('.')[1]}", f"first start: hall-wall {DEFAULT_LAYOUT}")
     return True
 
 

@@ -13,18 +13,10 @@ from dash import dcc, html
 from dashboard.catalogue import DIMENSIONS
 from dashboard.i18n import client_strings
 from dashboard.units import UNITS
+from dashboard.walls import design_size
 from layouts import ids
 from layouts.components import dimension_panel, kpi, panel
 from layouts.map import LAYERS, one_map
-
-#: Design sizes the wall is laid out at; the page is scaled to the display from these.
-DESIGNS = {"1920x1080": (1920, 1080), "3840x2160": (1920, 1080), "5760x1080": (5760, 1080)}
-
-
-def design_size(wall: str | None) -> tuple[int, int]:
-    """The layout size for a wall: 16:9 walls use 1920×1080 (scaled), a spliced 48:9 wall
-    its own 5760×1080 design."""
-    return DESIGNS.get(wall or "", (1920, 1080))
 
 
 def shell() -> html.Div:
