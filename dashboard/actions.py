@@ -113,7 +113,8 @@ async def _write_and_judge(runtime: Runtime, event: dict[str, Any],
                        entry=entry)
     rejection = next((r for r in reversed(runtime.state.rejections) if r["entry"] == entry), None)
     if rejection is not None:
-        current = runtime.state.incidents.get(incident_id or "", {}).get("version")
+        incident = runtime.state.incidents.get(incident_id or "")
+        current = incident["version"] if incident is not None else None
         return Outcome(False, rejection["reason"], entry=entry, version=current)
     version = runtime.state.incidents[incident_id]["version"] if incident_id else None
     return Outcome(True, "done", entry=entry, version=version)

@@ -33,7 +33,7 @@ def is_stale(point: Mapping[str, Any], now: int, stale_ms: int) -> bool:
 
 def camera_status(point: Mapping[str, Any], now: int, stale_ms: int) -> CameraStatus:
     """The status a screen shows for ``point`` at ``now``."""
-    return "stale" if is_stale(point, now, stale_ms) else point["status"]  # type: ignore[no-any-return]
+    return "stale" if is_stale(point, now, stale_ms) else point["status"]
 
 
 def stale_ids(points: Mapping[str, Mapping[str, Any]], now: int, stale_ms: int) -> list[str]:
@@ -44,7 +44,7 @@ def stale_ids(points: Mapping[str, Mapping[str, Any]], now: int, stale_ms: int) 
 def counts(reported: Mapping[str, int], stale: int) -> dict[str, int]:
     """Per-status counts from the counts by reported status and the number of stale
     cameras among the online ones: ``online`` is the online cameras that are not stale."""
-    out = {status: int(reported.get(status, 0)) for status in CAMERA_STATUSES}
+    out: dict[str, int] = {status: int(reported.get(status, 0)) for status in CAMERA_STATUSES}
     out["stale"] = stale
     out["online"] = max(0, out["online"] - stale)
     return out
@@ -52,7 +52,7 @@ def counts(reported: Mapping[str, int], stale: int) -> dict[str, int]:
 
 def tally(statuses: Iterable[str]) -> dict[str, int]:
     """Counts of already-resolved statuses (each one of :data:`CAMERA_STATUSES`)."""
-    out = dict.fromkeys(CAMERA_STATUSES, 0)
+    out: dict[str, int] = dict.fromkeys(CAMERA_STATUSES, 0)
     for status in statuses:
         out[status] += 1
     return out

@@ -11,7 +11,7 @@ types are refused.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 import msgspec
 
@@ -165,6 +165,19 @@ class Event(msgspec.Struct, frozen=True):
     street: str | None = None
     crs: str | None = None
     extra: dict[str, Any] = {}
+    payload: Any = None  # ``data`` validated: an instance of PAYLOADS[type]
+
+
+P = TypeVar("P", bound=msgspec.Struct)
+
+
+def payload(event: Event, kind: type[P]) -> P:
+    """The event's validated payload as ``kind`` (the reducer's typed view of ``data``;
+    ``data`` itself keeps fields the payload type does not name)."""
+    value = event.payload
+    if not isinstance(value, kind):
+        raise TypeError(f"{event.type}: payload is {type(value).__name__}, not {kind.__name__}")
+    return value
 
 
 def parse_ts(value: Any) -> int | None:
@@ -238,7 +251,7 @@ def event_from_dict(obj: Any) -> Event:
     if raw_nesting_possible(obj) and _depth(obj, MAX_DEPTH) > MAX_DEPTH:
         raise InvalidEvent(f"event is nested deeper than {MAX_DEPTH} levels")
     try:
-        msgspec.convert(data, payload_type)
+        validated = msgspec.convert(data, payload_type)
     except msgspec.ValidationError as exc:
         raise InvalidEvent(f"{kind}: {exc}".replace("`$", "`data")) from None
 
@@ -268,4 +281,5 @@ def event_from_dict(obj: Any) -> Event:
         street=None if street == "district" else street,
         crs=crs,
         extra=extra,
+        payload=validated,
     )

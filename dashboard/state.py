@@ -15,6 +15,7 @@ computed by the views, never stored here.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -22,8 +23,33 @@ import orjson
 
 from dashboard import lifecycle
 from dashboard.clock import beijing_day
-from dashboard.events import Event
+from dashboard.events import (
+    AlarmAck,
+    DutyShift,
+    Event,
+    HotlineTicket,
+    IncidentReported,
+    IncidentStep,
+    IndicatorValue,
+    SensorAlarm,
+    SensorReading,
+    VideoPoint,
+    VideoStatus,
+    payload,
+)
 from dashboard.protocol import Section
+from dashboard.records import (
+    AlarmRecord,
+    DutyRecord,
+    InboxDecision,
+    IncidentRecord,
+    IndicatorSeries,
+    Rejection,
+    SensorRecord,
+    TicketRecord,
+    TimelineEntry,
+    VideoRecord,
+)
 from dashboard.streamids import entry_ms
 
 # Bounds that keep memory flat over weeks of running.  Changing one changes the digest.
@@ -46,20 +72,20 @@ class State:
     applied: int = 0
     last_id: str = "0-0"
     dead: int = 0
-    video: dict[str, dict[str, Any]] = field(default_factory=dict)
+    video: dict[str, VideoRecord] = field(default_factory=dict)
     video_history: dict[str, list[list[Any]]] = field(default_factory=dict)
     video_registrations: int = 0  # bumps when the point set changes: clients refetch it
-    indicators: dict[str, dict[str, Any]] = field(default_factory=dict)
-    incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
-    tickets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    indicators: dict[str, IndicatorSeries] = field(default_factory=dict)
+    incidents: dict[str, IncidentRecord] = field(default_factory=dict)
+    tickets: dict[str, TicketRecord] = field(default_factory=dict)
     hotline_days: dict[str, dict[str, int]] = field(default_factory=dict)
-    sensors: dict[str, dict[str, Any]] = field(default_factory=dict)
-    alarms: dict[str, dict[str, Any]] = field(default_factory=dict)
-    duty: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sensors: dict[str, SensorRecord] = field(default_factory=dict)
+    alarms: dict[str, AlarmRecord] = field(default_factory=dict)
+    duty: dict[str, DutyRecord] = field(default_factory=dict)
     feed: list[list[str]] = field(default_factory=list)  # [kind, key], newest last
-    rejections: list[dict[str, Any]] = field(default_factory=list)
-    alarm_acks: dict[str, dict[str, Any]] = field(default_factory=dict)  # inbox key → ack
-    alarm_shelves: dict[str, dict[str, Any]] = field(default_factory=dict)  # inbox key → shelf
+    rejections: list[Rejection] = field(default_factory=list)
+    alarm_acks: dict[str, InboxDecision] = field(default_factory=dict)  # inbox key → ack
+    alarm_shelves: dict[str, InboxDecision] = field(default_factory=dict)  # inbox key → shelf
     pending: dict[str, list[list[Any]]] = field(default_factory=dict)  # waiting for an unknown id
     pending_count: int = 0
 
@@ -154,17 +180,17 @@ def _event_dict(event: Event) -> dict[str, Any]:
 
 
 def _video_point(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
-    d = event.data
-    pid = d["point_id"]
+    d = payload(event, VideoPoint)
+    pid = d.point_id
     known = state.video.get(pid)
-    status = d.get("status") or (known["status"] if known else "online")
+    status = d.status or (known["status"] if known else "online")
     state.video[pid] = {
         "id": pid,
-        "name": d["name"],
-        "lat": d["lat"],
-        "lon": d["lon"],
+        "name": d.name,
+        "lat": d.lat,
+        "lon": d.lon,
         "crs": event.crs or "gcj02",
-        "kind": d.get("kind"),
+        "kind": d.kind,
         "street": event.street,
         "status": status,
         "since": known["since"] if known and known["status"] == status else ts,
@@ -179,18 +205,18 @@ def _video_point(state: State, entry_id: str, event: Event, ts: int, changes: Ch
 
 
 def _video_status(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
-    d = event.data
-    pid = d["point_id"]
+    d = payload(event, VideoStatus)
+    pid = d.point_id
     point = state.video.get(pid)
     if point is None:
         _park(state, f"video:{pid}", entry_id, event)
         return
     point["last"] = max(point["last"], ts)  # a report with the same status is a heartbeat
-    if point["status"] != d["status"]:
-        point["status"] = d["status"]
+    if point["status"] != d.status:
+        point["status"] = d.status
         point["since"] = ts
         _push_bounded(
-            state.video_history.setdefault(pid, []), [ts, d["status"], d.get("reason")],
+            state.video_history.setdefault(pid, []), [ts, d.status, d.reason],
             VIDEO_HISTORY,
         )
         changes.add(Section.VIDEO, pid)
@@ -205,17 +231,17 @@ def series_key(key: str, street: str | None) -> str:
 
 
 def _indicator(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
-    d = event.data
-    sid = series_key(d["key"], event.street)
+    d = payload(event, IndicatorValue)
+    sid = series_key(d.key, event.street)
     series = state.indicators.get(sid)
     if series is None:
         series = state.indicators[sid] = {
-            "key": d["key"], "street": event.street, "value": None, "ts": None, "history": [], "n": 0,
+            "key": d.key, "street": event.street, "value": None, "ts": None, "history": [], "n": 0,
         }
     if series["ts"] is None or ts >= series["ts"]:
-        series["value"] = d["value"]
+        series["value"] = d.value
         series["ts"] = ts
-    _push_bounded(series["history"], [ts, d["value"]], INDICATOR_HISTORY)
+    _push_bounded(series["history"], [ts, d.value], INDICATOR_HISTORY)
     series["n"] = series.get("n", 0) + 1  # points ever appended: a client's tail index
     changes.add(Section.INDICATORS, sid)
     changes.points[sid] = changes.points.get(sid, 0) + 1
@@ -227,21 +253,21 @@ def _indicator(state: State, entry_id: str, event: Event, ts: int, changes: Chan
 def _incident_reported(
     state: State, entry_id: str, event: Event, ts: int, changes: Changes
 ) -> None:
-    d = event.data
-    iid = d["incident_id"]
+    d = payload(event, IncidentReported)
+    iid = d.incident_id
     if iid in state.incidents:
         _reject(state, entry_id, event, "already reported", changes)
         return
     state.incidents[iid] = {
         "id": iid,
-        "domain": d["domain"],
-        "title": d["title"],
-        "severity": d["severity"],
-        "lat": d.get("lat"),
-        "lon": d.get("lon"),
+        "domain": d.domain,
+        "title": d.title,
+        "severity": d.severity,
+        "lat": d.lat,
+        "lon": d.lon,
         "crs": event.crs or "gcj02",
-        "address": d.get("address"),
-        "description": d.get("description"),
+        "address": d.address,
+        "description": d.description,
         "street": event.street,
         "status": "reported",
         "version": 1,
@@ -252,37 +278,40 @@ def _incident_reported(
     }
     changes.add(Section.INCIDENTS, iid)
     _feed(state, "incident", iid)
-    if d["severity"] == 1:
+    if d.severity == 1:
         changes.severe.append({"kind": "incident", "id": iid, "entry": entry_id})
     _evict_closed(state.incidents, CLOSED_INCIDENTS_KEPT)
     _unpark(state, f"incident:{iid}", changes)
 
 
 def _incident_step(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
-    d = event.data
-    iid = d["incident_id"]
+    d = payload(event, IncidentStep)
+    iid = d.incident_id
     step = event.type.removeprefix("incident.")
     incident = state.incidents.get(iid)
     if incident is None:
         _park(state, f"incident:{iid}", entry_id, event)
         return
-    reason = lifecycle.refusal(incident, step, d.get("version"), d.get("severity"))
+    reason = lifecycle.refusal(incident, step, d.version, d.severity)
     if reason:
         _reject(state, entry_id, event, reason, changes)
         return
     incident["status"] = lifecycle.status_after(step, incident["status"])  # type: ignore[arg-type]
-    if step == "dispatched" and d.get("unit"):
-        incident["unit"] = d["unit"]
-    if step == "escalated":
-        incident["severity"] = d["severity"]
-        if d["severity"] == 1:
+    if step == "dispatched" and d.unit:
+        incident["unit"] = d.unit
+    if step == "escalated" and d.severity is not None:  # refusal() saw to it
+        incident["severity"] = d.severity
+        if d.severity == 1:
             changes.severe.append({"kind": "incident", "id": iid, "entry": entry_id})
     incident["version"] += 1
     incident["updated"] = ts
-    entry = {"step": step, "ts": ts, "by": d.get("by"), "entry": entry_id}
-    for name in ("unit", "note", "severity"):
-        if d.get(name) is not None:
-            entry[name] = d[name]
+    entry: TimelineEntry = {"step": step, "ts": ts, "by": d.by, "entry": entry_id}
+    if d.unit is not None:
+        entry["unit"] = d.unit
+    if d.note is not None:
+        entry["note"] = d.note
+    if d.severity is not None:
+        entry["severity"] = d.severity
     incident["timeline"].append(entry)
     changes.add(Section.INCIDENTS, iid)
 
@@ -303,12 +332,12 @@ def _reject(state: State, entry_id: str, event: Event, reason: str, changes: Cha
     changes.add(Section.REJECTIONS, entry_id)
 
 
-def _evict_closed(records: dict[str, dict[str, Any]], keep: int) -> None:
+def _evict_closed(records: MutableMapping[str, Any], keep: int) -> None:
     """Forget the oldest closed records once more than ``keep`` records are held."""
     excess = len(records) - keep
     if excess <= 0:
         return
-    for key in [k for k, r in records.items() if r["status"] == "closed"][:excess]:
+    for key in [k for k, r in records.items() if r.get("status") == "closed"][:excess]:
         del records[key]
 
 
@@ -320,8 +349,8 @@ def _feed(state: State, kind: str, key: str) -> None:
 
 
 def _ticket(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
-    d = event.data
-    tid = d["ticket_id"]
+    d = payload(event, HotlineTicket)
+    tid = d.ticket_id
     ticket = state.tickets.get(tid)
     day = beijing_day(ts)
     stats = state.hotline_days.setdefault(
@@ -330,21 +359,22 @@ def _ticket(state: State, entry_id: str, event: Event, ts: int, changes: Changes
     if ticket is None:
         ticket = state.tickets[tid] = {"id": tid, "created": ts, "closed": None}
         stats["new"] += 1
-        if d.get("repeat_of"):
+        if d.repeat_of:
             stats["repeat"] += 1
         if len(state.hotline_days) > HOTLINE_DAYS_KEPT:
             for old in sorted(state.hotline_days)[:-HOTLINE_DAYS_KEPT]:
                 del state.hotline_days[old]
     was_closed = ticket.get("status") == "closed"
-    ticket.update({k: v for k, v in d.items() if v is not None and k != "ticket_id"})
+    # every field as reported, those a producer added too
+    ticket.update({k: v for k, v in event.data.items() if v is not None and k != "ticket_id"})  # type: ignore[typeddict-item]
     ticket["street"] = event.street or ticket.get("street")
     ticket["updated"] = ts
-    if d["status"] == "closed" and not was_closed:
+    if d.status == "closed" and not was_closed:
         ticket["closed"] = ts
         stats["closed"] += 1
-        if d.get("satisfied") is not None:
+        if d.satisfied is not None:
             stats["rated"] += 1
-            stats["satisfied"] += 1 if d["satisfied"] else 0
+            stats["satisfied"] += 1 if d.satisfied else 0
     changes.add(Section.TICKETS, tid)
     _evict_closed(state.tickets, CLOSED_TICKETS_KEPT)
 
@@ -353,31 +383,31 @@ def _ticket(state: State, entry_id: str, event: Event, ts: int, changes: Changes
 
 
 def _sensor_reading(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
-    d = event.data
-    sid = d["sensor_id"]
+    d = payload(event, SensorReading)
+    sid = d.sensor_id
     sensor = state.sensors.get(sid)
     if sensor is None:
         sensor = state.sensors[sid] = {"id": sid, "readings": [], "alarm": None}
-    sensor.update(
-        kind=d["kind"], value=d["value"], unit=d.get("unit"), ts=ts,
-        street=event.street or sensor.get("street"), crs=event.crs or "gcj02",
-    )
-    if d.get("lat") is not None and d.get("lon") is not None:
-        sensor["lat"], sensor["lon"] = d["lat"], d["lon"]
-    _push_bounded(sensor["readings"], [ts, d["value"]], SENSOR_READINGS)
+    sensor.update({
+        "kind": d.kind, "value": d.value, "unit": d.unit, "ts": ts,
+        "street": event.street or sensor.get("street"), "crs": event.crs or "gcj02",
+    })
+    if d.lat is not None and d.lon is not None:
+        sensor["lat"], sensor["lon"] = d.lat, d.lon
+    _push_bounded(sensor["readings"], [ts, d.value], SENSOR_READINGS)
     changes.add(Section.SENSORS, sid)
 
 
 def _sensor_alarm(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
-    d = event.data
-    alarm = {
+    d = payload(event, SensorAlarm)
+    alarm: AlarmRecord = {
         "id": entry_id,
-        "sensor_id": d["sensor_id"],
-        "kind": d["kind"],
-        "level": d["level"],
-        "message": d.get("message"),
-        "lat": d.get("lat"),
-        "lon": d.get("lon"),
+        "sensor_id": d.sensor_id,
+        "kind": d.kind,
+        "level": d.level,
+        "message": d.message,
+        "lat": d.lat,
+        "lon": d.lon,
         "crs": event.crs or "gcj02",
         "street": event.street,
         "ts": ts,
@@ -386,13 +416,13 @@ def _sensor_alarm(state: State, entry_id: str, event: Event, ts: int, changes: C
     state.alarms[entry_id] = alarm
     if len(state.alarms) > ALARMS_KEPT:
         del state.alarms[next(iter(state.alarms))]
-    sensor = state.sensors.get(d["sensor_id"])
+    sensor = state.sensors.get(d.sensor_id)
     if sensor is not None:
         sensor["alarm"] = entry_id
-        changes.add(Section.SENSORS, d["sensor_id"])
+        changes.add(Section.SENSORS, d.sensor_id)
     changes.add(Section.ALARMS, entry_id)
     _feed(state, "alarm", entry_id)
-    if d["level"] == 1:
+    if d.level == 1:
         changes.severe.append({"kind": "alarm", "id": entry_id, "entry": entry_id})
 
 
@@ -400,11 +430,11 @@ def _sensor_alarm(state: State, entry_id: str, event: Event, ts: int, changes: C
 
 
 def _duty(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
-    d = event.data
-    key = f"{d['center']}/{d['post']}"
+    d = payload(event, DutyShift)
+    key = f"{d.center}/{d.post}"
     state.duty[key] = {
-        "center": d["center"], "post": d["post"], "name": d["name"], "phone": d.get("phone"),
-        "start": d.get("start"), "end": d.get("end"), "ts": ts,
+        "center": d.center, "post": d.post, "name": d.name, "phone": d.phone,
+        "start": d.start, "end": d.end, "ts": ts,
     }
     changes.add(Section.DUTY, key)
 
@@ -415,21 +445,21 @@ def _duty(state: State, entry_id: str, event: Event, ts: int, changes: Changes) 
 def _alarm_ack(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
     """Acknowledge or shelve an inbox alarm.  The latest word wins; a new alarm on the
     same camera or indicator starts unacknowledged again (the inbox compares times)."""
-    d = event.data
-    key = d["alarm_id"]
-    record = {"by": d["by"], "ts": ts, "comment": d.get("comment"), "reason": d.get("reason"),
-              "entry": entry_id}
+    d = payload(event, AlarmAck)
+    key = d.alarm_id
+    record: InboxDecision = {"by": d.by, "ts": ts, "comment": d.comment, "reason": d.reason,
+                             "entry": entry_id}
     if event.type == "alarm.shelved":
-        if not d.get("until") or not d.get("reason"):
+        if not d.until or not d.reason:
             _reject(state, entry_id, event, "shelving needs a reason and an end time", changes)
             return
-        record["until"] = d["until"]
+        record["until"] = d.until
         state.alarm_shelves[key] = record
     else:
         state.alarm_acks[key] = record
         state.alarm_shelves.pop(key, None)
         if key in state.alarms:
-            state.alarms[key]["acked"] = {"by": d["by"], "ts": ts, "comment": d.get("comment")}
+            state.alarms[key]["acked"] = {"by": d.by, "ts": ts, "comment": d.comment}
             changes.add(Section.ALARMS, key)
     for table in (state.alarm_acks, state.alarm_shelves):
         if len(table) > ALARMS_KEPT * 2:

@@ -25,6 +25,7 @@ from dashboard.catalogue import level as indicator_level
 from dashboard.classify import mask_address, mask_phone
 from dashboard.projection import Projection
 from dashboard.protocol import CUES, Section
+from dashboard.records import Rejection
 from dashboard.state import Changes, State
 from dashboard.units import UNIT_CODES
 
@@ -325,7 +326,7 @@ class ViewBuilder:
             shift = s.duty.get(key)
             if shift is not None and (scope is None or shift["center"] in ("district", scope)):
                 put(Section.DUTY, key, duty_card(shift))
-        rejections = self._rejections(keys.get(Section.REJECTIONS, ()), scope)
+        rejections = self._rejections(keys.get(Section.REJECTIONS, set()), scope)
         severe = [item for item in changes.severe if self._severe_in_scope(item, scope)]
         cue = self._cue(changes, scope, set_, del_, rejections, ticked)
         if not (set_ or del_ or severe or rejections or cue):
@@ -371,7 +372,7 @@ class ViewBuilder:
             del_[Section.ALARMS.value] = gone
         self._members[scope] = (incidents, alarms)
 
-    def _rejections(self, entries: set[str], scope: str | None) -> list[dict[str, Any]]:
+    def _rejections(self, entries: set[str], scope: str | None) -> list[Rejection]:
         if not entries:
             return []
         out = []
@@ -481,7 +482,8 @@ class ViewBuilder:
         for pid in self.stale["video"]:
             point = video.get(pid)
             if point is not None and point["status"] == "online":
-                stale_by_street[point["street"]] = stale_by_street.get(point["street"], 0) + 1
+                street = point["street"] or "none"
+                stale_by_street[street] = stale_by_street.get(street, 0) + 1
         streets = {}
         for street, by_status in sorted(self.video.counts.items()):
             if street in UNIT_CODES and in_scope(street, scope):

@@ -102,5 +102,5 @@ def page(lang: str, wall: str | None, catalogue: list[dict[str, Any]],
         className=f"wall lang-{lang}" + (" wall-wide" if wide else "")
         + (" wall-visitor" if audience != "records" else ""),
         style={"width": f"{width}px", "height": f"{height}px"},
-        **{"data-design": f"{width}x{height}", "data-lang": lang, "data-audience": audience},
+        **{"data-design": f"{width}x{height}", "data-lang": lang, "data-audience": audience},  # type: ignore[arg-type]
     )

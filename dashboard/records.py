@@ -1,0 +1,143 @@
+"""The shapes of the records the reducer keeps (dashboard/state.py).  No I/O.
+
+The state stays plain JSON data (snapshots are ``orjson`` of it), so the records are
+TypedDicts: a checker holds readers to the field names, and nothing changes at run time.
+Times are epoch milliseconds of event time.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class VideoRecord(TypedDict):
+    id: str
+    name: str
+    lat: float
+    lon: float
+    crs: str
+    kind: str | None
+    street: str | None
+    status: str  # as reported: online | offline | fault (stale is the views': camera.py)
+    since: int  # when the status began
+    last: int  # the last report of any kind, heartbeats included
+
+
+class IndicatorSeries(TypedDict):
+    key: str
+    street: str | None
+    value: float | None
+    ts: int | None
+    history: list[list[Any]]  # [ts, value], in arrival order, bounded
+    n: int  # points ever appended
+
+
+class TimelineEntry(TypedDict, total=False):
+    step: str
+    ts: int
+    by: str | None
+    entry: str
+    unit: str
+    note: str
+    severity: int
+
+
+class IncidentRecord(TypedDict):
+    id: str
+    domain: str
+    title: str
+    severity: int
+    lat: float | None
+    lon: float | None
+    crs: str
+    address: str | None
+    description: str | None
+    street: str | None
+    status: str  # lifecycle.Status
+    version: int
+    reported: int
+    updated: int
+    unit: str | None
+    timeline: list[TimelineEntry]
+
+
+class TicketRecord(TypedDict, total=False):
+    """A 12345 ticket: the payload's fields as last reported (producers may add more)."""
+
+    id: str
+    created: int
+    closed: int | None
+    updated: int
+    street: str | None
+    status: str
+    category: str
+    summary: str
+    address: str
+    caller_name: str
+    caller_phone: str
+    satisfied: bool
+    repeat_of: str
+
+
+class SensorRecord(TypedDict, total=False):
+    id: str
+    kind: str
+    value: float
+    unit: str | None
+    ts: int
+    street: str | None
+    crs: str
+    lat: float
+    lon: float
+    readings: list[list[Any]]  # [ts, value], bounded
+    alarm: str | None  # the entry id of its latest alarm
+
+
+class AckRecord(TypedDict):
+    by: str
+    ts: int
+    comment: str | None
+
+
+class AlarmRecord(TypedDict):
+    id: str  # its log entry id
+    sensor_id: str
+    kind: str
+    level: int
+    message: str | None
+    lat: float | None
+    lon: float | None
+    crs: str
+    street: str | None
+    ts: int
+    acked: AckRecord | None
+
+
+class InboxDecision(TypedDict, total=False):
+    """An acknowledgement or a shelving of an inbox alarm (``until`` for a shelf)."""
+
+    by: str
+    ts: int
+    comment: str | None
+    reason: str | None
+    entry: str
+    until: int
+
+
+class DutyRecord(TypedDict):
+    center: str
+    post: str
+    name: str
+    phone: str | None
+    start: str | None
+    end: str | None
+    ts: int
+
+
+class Rejection(TypedDict):
+    entry: str
+    type: str
+    id: str | None
+    incident_id: str | None
+    by: str | None
+    reason: str
