@@ -52,6 +52,11 @@ return 1
 """
 
 
+def _text(value: Any) -> str:
+    """A Redis reply (bytes: the client does not decode) as text."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def connect(url: str, max_connections: int = 64) -> aioredis.Redis:
     """An asyncio Redis client (hiredis parser when installed), bytes in and out.
 
@@ -91,40 +96,36 @@ class Bus:
     # ---- the log
     async def append(self, raw: bytes) -> str:
         """XADD one event to the log; returns the entry id."""
-        entry_id = await self.redis.xadd(self.keys.log, {"event": raw})
-        return entry_id.decode()
+        entry_id: Any = await self.redis.xadd(self.keys.log, {"event": raw})
+        return _text(entry_id)
 
     async def append_many(self, raws: list[bytes]) -> list[str]:
         async with self.redis.pipeline(transaction=False) as pipe:
             for raw in raws:
                 pipe.xadd(self.keys.log, {"event": raw})
-            ids = await pipe.execute()
-        return [i.decode() for i in ids]
+            ids: list[Any] = await pipe.execute()
+        return [_text(i) for i in ids]
 
     async def read(self, after: str, count: int, block_ms: int | None) -> list[Entry]:
         """Entries strictly after ``after``; blocks up to ``block_ms`` when there are none."""
-        reply = await self.redis.xread({self.keys.log: after}, count=count, block=block_ms)
+        reply: Any = await self.redis.xread({self.keys.log: after}, count=count, block=block_ms)
         if not reply:
             return []
-        return [(eid.decode(), fields.get(b"event")) for eid, fields in reply[0][1]]
+        return [(_text(eid), fields.get(b"event")) for eid, fields in reply[0][1]]
 
     async def read_range(self, after: str, count: int) -> list[Entry]:
         """Non-blocking variant of :meth:`read` (XRANGE, exclusive start)."""
-        reply = await self.redis.xrange(self.keys.log, min=f"({after}", count=count)
-        return [(eid.decode(), fields.get(b"event")) for eid, fields in reply]
+        reply: Any = await self.redis.xrange(self.keys.log, min=f"({after}", count=count)
+        return [(_text(eid), fields.get(b"event")) for eid, fields in reply]
 
     async def log_head_id(self) -> str | None:
         """The id of the oldest entry still in the log (None when the log is empty)."""
-        reply = await self.redis.xrange(self.keys.log, min="-", max="+", count=1)
-        if not reply:
-            return None
-        entry_id = reply[0][0]
-        return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+        reply: Any = await self.redis.xrange(self.keys.log, min="-", max="+", count=1)
+        return _text(reply[0][0]) if reply else None
 
     async def log_tail_id(self) -> str:
-        info = await self.redis.xinfo_stream(self.keys.log)
-        last = info.get("last-generated-id") or info.get(b"last-generated-id") or b"0-0"
-        return last.decode() if isinstance(last, bytes) else str(last)
+        info: Any = await self.redis.xinfo_stream(self.keys.log)
+        return _text(info.get("last-generated-id") or info.get(b"last-generated-id") or b"0-0")
 
     async def trim_before(self, entry_id: str) -> int:
         """Drop log entries older than ``entry_id`` (approximately, cheaply)."""
@@ -139,8 +140,8 @@ class Bus:
             for raw in raws:
                 await self._bridge(keys=[self.keys.seen(idempotency_key(raw)), self.keys.log],
                                    args=[raw, self.settings.dedup_ttl_s], client=pipe)
-            results = await pipe.execute()
-        return [result.decode() if result else None for result in results]
+            results: list[Any] = await pipe.execute()
+        return [_text(result) if result else None for result in results]
 
     # ---- dead letters
     async def dead_letter(self, entry_id: str, raw: bytes | None, reason: str) -> bool:
@@ -170,7 +171,7 @@ class Bus:
 
     async def load_snapshot(self) -> tuple[str, bytes] | None:
         """(last id included, state JSON) of the newest snapshot, or None."""
-        fields: dict[bytes, bytes] = await self.redis.hgetall(self.keys.snapshot)
+        fields: Any = await self.redis.hgetall(self.keys.snapshot)
         if not fields or b"state" not in fields:
             return None
         if fields.get(b"format", b"json+zlib") != b"json+zlib":
@@ -180,7 +181,7 @@ class Bus:
     # ---- audit
     async def audit(self, record: dict[str, Any]) -> str:
         """Append one record to the append-only audit stream."""
-        flat = {k: (v if isinstance(v, str | bytes) else msgspec.json.encode(v))
-                for k, v in record.items()}
-        entry_id = await self.redis.xadd(self.keys.audit, flat)
-        return entry_id.decode()
+        flat: dict[Any, Any] = {k: (v if isinstance(v, str | bytes) else msgspec.json.encode(v))
+                                for k, v in record.items()}
+        entry_id: Any = await self.redis.xadd(self.keys.audit, flat)
+        return _text(entry_id)
