@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import signal
 import sys
@@ -20,6 +19,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 import orjson
 
 from dashboard.config import ConfigError, Settings, load_settings
@@ -134,7 +134,7 @@ def _with_redis(settings: Settings, body: Any, embedded_ok: bool = True) -> int:
 
     with EmbeddedRedis() as server:
         print(f"embedded Redis at {server.url}", flush=True)
-        return int(asyncio.run(body(dataclasses.replace(settings, redis_url=server.url))) or 0)
+        return int(asyncio.run(body(msgspec.structs.replace(settings, redis_url=server.url))) or 0)
 
 
 # ---------------------------------------------------------------------- run
@@ -155,7 +155,7 @@ def _run(settings: Settings, demo: bool) -> int:
     embedded = None
     if not settings.redis_url:
         embedded = EmbeddedRedis().start()
-        settings = dataclasses.replace(settings, redis_url=embedded.url)
+        settings = msgspec.structs.replace(settings, redis_url=embedded.url)
     try:
         app = create_app(settings)
         if demo:

@@ -8,13 +8,14 @@ config file stops the process at start-up instead of being ignored.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
+
+import msgspec
 
 from dashboard.events import CRS_NAMES
 
@@ -23,9 +24,9 @@ class ConfigError(ValueError):
     """A setting is missing, unknown or of the wrong type; the message names key and source."""
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Every tunable of one dashboard instance.  Times are seconds unless the name says ms."""
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Every tunable of one dashboard instance.  Times are seconds unless the name says ms.
+    Build one with :func:`load_settings`; copy with ``msgspec.structs.replace``."""
 
     redis_url: str | None = None  # None: start an embedded redis-server on loopback
     redis_prefix: str = "cn:"
@@ -81,7 +82,7 @@ class Settings:
     sim_points: int = 2_000
     sim_rate: float = 50.0
     # where this came from, for error messages
-    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    sources: dict[str, str] = {}
 
     @property
     def map_crs(self) -> str:
@@ -124,40 +125,30 @@ class RedisKeys:
         return f"{self.prefix}seen:{event_id}"
 
 
-_FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "sources"}
+_TYPES: dict[str, Any] = {name: kind for name, kind in get_type_hints(Settings).items()
+                          if name != "sources"}
+_FIELDS = frozenset(_TYPES)
+
+
+def _type_name(kind: Any) -> str:
+    named = [a for a in get_args(kind) if a is not type(None)] or [kind]
+    return " or ".join(getattr(a, "__name__", str(a)) for a in named)
 
 
 def _coerce(name: str, raw: Any, source: str) -> Any:
-    """Turn ``raw`` into the type of field ``name``; raise ConfigError naming both."""
-    default = _FIELDS[name].default
-    annotation = str(_FIELDS[name].type)
-    optional = "None" in annotation
+    """Turn ``raw`` into the type of field ``name``; raise ConfigError naming both.  Text
+    (the environment, flags) is parsed ("8050", "true"); a typed TOML value must match."""
+    kind = _TYPES[name]
+    optional = type(None) in get_args(kind)
     if raw is None or (optional and isinstance(raw, str) and raw == ""):
         if optional:
             return None
         raise ConfigError(f"Config '{name}' from {source} may not be empty")
-    kind: type = type(default) if default is not None else str
-    if "int" in annotation and "float" not in annotation:
-        kind = int
-    elif "float" in annotation:
-        kind = float
     try:
-        if kind is bool:
-            if isinstance(raw, bool):
-                return raw
-            return {"1": True, "true": True, "0": False, "false": False}[str(raw).lower()]
-        if kind is int and isinstance(raw, float | bool):
-            raise TypeError
-        if kind is int:
-            return int(raw)
-        if kind is float:
-            return float(raw)
-        if not isinstance(raw, str):
-            raise TypeError
-        return raw
-    except (TypeError, ValueError, KeyError):
+        return msgspec.convert(raw, kind, strict=not isinstance(raw, str))
+    except msgspec.ValidationError:
         raise ConfigError(
-            f"Config '{name}' from {source} must be {kind.__name__}, got {raw!r}"
+            f"Config '{name}' from {source} must be {_type_name(kind)}, got {raw!r}"
         ) from None
 
 

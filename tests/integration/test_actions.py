@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
+import msgspec
 import orjson
 import redis
 
@@ -19,7 +19,7 @@ def report_event(iid: str) -> bytes:
 
 
 async def with_runtime(redis_url: str, body):  # type: ignore[no-untyped-def]
-    settings = dataclasses.replace(load_settings({}, environ={}), redis_url=redis_url)
+    settings = msgspec.structs.replace(load_settings({}, environ={}), redis_url=redis_url)
     runtime = build_runtime(settings)
     await runtime.replica.start()
     try:
