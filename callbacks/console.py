@@ -34,7 +34,7 @@ from layouts import console as layout
 from layouts import ids
 
 if TYPE_CHECKING:
-    from dashboard.app import Runtime
+    from dashboard.runtime import Runtime
 
 SINCE_MS = {"1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000}
 DRILL_KEYS = ("street", "incident", "camera", "sensor", "ticket", "duty")

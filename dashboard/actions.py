@@ -20,7 +20,7 @@ import orjson
 from dashboard.state import refusal
 
 if TYPE_CHECKING:
-    from dashboard.app import Runtime
+    from dashboard.runtime import Runtime
 
 #: Console verbs → lifecycle event step.
 STEPS = {
