@@ -9,7 +9,7 @@ import dash
 from callbacks import admin, console, wall
 
 if TYPE_CHECKING:
-    from dashboard.app import Runtime
+    from dashboard.runtime import Runtime
 
 # the permission each area's callbacks need; the guard refuses a callback request of a
 # role without it before Dash runs anything, and the callbacks check again themselves

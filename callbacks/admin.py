@@ -19,7 +19,7 @@ from dashboard.i18n import client_strings
 from layouts import ids
 
 if TYPE_CHECKING:
-    from dashboard.app import Runtime
+    from dashboard.runtime import Runtime
 
 def since_ms(since: str | None) -> int | None:
     return clock.since(since, clock.now_ms())
@@ -44,7 +44,6 @@ def risk_figures(runtime: Runtime) -> dict[str, Any]:
     """What the security page shows, in one dict (also useful to tests)."""
     totals = metric_totals(runtime)
     health = runtime.health()
-    guard = runtime.guard
     return {
         "login_failed": int(totals.get("cn_logins", {}).get("failed", 0)),
         "login_locked": int(totals.get("cn_logins", {}).get("locked", 0)),
@@ -57,7 +56,7 @@ def risk_figures(runtime: Runtime) -> dict[str, Any]:
         "redis": health["redis"],
         "clients": runtime.hub.clients_by_role(),
         "reveals": int(totals.get("cn_reveals", {}).get("", 0)),
-        "recent_denials": guard.risk()["recent_denials"] if guard else [],
+        "recent_denials": runtime.refusals.recent(),
     }
 
 

@@ -33,7 +33,7 @@ from layouts import console as layout
 from layouts import ids
 
 if TYPE_CHECKING:
-    from dashboard.app import Runtime
+    from dashboard.runtime import Runtime
 
 DRILL_KEYS = ("street", "incident", "camera", "sensor", "ticket", "duty")
 

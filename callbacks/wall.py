@@ -9,13 +9,14 @@ import dash
 from dash import Input, Output, State, html
 
 from dashboard import geo
-from dashboard.guard import current
+from dashboard.access import route_permission
+from dashboard.guard import client_ip, current
 from dashboard.i18n import LANGS, client_strings
 from layouts import admin, console, ids, wall
 from layouts.map import LAYERS
 
 if TYPE_CHECKING:
-    from dashboard.app import Runtime
+    from dashboard.runtime import Runtime
 
 
 def register(app: dash.Dash, runtime: Runtime) -> None:
@@ -39,10 +40,9 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         query = parse_qs((search or "").lstrip("?"))
         lang = query.get("lang", ["zh"])[0]
         lang = lang if lang in LANGS else "zh"
-        needed = "admin" if path.startswith("/admin") else "console" if path == "/console" else "wall"
+        needed = route_permission(path)
         if not principal.can(needed):
-            if runtime.guard is not None:
-                runtime.guard.deny(f"page:{needed}", "", path, principal.label())
+            runtime.refusals.deny(f"page:{needed}", client_ip(), path, principal.label())
             return html.Div(client_strings(lang)["forbidden"], className="forbidden"), path
         if path == "/console":
             return console.page(lang, bounds, settings.tile_url, runtime.console.dispatch_units,

@@ -20,7 +20,7 @@ from dashboard import clock
 from dashboard.lifecycle import STEP_OF_VERB, refusal
 
 if TYPE_CHECKING:
-    from dashboard.app import Runtime
+    from dashboard.runtime import Runtime
 
 
 

@@ -7,7 +7,7 @@ working at once.  Passwords are argon2id hashes (argon2-cffi); wall tokens are r
 and stored as SHA-256 digests; sessions are cookies signed with the file's secret
 (itsdangerous) that expire and name a session id a logout revokes.
 
-Roles and what they may do are :data:`PERMISSIONS`; the scope of an officer (the
+Roles and what they may do are in dashboard/access.py; the scope of an officer (the
 district, or one unit code) limits every record they receive.
 """
 
@@ -28,18 +28,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from dashboard.access import ROLES, can
 from dashboard.units import UNIT_CODES
 from dashboard.walls import DEFAULT_LAYOUT, WALL_LAYOUTS
 
-ROLES = ("wall", "officer", "admin", "visitor")
-
-# what each role may do; routes, callbacks and /live ask for one of these
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "visitor": frozenset({"wall"}),
-    "wall": frozenset({"wall", "records"}),
-    "officer": frozenset({"wall", "records", "console", "act", "reveal"}),
-    "admin": frozenset({"wall", "records", "console", "act", "reveal", "admin"}),
-}
 
 _hasher = PasswordHasher()  # argon2id, the library's current recommended parameters
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
@@ -61,7 +53,7 @@ class Principal:
     sid: str = ""  # the session (or wall token id) it came from
 
     def can(self, permission: str) -> bool:
-        return permission in PERMISSIONS.get(self.role, frozenset())
+        return can(self.role, permission)
 
     @property
     def audience(self) -> str:

@@ -21,7 +21,7 @@ from dashboard.i18n import LANGS, client_strings
 from dashboard.units import UNITS
 
 if TYPE_CHECKING:
-    from dashboard.app import Runtime
+    from dashboard.runtime import Runtime
 
 GEOJSON = "application/geo+json"
 

@@ -2,7 +2,7 @@
 
 Clients are grouped by scope (the district, or one street) and audience (individual
 records, or aggregates only for visitors).  Who a client is comes from the connection's
-session (dashboard/guard.py); it is checked again before every frame sent and every
+session (dashboard/identity.py); it is checked again before every frame sent and every
 message received, so a revoked wall token or a disabled user is cut off at once, and a
 client may only ask for scopes its principal covers.  Changes from the replica
 are accumulated and flushed at most once per ``patch_interval_ms``: each flush builds
@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from dashboard.auth import ANONYMOUS_VISITOR, Principal
+from dashboard.auth import Principal
 from dashboard.config import Settings
 from dashboard.metrics import Metrics
 from dashboard.projection import Projection
@@ -72,7 +72,7 @@ class Client:
     ws: WebSocket
     group: Group
     queue: asyncio.Queue[str]
-    principal: Principal = ANONYMOUS_VISITOR
+    principal: Principal  # re-checked before every frame and message (Hub.revalidate)
     resync_times: list[float] = field(default_factory=list)
     closed: bool = False
 
@@ -81,7 +81,11 @@ class Hub:
     """Owns the /live clients of one instance."""
 
     def __init__(self, state: State, settings: Settings, metrics: Metrics,
-                 catalogue: list[dict[str, Any]]) -> None:
+                 catalogue: list[dict[str, Any]], *,
+                 revalidate: Callable[[Principal], Principal | None],
+                 status: Callable[[], dict[str, Any]]) -> None:
+        """``revalidate`` re-checks a client's principal before every frame and message
+        (None: it may no longer come in); ``status`` gives extra fields of each beat."""
         self.settings = settings
         self.metrics = metrics
         self.views = ViewBuilder(state, feed_size=settings.feed_size,
@@ -89,14 +93,13 @@ class Hub:
                                  projection=Projection(settings.map_crs),
                                  hotline_overdue_s=settings.hotline_overdue_h * 3600)
         self.groups: dict[tuple[str | None, str], Group] = {}
-        # re-checks a client's principal (None: it may no longer come in); set by the app
-        self.revalidate: Callable[[Principal], Principal | None] = lambda p: p
+        self.revalidate = revalidate
+        self.status = status
         self._pending = Changes()
         self._ticked = False  # the clock moved what is stale or overdue since the last flush
         self._flush_handle: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
         self._beat_task: asyncio.Task[None] | None = None
-        self.status_fn: Callable[[], dict[str, Any]] = dict  # extra beat fields (set by the app)
 
     # ------------------------------------------------------------------ changes in
     def on_changes(self, changes: Changes) -> None:
@@ -234,7 +237,7 @@ class Hub:
             state = self.views.state
             frame = encode({
                 "t": "beat", "now": int(time.time() * 1000), "last_id": state.last_id,
-                "applied": state.applied, **self.status_fn(),
+                "applied": state.applied, **self.status(),
             })
             for group in self.groups.values():
                 for client in list(group.clients):

@@ -6,8 +6,10 @@ written into it is escaped.
 
 from __future__ import annotations
 
+import html
+from typing import Any
+
 from dashboard.auth import Principal
-from dashboard.guard import escape
 
 CSS = """
 html,body{margin:0;height:100%;background:#071427;color:#dce8ff;
@@ -25,6 +27,10 @@ button{margin-top:22px;width:100%;padding:11px;border:0;border-radius:6px;backgr
 .note{margin-top:20px;font-size:12px;color:#6f88ad;line-height:1.6}
 a{color:#7fb4ff}
 """
+
+def escape(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
 
 TEXT = {
     "zh": {

@@ -9,8 +9,8 @@ import orjson
 import redis
 
 from dashboard.actions import alarm_action, incident_action
-from dashboard.app import build_runtime
 from dashboard.config import load_settings
+from dashboard.runtime import build_runtime
 
 
 def report_event(iid: str) -> bytes:

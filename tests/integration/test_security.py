@@ -419,15 +419,15 @@ def test_every_callback_refuses_whoever_lacks_its_permission(
     dashboard: DashboardProcess, redis_url: str, tmp_path: Any
 ) -> None:
     """All callbacks the app registers, asked for without a session and by each role."""
+    from dashboard.access import PERMISSIONS
     from dashboard.app import create_app
-    from dashboard.auth import PERMISSIONS
     from dashboard.config import load_settings
 
     users = tmp_path / "users.json"
     UserStore(users).create()
     app = create_app(load_settings({"redis_url": redis_url, "users_file": str(users),
                                     "audit_spool": str(tmp_path / "spool.jsonl")}, environ={}))
-    permissions: dict[str, str] = app.state.runtime.guard.callback_permissions
+    permissions = dict(app.state.callbacks.by_output)
     assert {"wall", "console", "admin"} <= set(permissions.values()) and len(permissions) > 10
     anonymous = httpx.Client(base_url=dashboard.url, timeout=10)
     anonymous.get("/login")

@@ -1,0 +1,104 @@
+"""The live parts of one instance (:class:`Runtime`) and how they are built.
+
+No Dash here: routes, callbacks and actions import :class:`Runtime` from this module, so
+that only the composition root (dashboard/app.py) imports the pages and callbacks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from dashboard import state as st
+from dashboard import streamids
+from dashboard.audit import Auditor
+from dashboard.auth import Sessions, UserStore
+from dashboard.bus import Bus, connect
+from dashboard.catalogue import load_catalogue
+from dashboard.config import ConfigError, Settings
+from dashboard.console import ConsoleConfig, load_console_config
+from dashboard.identity import Identity
+from dashboard.live import Hub
+from dashboard.metrics import Metrics
+from dashboard.replica import Replica
+from dashboard.risk import Refusals
+
+
+@dataclass
+class Runtime:
+    """The live parts of one instance, reachable from routes and callbacks."""
+
+    settings: Settings
+    metrics: Metrics
+    bus: Bus
+    replica: Replica
+    hub: Hub
+    catalogue: list[dict[str, Any]]
+    console: ConsoleConfig
+    auditor: Auditor
+    identity: Identity
+    refusals: Refusals
+    started: float = field(default_factory=time.time)
+    _digest: tuple[tuple[str, int, int], str] | None = None
+
+    @property
+    def state(self) -> st.State:
+        return self.replica.state
+
+    def digest(self) -> str:
+        """State digest, recomputed only when the state has moved on."""
+        s = self.state
+        key = (s.last_id, s.applied, s.dead)
+        if self._digest is None or self._digest[0] != key:
+            self._digest = (key, st.digest(s))
+        return self._digest[1]
+
+    def health(self) -> dict[str, Any]:
+        s = self.state
+        return {
+            "redis": "up" if self.replica.redis_up else "down",
+            "applied": s.applied,
+            "last_id": s.last_id,
+            "dead": s.dead,
+            "clients": self.hub.client_count(),
+            "digest": self.digest(),
+            "snapshot_id": self.replica.snapshot_id,
+            "lag_s": round(max(0.0, time.time() - streamids.entry_ms(s.last_id) / 1000), 3)
+            if s.last_id != streamids.ZERO else None,
+            "uptime_s": round(time.time() - self.started, 1),
+            "audit_spooled": self.auditor.spooled,
+        }
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Every part, each given its collaborators at construction.  Connects to nothing yet
+    (the app's lifespan starts the replica, the hub and the auditor)."""
+    if not settings.redis_url:
+        raise ValueError("create_app needs settings.redis_url (the CLI starts an embedded Redis)")
+    try:
+        catalogue = load_catalogue(settings.catalogue_path)
+    except ValueError as exc:
+        raise ConfigError(f"Config 'catalogue_path': {exc}") from None
+    try:
+        console = load_console_config(settings.console_path)
+    except ValueError as exc:
+        raise ConfigError(f"Config 'console_path': {exc}") from None
+    metrics = Metrics()
+    bus = Bus(connect(settings.redis_url, settings.redis_max_connections), settings)
+    store = UserStore(settings.users_file)
+    identity = Identity(store, Sessions(store, settings.session_ttl_s, settings.wall_session_ttl_s),
+                        bus.redis, settings.redis_prefix, visitor_anonymous=settings.visitor_anonymous)
+
+    state = st.State()
+    replica: Replica | None = None  # the hub's beat asks it whether Redis is up
+
+    def status() -> dict[str, Any]:
+        return {"redis": "up" if replica is not None and replica.redis_up else "down"}
+
+    hub = Hub(state, settings, metrics, catalogue, revalidate=identity.revalidate, status=status)
+    replica = Replica(bus, settings, metrics, state, listener=hub)
+    auditor = Auditor(bus.redis, settings.keys.audit, settings.audit_spool, settings.audit_spool_max,
+                      metrics)
+    return Runtime(settings, metrics, bus, replica, hub, catalogue, console, auditor, identity,
+                   Refusals(metrics))
