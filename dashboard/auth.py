@@ -32,7 +32,6 @@ from dashboard.access import ROLES, can
 from dashboard.units import UNIT_CODES
 from dashboard.walls import DEFAULT_LAYOUT, WALL_LAYOUTS
 
-
 _hasher = PasswordHasher()  # argon2id, the library's current recommended parameters
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 

@@ -10,6 +10,7 @@ import html
 from typing import Any
 
 from dashboard.auth import Principal
+from dashboard.i18n import client_strings
 
 CSS = """
 html,body{margin:0;height:100%;background:#071427;color:#dce8ff;
@@ -32,38 +33,10 @@ def escape(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-TEXT = {
-    "zh": {
-        "title": "长宁城运 · 一屏观 一屏管", "sub": "统一身份认证 · 零信任访问",
-        "user": "用户名", "password": "密码", "submit": "登录",
-        "failed": "用户名或密码错误。多次失败后登录将被延迟并记录。",
-        "locked": "失败次数过多，已暂时锁定，请稍后再试或联系管理员。",
-        "csrf": "页面已过期，请重新提交。",
-        "note": "所有访问与个人信息调阅均留痕审计。", "visitor": "以访客身份参观（仅汇总数据）",
-        "logout": "退出登录", "logout_q": "确定退出当前账号？",
-        "forbidden": "无权访问", "forbidden_body": "当前身份（{who}）无权访问 {path}。",
-        "home": "返回首页", "switch": "切换账号",
-        "bad_token": "大屏令牌无效或已吊销", "bad_token_body": "请联系管理员重新签发大屏链接。",
-    },
-    "en": {
-        "title": "Changning City Operations", "sub": "Single sign-on · zero-trust access",
-        "user": "User name", "password": "Password", "submit": "Sign in",
-        "failed": "Wrong user name or password. Repeated failures are slowed and recorded.",
-        "locked": "Too many failures: sign-in is locked for a while. Try later or ask an admin.",
-        "csrf": "The page expired; please submit again.",
-        "note": "Every access and every look at personal data is audited.",
-        "visitor": "Continue as a visitor (aggregates only)",
-        "logout": "Sign out", "logout_q": "Sign out of this account?",
-        "forbidden": "Not allowed", "forbidden_body": "Your role ({who}) may not open {path}.",
-        "home": "Home", "switch": "Switch account",
-        "bad_token": "Wall token invalid or revoked",
-        "bad_token_body": "Ask an administrator for a new wall link.",
-    },
-}
-
-
 def _t(lang: str) -> dict[str, str]:
-    return TEXT.get(lang, TEXT["zh"])
+    """The sign-in pages' labels (``login.*`` in dashboard/i18n.py) in ``lang``."""
+    return {key.removeprefix("login."): text for key, text in client_strings(lang).items()
+            if key.startswith("login.")}
 
 
 def _page(title: str, body: str, lang: str = "zh") -> str:
