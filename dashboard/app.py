@@ -75,7 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     http_api.register(server, runtime)
     sign_in = SignIn(runtime.identity,
-                     sign_in_limits(runtime.bus.redis, settings.redis_prefix, settings.login_max_failures,
+                     sign_in_limits(runtime.bus.redis, settings.keys.limits, settings.login_max_failures,
                                     settings.login_window_s),
                      runtime.auditor, runtime.metrics, runtime.refusals,
                      session_ttl_s=settings.session_ttl_s, cookie_secure=settings.cookie_secure,

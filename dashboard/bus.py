@@ -27,8 +27,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from dashboard.config import RedisKeys, Settings
-
-Entry = tuple[str, bytes | None]  # (log entry id, raw event bytes or None when missing)
+from dashboard.eventlog import Entry  # noqa: F401  (re-exported: (entry id, raw bytes))
 
 _BRIDGE = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[2])) then
@@ -127,6 +126,9 @@ class Bus:
         info: Any = await self.redis.xinfo_stream(self.keys.log)
         return _text(info.get("last-generated-id") or info.get(b"last-generated-id") or b"0-0")
 
+    async def log_length(self) -> int:
+        return int(await self.redis.xlen(self.keys.log))
+
     async def trim_before(self, entry_id: str) -> int:
         """Drop log entries older than ``entry_id`` (approximately, cheaply)."""
         return int(await self.redis.xtrim(self.keys.log, minid=entry_id, approximate=True))
@@ -142,6 +144,20 @@ class Bus:
                                    args=[raw, self.settings.dedup_ttl_s], client=pipe)
             results: list[Any] = await pipe.execute()
         return [_text(result) if result else None for result in results]
+
+    async def publish(self, channel: str, raw: bytes) -> int:
+        """PUBLISH on a producer channel (as a producer would); how many received it."""
+        return int(await self.redis.publish(self.keys.pub(channel), raw))
+
+    async def subscribe(self) -> RedisSubscription:
+        """PSUBSCRIBE to every producer channel (``<prefix>pub:*``)."""
+        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.psubscribe(self.keys.pub_pattern)
+        except BaseException:
+            await pubsub.aclose()
+            raise
+        return RedisSubscription(pubsub)
 
     # ---- dead letters
     async def dead_letter(self, entry_id: str, raw: bytes | None, reason: str) -> bool:
@@ -185,3 +201,25 @@ class Bus:
                                 for k, v in record.items()}
         entry_id: Any = await self.redis.xadd(self.keys.audit, flat)
         return _text(entry_id)
+
+
+class RedisSubscription:
+    """A pub/sub subscription of the bridge (at most once, as Redis pub/sub is)."""
+
+    def __init__(self, pubsub: Any) -> None:
+        self.pubsub = pubsub
+
+    async def batch(self, timeout: float, limit: int) -> list[bytes]:
+        message = await self.pubsub.get_message(timeout=timeout)
+        if message is None:
+            return []
+        batch = [message]
+        while len(batch) < limit:  # drain what is already here, bridge it at once
+            more = await self.pubsub.get_message(timeout=0)
+            if more is None:
+                break
+            batch.append(more)
+        return [m["data"] for m in batch if m.get("type") == "pmessage"]
+
+    async def aclose(self) -> None:
+        await self.pubsub.aclose()

@@ -310,9 +310,8 @@ async def _publish(settings: Settings, args: argparse.Namespace) -> int:
     bus = Bus(connect(settings.redis_url or "", settings.redis_max_connections), settings)
     try:
         if args.via == "pubsub":
-            channel = f"{settings.redis_prefix}pub:cli"
             for raw in raws:
-                await bus.redis.publish(channel, raw)
+                await bus.publish("cli", raw)
         else:
             for start in range(0, len(raws), 1000):
                 await bus.append_many(raws[start:start + 1000])

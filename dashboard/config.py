@@ -124,6 +124,19 @@ class RedisKeys:
     def seen(self, event_id: str) -> str:
         return f"{self.prefix}seen:{event_id}"
 
+    def pub(self, channel: str) -> str:
+        """A producer channel (the bridge subscribes to :attr:`pub_pattern`)."""
+        return f"{self.prefix}pub:{channel}"
+
+    def revoked(self, session_id: str) -> str:
+        """Marks a signed-out session for every instance."""
+        return f"{self.prefix}revoked:{session_id}"
+
+    @property
+    def limits(self) -> str:
+        """The prefix of the rate-limit counters (the limits library adds its own parts)."""
+        return f"{self.prefix}limits"
+
 
 _TYPES: dict[str, Any] = {name: kind for name, kind in get_type_hints(Settings).items()
                           if name != "sources"}

@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from dashboard.auth import ANONYMOUS_VISITOR, AuthError, Principal, Sessions, UserStore
+from dashboard.config import RedisKeys
 
 log = logging.getLogger("dashboard.identity")
 _REVOCATION_CACHE_S = 1.0
@@ -27,12 +28,12 @@ _REVOCATION_CACHE_MAX = 10_000
 class Identity:
     """Finds and re-checks principals; issues and ends sessions."""
 
-    def __init__(self, store: UserStore, sessions: Sessions, redis: aioredis.Redis, redis_prefix: str,
+    def __init__(self, store: UserStore, sessions: Sessions, redis: aioredis.Redis, keys: RedisKeys,
                  *, visitor_anonymous: bool) -> None:
         self.store = store
         self.sessions = sessions
         self.redis = redis
-        self.redis_prefix = redis_prefix
+        self.keys = keys
         self.visitor_anonymous = visitor_anonymous
         self._not_revoked_until: dict[str, float] = {}  # sid → asked Redis; valid until
 
@@ -103,7 +104,7 @@ class Identity:
         return principal
 
     def _revoked_key(self, sid: str) -> str:
-        return f"{self.redis_prefix}revoked:{sid}"
+        return self.keys.revoked(sid)
 
     async def _revoked_elsewhere(self, sid: str) -> bool:
         if not sid or sid.startswith("wall:") or sid == ANONYMOUS_VISITOR.sid:

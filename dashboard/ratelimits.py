@@ -30,9 +30,10 @@ log = logging.getLogger("dashboard.ratelimits")
 SHARED_ERRORS: tuple[type[Exception], ...] = (StorageError, RedisError, OSError)
 
 
-def redis_storage(redis: aioredis.Redis, redis_prefix: str) -> RedisStorage:
-    """A limits storage on the app's own Redis connection pool (keys ``<prefix>limits:...``)."""
-    return RedisStorage("async+redis://", implementation="redispy", key_prefix=f"{redis_prefix}limits",
+def redis_storage(redis: aioredis.Redis, key_prefix: str) -> RedisStorage:
+    """A limits storage on the app's own Redis connection pool (keys ``<key_prefix>:...``,
+    ``RedisKeys.limits``)."""
+    return RedisStorage("async+redis://", implementation="redispy", key_prefix=key_prefix,
                         wrap_exceptions=True,
                         connection_pool=redis.connection_pool)  # type: ignore[arg-type]  # typed too narrowly
 
@@ -147,7 +148,7 @@ class ConnectionLimit:
         return self.per_minute <= 0 or await self.limiter.hit(self.item, ip)
 
 
-def sign_in_limits(redis: aioredis.Redis, redis_prefix: str, max_failures: int,
+def sign_in_limits(redis: aioredis.Redis, key_prefix: str, max_failures: int,
                    window_s: int) -> SignInLimits:
     """The production wiring: Redis shared, an in-process window as stand-in."""
-    return SignInLimits(redis_storage(redis, redis_prefix), MemoryStorage(), max_failures, window_s)
+    return SignInLimits(redis_storage(redis, key_prefix), MemoryStorage(), max_failures, window_s)

@@ -20,13 +20,13 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from dashboard import state as st
 from dashboard import streamids
-from dashboard.bus import Bus, Entry
 from dashboard.config import Settings
+from dashboard.eventlog import Entry, EventLog, Subscription
 from dashboard.events import InvalidEvent, parse_event
 from dashboard.metrics import Metrics
 
 log = logging.getLogger("dashboard.replica")
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)  # OSError: ConnectionError too
 
 
 class StateListener(Protocol):
@@ -56,7 +56,7 @@ class Backoff:
 class Replica:
     """Holds ``state`` and keeps it current, telling ``listener`` what changed."""
 
-    def __init__(self, bus: Bus, settings: Settings, metrics: Metrics, state: st.State,
+    def __init__(self, bus: EventLog, settings: Settings, metrics: Metrics, state: st.State,
                  listener: StateListener) -> None:
         self.bus = bus
         self.settings = settings
@@ -245,24 +245,15 @@ class Replica:
         backoff = Backoff()
         unwritten: list[bytes] = []
         while not self._stopping:
-            pubsub = self.bus.redis.pubsub(ignore_subscribe_messages=True)
+            subscription: Subscription | None = None
             try:
-                await pubsub.psubscribe(self.bus.keys.pub_pattern)
+                subscription = await self.bus.subscribe()
                 backoff.reset()
                 while not self._stopping:
                     if unwritten:
                         await self._write_bridged(unwritten)
                         unwritten = []
-                    message = await pubsub.get_message(timeout=1.0)
-                    if message is None:
-                        continue
-                    batch = [message]
-                    while len(batch) < 500:  # drain what is already here, bridge it at once
-                        more = await pubsub.get_message(timeout=0)
-                        if more is None:
-                            break
-                        batch.append(more)
-                    unwritten = [m["data"] for m in batch if m.get("type") == "pmessage"]
+                    unwritten = await subscription.batch(timeout=1.0, limit=500)
             except Exception as exc:  # the subscription itself failed: subscribe again
                 if self._stopping:
                     return
@@ -270,8 +261,9 @@ class Replica:
                     "pub/sub subscription lost (%d received messages kept): %r", len(unwritten), exc)
                 await backoff.wait()
             finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                if subscription is not None:
+                    with contextlib.suppress(Exception):
+                        await subscription.aclose()
 
     async def _write_bridged(self, raws: list[bytes]) -> None:
         """Write received pub/sub messages to the log, retrying with backoff until it works."""
@@ -314,7 +306,7 @@ class Replica:
         self._snapshot_applied = applied
         self.snapshot_id = last_id
         self.metrics.snapshot_bytes.set(len(state_json))
-        if await self.bus.redis.xlen(self.bus.keys.log) > self.settings.log_max_len:
+        if await self.bus.log_length() > self.settings.log_max_len:
             await self.bus.trim_before(last_id)
         return stored
 

@@ -88,7 +88,7 @@ def build_runtime(settings: Settings) -> Runtime:
     bus = Bus(connect(settings.redis_url, settings.redis_max_connections), settings)
     store = UserStore(settings.users_file)
     identity = Identity(store, Sessions(store, settings.session_ttl_s, settings.wall_session_ttl_s),
-                        bus.redis, settings.redis_prefix, visitor_anonymous=settings.visitor_anonymous)
+                        bus.redis, settings.keys, visitor_anonymous=settings.visitor_anonymous)
 
     state = st.State()
     replica: Replica | None = None  # the hub's beat asks it whether Redis is up

@@ -12,6 +12,7 @@ import redis
 
 from dashboard.auth import Sessions, UserStore
 from dashboard.bus import connect
+from dashboard.config import RedisKeys
 from dashboard.identity import Identity
 from dashboard.ratelimits import sign_in_limits
 
@@ -20,7 +21,7 @@ async def test_a_sign_out_on_one_instance_ends_the_session_on_another(redis_url:
     store = UserStore(tmp_path / "users.json")
     store.create()
     store.add_user("li", "officer", "correct-horse")
-    first, second = (Identity(store, Sessions(store, 600, 3600), connect(redis_url), "cn:",
+    first, second = (Identity(store, Sessions(store, 600, 3600), connect(redis_url), RedisKeys("cn:"),
                               visitor_anonymous=False) for _ in range(2))
     principal = await first.password("li", "correct-horse")
     assert principal is not None
@@ -38,7 +39,7 @@ async def test_a_sign_out_on_one_instance_ends_the_session_on_another(redis_url:
 
 async def test_failures_counted_on_two_instances_at_once_add_up(redis_url: str, rclient: redis.Redis) -> None:
     clients = [connect(redis_url) for _ in range(2)]
-    first, second = (sign_in_limits(client, "cn:", 4, 900) for client in clients)
+    first, second = (sign_in_limits(client, "cn:limits", 4, 900) for client in clients)
     admitted = await asyncio.gather(*(instance.admit(f"10.0.0.{i}", "officer")
                                       for i in range(10) for instance in (first, second)))
     assert sum(admitted) == 4

@@ -10,6 +10,7 @@ import pytest
 
 from dashboard.auth import ANONYMOUS_VISITOR, Sessions, UserStore
 from dashboard.bus import connect
+from dashboard.config import RedisKeys
 from dashboard.identity import Identity
 
 
@@ -22,7 +23,7 @@ def store(tmp_path: Path) -> UserStore:
 
 
 def identity(store: UserStore, visitor_anonymous: bool = False) -> Identity:
-    return Identity(store, Sessions(store, 60, 3600), connect("redis://127.0.0.1:1"), "cn:",
+    return Identity(store, Sessions(store, 60, 3600), connect("redis://127.0.0.1:1"), RedisKeys("cn:"),
                     visitor_anonymous=visitor_anonymous)
 
 

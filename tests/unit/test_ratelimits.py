@@ -13,7 +13,7 @@ from dashboard.ratelimits import ConnectionLimit, SignInLimits, redis_storage
 
 def unreachable() -> Storage:
     """A real Redis storage on a port where no Redis listens (Redis away)."""
-    return redis_storage(connect("redis://127.0.0.1:1"), "cn:")
+    return redis_storage(connect("redis://127.0.0.1:1"), "cn:limits")
 
 
 async def fail(limits: SignInLimits, ip: str, user: str) -> bool:
