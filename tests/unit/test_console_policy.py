@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -158,3 +160,12 @@ async def test_a_look_is_audited_with_its_target() -> None:
     await audit_look(trail, OFFICER, "ticket", "t-j", ip="10.0.0.2")
     assert trail.entries == [{"action": "view", "who": "officer", "role": "officer", "target": "ticket:t-j",
                               "detail": "record holding personal data (masked)", "ip": "10.0.0.2"}]
+
+
+def test_the_console_url_and_policies_import_no_io() -> None:
+    """The URL model, the policies and the selectors import no Redis, Dash or network code."""
+    code = ("import sys, dashboard.console_url, dashboard.console_policy, dashboard.console\n"
+            "print(','.join(sorted(m for m in ('redis', 'dash', 'socket', 'websockets', 'fastapi',"
+            " 'starlette', 'httpx') if m in sys.modules)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
