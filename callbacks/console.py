@@ -29,7 +29,7 @@ from dashboard import console_policy as policy
 from dashboard.actions import alarm_action, incident_action
 from dashboard.auth import Principal
 from dashboard.console_map import incident_markers, map_viewport
-from dashboard.console_url import ConsoleUrl
+from dashboard.console_url import ConsoleUrl, DrillKind
 from dashboard.guard import client_ip, refuse, require
 from dashboard.i18n import client_strings
 from layouts import console_detail as drawer
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from dashboard.app import Runtime
 
 #: The grid whose row was clicked → what the row drills into.
-GRID_KINDS: dict[str, Any] = {ids.GRID_INCIDENTS: "incident", ids.GRID_CAMERAS: "camera",
+GRID_KINDS: dict[str, DrillKind] = {ids.GRID_INCIDENTS: "incident", ids.GRID_CAMERAS: "camera",
                               ids.GRID_TICKETS: "ticket"}
 
 
@@ -50,6 +50,7 @@ def where(search: str | None, principal: Principal) -> ConsoleUrl:
 
 
 def strings(search: str | None) -> dict[str, str]:
+    """The labels in the console URL's language."""
     return client_strings(ConsoleUrl.parse(search).lang)
 
 
