@@ -1,61 +1,44 @@
-"""The wall's callbacks: render the page for the URL; tell the browser client it exists."""
+"""The wall's callbacks: render the page for the URL (layouts/pages.py decides which);
+tell the browser client it exists."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-from urllib.parse import parse_qs
+from typing import TYPE_CHECKING, Any
 
 import dash
-from dash import Input, Output, State, html
+from dash import Input, Output, State
+from dash.exceptions import PreventUpdate
 
 from dashboard import geo
-from dashboard.access import route_permission
 from dashboard.guard import client_ip, current
-from dashboard.i18n import LANGS, client_strings
-from layouts import admin, console, ids, wall
-from layouts.map import LAYERS
+from layouts import ids, pages
 
 if TYPE_CHECKING:
     from dashboard.runtime import Runtime
 
 
 def register(app: dash.Dash, runtime: Runtime) -> None:
-    settings = runtime.settings
-    bounds = runtime.hub.views.projection.bounds(*geo.district_bounds())
+    frame = pages.Frame(bounds=runtime.hub.views.projection.bounds(*geo.district_bounds()),
+                        tile_url=runtime.settings.tile_url, dispatch_units=runtime.console.dispatch_units,
+                        catalogue=runtime.catalogue)
 
-    @app.callback(Output(ids.PAGE, "children"), Output(ids.CURRENT_PATH, "data"),
-                  Input(ids.URL, "pathname"), State(ids.URL, "search"), State(ids.CURRENT_PATH, "data"))
-    def render_page(pathname: str | None, search: str | None,
-                    current_path: str | None) -> tuple[html.Div, str]:
+    @app.callback(
+        output={"page": Output(ids.PAGE, "children"), "path": Output(ids.CURRENT_PATH, "data")},
+        inputs={"pathname": Input(ids.URL, "pathname")},
+        state={"search": State(ids.URL, "search"), "current_path": State(ids.CURRENT_PATH, "data")},
+    )
+    def render_page(pathname: str | None, search: str | None, current_path: str | None) -> dict[str, Any]:
         """The page for the path and the caller's role, rendered once per path: drill-down
         in the console changes only the query, which the console's callbacks follow (via
         the console-search store).  A path the role may not open renders a refusal (the
         guard refused the same path on a full page load already)."""
-        principal = current()
-        if principal is None:
-            raise dash.exceptions.PreventUpdate
-        path = (pathname or "/").rstrip("/") or "/"
-        if path == current_path:
-            return dash.no_update, dash.no_update
-        query = parse_qs((search or "").lstrip("?"))
-        lang = query.get("lang", ["zh"])[0]
-        lang = lang if lang in LANGS else "zh"
-        needed = route_permission(path)
-        if not principal.can(needed):
-            runtime.refusals.deny(f"page:{needed}", client_ip(), path, principal.label())
-            return html.Div(client_strings(lang)["forbidden"], className="forbidden"), path
-        if path == "/console":
-            return console.page(lang, bounds, settings.tile_url, runtime.console.dispatch_units,
-                                search or "", principal.label()), path
-        if path.startswith("/admin"):
-            return admin.page(lang, principal.label()), path
-        layers = frozenset(query["layers"][0].split(",")) & frozenset(LAYERS) \
-            if "layers" in query else frozenset(LAYERS)
-        if principal.audience != "records":
-            layers = frozenset({"streets"})  # visitors: no camera, incident or sensor points
-        layout = principal.layout or query.get("wall", [None])[0]  # a wall token fixes its layout
-        return wall.page(lang, layout, runtime.catalogue, bounds, settings.tile_url, layers,
-                         principal.audience), path
+        principal, path = current(), pages.normal_path(pathname)
+        if principal is None or path == current_path:
+            raise PreventUpdate
+        page = pages.page_for(path, search, principal)
+        if not page.allowed:
+            runtime.refusals.deny(f"page:{page.permission}", client_ip(), path, principal.label())
+        return {"page": pages.render(page, frame, search or "", principal.label()), "path": path}
 
     # The live client renders everything it knows as soon as the page is in the DOM.
     app.clientside_callback(

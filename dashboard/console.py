@@ -13,7 +13,7 @@ from typing import Any
 
 from dashboard.camera import camera_status
 from dashboard.catalogue import level, read_toml
-from dashboard.classify import mask_address, mask_name, mask_phone
+from dashboard.classify import REVEALABLE, mask_address, mask_name, mask_personal, mask_phone
 from dashboard.clock import MINUTE_MS
 from dashboard.lifecycle import STAGE_OF_STATUS, STAGES
 from dashboard.state import State
@@ -262,7 +262,46 @@ def ticket_rows(
     return rows
 
 
+@dataclass(frozen=True)
+class ConsoleRows:
+    """The three filtered lists of the console."""
+
+    incidents: list[dict[str, Any]]
+    cameras: list[dict[str, Any]]
+    tickets: list[dict[str, Any]]
+
+
+def console_rows(state: State, filters: Filters, now: int, config: ConsoleConfig, *, stale_ms: int,
+                 overdue_ms: int, scope: str | None = None) -> ConsoleRows:
+    """Incidents with every filter; cameras by street and text only; 12345 tickets by
+    street, time window and text."""
+    cameras = Filters(street=filters.street, text=filters.text)
+    tickets = Filters(street=filters.street, since_ms=filters.since_ms, text=filters.text)
+    return ConsoleRows(
+        incidents=incident_rows(state, filters, now, config, scope),
+        cameras=camera_rows(state, cameras, now, stale_ms, scope),
+        tickets=ticket_rows(state, tickets, now, overdue_ms, scope),
+    )
+
+
 # ---------------------------------------------------------------- details
+
+
+def drilled(state: State, kind: str, key: str, now: int, config: ConsoleConfig,
+            stale_ms: int) -> dict[str, Any] | None:
+    """The detail of the record a console URL drills into (``incident``, ``ticket``,
+    ``duty``, ``camera`` or ``sensor``), its personal fields masked; None if unknown."""
+    if kind == "incident":
+        data = incident_detail(state, key, now, config)
+    elif kind == "camera":
+        data = camera_detail(state, key, now, stale_ms)
+    elif kind == "sensor":
+        data = sensor_detail(state, key)
+    else:
+        record = {"ticket": state.tickets, "duty": state.duty}[kind].get(key)
+        data = dict(record) if record is not None else None
+    event_type = REVEALABLE.get(kind)
+    return mask_personal(data, event_type) if data is not None and event_type else data
 
 
 def incident_detail(state: State, incident_id: str, now: int, config: ConsoleConfig) -> dict[str, Any] | None:
@@ -327,6 +366,19 @@ def street_overview(
         "duty": duty,
         "sensors": sensors,
     }
+
+
+def street_indicators(state: State, street: str | None,
+                      catalogue: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The street's own indicator series (none for the district): value, names, level."""
+    by_key = {indicator["key"]: indicator for indicator in catalogue}
+    return [
+        {"value": series["value"], "name_zh": indicator["name_zh"], "name_en": indicator["name_en"],
+         "level": level(series["value"], indicator)}
+        for series in state.indicators.values()
+        if street is not None and series["street"] == street
+        and (indicator := by_key.get(series["key"])) is not None
+    ]
 
 
 # ---------------------------------------------------------------- the alarm inbox

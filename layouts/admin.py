@@ -1,9 +1,14 @@
-"""The administrators' pages at /admin: security operations (安全运营) and the audit trail."""
+"""The administrators' pages at /admin: security operations (安全运营) and the audit trail.
+Pure builders; the figures come from dashboard/admin_figures.py."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import dcc, html
 
+from dashboard.admin_figures import RiskFigures
+from dashboard.clock import clock_text
 from dashboard.i18n import client_strings
 from layouts import ids
 from layouts.console import column, grid
@@ -62,3 +67,49 @@ def page(lang: str, user: str = "") -> html.Div:
         className=f"console admin lang-{lang}",
         **{"data-lang": lang, "data-page": "admin"},  # type: ignore[arg-type]
     )
+
+
+def risk_card(label: str, value: Any, alarm: bool = False, detail: str = "") -> html.Div:
+    """One figure of the security page (text only), marked when it calls for attention."""
+    return html.Div([html.Div(label, className="risk-label"), html.Div(str(value), className="risk-value"),
+                     html.Div(detail, className="risk-detail")],
+                    className="risk-card" + (" is-alarm" if alarm else ""))
+
+
+def breakdown(counts: dict[str, int]) -> str:
+    """``csrf 2 · rate 1``: counts by label, sorted."""
+    return " · ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+
+
+def risk_cards(f: RiskFigures, s: dict[str, str]) -> list[html.Div]:
+    audit = f.audit
+    lag = "—" if f.lag_s is None else f"{f.lag_s:.1f} s"
+    return [
+        risk_card(s["risk.login_failed"], f.login_failed, f.login_failed > 0),
+        risk_card(s["risk.login_locked"], f.login_locked, f.login_locked > 0),
+        risk_card(s["risk.denied"], sum(f.denied.values()), bool(f.denied), breakdown(f.denied)),
+        risk_card(s["risk.rate_limited"], sum(f.rate_limited.values()), bool(f.rate_limited),
+                  breakdown(f.rate_limited)),
+        risk_card(s["risk.dead"], f.dead, f.dead > 0),
+        risk_card(s["risk.spool"], f"{audit['spooled']} / {audit['spool_max']}", audit["spooled"] > 0,
+                  audit["last_error"] or ""),
+        risk_card(s["risk.refused"], audit["refused"], audit["refused"] > 0),
+        risk_card(s["risk.lag"], lag, (f.lag_s or 0) > 60),
+        risk_card(s["risk.redis"], f.redis, f.redis != "up"),
+        risk_card(s["risk.clients"], sum(f.clients.values()), False, breakdown(f.clients)),
+        risk_card(s["risk.reveals"], f.reveals),
+        risk_card(s["risk.bridge_errors"], f.bridge_errors, f.bridge_errors > 0),
+    ]
+
+
+def denials_table(denials: list[dict[str, Any]], s: dict[str, str], limit: int = 15) -> html.Table | html.Div:
+    """The latest refused requests (newest first), or "none"."""
+    rows = [html.Tr([html.Td(clock_text(int(d["ts"]), with_year=True)), html.Td(d["reason"]),
+                     html.Td(d["path"]), html.Td(d["who"] or "—"), html.Td(d["ip"] or "—")])
+            for d in denials[:limit]]
+    return html.Table(html.Tbody(rows), className="table") if rows else html.Div(s["no_items"])
+
+
+def audit_grid_rows(entries: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Audit entries with their Beijing time as text."""
+    return [{**e, "time": clock_text(int(e["ts"]), with_year=True)} for e in entries]

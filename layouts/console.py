@@ -1,7 +1,9 @@
 """The officers' console (一屏管): filters and streets, the map, tables, detail and actions.
 
-Pure builders.  The URL holds what is shown (``/console?street=…&incident=…``); the
-callbacks in callbacks/console.py fill the tables, the overview and the detail.
+Pure builders of the page's frame.  The URL holds what is shown
+(``/console?street=…&incident=…``, dashboard/console_url.py); the callbacks in
+callbacks/console.py fill the tables, the overview and the detail with the builders of
+layouts/console_panels.py and layouts/console_detail.py.
 """
 
 from __future__ import annotations
@@ -298,7 +300,7 @@ def page(
                                     action_form(s, dispatch_units),
                                 ],
                                 className="detail",
-                                id="detail-drawer",
+                                id=ids.DETAIL_DRAWER,
                                 hidden=True,
                             ),
                         ],
@@ -321,57 +323,3 @@ def page(
 def unit_options(lang: str) -> list[dict[str, str]]:
     s = client_strings(lang)
     return [{"label": s[f"unit.{code}"], "value": code} for code, _, _ in UNITS]
-
-
-def timeline(entries: list[tuple[str, str, str]], step_classes: list[str] | None = None) -> html.Ol:
-    """A detail timeline: (time, what, details) per line, newest as given."""
-    classes = step_classes or [""] * len(entries)
-    return html.Ol(
-        [
-            html.Li(
-                [
-                    html.Span(when, className="tl-time"),
-                    html.B(what, className="tl-step"),
-                    html.Span(details, className="tl-meta"),
-                ],
-                className=f"tl-item {extra}".strip(),
-            )
-            for (when, what, details), extra in zip(entries, classes, strict=True)
-        ],
-        className="timeline",
-    )
-
-
-def detail_head(title: str, pill: str | None = None, pill_class: str = "") -> html.Div:
-    """The heading of a detail: an optional coloured pill and the title (text only)."""
-    parts: list[Any] = [html.Span(pill, className=pill_class)] if pill else []
-    return html.Div([*parts, html.H3(title, className="detail-title")], className="detail-head")
-
-
-def detail_fields(rows: list[tuple[str, Any]]) -> html.Dl:
-    """A detail's label/value list (values as text; None shows as a dash)."""
-    return html.Dl([part for label, value in rows
-                    for part in (html.Dt(label), html.Dd(str(value) if value is not None else "—"))],
-                   className="detail-fields")
-
-
-def duty_table(shifts: list[dict[str, Any]], s: dict[str, str]) -> html.Table:
-    head = html.Tr(
-        [html.Th(s[k]) for k in ("duty.center", "duty.post", "duty.name", "duty.phone", "duty.shift")]
-        + [html.Th("")]
-    )
-    rows = [
-        html.Tr(
-            [
-                html.Td(s.get(f"unit.{x['center']}", s["district"])),
-                html.Td(x["post"]),
-                html.Td(x["name"]),
-                html.Td(x.get("phone") or "—"),
-                html.Td(f"{(x.get('start') or '')[5:16]} – {(x.get('end') or '')[11:16]}"),
-                html.Td(dcc.Link("›", href=x["href"], className="inbox-open", title=s["reveal.button"])
-                        if x.get("href") else ""),
-            ]
-        )
-        for x in shifts
-    ]
-    return html.Table([html.Thead(head), html.Tbody(rows)], className="table")

@@ -171,3 +171,27 @@ def test_filters_apply_to_the_table_and_the_map(
     page.press("#filter-search", "Enter")
     expect(page.locator("#grid-incidents .ag-row")).to_have_count(1)
     expect(page.locator(".incident-marker")).to_have_count(1)
+
+
+def test_a_camera_alarm_acknowledged_on_one_console_leaves_the_other(
+    open_page: Callable[..., Page], dashboard: DashboardProcess, rclient: redis.Redis
+) -> None:
+    """An acknowledgement of a camera alarm (inbox key video:<point>) reaches a second console."""
+    down_since = int(time.time() * 1000) - 40 * 60_000  # offline beyond the 30-minute limit
+    xadd(rclient, {"type": "video.point", "street": "hongqiao", "ts": down_since,
+                   "data": {"point_id": "cam-down", "name": "虹桥路口离线机", "lat": 31.2, "lon": 121.41}})
+    for ts in (down_since, int(time.time() * 1000)):  # down, then a heartbeat: reporting, not stale
+        xadd(rclient, {"type": "video.status", "ts": ts,
+                       "data": {"point_id": "cam-down", "status": "offline"}})
+    wait_for(lambda: dashboard.health()["applied"] >= 3, message="camera down")
+    actor = open_console(open_page(), dashboard)
+    watcher = open_console(open_page(), dashboard, user="admin")
+    for page in (actor, watcher):
+        page.locator(".tab", has_text="告警").click()
+        expect(page.locator(".inbox-item", has_text="虹桥路口离线机")).to_be_visible()
+    actor.locator(".inbox-item", has_text="虹桥路口离线机").click()
+    actor.fill("#inbox-comment", "已派维修")
+    actor.locator("#inbox-ack").click()
+    expect(actor.locator("#inbox-result")).to_have_class(re.compile("is-ok"))
+    # nothing but the patch's cue makes the watcher's inbox render again
+    expect(watcher.locator(".inbox-item", has_text="虹桥路口离线机")).to_have_count(0, timeout=10_000)

@@ -1,4 +1,4 @@
-"""Console selectors: deadlines, filters, masking, the alarm inbox."""
+"""Console selectors: deadlines, filters, masking, the alarm inbox, the map."""
 
 from __future__ import annotations
 
@@ -10,16 +10,21 @@ from dashboard.console import (
     Filters,
     camera_rates,
     camera_rows,
+    console_rows,
     deadline,
     deadline_counts,
+    drilled,
     duty_rows,
     inbox,
     incident_rows,
     load_console_config,
     street_counts,
+    street_indicators,
     ticket_rows,
 )
+from dashboard.console_map import incident_markers, map_viewport
 from dashboard.events import event_from_dict
+from dashboard.projection import Projection
 
 CONFIG = load_console_config()
 MIN = 60_000
@@ -182,3 +187,57 @@ def test_camera_rates_and_duty_rows() -> None:
     rows = duty_rows(s, "hongqiao")
     assert [r["center"] for r in rows] == ["district", "hongqiao"]
     assert rows[1]["phone"] == "139****1111"
+
+
+def test_drilled_records_come_masked() -> None:
+    """The detail of an incident, ticket or duty shift has its personal fields masked."""
+    s = run([report("i1"),
+             {"type": "hotline.ticket", "street": "hongqiao", "ts": T0, "data": {
+                 "ticket_id": "t1", "category": "噪声", "summary": "施工", "status": "new",
+                 "caller_name": "李小龙", "caller_phone": "13812345678"}},
+             {"type": "duty.shift", "data": {"center": "district", "post": "值班长", "name": "王伟",
+                                             "phone": "13900001111"}}])
+    assert drilled(s, "incident", "i1", T0, CONFIG, 60_000)["address"] == "长宁区天山路***"
+    assert drilled(s, "ticket", "t1", T0, CONFIG, 60_000)["caller_phone"] == "138****5678"
+    assert drilled(s, "duty", "district/值班长", T0, CONFIG, 60_000)["phone"] == "139****1111"
+    assert s.tickets["t1"]["caller_phone"] == "13812345678"  # the state is untouched
+    assert drilled(s, "camera", "nowhere", T0, CONFIG, 60_000) is None
+
+
+def test_console_rows_filter_each_list_by_what_applies_to_it() -> None:
+    """Severity narrows incidents only; the street narrows all three lists."""
+    s = run([report("i1", 1), report("i2", 3), report("i3", 1, "jiangsulu"),
+             {"type": "video.point", "street": "hongqiao", "ts": T0,
+              "data": {"point_id": "c1", "name": "路口", "lat": 31.2, "lon": 121.4}},
+             {"type": "hotline.ticket", "street": "hongqiao", "ts": T0, "data": {
+                 "ticket_id": "t1", "category": "噪声", "summary": "施工", "status": "new"}}])
+    rows = console_rows(s, Filters(street="hongqiao", severities=(1,)), T0, CONFIG,
+                        stale_ms=10 * MIN, overdue_ms=86_400_000)
+    assert [r["id"] for r in rows.incidents] == ["i1"]
+    assert [r["id"] for r in rows.cameras] == ["c1"] and [r["id"] for r in rows.tickets] == ["t1"]
+
+
+def test_street_indicators_are_the_streets_own_series() -> None:
+    """Only series of the street, with the catalogue's names and the level of the value."""
+    catalogue = load_catalogue()
+    key = catalogue[0]["key"]
+    s = run([{"type": "indicator.value", "street": street, "ts": T0, "data": {"key": key, "value": 1}}
+             for street in ("hongqiao", "jiangsulu", None)])
+    chips = street_indicators(s, "hongqiao", catalogue)
+    assert [(c["name_zh"], c["value"]) for c in chips] == [(catalogue[0]["name_zh"], 1)]
+    assert street_indicators(s, None, catalogue) == []
+
+
+def test_map_marks_open_positioned_incidents_and_flies_to_the_drilled_one() -> None:
+    """Markers for open incidents with a position (the most severe pulse); the viewport
+    flies to the drilled incident in scope, else to the street's or the district's bounds."""
+    placed = {"lat": 31.2, "lon": 121.4}
+    s = run([{**report("i1", 1), "data": {**report("i1", 1)["data"], **placed}},
+             {**report("i2", 3), "data": {**report("i2", 3)["data"], **placed}}, report("i3")])
+    projection = Projection("gcj02")
+    markers = incident_markers(s, incident_rows(s, Filters(), T0, CONFIG), projection)
+    assert sorted((m["id"], m["pulse"], m["position"]) for m in markers) == [
+        ("i1", True, [31.2, 121.4]), ("i2", False, [31.2, 121.4])]
+    assert map_viewport(s, "i1", None, None, projection)["center"] == [31.2, 121.4]
+    assert "bounds" in map_viewport(s, "i1", "jiangsulu", "jiangsulu", projection)  # out of scope
+    assert map_viewport(s, None, None, None, projection)["transition"] == "flyToBounds"

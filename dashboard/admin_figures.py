@@ -1,0 +1,92 @@
+"""What the admins' pages show: the security figures of this instance, read from its
+Prometheus counter objects (never from their text rendering), and the audit trail's
+filters with the CSV export link that repeats them.  No I/O: the callers pass the
+instance's health, the audit writer's state and the live clients in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from prometheus_client import Counter
+
+from dashboard import clock
+from dashboard.metrics import Metrics
+
+AUDIT_CSV = "/api/admin/audit.csv"
+
+
+def counter_values(counter: Counter) -> dict[str, int]:
+    """A counter's count per label value (``""`` for a counter without labels)."""
+    values: dict[str, int] = {}
+    for family in counter.collect():
+        for sample in family.samples:
+            if sample.name.endswith("_total"):
+                values[next(iter(sample.labels.values()), "")] = int(sample.value)
+    return values
+
+
+@dataclass(frozen=True)
+class RiskFigures:
+    """The security operations figures (安全运营) of one instance."""
+
+    login_failed: int
+    login_locked: int
+    denied: dict[str, int]  # by reason
+    rate_limited: dict[str, int]  # by what
+    dead: int
+    bridge_errors: int
+    reveals: int
+    audit: Mapping[str, Any]  # dashboard/audit.py Auditor.health()
+    lag_s: float | None
+    redis: str  # "up" or "down"
+    clients: dict[str, int]  # by role
+    recent_denials: list[dict[str, Any]] = field(default_factory=list)  # newest first
+
+
+def risk_figures(metrics: Metrics, health: Mapping[str, Any], audit: Mapping[str, Any],
+                 clients: dict[str, int], recent_denials: list[dict[str, Any]]) -> RiskFigures:
+    """The figures from the instance's counters, its ``health`` (dashboard/app.py
+    Runtime.health), the audit writer's ``audit`` state and the live ``clients``."""
+    logins = counter_values(metrics.logins)
+    return RiskFigures(
+        login_failed=logins.get("failed", 0), login_locked=logins.get("locked", 0),
+        denied=counter_values(metrics.denied), rate_limited=counter_values(metrics.rate_limited),
+        dead=health["dead"], bridge_errors=counter_values(metrics.bridge_errors).get("", 0),
+        reveals=counter_values(metrics.reveals).get("", 0), audit=audit, lag_s=health["lag_s"],
+        redis=health["redis"], clients=clients, recent_denials=recent_denials,
+    )
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """The audit page's filters (substrings; ``since`` a window of dashboard/clock.py)."""
+
+    who: str = ""
+    action: str = ""
+    target: str = ""
+    since: str = ""
+
+    @classmethod
+    def of(cls, who: str | None, action: str | None, target: str | None, since: str | None) -> AuditFilters:
+        return cls(who or "", action or "", target or "", since or "")
+
+    def query(self, now: int) -> dict[str, Any]:
+        """Keyword arguments of dashboard/audit.py ``query``."""
+        return {"who": self.who, "action": self.action, "target": self.target,
+                "since_ms": clock.since(self.since, now)}
+
+    @property
+    def csv_href(self) -> str:
+        """The CSV export with the same filters (dashboard/http_api.py)."""
+        kept = {name: value for name, value in vars(self).items() if value}
+        return AUDIT_CSV + ("?" + urlencode(kept) if kept else "")
+
+
+def unavailable_entry(error: Exception, now: int) -> dict[str, str]:
+    """The one row the audit table shows when the trail cannot be read."""
+    return {"id": "error", "ts": str(now), "who": "—", "role": "", "action": "redis unavailable",
+            "target": "", "outcome": "error", "detail": str(error), "ip": ""}

@@ -1,0 +1,207 @@
+"""The console's server-rendered panels: grid rows with their labels, the map's incident
+markers, camera rates, the street list, the street overview, breadcrumbs, the duty table,
+the alarm inbox and the result line of an action.  Pure builders over plain data (rows
+and figures from dashboard/console.py and dashboard/console_map.py), a
+:class:`~dashboard.console_url.ConsoleUrl` for the links and the language's strings; event
+text is always a component's text, never markup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_leaflet as dl
+from dash import dcc, html
+
+from dashboard.clock import clock_text
+from dashboard.console_url import ConsoleUrl, DrillKind
+from dashboard.levels import MOST_SEVERE
+from dashboard.units import UNITS
+from layouts import ids
+from layouts.console_detail import duration_text, shift_text
+
+Strings = dict[str, str]
+Row = dict[str, Any]
+
+
+# ---------------------------------------------------------------- grids (labels added)
+
+
+def incident_grid_rows(rows: list[Row], s: Strings) -> list[Row]:
+    return [{**row, "domain_label": s[f"domain.{row['domain']}"],
+             "status_label": s[f"incident.{row['status']}"],
+             "street_label": s.get(f"unit.{row['street']}", s["district"]),
+             "reported_text": clock_text(row["reported"]),
+             "deadline_label": s[f"deadline.{row['deadline']}"]} for row in rows]
+
+
+def camera_grid_rows(rows: list[Row], s: Strings, lang: str) -> list[Row]:
+    return [{**row, "street_label": s.get(f"unit.{row['street']}", "—"),
+             "status_label": s[f"status.{row['status']}"],
+             "down_text": duration_text(row["down_s"], lang),
+             "last_text": clock_text(row["last"])} for row in rows]
+
+
+def ticket_grid_rows(rows: list[Row], s: Strings) -> list[Row]:
+    return [{**row, "street_label": s.get(f"unit.{row['street']}", "—"),
+             "created_text": clock_text(row["created"]),
+             "overdue_text": "⚠" if row["overdue"] else ""} for row in rows]
+
+
+# ---------------------------------------------------------------- the map and cameras
+
+
+def incident_marker(marker: Row, s: Strings) -> dl.DivMarker:
+    """One marker of dashboard/console_map.py ``incident_markers`` (a pulsing one marked)."""
+    pulse = " pulse" if marker["pulse"] else ""
+    return dl.DivMarker(
+        id=ids.incident_marker(marker["id"]),
+        position=marker["position"],
+        iconOptions={"className": f"incident-marker sev-{marker['severity']}{pulse}",
+                     "html": "<div></div>", "iconSize": [22, 22]},
+        zIndexOffset=1000 - marker["severity"] * 100,
+        # text children: the title is data, never markup
+        children=dl.Tooltip(f"{marker['title']} · {s['incident.' + marker['status']]}", direction="top"),
+    )
+
+
+def camera_rates(rates: dict[str, tuple[int, int]], url: ConsoleUrl, s: Strings,
+                 stale_minutes: int) -> list[Any]:
+    """Online share per street (streets with cameras, in the wall's order), and the help
+    line on what stale means."""
+    items = [
+        dcc.Link([html.Span(s[f"unit.{code}"]), html.B(f"{100 * online / total:.1f}%"),
+                  html.Span(f"{total - online}", className="down-count")],
+                 href=url.at_street(code).href, className="rate-item")
+        for code, _, _ in UNITS
+        for total, online in [rates.get(code, (0, 0))]
+        if total
+    ]
+    return [html.Div(items, className="rate-list"),
+            html.Div(s["status.help"].format(m=stale_minutes), className="help")]
+
+
+# ---------------------------------------------------------------- streets, overview, crumbs
+
+
+def street_list(counts: dict[str, dict[str, int]], video: dict[str, Any], url: ConsoleUrl, s: Strings,
+                scope: str | None = None) -> list[dcc.Link]:
+    """One link per street (only the scope's for a scoped officer): open, overdue and
+    near-deadline counts, and the camera online rate the wall shows (``[total, online]``)."""
+    items = []
+    for code, _, _ in UNITS:
+        if scope is not None and code != scope:
+            continue
+        total, online = video.get(code, (0, 0))
+        here = counts.get(code, {})
+        badges = [html.Span(str(here.get("open", 0)), className="count-open", title=s["overview.open"])]
+        badges += [html.Span(str(here[key]), className=f"count-{key}", title=s[f"overview.{key}"])
+                   for key in ("overdue", "near") if here.get(key)]
+        items.append(dcc.Link(
+            [html.Span(s[f"unit.{code}"], className="street-name"), html.Span(badges, className="badges"),
+             html.Span(f"{100 * online / total:.1f}%" if total else "—", className="street-rate")],
+            href=url.at_street(code).href,
+            className="street-item" + (" is-current" if code == url.street else ""),
+            id={"type": "street-link", "code": code},
+        ))
+    return items
+
+
+def overview(figures: dict[str, Any] | None, indicators: list[Row], url: ConsoleUrl, s: Strings) -> Any:
+    """The street's header figures (dashboard/console.py ``street_overview``) and its
+    indicator chips; for the district only its name."""
+    if figures is None or url.street is None:
+        return html.Div(s["district"], className="overview-title")
+    video = figures["video"]
+    items = [
+        (s["overview.open"], figures["open_incidents"], ""),
+        (s["overview.near"], figures["near"], "is-near" if figures["near"] else ""),
+        (s["overview.overdue"], figures["overdue"], "is-overdue" if figures["overdue"] else ""),
+        (s["overview.cameras"], f"{video.get('online', 0)}/{sum(video.values())}", ""),
+        (s["overview.sensors"], figures["sensors"], ""),
+    ]
+    name = "name_en" if url.lang == "en" else "name_zh"
+    chips = [html.Div([html.B(f"{chip['value']}"), html.Span(chip[name])],
+                      className=f"overview-figure indicator is-{chip['level']}") for chip in indicators]
+    return [
+        html.Div(s[f"unit.{url.street}"], className="overview-title"),
+        *[html.Div([html.B(str(value)), html.Span(label)], className=f"overview-figure {cls}")
+          for label, value, cls in items],
+        *chips,
+    ]
+
+
+def breadcrumbs(url: ConsoleUrl, s: Strings) -> list[Any]:
+    """District › street › item (an incident, camera or sensor)."""
+    crumbs: list[Any] = [dcc.Link(s["district"], href=url.at_street(None).href, className="crumb")]
+    if url.street:
+        crumbs += [html.Span("›", className="crumb-sep"),
+                   dcc.Link(s[f"unit.{url.street}"], href=url.at_street(url.street).href, className="crumb")]
+    if url.kind in ("incident", "camera", "sensor") and url.key:
+        crumbs += [html.Span("›", className="crumb-sep"), html.Span(url.key, className="crumb crumb-current")]
+    return crumbs
+
+
+def duty_table(shifts: list[Row], url: ConsoleUrl, s: Strings) -> html.Table:
+    """Shifts (phones masked), each linking to its detail, where a phone may be revealed."""
+    head = html.Tr([html.Th(s[k]) for k in ("duty.center", "duty.post", "duty.name", "duty.phone",
+                                             "duty.shift")] + [html.Th("")])
+    rows = [
+        html.Tr([
+            html.Td(s.get(f"unit.{x['center']}", s["district"])),
+            html.Td(x["post"]),
+            html.Td(x["name"]),
+            html.Td(x.get("phone") or "—"),
+            html.Td(shift_text(x)),
+            html.Td(dcc.Link("›", href=url.drill("duty", x["key"]).href, className="inbox-open",
+                             title=s["reveal.button"])),
+        ])
+        for x in shifts
+    ]
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="table")
+
+
+# ---------------------------------------------------------------- the alarm inbox
+
+INBOX_LIMIT = 200  # items rendered; the rest wait behind them
+_DETAIL_OF_ALARM: dict[str, DrillKind] = {"sensor": "sensor", "camera": "camera"}  # inbox kind → drill
+
+
+def inbox_items(box: dict[str, Any], selected: str | None, url: ConsoleUrl, s: Strings) -> list[Any]:
+    """The inbox (dashboard/console.py ``inbox``): a flood banner, the active alarms (the
+    ``selected`` one marked; sensors and cameras link to their detail) and the shelved count."""
+    items: list[Any] = []
+    if box["flood"]:
+        severe = sum(1 for item in box["active"] if item["severity"] == MOST_SEVERE)
+        items.append(html.Div(s["banner.flood"].format(n=box["recent"], s=severe), className="flood"))
+    for item in box["active"][:INBOX_LIMIT]:
+        target = _DETAIL_OF_ALARM.get(item["kind"])
+        link = (dcc.Link("›", href=url.drill(target, item["ref"]).href, className="inbox-open",
+                         title=item["ref"])
+                if target else html.Span(className="inbox-open"))
+        button = html.Button(
+            [html.Span(s[f"level.{item['severity']}"], className=f"sev-pill sev-{item['severity']}"),
+             html.Span(s[f"inbox.kind.{item['kind']}"], className="inbox-kind"),
+             html.Span(item["title"], className="inbox-title"),
+             html.Span(s.get(f"unit.{item['street']}", s["district"]), className="inbox-street"),
+             html.Span(clock_text(item["since"]), className="inbox-time")],
+            id=ids.inbox_item(item["key"]),
+            className="inbox-item" + (" is-selected" if item["key"] == selected else ""),
+        )
+        items.append(html.Div([button, link], className="inbox-row"))
+    if box["shelved"]:
+        items.append(html.Div(s["inbox.shelved"].format(n=len(box["shelved"])), className="help"))
+    return items
+
+
+def outcome(ok: bool, what: str, message: str, s: Strings) -> dict[str, str]:
+    """The result line of an action (``children`` and ``className``): done, or refused
+    with the reason."""
+    if ok:
+        return {"children": s["action.done"].format(what=what), "className": "result is-ok"}
+    return {"children": s["action.refused"].format(reason=message), "className": "result is-error"}
+
+
+def problem(text: str) -> dict[str, str]:
+    """A result line that says what is missing or wrong."""
+    return {"children": text, "className": "result is-error"}
