@@ -35,6 +35,7 @@ node:
 
 test: install browser node
 	$(VENV)/bin/ruff check dashboard layouts callbacks tests bench scripts
+	$(VENV)/bin/mypy dashboard layouts callbacks
 	node --test tests/js/
 	$(PY) -m pytest -q -p no:cacheprovider
 
@@ -43,7 +44,7 @@ bench: install browser
 
 lint: install
 	$(VENV)/bin/ruff check dashboard layouts callbacks tests bench scripts
-	$(VENV)/bin/mypy dashboard
+	$(VENV)/bin/mypy dashboard layouts callbacks
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

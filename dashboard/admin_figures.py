@@ -6,7 +6,7 @@ instance's health, the audit writer's state and the live clients in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -44,11 +44,11 @@ class RiskFigures:
     lag_s: float | None
     redis: str  # "up" or "down"
     clients: dict[str, int]  # by role
-    recent_denials: list[dict[str, Any]] = field(default_factory=list)  # newest first
+    recent_denials: Sequence[Mapping[str, Any]] = field(default_factory=list)  # newest first
 
 
 def risk_figures(metrics: Metrics, health: Mapping[str, Any], audit: Mapping[str, Any],
-                 clients: dict[str, int], recent_denials: list[dict[str, Any]]) -> RiskFigures:
+                 clients: dict[str, int], recent_denials: Sequence[Mapping[str, Any]]) -> RiskFigures:
     """The figures from the instance's counters, its ``health`` (dashboard/app.py
     Runtime.health), the audit writer's ``audit`` state and the live ``clients``."""
     logins = counter_values(metrics.logins)

@@ -105,14 +105,14 @@ def _mount_dash(server: FastAPI, runtime: Runtime) -> tuple[dash.Dash, CallbackP
     """The pages on ``server``, and each registered callback's permission."""
     app = dash.Dash(
         __name__,
-        server=server,
+        server=server,  # type: ignore[arg-type]  # Dash 4 types only Flask servers
         assets_folder=str(ASSETS),
         title="长宁城运 · 一屏观",
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title
         serve_locally=True,
     )
     app.layout = wall.shell()
-    app.validation_layout = html.Div([
+    app.validation_layout = html.Div([  # type: ignore[assignment]  # typed None in Dash 4
         wall.shell(), wall.page("zh", None, runtime.catalogue, [[0, 0], [1, 1]], None),
         console.page("zh", [[0, 0], [1, 1]], None, runtime.console.dispatch_units),
         admin.page("zh"),

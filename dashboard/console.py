@@ -7,6 +7,7 @@ masked here, before anything reaches a callback.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ class ConsoleConfig:
     """Dispatch units and time limits (minutes) per severity, with per-domain overrides."""
 
     dispatch_units: tuple[str, ...]
-    deadlines: dict[int, dict[str, float]]
+    deadlines: Mapping[int, Mapping[str, float]]
     domain_deadlines: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
     near: float = 0.8
     camera_offline_alarm_min: float = 30
@@ -48,7 +49,7 @@ def load_console_config(path: str | Path | None = None) -> ConsoleConfig:
     if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
         raise ValueError(f"{file}: 'dispatch_units' must be a list of names")
     try:
-        deadlines = {
+        deadlines: dict[int, dict[str, float]] = {
             int(sev): {stage: float(limits[stage]) for stage in STAGES}
             for sev, limits in table["deadlines"].items()
         }
@@ -74,7 +75,7 @@ def load_console_config(path: str | Path | None = None) -> ConsoleConfig:
 # ---------------------------------------------------------------- deadlines
 
 
-def deadline(incident: dict[str, Any], now: int, config: ConsoleConfig) -> dict[str, Any] | None:
+def deadline(incident: Mapping[str, Any], now: int, config: ConsoleConfig) -> dict[str, Any] | None:
     """The pending milestone of an open incident: stage, due time and ok/near/overdue.
     None once it is resolved, verified or closed."""
     stage = STAGE_OF_STATUS.get(incident["status"])
@@ -110,7 +111,7 @@ def incident_rows(
     state: State, filters: Filters, now: int, config: ConsoleConfig, scope: str | None = None
 ) -> list[dict[str, Any]]:
     """Incidents matching the filters, newest first, with their deadline state."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for incident in state.incidents.values():
         street = incident["street"]
         if not in_scope(street, scope) or not in_scope(street, filters.street):
@@ -194,7 +195,7 @@ def camera_rows(
     state: State, filters: Filters, now: int, stale_ms: int, scope: str | None = None
 ) -> list[dict[str, Any]]:
     """Cameras matching street, status and text; longest outage first."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for pid, point in state.video.items():
         if not in_scope(point["street"], scope) or not in_scope(point["street"], filters.street):
             continue
@@ -227,7 +228,7 @@ def ticket_rows(
 ) -> list[dict[str, Any]]:
     """12345 tickets, newest first.  Callers' names, phones and exact addresses are
     masked unless ``reveal`` (an audited act of an authorised officer)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for ticket in state.tickets.values():
         street = ticket.get("street")
         if not in_scope(street, scope) or not in_scope(street, filters.street):
@@ -298,7 +299,7 @@ def drilled(state: State, kind: str, key: str, now: int, config: ConsoleConfig,
     elif kind == "sensor":
         data = sensor_detail(state, key)
     else:
-        record = {"ticket": state.tickets, "duty": state.duty}[kind].get(key)
+        record: Mapping[str, Any] | None = (state.tickets if kind == "ticket" else state.duty).get(key)
         data = dict(record) if record is not None else None
     event_type = REVEALABLE.get(kind)
     return mask_personal(data, event_type) if data is not None and event_type else data
@@ -384,7 +385,7 @@ def street_indicators(state: State, street: str | None,
 # ---------------------------------------------------------------- the alarm inbox
 
 
-def _indicator_alarm_since(series: dict[str, Any], indicator: dict[str, Any]) -> int | None:
+def _indicator_alarm_since(series: Mapping[str, Any], indicator: dict[str, Any]) -> int | None:
     """When the series last entered the alarm level (None if it is not in alarm now)."""
     if level(series["value"], indicator) != "alarm":
         return None

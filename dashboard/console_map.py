@@ -24,9 +24,9 @@ def incident_markers(state: State, rows: list[dict[str, Any]],
     markers = []
     for row in rows:
         incident = state.incidents[row["id"]]
-        if incident.get("lat") is None or row["status"] == "closed":
+        if incident["lat"] is None or incident["lon"] is None or row["status"] == "closed":
             continue
-        lat, lon = projection.point(incident["lat"], incident["lon"], incident.get("crs"))
+        lat, lon = projection.point(incident["lat"], incident["lon"], incident["crs"])
         pulse = row["severity"] == MOST_SEVERE or row["deadline"] == "overdue"
         markers.append({**row, "position": [lat, lon], "pulse": pulse})
     return markers
@@ -37,8 +37,9 @@ def map_viewport(state: State, incident_id: str | None, street: str | None, scop
     """dash-leaflet's ``viewport``: fly to the incident (if it has a position and is in
     ``scope``), else to the street's area, else to the district."""
     incident = state.incidents.get(incident_id or "")
-    if incident and incident.get("lat") is not None and in_scope(incident["street"], scope):
-        lat, lon = projection.point(incident["lat"], incident["lon"], incident.get("crs"))
+    if incident and incident["lat"] is not None and incident["lon"] is not None \
+            and in_scope(incident["street"], scope):
+        lat, lon = projection.point(incident["lat"], incident["lon"], incident["crs"])
         return {"center": [lat, lon], "zoom": 16, "transition": "flyTo"}
     bounds = geo.street_bounds(street, streets_geojson) if street else geo.district_bounds()
     return {"bounds": projection.bounds(*bounds), "transition": "flyToBounds"}

@@ -3,6 +3,7 @@ Pure builders; the figures come from dashboard/admin_figures.py."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dash import dcc, html
@@ -102,7 +103,8 @@ def risk_cards(f: RiskFigures, s: dict[str, str]) -> list[html.Div]:
     ]
 
 
-def denials_table(denials: list[dict[str, Any]], s: dict[str, str], limit: int = 15) -> html.Table | html.Div:
+def denials_table(denials: Sequence[Mapping[str, Any]], s: dict[str, str],
+                  limit: int = 15) -> html.Table | html.Div:
     """The latest refused requests (newest first), or "none"."""
     rows = [html.Tr([html.Td(clock_text(int(d["ts"]), with_year=True)), html.Td(d["reason"]),
                      html.Td(d["path"]), html.Td(d["who"] or "—"), html.Td(d["ip"] or "—")])

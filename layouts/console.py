@@ -218,7 +218,7 @@ def action_form(s: dict[str, str], dispatch_units: tuple[str, ...]) -> html.Div:
                         s[f"action.{verb}"],
                         id=ids.action_button(verb),
                         className="btn",
-                        **{"data-verb": verb},
+                        **{"data-verb": verb},  # type: ignore[arg-type]  # Dash types no data-*
                     )
                     for verb in VERBS
                 ],
@@ -316,7 +316,7 @@ def page(
         ],
         id=ids.CONSOLE_ROOT,
         className=f"console lang-{lang}",
-        **{"data-lang": lang, "data-page": "console"},
+        **{"data-lang": lang, "data-page": "console"},  # type: ignore[arg-type]  # Dash types no data-*
     )
 
 
