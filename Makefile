@@ -28,15 +28,15 @@ run: install
 	$(VENV)/bin/changning-dashboard run --demo
 
 test: install browser
-	$(VENV)/bin/ruff check dashboard layouts callbacks tests bench scripts
+	$(VENV)/bin/ruff check dashboard layouts callbacks support tests bench scripts
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: install browser
 	$(PY) -m bench
 
 lint: install
-	$(VENV)/bin/ruff check dashboard layouts callbacks tests bench scripts
-	$(VENV)/bin/mypy dashboard
+	$(VENV)/bin/ruff check dashboard layouts callbacks support tests bench scripts
+	$(VENV)/bin/mypy dashboard support
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

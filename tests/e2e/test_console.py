@@ -12,7 +12,7 @@ import pytest
 import redis
 from playwright.sync_api import Page, expect
 
-from tests.conftest import DashboardProcess, wait_for
+from support.processes import DashboardProcess, wait_for
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,7 @@ import orjson
 import redis
 from playwright.sync_api import Page, expect
 
-from tests.conftest import ARTIFACTS, DashboardProcess, wait_for
+from support.processes import ARTIFACTS, DashboardProcess, wait_for
 from tests.e2e.conftest import sign_in
 
 XSS_TITLE = '<img src=x onerror="alert(1)">积水'

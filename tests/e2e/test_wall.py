@@ -17,7 +17,7 @@ from playwright.sync_api import Page, Route
 
 from dashboard.catalogue import load_catalogue
 from dashboard.simulator import DistrictSimulator
-from tests.conftest import ARTIFACTS, ROOT, DashboardProcess, wait_for
+from support.processes import ARTIFACTS, ROOT, DashboardProcess, wait_for
 
 pytestmark = pytest.mark.e2e
 

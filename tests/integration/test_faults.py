@@ -11,7 +11,7 @@ import orjson
 import redis
 import websockets
 
-from tests.conftest import DashboardProcess, metric, wait_for
+from support.processes import DashboardProcess, metric, wait_for
 from tests.integration.streams import mixed_events, xadd_all
 
 

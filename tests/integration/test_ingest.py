@@ -10,7 +10,7 @@ from collections.abc import Callable
 import orjson
 import redis
 
-from tests.conftest import ROOT, DashboardProcess, wait_for
+from support.processes import ROOT, DashboardProcess, wait_for
 
 
 def status_event(pid: str, status: str, event_id: str | None = None) -> bytes:

@@ -12,7 +12,7 @@ import orjson
 import redis
 import websockets
 
-from tests.conftest import DashboardProcess, metric, wait_for
+from support.processes import DashboardProcess, metric, wait_for
 from tests.integration.streams import xadd_all
 
 

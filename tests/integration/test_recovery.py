@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from dashboard.redis_server import EmbeddedRedis
-from tests.conftest import DashboardProcess, metric, wait_for
+from support.processes import DashboardProcess, metric, wait_for
 from tests.integration.streams import mixed_events, xadd_all
 
 FAST_SNAPSHOTS = {"CN_SNAPSHOT_EVERY_S": "1", "CN_SNAPSHOT_EVERY_EVENTS": "500"}

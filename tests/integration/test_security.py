@@ -19,7 +19,7 @@ import websockets
 from itsdangerous import URLSafeTimedSerializer
 
 from dashboard.auth import UserStore
-from tests.conftest import ROOT, DashboardProcess, wait_for
+from support.processes import ROOT, DashboardProcess, wait_for
 
 PAGES = ("/", "/console", "/admin", "/console?incident=inc-1")
 DATA = ("/api/video.geojson", "/api/wall-config", "/api/geo/district.geojson", "/api/admin/audit.csv",
