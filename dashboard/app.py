@@ -32,8 +32,9 @@ from dashboard.live import Hub
 from dashboard.metrics import Metrics
 from dashboard.replica import Replica
 
-ROOT = Path(__file__).resolve().parent.parent
-ASSETS = ROOT / "assets"
+HERE = Path(__file__).resolve().parent
+#: The browser assets: the repo's top-level assets/, which the wheel ships as dashboard/assets/.
+ASSETS = HERE / "assets" if (HERE / "assets").is_dir() else HERE.parent / "assets"
 
 
 @dataclass
