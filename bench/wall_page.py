@@ -51,6 +51,7 @@ from websockets.sync.client import connect
 from bench.common import CpuWatch
 from dashboard.redis_server import EmbeddedRedis
 from dashboard.simulator import DistrictSimulator
+from support.events import now_ms, video_status
 from support.processes import DashboardProcess, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,9 +192,8 @@ def bytes_per_change(process: DashboardProcess, client: redis.Redis,
             point_id = cameras[(n * 7919) % len(cameras)]
             new = "fault" if status[point_id] != "fault" else "offline"
             status[point_id] = new
-            client.xadd("cn:events", {"event": orjson.dumps({
-                "type": "video.status", "id": f"bench-wall-{n}", "ts": int(time.time() * 1000),
-                "source": "bench", "data": {"point_id": point_id, "status": new}})})
+            client.xadd("cn:events", {"event": orjson.dumps(video_status(
+                point_id, new, event_id=f"bench-wall-{n}", ts=now_ms(), source="bench"))})
             deadline = time.monotonic() + 10
             while True:
                 frame = ws.recv(timeout=max(0.01, deadline - time.monotonic()))

@@ -5,33 +5,28 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import Any
 
-import orjson
 import pytest
 import redis
 from playwright.sync_api import Page, expect
 
+from support.events import incident_reported, now_ms, sensor_alarm, video_point
+from support.log import xadd
 from support.processes import DashboardProcess, wait_for
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
 
-def xadd(client: redis.Redis, event: dict[str, Any]) -> str:
-    return client.xadd("cn:events", {"event": orjson.dumps(event)}).decode()
-
-
 def seed(client: redis.Redis, dashboard: DashboardProcess) -> None:
     """Two streets, one incident in each, a camera, an alarm."""
-    now = int(time.time() * 1000)
+    now = now_ms()
     cases = (("inc-h1", "hongqiao", "虹桥燃气管道泄漏"), ("inc-j1", "jiangsulu", "江苏路积水"))
     for iid, street, title in cases:
-        xadd(client, {"type": "incident.reported", "street": street, "ts": now, "source": "test",
-                      "data": {"incident_id": iid, "domain": "pipeline", "title": title, "severity": 2,
-                               "lat": 31.2005, "lon": 121.4105, "address": "长宁区虹桥路1号"}})
-    xadd(client, {"type": "video.point", "street": "hongqiao", "ts": now,
-                  "data": {"point_id": "cam-h1", "name": "虹桥路口1号", "lat": 31.2, "lon": 121.41}})
+        xadd(client, incident_reported(iid, domain="pipeline", title=title, severity=2, lat=31.2005,
+                                       lon=121.4105, address="长宁区虹桥路1号", street=street, ts=now,
+                                       source="test"))
+    xadd(client, video_point("cam-h1", name="虹桥路口1号", lat=31.2, lon=121.41, street="hongqiao", ts=now))
     wait_for(lambda: dashboard.health()["applied"] >= 3, message="seeded")
 
 
@@ -145,8 +140,8 @@ def test_alarm_inbox_acknowledge_removes_the_alarm(
 ) -> None:
     """A sensor alarm shows in the inbox; acknowledging it with a comment removes it."""
     seed(rclient, dashboard)
-    xadd(rclient, {"type": "sensor.alarm", "street": "hongqiao", "ts": int(time.time() * 1000),
-                   "data": {"sensor_id": "gas-0001", "kind": "gas", "level": 1, "message": "燃气浓度超限"}})
+    xadd(rclient, sensor_alarm("gas-0001", kind="gas", level=1, message="燃气浓度超限", street="hongqiao",
+                               ts=now_ms()))
     open_console(page, dashboard)
     page.locator(".tab", has_text="告警").click()
     item = page.locator(".inbox-item", has_text="燃气浓度超限")

@@ -8,10 +8,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 import redis
 from playwright.sync_api import Page, expect
 
+from support.events import hotline_ticket, incident_reported, now_ms, sensor_alarm
+from support.log import xadd
 from support.processes import ARTIFACTS, DashboardProcess, wait_for
 from tests.e2e.conftest import sign_in
 
@@ -24,20 +25,17 @@ PHONE = "13912345678"
 
 
 def seed(client: redis.Redis, dashboard: DashboardProcess) -> None:
-    now = int(time.time() * 1000)
-    events: list[dict[str, Any]] = [
-        {"type": "incident.reported", "street": "tianshanlu", "ts": now,
-         "data": {"incident_id": "inc-x", "domain": "waterway", "title": XSS_TITLE, "severity": 2,
-                  "lat": 31.215, "lon": 121.405, "address": XSS_ADDRESS}},
-        {"type": "hotline.ticket", "street": "tianshanlu", "ts": now,
-         "data": {"ticket_id": "t-x", "category": "噪声", "summary": XSS_SUMMARY, "status": "new",
-                  "caller_name": "<b>王</b>五", "caller_phone": PHONE, "address": XSS_ADDRESS}},
-        {"type": "sensor.alarm", "street": "tianshanlu", "ts": now,
-         "data": {"sensor_id": "s-x", "kind": "gas", "level": 2, "message": XSS_MESSAGE,
-                  "lat": 31.216, "lon": 121.406}},
+    now = now_ms()
+    events = [
+        incident_reported("inc-x", domain="waterway", title=XSS_TITLE, severity=2, lat=31.215, lon=121.405,
+                          address=XSS_ADDRESS, street="tianshanlu", ts=now),
+        hotline_ticket("t-x", category="噪声", summary=XSS_SUMMARY, status="new", caller_name="<b>王</b>五",
+                       caller_phone=PHONE, address=XSS_ADDRESS, street="tianshanlu", ts=now),
+        sensor_alarm("s-x", kind="gas", level=2, message=XSS_MESSAGE, lat=31.216, lon=121.406,
+                     street="tianshanlu", ts=now),
     ]
     for event in events:
-        client.xadd("cn:events", {"event": orjson.dumps(event)})
+        xadd(client, event)
     wait_for(lambda: dashboard.health()["applied"] >= len(events), message="seeded")
 
 

@@ -7,16 +7,25 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-import orjson
 import pytest
 import redis
 from playwright.sync_api import Page, Route
 
 from dashboard.catalogue import load_catalogue
 from dashboard.simulator import DistrictSimulator
+from support.events import (
+    EnvelopeFields,
+    incident_reported,
+    indicator_value,
+    now_ms,
+    sensor_alarm,
+    video_point,
+    video_status,
+)
+from support.log import xadd_all
 from support.processes import ARTIFACTS, ROOT, DashboardProcess, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -34,29 +43,9 @@ MAP_SETTLED = """n => window.cnLive.view.applied >= n
         || !!document.querySelector('.video-cluster:not(.status-online)'))"""
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def envelope(kind: str, data: dict[str, Any], street: str | None = None,
-             ts: int | None = None) -> dict[str, Any]:
-    event: dict[str, Any] = {"type": kind, "id": f"e2e-{uuid.uuid4().hex[:12]}",
-                             "ts": ts or now_ms(), "source": "e2e", "data": data}
-    if street is not None:
-        event["street"] = street
-    return event
-
-
-def xadd(client: redis.Redis, events: Iterable[dict[str, Any]]) -> int:
-    """Append events to the log in pipelined batches; the number appended."""
-    pipe = client.pipeline(transaction=False)
-    count = 0
-    for count, event in enumerate(events, start=1):
-        pipe.xadd("cn:events", {"event": orjson.dumps(event)})
-        if count % 1000 == 0:
-            pipe.execute()
-    pipe.execute()
-    return count
+def e2e() -> EnvelopeFields:
+    """What every event these tests write carries: a unique id, the time now, the source."""
+    return {"event_id": f"e2e-{uuid.uuid4().hex[:12]}", "ts": now_ms(), "source": "e2e"}
 
 
 def open_wall(page: Page, dashboard: DashboardProcess, query: str = "", token: str | None = None) -> None:
@@ -91,7 +80,7 @@ def test_indicator_value_reaches_its_tile_within_a_second(
     expected = f"{123.4:.{decimals}f}"
     open_wall(page, dashboard)
     start = time.monotonic()
-    xadd(rclient, [envelope("indicator.value", {"key": "green.pm25", "value": 123.4})])
+    xadd_all(rclient, [indicator_value("green.pm25", 123.4, **e2e())])
     page.wait_for_function("t => document.getElementById('tile-value-green-pm25').textContent === t",
                            arg=expected, timeout=5_000)
     elapsed = time.monotonic() - start
@@ -106,9 +95,8 @@ def test_incident_reaches_the_feed_within_a_second(
     open_wall(page, dashboard)
     title = "娄山关路积水约20厘米"
     start = time.monotonic()
-    xadd(rclient, [envelope("incident.reported", {
-        "incident_id": "inc-feed-1", "domain": "waterway", "title": title, "severity": 3,
-    }, street="xinhualu")])
+    xadd_all(rclient, [incident_reported("inc-feed-1", domain="waterway", title=title, severity=3,
+                                         street="xinhualu", **e2e())])
     page.wait_for_function(
         "t => [...document.querySelectorAll('#live-feed .feed-item .feed-title')]"
         ".some(e => e.textContent === t)", arg=title, timeout=5_000)
@@ -123,16 +111,15 @@ def test_camera_fault_recolours_its_cluster_and_the_legend(
     dashboard: DashboardProcess, rclient: redis.Redis, page: Page, report: Callable[[str, float], None]
 ) -> None:
     """A fault on one of two co-located cameras turns their cluster and the legend to fault."""
-    xadd(rclient, [envelope("video.point", {"point_id": pid, "name": pid, "lat": 31.2205,
-                                            "lon": 121.4240}, street="tianshanlu")
-                   for pid in ("cam-a", "cam-b")])
+    xadd_all(rclient, [video_point(pid, lat=31.2205, lon=121.4240, street="tianshanlu", **e2e())
+                       for pid in ("cam-a", "cam-b")])
     wait_for(lambda: dashboard.health()["applied"] == 2, message="two cameras applied")
     open_wall(page, dashboard)
     page.wait_for_selector(".video-cluster.status-online", timeout=10_000)
     assert page.locator(".video-cluster").count() == 1
     assert page.text_content("#map-legend-count-fault") == "0"
     start = time.monotonic()
-    xadd(rclient, [envelope("video.status", {"point_id": "cam-b", "status": "fault"})])
+    xadd_all(rclient, [video_status("cam-b", "fault", **e2e())])
     page.wait_for_function(
         "() => !!document.querySelector('.video-cluster.status-fault')"
         " && document.getElementById('map-legend-count-fault').textContent === '1'",
@@ -174,11 +161,10 @@ def test_event_text_is_shown_as_text_never_markup(
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     open_wall(page, dashboard, f"?lang={lang}")
-    xadd(rclient, [
-        envelope("incident.reported", {"incident_id": "inc-xss", "domain": "safety", "title": XSS_TITLE,
-                                       "severity": 1, "address": XSS_ADDRESS}, street="hongqiao"),
-        envelope("sensor.alarm", {"sensor_id": "gas-xss", "kind": "gas", "level": 2,
-                                  "message": XSS_MESSAGE}, street="hongqiao"),
+    xadd_all(rclient, [
+        incident_reported("inc-xss", domain="safety", title=XSS_TITLE, severity=1, address=XSS_ADDRESS,
+                          street="hongqiao", **e2e()),
+        sensor_alarm("gas-xss", kind="gas", level=2, message=XSS_MESSAGE, street="hongqiao", **e2e()),
     ])
     page.wait_for_function(
         "texts => { const t = document.getElementById('live-feed').textContent;"
@@ -208,9 +194,9 @@ def feed_district(rclient: redis.Redis, dashboard: DashboardProcess) -> District
     age stays under the indicators' stale limits)."""
     now = now_ms()
     simulator = DistrictSimulator(seed=7, video_points=2000, start_ms=now - 540_000)
-    total = xadd(rclient, simulator.bootstrap())
+    total = xadd_all(rclient, simulator.bootstrap())
     for seconds_ago in range(510, 0, -30):
-        total += xadd(rclient, simulator.step(now - seconds_ago * 1000, 200))
+        total += xadd_all(rclient, simulator.step(now - seconds_ago * 1000, 200))
     wait_for(lambda: applied(dashboard) >= total, timeout=30, message=f"{total} events applied")
     return simulator
 
@@ -230,7 +216,7 @@ def screenshot_wall(page: Page, dashboard: DashboardProcess, rclient: redis.Redi
     open_wall(page, dashboard, query, token)
     page.wait_for_selector(".video-cluster", timeout=20_000)
     before = applied(dashboard)
-    count = xadd(rclient, simulator.step(now_ms(), 100))
+    count = xadd_all(rclient, simulator.step(now_ms(), 100))
     wait_for(lambda: applied(dashboard) >= before + count, message="live events applied")
     page.wait_for_function(MAP_SETTLED, arg=dashboard.health()["applied"], timeout=20_000)
     page.screenshot(path=str(ARTIFACTS / name))
@@ -261,10 +247,9 @@ def test_clusters_show_outages_even_when_the_point_set_arrives_late(
     dashboard: DashboardProcess, rclient: redis.Redis, page: Page
 ) -> None:
     """Clusters take their worst status even when the point set loads after the first view."""
-    xadd(rclient, [envelope("video.point", {"point_id": pid, "name": pid, "lat": 31.2205,
-                                            "lon": 121.4240}, street="tianshanlu")
-                   for pid in ("cam-a", "cam-b")])
-    xadd(rclient, [envelope("video.status", {"point_id": "cam-b", "status": "fault"})])
+    xadd_all(rclient, [video_point(pid, lat=31.2205, lon=121.4240, street="tianshanlu", **e2e())
+                       for pid in ("cam-a", "cam-b")])
+    xadd_all(rclient, [video_status("cam-b", "fault", **e2e())])
     wait_for(lambda: dashboard.health()["applied"] == 3, message="cameras applied")
 
     # A slow network, made deterministic: the wall's first render (which needs its config)
@@ -299,10 +284,9 @@ def test_severe_incident_raises_the_banner_within_a_second(
     open_wall(page, dashboard)
     title = "天山路燃气管道泄漏 周边人员疏散"
     start = time.monotonic()
-    xadd(rclient, [envelope("incident.reported", {
-        "incident_id": "inc-severe", "domain": "pipeline", "title": title, "severity": 1,
-        "lat": 31.2185, "lon": 121.4110, "address": "天山路 345 号",
-    }, street="tianshanlu")])
+    xadd_all(rclient, [incident_reported("inc-severe", domain="pipeline", title=title, severity=1,
+                                         lat=31.2185, lon=121.4110, address="天山路 345 号",
+                                         street="tianshanlu", **e2e())])
     page.wait_for_function(
         "t => { const b = document.getElementById('attention-banner');"
         " return b.classList.contains('banner-severe') && b.textContent.includes(t); }",

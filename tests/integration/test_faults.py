@@ -11,8 +11,10 @@ import orjson
 import redis
 import websockets
 
+from support.events import indicator_value, video_point
+from support.log import xadd_all
 from support.processes import DashboardProcess, metric, wait_for
-from tests.integration.streams import mixed_events, xadd_all
+from tests.integration.streams import mixed_events
 
 
 def test_flood_of_malformed_events_keeps_good_ones_in_order_and_stays_responsive(
@@ -25,8 +27,7 @@ def test_flood_of_malformed_events_keeps_good_ones_in_order_and_stays_responsive
     entries = []
     for n in range(12_000):
         if n % 6 == 5:
-            entries.append(orjson.dumps({"type": "indicator.value", "ts": 1_767_225_600_000 + n,
-                                         "data": {"key": "green.pm25", "value": float(n)}}))
+            entries.append(orjson.dumps(indicator_value("green.pm25", float(n), ts=1_767_225_600_000 + n)))
         else:
             entries.append(bad[n % len(bad)])
     slowest = 0.0
@@ -58,16 +59,17 @@ def test_pubsub_while_no_instance_listens_is_lost_as_documented(
     """PUBLISH with no subscriber is lost (at-most-once); once an instance listens, all arrive,
     in the order published, even in a burst far larger than a connection pool (a burst of
     100 once lost its last message when each was written on its own connection)."""
-    event = {"type": "video.point", "street": "hongqiao",
-             "data": {"point_id": "c", "name": "n", "lat": 31.2, "lon": 121.4}}
+    def camera(event_id: str) -> bytes:
+        return orjson.dumps(video_point("c", name="n", street="hongqiao", event_id=event_id))
+
     for n in range(100):
-        rclient.publish("cn:pub:cams", orjson.dumps({**event, "id": f"lost-{n}"}))
+        rclient.publish("cn:pub:cams", camera(f"lost-{n}"))
     assert rclient.exists("cn:events") == 0
     dashboard = dashboards()
     wait_for(lambda: sum(int(c["psub"]) for c in rclient.client_list()) >= 1, message="subscribed")
     burst = rclient.pipeline(transaction=False)
     for n in range(3_000):
-        burst.publish("cn:pub:cams", orjson.dumps({**event, "id": f"kept-{n}"}))
+        burst.publish("cn:pub:cams", camera(f"kept-{n}"))
     assert sum(burst.execute()) == 3_000  # each reached the one subscriber
     wait_for(lambda: dashboard.health()["applied"] == 3_000, message="3,000 bridged and applied")
     logged = [orjson.loads(fields[b"event"])["id"] for _, fields in rclient.xrange("cn:events")]
@@ -85,10 +87,9 @@ def test_received_pubsub_messages_wait_until_the_log_accepts_them(
     try:
         dashboard = dashboards(redis_url.replace("redis://", "redis://bridge:bridge-secret@"))
         wait_for(lambda: sum(int(c["psub"]) for c in rclient.client_list()) >= 1, message="subscribed")
-        event = {"type": "video.point", "street": "hongqiao",
-                 "data": {"point_id": "c", "name": "n", "lat": 31.2, "lon": 121.4}}
         for n in range(50):
-            rclient.publish("cn:pub:cams", orjson.dumps({**event, "id": f"held-{n}"}))
+            rclient.publish("cn:pub:cams", orjson.dumps(video_point("c", name="n", street="hongqiao",
+                                                                    event_id=f"held-{n}")))
         wait_for(lambda: metric(dashboard.url, "cn_pubsub_bridge_errors_total") >= 3,
                  message="the refused write retried")
         assert rclient.exists("cn:events") == 0 and dashboard.health()["redis"] == "up"

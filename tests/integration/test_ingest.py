@@ -10,19 +10,9 @@ from collections.abc import Callable
 import orjson
 import redis
 
+from support.events import video_point, video_status
+from support.log import xadd
 from support.processes import ROOT, DashboardProcess, wait_for
-
-
-def status_event(pid: str, status: str, event_id: str | None = None) -> bytes:
-    event = {"type": "video.status", "data": {"point_id": pid, "status": status}}
-    if event_id:
-        event["id"] = event_id
-    return orjson.dumps(event)
-
-
-def point_event(pid: str) -> bytes:
-    return orjson.dumps({"type": "video.point", "street": "hongqiao", "data": {
-        "point_id": pid, "name": pid, "lat": 31.2, "lon": 121.4}})
 
 
 def applied(dashboard: DashboardProcess, n: int) -> Callable[[], bool]:
@@ -31,7 +21,7 @@ def applied(dashboard: DashboardProcess, n: int) -> Callable[[], bool]:
 
 def test_xadd_event_is_applied(dashboard: DashboardProcess, rclient: redis.Redis) -> None:
     """An event XADDed by any Redis client is applied."""
-    rclient.xadd("cn:events", {"event": point_event("c1")})
+    xadd(rclient, video_point("c1", street="hongqiao"))
     wait_for(applied(dashboard, 1), message="applied=1")
     assert dashboard.health()["last_id"] == rclient.xinfo_stream("cn:events")[
         "last-generated-id"].decode()
@@ -43,7 +33,8 @@ def test_redis_cli_xadd_is_applied(dashboard: DashboardProcess, redis_url: str) 
 
     cli = os.path.join(os.path.dirname(redis_server_binary()), "redis-cli")
     subprocess.run([cli, "-u", redis_url, "XADD", "cn:events", "*", "event",
-                    point_event("c2").decode()], check=True, capture_output=True)
+                    orjson.dumps(video_point("c2", street="hongqiao")).decode()], check=True,
+                   capture_output=True)
     wait_for(applied(dashboard, 1), message="applied=1")
 
 
@@ -55,7 +46,8 @@ def test_pubsub_event_lands_in_log_exactly_once_with_two_instances(
     wait_for(lambda: sum(int(c["psub"]) for c in rclient.client_list()) >= 2,
              message="both instances subscribed")
     for n in range(20):
-        rclient.publish("cn:pub:video", point_event(f"p{n}").replace(b"{", b'{"id":"e%d",' % n, 1))
+        event = video_point(f"p{n}", street="hongqiao", event_id=f"e{n}")
+        rclient.publish("cn:pub:video", orjson.dumps(event))
     wait_for(lambda: first.health()["applied"] >= 20 and second.health()["applied"] >= 20,
              message="20 applied on both")
     assert rclient.xlen("cn:events") == 20
@@ -70,8 +62,8 @@ def test_cli_publish_flags_and_stdin(dashboard: DashboardProcess, redis_url: str
          "hongqiao", "--data", '{"point_id":"c1","name":"n","lat":31.2,"lon":121.4}'],
         cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert "published 1 event(s)" in one.stdout
-    lines = b"\n".join([status_event("c1", "offline"), b'{"type":"nope","data":{}}',
-                        status_event("c1", "online")])
+    lines = b"\n".join([orjson.dumps(video_status("c1", "offline")), b'{"type":"nope","data":{}}',
+                        orjson.dumps(video_status("c1", "online"))])
     many = subprocess.run([sys.executable, "-m", "dashboard", "publish", "--stdin"], cwd=ROOT,
                           env=env, input=lines, capture_output=True)
     assert many.returncode == 1
@@ -93,7 +85,7 @@ def test_malformed_events_are_dead_lettered_while_good_ones_flow(
     ]
     pipe = rclient.pipeline()
     for n in range(50):
-        pipe.xadd("cn:events", {"event": point_event(f"g{n}")})
+        pipe.xadd("cn:events", {"event": orjson.dumps(video_point(f"g{n}", street="hongqiao"))})
         pipe.xadd("cn:events", {"event": bad[n % len(bad)]})
     pipe.xadd("cn:events", {"wrong_field": b"1"})
     pipe.execute()

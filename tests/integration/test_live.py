@@ -12,17 +12,9 @@ import orjson
 import redis
 import websockets
 
+from support.events import video_point, video_status
+from support.log import xadd, xadd_all
 from support.processes import DashboardProcess, metric, wait_for
-from tests.integration.streams import xadd_all
-
-
-def cam(pid: str, street: str = "hongqiao") -> bytes:
-    return orjson.dumps({"type": "video.point", "street": street, "data": {
-        "point_id": pid, "name": pid, "lat": 31.2, "lon": 121.4}})
-
-
-def status(pid: str, value: str) -> bytes:
-    return orjson.dumps({"type": "video.status", "data": {"point_id": pid, "status": value}})
 
 
 async def next_of(ws: Any, kind: str, timeout: float = 5.0) -> dict:
@@ -36,7 +28,7 @@ async def next_of(ws: Any, kind: str, timeout: float = 5.0) -> dict:
 
 def test_hello_then_consecutive_patches(dashboard: DashboardProcess, rclient: redis.Redis) -> None:
     """The first frame is a hello with the view; patches follow with seq+1, seq+2, ..."""
-    rclient.xadd("cn:events", {"event": cam("c1")})
+    xadd(rclient, video_point("c1", street="hongqiao"))
     wait_for(lambda: dashboard.health()["applied"] == 1)
 
     async def scenario() -> None:
@@ -46,7 +38,7 @@ def test_hello_then_consecutive_patches(dashboard: DashboardProcess, rclient: re
             assert hello["view"]["summary"]["video"]["total"] == 1
             seq = hello["seq"]
             for n, value in enumerate(["offline", "fault", "online"], start=1):
-                rclient.xadd("cn:events", {"event": status("c1", value)})
+                xadd(rclient, video_status("c1", value))
                 patch = await next_of(ws, "patch")
                 assert patch["seq"] == seq + n
                 assert patch["set"]["video"]["c1"] == value
@@ -58,12 +50,12 @@ def test_patches_are_conflated_to_ten_per_second(
     dashboard: DashboardProcess, rclient: redis.Redis
 ) -> None:
     """1000 changes in about a second arrive in at most ~10 patches per second."""
-    xadd_all(rclient, [cam(f"c{n}") for n in range(50)])
+    xadd_all(rclient, [video_point(f"c{n}", street="hongqiao") for n in range(50)])
     wait_for(lambda: dashboard.health()["applied"] == 50)
 
     def produce() -> None:
         for burst in range(20):
-            xadd_all(rclient, [status(f"c{n}", ("offline", "online")[(n + burst) % 2])
+            xadd_all(rclient, [video_status(f"c{n}", ("offline", "online")[(n + burst) % 2])
                                for n in range(50)])
             time.sleep(0.05)
 
@@ -90,18 +82,18 @@ def test_resync_returns_a_hello_at_the_current_seq(
     dashboard: DashboardProcess, rclient: redis.Redis
 ) -> None:
     """A client asking for resync gets a hello whose seq continues the sequence."""
-    rclient.xadd("cn:events", {"event": cam("c1")})
+    xadd(rclient, video_point("c1", street="hongqiao"))
 
     async def scenario() -> None:
         async with websockets.connect(dashboard.ws_url) as ws:
             await next_of(ws, "hello")
-            rclient.xadd("cn:events", {"event": status("c1", "offline")})
+            xadd(rclient, video_status("c1", "offline"))
             patch = await next_of(ws, "patch")
             await ws.send(orjson.dumps({"t": "resync"}).decode())
             hello = await next_of(ws, "hello")
             assert hello["seq"] == patch["seq"]
             assert hello["view"]["video"] == {"c1": "offline"}
-            rclient.xadd("cn:events", {"event": status("c1", "fault")})
+            xadd(rclient, video_status("c1", "fault"))
             assert (await next_of(ws, "patch"))["seq"] == hello["seq"] + 1
 
     asyncio.run(scenario())
@@ -111,14 +103,14 @@ def test_scope_filters_patches_to_one_street(
     dashboard: DashboardProcess, rclient: redis.Redis
 ) -> None:
     """A client scoped to a street receives only that street's records."""
-    xadd_all(rclient, [cam("h1", "hongqiao"), cam("j1", "jiangsulu")])
+    xadd_all(rclient, [video_point("h1", street="hongqiao"), video_point("j1", street="jiangsulu")])
     wait_for(lambda: dashboard.health()["applied"] == 2)
 
     async def scenario() -> None:
         async with websockets.connect(dashboard.live_url("jiangsulu")) as ws:
             hello = await next_of(ws, "hello")
             assert hello["view"]["summary"]["video"]["total"] == 1
-            xadd_all(rclient, [status("h1", "offline"), status("j1", "offline")])
+            xadd_all(rclient, [video_status("h1", "offline"), video_status("j1", "offline")])
             patch = await next_of(ws, "patch")
             assert patch["set"]["video"] == {"j1": "offline"}
 
@@ -150,7 +142,7 @@ def test_slow_client_is_bounded_and_does_not_slow_others(
 ) -> None:
     """A client that stops reading is resynced or dropped; a reading client keeps pace."""
     dashboard = dashboards(CN_CLIENT_QUEUE_FRAMES="4", CN_CLIENT_SEND_TIMEOUT_S="3")
-    xadd_all(rclient, [cam(f"c{n:05d}") for n in range(3000)])
+    xadd_all(rclient, [video_point(f"c{n:05d}", street="hongqiao") for n in range(3000)])
     wait_for(lambda: dashboard.health()["applied"] == 3000)
 
     async def scenario() -> list[float]:
@@ -166,7 +158,7 @@ def test_slow_client_is_bounded_and_does_not_slow_others(
                     break
                 value = ("offline", "online")[burst % 2]
                 sent = time.monotonic()
-                xadd_all(rclient, [status(f"c{n:05d}", value) for n in range(3000)])
+                xadd_all(rclient, [video_status(f"c{n:05d}", value) for n in range(3000)])
                 patch = await next_of(fast, "patch")
                 delays.append(time.monotonic() - sent)
                 assert len(patch["set"]["video"]) > 0

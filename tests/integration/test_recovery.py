@@ -9,8 +9,9 @@ import pytest
 import redis
 
 from dashboard.redis_server import EmbeddedRedis
+from support.log import xadd_all
 from support.processes import DashboardProcess, metric, wait_for
-from tests.integration.streams import mixed_events, xadd_all
+from tests.integration.streams import mixed_events
 
 FAST_SNAPSHOTS = {"CN_SNAPSHOT_EVERY_S": "1", "CN_SNAPSHOT_EVERY_EVENTS": "500"}
 

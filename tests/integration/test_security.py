@@ -19,6 +19,8 @@ import websockets
 from itsdangerous import URLSafeTimedSerializer
 
 from dashboard.auth import UserStore
+from support.events import duty_shift, hotline_ticket, incident_reported
+from support.log import xadd
 from support.processes import ROOT, DashboardProcess, wait_for
 
 PAGES = ("/", "/console", "/admin", "/console?incident=inc-1")
@@ -31,24 +33,19 @@ ADDRESS = "长宁区天山路123号5室"
 
 def seed(client: redis.Redis, dashboard: DashboardProcess) -> None:
     now = int(time.time() * 1000)
-    events: list[dict[str, Any]] = [
-        {"type": "incident.reported", "street": "jiangsulu", "ts": now,
-         "data": {"incident_id": "inc-j", "domain": "safety", "title": "江苏路积水", "severity": 2,
-                  "lat": 31.22, "lon": 121.43, "address": ADDRESS}},
-        {"type": "incident.reported", "street": "hongqiao", "ts": now,
-         "data": {"incident_id": "inc-h", "domain": "pipeline", "title": "虹桥燃气", "severity": 2,
-                  "lat": 31.20, "lon": 121.41, "address": "长宁区虹桥路1号"}},
-        {"type": "hotline.ticket", "street": "jiangsulu", "ts": now,
-         "data": {"ticket_id": "t-j", "category": "噪声", "summary": "夜间施工", "status": "new",
-                  "caller_name": CALLER, "caller_phone": PHONE, "address": ADDRESS}},
-        {"type": "hotline.ticket", "street": "hongqiao", "ts": now,
-         "data": {"ticket_id": "t-h", "category": "噪声", "summary": "夜间施工", "status": "new",
-                  "caller_name": "张三", "caller_phone": "13800000000", "address": "长宁区虹桥路2号"}},
-        {"type": "duty.shift", "ts": now,
-         "data": {"center": "district", "post": "值班长", "name": "李四", "phone": "13700001111"}},
+    events = [
+        incident_reported("inc-j", domain="safety", title="江苏路积水", severity=2, lat=31.22, lon=121.43,
+                          address=ADDRESS, street="jiangsulu", ts=now),
+        incident_reported("inc-h", domain="pipeline", title="虹桥燃气", severity=2, lat=31.20, lon=121.41,
+                          address="长宁区虹桥路1号", street="hongqiao", ts=now),
+        hotline_ticket("t-j", category="噪声", summary="夜间施工", status="new", caller_name=CALLER,
+                       caller_phone=PHONE, address=ADDRESS, street="jiangsulu", ts=now),
+        hotline_ticket("t-h", category="噪声", summary="夜间施工", status="new", caller_name="张三",
+                       caller_phone="13800000000", address="长宁区虹桥路2号", street="hongqiao", ts=now),
+        duty_shift("district", "值班长", "李四", phone="13700001111", ts=now),
     ]
     for event in events:
-        client.xadd("cn:events", {"event": orjson.dumps(event)})
+        xadd(client, event)
     wait_for(lambda: dashboard.health()["applied"] >= len(events), message="seeded")
 
 
@@ -184,9 +181,8 @@ def test_an_officer_of_one_street_gets_only_that_street(
             hello = orjson.loads(await ws.recv())
             now = int(time.time() * 1000)
             for street, iid in (("hongqiao", "inc-h2"), ("jiangsulu", "inc-j2")):
-                rclient.xadd("cn:events", {"event": orjson.dumps({
-                    "type": "incident.reported", "street": street, "ts": now,
-                    "data": {"incident_id": iid, "domain": "safety", "title": iid, "severity": 1}})})
+                xadd(rclient, incident_reported(iid, domain="safety", title=iid, severity=1, street=street,
+                                                ts=now))
             patches: list[dict[str, Any]] = []
             while not any("inc-j2" in p.get("set", {}).get("incidents", {}) for p in patches):
                 frame = orjson.loads(await asyncio.wait_for(ws.recv(), 10))
