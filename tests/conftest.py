@@ -1,5 +1,15 @@
 """Shared fixtures: a real redis-server on a free port, real dashboard processes.
 
+Two kinds of dashboard:
+
+* ``dashboard`` / ``dashboards(**env)``: fresh processes for one test, on the session's
+  Redis, which is flushed before every test (``redis_url``, ``rclient``);
+* ``shared_dashboard``: one process per module with default settings, on a Redis of
+  the module's own (``shared_rclient``) that is never flushed while the module runs.
+  Starting a dashboard costs about two seconds, so tests that only need *a* dashboard
+  share it; in exchange they write ids of their own and count from what was there
+  before (``DashboardProcess.applied()``), never from zero.
+
 The processes, their users and wall token, and ``wait_for`` are in
 :mod:`support.processes`, which the benchmarks use too.
 """
@@ -50,6 +60,8 @@ def dashboards(redis_url: str) -> Iterator[Callable[..., DashboardProcess]]:
         return process
 
     yield start
+    for process in started:  # all at once: each takes a moment to shut down
+        process.interrupt()
     for process in started:
         with contextlib.suppress(Exception):
             process.stop()
@@ -57,4 +69,29 @@ def dashboards(redis_url: str) -> Iterator[Callable[..., DashboardProcess]]:
 
 @pytest.fixture
 def dashboard(dashboards: Callable[..., DashboardProcess]) -> DashboardProcess:
+    """A fresh dashboard of the test's own (default settings) on the flushed Redis."""
     return dashboards()
+
+
+@pytest.fixture(scope="module")
+def module_redis() -> Iterator[EmbeddedRedis]:
+    """The shared dashboard's redis-server: one per module, never flushed meanwhile."""
+    with EmbeddedRedis() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def shared_dashboard(module_redis: EmbeddedRedis) -> Iterator[DashboardProcess]:
+    """One dashboard (default settings) for the module's tests that ask for it; its state
+    and its Redis carry over from test to test (see the module docstring)."""
+    process = DashboardProcess(module_redis.url).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def shared_rclient(module_redis: EmbeddedRedis) -> Iterator[redis.Redis]:
+    """A client of the shared dashboard's Redis."""
+    client = redis.Redis.from_url(module_redis.url)
+    yield client
+    client.close()
