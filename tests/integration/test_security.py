@@ -377,7 +377,7 @@ def test_hardening_headers_origin_and_sizes(shared_dashboard: DashboardProcess) 
             await ws.send("x" * 10_000)
             try:
                 while True:
-                    await asyncio.wait_for(ws.recv(), 5)
+                    await asyncio.wait_for(ws.recv(), 10)
             except websockets.ConnectionClosed as closed:
                 return closed.rcvd.code if closed.rcvd else None
 
