@@ -34,8 +34,8 @@ node:
 	@node --version
 
 test: install browser node
-	$(VENV)/bin/ruff check dashboard layouts callbacks tests bench scripts
-	$(VENV)/bin/mypy dashboard layouts callbacks
+	$(VENV)/bin/ruff check dashboard layouts callbacks support tests bench scripts
+	$(VENV)/bin/mypy dashboard layouts callbacks support
 	node --test tests/js/
 	$(PY) -m pytest -q -p no:cacheprovider
 
@@ -43,8 +43,8 @@ bench: install browser
 	$(PY) -m bench
 
 lint: install
-	$(VENV)/bin/ruff check dashboard layouts callbacks tests bench scripts
-	$(VENV)/bin/mypy dashboard layouts callbacks
+	$(VENV)/bin/ruff check dashboard layouts callbacks support tests bench scripts
+	$(VENV)/bin/mypy dashboard layouts callbacks support
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts

@@ -1,11 +1,11 @@
 """What every benchmark shares: result rows, statistics, machine facts, realistic events,
 fresh Redis servers and dashboard processes on loopback.
 
-Dashboard processes are the tests' :class:`~tests.conftest.DashboardProcess` (``python -m
-dashboard run`` on a free port), logging to a temporary directory instead of the repo; URLs
-to them are built only with its ``ws_url``/``live_url``/``wall_url`` (they will carry the
-credentials once sign-in exists).  The references (the raw relay, the Dash polling app)
-and the demo simulator are :class:`Child` processes of their own.
+Dashboard processes are :class:`support.processes.DashboardProcess` (``python -m dashboard
+run`` on a free port, as the tests start them), with their log, users file and audit spool
+in a temporary directory instead of the repo; URLs to them are built only with its
+``ws_url``/``live_url``/``wall_url``, which carry the wall token.  The references (the raw
+relay, the Dash polling app) and the demo simulator are :class:`Child` processes of their own.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import psutil
 import redis
 
 from dashboard.redis_server import EmbeddedRedis, free_port
-from tests.conftest import DashboardProcess, metric, wait_for, with_query
+from support.processes import DashboardProcess, metric, wait_for, with_query
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_KEY = "cn:events"
@@ -289,43 +289,13 @@ def fresh_redis() -> Iterator[tuple[EmbeddedRedis, redis.Redis]]:
 
 
 class Dashboard(DashboardProcess):
-    """A dashboard child process whose log goes to a temporary directory, not the repo."""
+    """A dashboard child process whose files go to :data:`LOG_DIR`, not the repo."""
 
     def __init__(self, redis_url: str, **env: Any) -> None:
-        super().__init__(redis_url, **env)
-        LOG_DIR.mkdir(exist_ok=True)
-        self.log_path = LOG_DIR / f"dashboard-{self.port}.log"
-        self.spawned_at: float | None = None
-
-    def start(self, timeout: float = 30.0) -> Dashboard:
-        """Spawn and wait until /healthz answers (after the replica has restored)."""
-        with self.log_path.open("wb") as log:
-            self.spawned_at = time.monotonic()
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "dashboard", "run"], cwd=ROOT, env=self.env,
-                stdout=log, stderr=subprocess.STDOUT,
-            )
-        wait_for(lambda: self.health(timeout=1.0), timeout, interval=0.01,
-                 message=f"dashboard on {self.port} (log: {self.log_path})")
-        return self
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
+        super().__init__(redis_url, workdir=LOG_DIR, **env)
 
     def rss_bytes(self) -> int:
         return int(psutil.Process(self.pid).memory_info().rss)
-
-    def metric(self, name: str) -> float:
-        return metric(self.url, name)
-
-    def wait_applied(self, count: int, timeout: float = 120.0) -> dict[str, Any]:
-        """Poll /healthz until ``count`` log entries are applied (or dead-lettered)."""
-        def caught_up() -> dict[str, Any] | None:
-            health = self.health()
-            return health if health["applied"] + health["dead"] >= count else None
-        return wait_for(caught_up, timeout, interval=0.01, message=f"{count} entries applied")
 
 
 @contextlib.contextmanager

@@ -51,6 +51,7 @@ from bench.common import (
     running,
     wait_for,
 )
+from support.events import incident_reported, now_ms
 
 MINUTES = 10.0
 QUICK_MINUTES = 2.0  # only when asked for with --only soak --quick
@@ -87,10 +88,9 @@ def _series(times: list[float], values: list[float]) -> dict[str, Any]:
 def _probe(page: Any, client: Any, n: int, run: str, offset_ms: float) -> float | None:
     """Publish severe probe ``n``; ms until its title is in the page (None if not in 5 s)."""
     title = f"soak probe {run}-{n:04d}"
-    event = {"type": "incident.reported", "id": f"bench-soak-{run}-{n}", "ts": int(time.time() * 1000),
-             "source": "bench", "street": "jiangsulu",
-             "data": {"incident_id": f"soak-{run}-{n:04d}", "domain": "safety", "title": title,
-                      "severity": 1}}
+    event = incident_reported(f"soak-{run}-{n:04d}", domain="safety", title=title, severity=1,
+                              event_id=f"bench-soak-{run}-{n}", ts=now_ms(), source="bench",
+                              street="jiangsulu")
     page.evaluate(ARM, title)
     stamp = time.monotonic() * 1000
     client.xadd(LOG_KEY, {"event": orjson.dumps(event)})

@@ -64,6 +64,7 @@ from bench.common import (
     running,
     xadd_pipelined,
 )
+from support.events import incident_reported, indicator_value
 
 SAMPLES, QUICK_SAMPLES = 80, 60  # half indicator values, half severe incidents
 INDICATOR = "safety.police_calls_hour"
@@ -97,14 +98,12 @@ def _probe_event(n: int, run: str) -> tuple[str, bytes, dict[str, str]]:
     ts = int(time.time() * 1000)
     if n % 2 == 0:
         value = BASE_VALUE + n
-        event = {"type": "indicator.value", "id": f"bench-vis-{run}-{n}", "ts": ts, "source": "bench",
-                 "data": {"key": INDICATOR, "value": value}}
+        event = indicator_value(INDICATOR, value, event_id=f"bench-vis-{run}-{n}", ts=ts, source="bench")
         return "indicator", orjson.dumps(event), {
             "ours": f"{value:,}", "polling": f"{INDICATOR} {value}", "relay": f'"value":{value}'}
     title = f"bench probe {run}-{n:04d}"
-    event = {"type": "incident.reported", "id": f"bench-vis-{run}-{n}", "ts": ts, "source": "bench",
-             "street": "hongqiao", "data": {"incident_id": f"bench-{run}-{n:04d}", "domain": "safety",
-                                            "title": title, "severity": 1}}
+    event = incident_reported(f"bench-{run}-{n:04d}", domain="safety", title=title, severity=1,
+                              event_id=f"bench-vis-{run}-{n}", ts=ts, source="bench", street="hongqiao")
     return "severe", orjson.dumps(event), {"ours": title, "polling": title, "relay": title}
 
 

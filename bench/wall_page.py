@@ -4,9 +4,9 @@
 ``bench/results/wall_page-<UTC time>.json``; :func:`run` returns the same record.
 
 For N = 2,000, 20,000 and 50,000 video points (50,000 skipped with ``--quick``): a fresh
-``redis-server`` (``EmbeddedRedis``) and ``python -m dashboard run`` (the tests'
-``DashboardProcess``), the demo simulator's bootstrap with N points (cameras, ~N/10
-sensors up to 5,000, duty rosters, every indicator) applied, then:
+``redis-server`` (``EmbeddedRedis``) and ``python -m dashboard run`` (``support.processes.
+DashboardProcess``, as the tests start it), the demo simulator's bootstrap with N points
+(cameras, ~N/10 sensors up to 5,000, duty rosters, every indicator) applied, then:
 
 * **page ready** (ms): from ``page.goto`` to the first animation frame at which the map
   shows video clusters, the legend's online count equals the number of online cameras
@@ -51,7 +51,8 @@ from websockets.sync.client import connect
 from bench.common import CpuWatch
 from dashboard.redis_server import EmbeddedRedis
 from dashboard.simulator import DistrictSimulator
-from tests.conftest import DashboardProcess, wait_for
+from support.events import now_ms, video_status
+from support.processes import DashboardProcess, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -154,9 +155,7 @@ def dashboard_with(points: int) -> Iterator[tuple[DashboardProcess, redis.Redis,
     raws, status = district(points)
     with EmbeddedRedis() as server:
         client = redis.Redis.from_url(server.url)
-        process = DashboardProcess(server.url)
-        LOG_DIR.mkdir(exist_ok=True)
-        process.log_path = LOG_DIR / f"wall-page-{process.port}.log"
+        process = DashboardProcess(server.url, workdir=LOG_DIR)
         try:
             process.start()
             xadd_all(client, raws)
@@ -193,9 +192,8 @@ def bytes_per_change(process: DashboardProcess, client: redis.Redis,
             point_id = cameras[(n * 7919) % len(cameras)]
             new = "fault" if status[point_id] != "fault" else "offline"
             status[point_id] = new
-            client.xadd("cn:events", {"event": orjson.dumps({
-                "type": "video.status", "id": f"bench-wall-{n}", "ts": int(time.time() * 1000),
-                "source": "bench", "data": {"point_id": point_id, "status": new}})})
+            client.xadd("cn:events", {"event": orjson.dumps(video_status(
+                point_id, new, event_id=f"bench-wall-{n}", ts=now_ms(), source="bench"))})
             deadline = time.monotonic() + 10
             while True:
                 frame = ws.recv(timeout=max(0.01, deadline - time.monotonic()))

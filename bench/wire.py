@@ -31,6 +31,7 @@ from bench.common import (
     stream_id,
     xadd_pipelined,
 )
+from support.events import now_ms, video_status
 
 WIRE_BUDGET = Budget("<=", 1024, "<= 1 KB")
 STATUSES = ("online", "offline", "fault")
@@ -42,10 +43,8 @@ def ws_header_bytes(payload: int) -> int:
 
 
 def status_change(n: int, point_id: str, status: str) -> bytes:
-    return orjson.dumps({
-        "type": "video.status", "id": f"bench-wire-{n}", "ts": int(time.time() * 1000),
-        "source": "bench", "data": {"point_id": point_id, "status": status, "reason": "巡检"},
-    })
+    return orjson.dumps(video_status(point_id, status, reason="巡检", event_id=f"bench-wire-{n}",
+                                     ts=now_ms(), source="bench"))
 
 
 async def _measure(ws_url: str, client: redis.Redis, cameras: list[str], changes: int) -> dict[str, Any]:

@@ -31,8 +31,9 @@ from dashboard.runtime import Runtime, build_runtime
 from dashboard.signin import SignIn
 from layouts import admin, console, wall
 
-ROOT = Path(__file__).resolve().parent.parent
-ASSETS = ROOT / "assets"
+HERE = Path(__file__).resolve().parent
+#: The browser assets: the repo's top-level assets/, which the wheel ships as dashboard/assets/.
+ASSETS = HERE / "assets" if (HERE / "assets").is_dir() else HERE.parent / "assets"
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -16,12 +16,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect, sync_playwright
 
-from tests.conftest import ARTIFACTS, PASSWORDS, DashboardProcess
+from support.processes import ARTIFACTS, PASSWORDS, DashboardProcess
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# Assertions wait for what a person would see, with a generous deadline (Playwright's
+# default is 5 s): on a busy 2-core machine a first page load alone can take seconds.
+expect.set_options(timeout=10_000)
 
 
 @pytest.fixture(scope="package")

@@ -1,5 +1,8 @@
 """What people see of zero trust, in Chromium: sign-in, masking and an audited reveal,
-event text shown as text on every screen, the visitor's aggregates, the admin page."""
+event text shown as text on every screen, the visitor's aggregates, the admin page.
+
+The tests share the module's dashboard (``shared_dashboard``): each writes its own ids,
+wall token and audit trail."""
 
 from __future__ import annotations
 
@@ -8,11 +11,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 import redis
 from playwright.sync_api import Page, expect
 
-from tests.conftest import ARTIFACTS, DashboardProcess, wait_for
+from support.events import hotline_ticket, incident_reported, now_ms, sensor_alarm
+from support.log import xadd
+from support.processes import ARTIFACTS, DashboardProcess, wait_for
 from tests.e2e.conftest import sign_in
 
 XSS_TITLE = '<img src=x onerror="alert(1)">积水'
@@ -24,21 +28,19 @@ PHONE = "13912345678"
 
 
 def seed(client: redis.Redis, dashboard: DashboardProcess) -> None:
-    now = int(time.time() * 1000)
-    events: list[dict[str, Any]] = [
-        {"type": "incident.reported", "street": "tianshanlu", "ts": now,
-         "data": {"incident_id": "inc-x", "domain": "waterway", "title": XSS_TITLE, "severity": 2,
-                  "lat": 31.215, "lon": 121.405, "address": XSS_ADDRESS}},
-        {"type": "hotline.ticket", "street": "tianshanlu", "ts": now,
-         "data": {"ticket_id": "t-x", "category": "噪声", "summary": XSS_SUMMARY, "status": "new",
-                  "caller_name": "<b>王</b>五", "caller_phone": PHONE, "address": XSS_ADDRESS}},
-        {"type": "sensor.alarm", "street": "tianshanlu", "ts": now,
-         "data": {"sensor_id": "s-x", "kind": "gas", "level": 2, "message": XSS_MESSAGE,
-                  "lat": 31.216, "lon": 121.406}},
+    now = now_ms()
+    events = [
+        incident_reported("inc-x", domain="waterway", title=XSS_TITLE, severity=2, lat=31.215, lon=121.405,
+                          address=XSS_ADDRESS, street="tianshanlu", ts=now),
+        hotline_ticket("t-x", category="噪声", summary=XSS_SUMMARY, status="new", caller_name="<b>王</b>五",
+                       caller_phone=PHONE, address=XSS_ADDRESS, street="tianshanlu", ts=now),
+        sensor_alarm("s-x", kind="gas", level=2, message=XSS_MESSAGE, lat=31.216, lon=121.406,
+                     street="tianshanlu", ts=now),
     ]
+    before = dashboard.applied()
     for event in events:
-        client.xadd("cn:events", {"event": orjson.dumps(event)})
-    wait_for(lambda: dashboard.health()["applied"] >= len(events), message="seeded")
+        xadd(client, event)
+    dashboard.wait_applied(before + len(events), timeout=10)
 
 
 def watch_dialogs(page: Page) -> list[str]:
@@ -52,9 +54,9 @@ def watch_dialogs(page: Page) -> list[str]:
     return dialogs
 
 
-def test_sign_in_page_and_wrong_password(page: Page, dashboard: DashboardProcess) -> None:
+def test_sign_in_page_and_wrong_password(page: Page, shared_dashboard: DashboardProcess) -> None:
     page.allowed_errors.append(r"status of 401")  # the refused sign-in answers 401
-    page.goto(f"{dashboard.url}/console")
+    page.goto(f"{shared_dashboard.url}/console")
     expect(page).to_have_url(re.compile(r"/login\?next=%2Fconsole"))
     page.screenshot(path=str(ARTIFACTS / "login.png"))
     page.fill("#user", "officer")
@@ -69,26 +71,26 @@ def test_sign_in_page_and_wrong_password(page: Page, dashboard: DashboardProcess
 
 
 def test_event_text_is_text_on_every_screen_and_a_reveal_is_audited(
-    open_page: Callable[..., Page], dashboard: DashboardProcess, rclient: redis.Redis
+    open_page: Callable[..., Page], shared_dashboard: DashboardProcess, shared_rclient: redis.Redis
 ) -> None:
-    seed(rclient, dashboard)
+    seed(shared_rclient, shared_dashboard)
     # the wall (a kiosk with its token)
     wall = open_page()
     wall_dialogs = watch_dialogs(wall)
-    wall.goto(dashboard.wall_url())
+    wall.goto(shared_dashboard.wall_url())
     expect(wall.locator("#live-feed")).to_contain_text(XSS_TITLE)
     expect(wall.locator("#live-feed")).to_contain_text(XSS_MESSAGE)
     # the console: incident table, map tooltip, incident detail (address masked)
     officer = open_page()
     officer_dialogs = watch_dialogs(officer)
-    sign_in(officer, dashboard, "officer", "/console?incident=inc-x")
+    sign_in(officer, shared_dashboard, "officer", "/console?incident=inc-x")
     expect(officer.locator(".detail-title")).to_have_text(XSS_TITLE)
     expect(officer.locator("#grid-incidents")).to_contain_text(XSS_TITLE)
     expect(officer.locator("#detail-panel")).not_to_contain_text("<script>")  # cut to the road
     officer.locator(".incident-marker").first.hover()
     expect(officer.locator(".leaflet-tooltip:not(.street-label)")).to_contain_text(XSS_TITLE)
     # the 12345 ticket: masked, then one field revealed with a reason
-    officer.goto(f"{dashboard.url}/console?ticket=t-x")
+    officer.goto(f"{shared_dashboard.url}/console?ticket=t-x")
     detail = officer.locator("#detail-panel")
     expect(detail).to_contain_text(XSS_SUMMARY)
     expect(detail).to_contain_text("139****5678")
@@ -100,46 +102,49 @@ def test_event_text_is_text_on_every_screen_and_a_reveal_is_audited(
     officer.click("#reveal-button")
     expect(officer.locator("#reveal-result")).to_contain_text(PHONE)
     officer.screenshot(path=str(ARTIFACTS / "console-reveal.png"))
-    reveal = wait_for(lambda: [e for e in _audit(rclient) if e["action"] == "reveal"], message="audited")
+    reveal = wait_for(lambda: [e for e in _audit(shared_rclient) if e["action"] == "reveal"],
+                      message="audited")
     assert (reveal[0]["who"], reveal[0]["target"], reveal[0]["detail"]) == (
         "officer", "ticket:t-x#caller_phone", XSS_REASON)
-    assert any(e["action"] == "view" and e["target"] == "ticket:t-x" for e in _audit(rclient))
+    assert any(e["action"] == "view" and e["target"] == "ticket:t-x" for e in _audit(shared_rclient))
     # the admin page lists the reveal, its reason as text
     admin = open_page()
     admin_dialogs = watch_dialogs(admin)
-    sign_in(admin, dashboard, "admin", "/admin")
+    sign_in(admin, shared_dashboard, "admin", "/admin")
     expect(admin.locator("#audit-grid")).to_contain_text(XSS_REASON, timeout=10_000)
     expect(admin.locator("#risk-cards")).to_contain_text("个人信息调阅")
     admin.screenshot(path=str(ARTIFACTS / "admin.png"))
     # the visitor: aggregates only, none of the records' text
     visitor = open_page()
     visitor_dialogs = watch_dialogs(visitor)
-    sign_in(visitor, dashboard, "visitor", "/")
+    sign_in(visitor, shared_dashboard, "visitor", "/")
     expect(visitor.locator("#live-feed")).to_contain_text("参观模式")
     expect(visitor.locator("#live-feed")).to_contain_text("河道")
     expect(visitor.locator("#live-badge")).to_have_class(re.compile("live-ok"), timeout=10_000)
     body = visitor.locator("body").inner_text()
     assert "积水" not in body and "噪声扰民" not in body and PHONE not in body
     visitor.screenshot(path=str(ARTIFACTS / "wall-visitor.png"))
-    time.sleep(0.5)  # any onerror would have fired by now
+    time.sleep(0.5)  # deliberately lets time pass: a handler injected by the text would have run
     assert wall_dialogs == officer_dialogs == admin_dialogs == visitor_dialogs == []
     for page in (wall, officer, admin, visitor):
         assert page.evaluate("() => document.querySelectorAll('#_dash-app-content script, "
                              "#_dash-app-content iframe, #_dash-app-content svg[onload]').length") == 0
 
 
-def test_a_wall_page_is_cut_off_when_its_token_is_revoked(page: Page, dashboard: DashboardProcess) -> None:
+def test_a_wall_page_is_cut_off_when_its_token_is_revoked(
+    page: Page, shared_dashboard: DashboardProcess
+) -> None:
     from dashboard.auth import UserStore
 
     page.allowed_errors += [r"status of 401", r"WebSocket connection to .* failed"]
-    token = dashboard.add_wall("1920x1080")
-    page.goto(dashboard.wall_url(token=token))
+    token = shared_dashboard.add_wall("1920x1080")
+    page.goto(shared_dashboard.wall_url(token=token))
     expect(page.locator("#live-badge")).to_have_class(re.compile("live-ok"), timeout=20_000)
-    UserStore(dashboard.users_file).revoke_wall(token.split(".")[1])
-    expect(page.locator("#live-badge")).not_to_have_class(re.compile("live-ok"), timeout=5_000)
+    UserStore(shared_dashboard.users_file).revoke_wall(token.split(".")[1])
+    expect(page.locator("#live-badge")).not_to_have_class(re.compile("live-ok"))  # at its next beat
     page.reload()  # its session ended with the token: back to the sign-in form
     expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.goto(dashboard.wall_url(token=token))  # and the kiosk URL itself is refused
+    page.goto(shared_dashboard.wall_url(token=token))  # and the kiosk URL itself is refused
     expect(page.locator("body")).to_contain_text("大屏令牌无效或已吊销")
 
 

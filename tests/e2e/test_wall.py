@@ -1,29 +1,46 @@
-"""The wall in a real Chromium against a real dashboard process and a real Redis."""
+"""The wall in a real Chromium against a real dashboard process and a real Redis.
+
+Tests that only need a wall share the module's dashboard (``shared_dashboard``), so
+they write ids of their own and check what their own events did; those that count
+cameras or clusters, kill the server or fill the district have a dashboard of their own.
+How fast the screen follows is measured by ``make bench`` (visible, soak), not here:
+here every deadline is generous.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
-import time
 import uuid
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable
 
-import orjson
 import pytest
 import redis
 from playwright.sync_api import Page, Route
 
 from dashboard.catalogue import load_catalogue
 from dashboard.simulator import DistrictSimulator
-from tests.conftest import ARTIFACTS, ROOT, DashboardProcess, wait_for
+from support.events import (
+    EnvelopeFields,
+    incident_reported,
+    indicator_value,
+    now_ms,
+    sensor_alarm,
+    video_point,
+    video_status,
+)
+from support.log import xadd_all
+from support.processes import ARTIFACTS, ROOT, DashboardProcess, wait_for
 
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 READY = "() => !!(window.cnLive && window.cnLive.view && document.querySelector('#live-badge.live-ok'))"
 CJK = re.compile(r"[\u3400-\u9fff]")
+#: How long a page may take to show what was pushed to it: generous, so a busy machine
+#: cannot fail a test (the figures are ``make bench``'s: bench/visible.py, bench/soak.py).
+DEADLINE_MS = 10_000
 #: The page has caught up with ``n`` applied events, every panel is filled, and the map
 #: shows the cameras in trouble (when the legend counts any).
 MAP_SETTLED = """n => window.cnLive.view.applied >= n
@@ -34,29 +51,9 @@ MAP_SETTLED = """n => window.cnLive.view.applied >= n
         || !!document.querySelector('.video-cluster:not(.status-online)'))"""
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def envelope(kind: str, data: dict[str, Any], street: str | None = None,
-             ts: int | None = None) -> dict[str, Any]:
-    event: dict[str, Any] = {"type": kind, "id": f"e2e-{uuid.uuid4().hex[:12]}",
-                             "ts": ts or now_ms(), "source": "e2e", "data": data}
-    if street is not None:
-        event["street"] = street
-    return event
-
-
-def xadd(client: redis.Redis, events: Iterable[dict[str, Any]]) -> int:
-    """Append events to the log in pipelined batches; the number appended."""
-    pipe = client.pipeline(transaction=False)
-    count = 0
-    for count, event in enumerate(events, start=1):
-        pipe.xadd("cn:events", {"event": orjson.dumps(event)})
-        if count % 1000 == 0:
-            pipe.execute()
-    pipe.execute()
-    return count
+def e2e() -> EnvelopeFields:
+    """What every event these tests write carries: a unique id, the time now, the source."""
+    return {"event_id": f"e2e-{uuid.uuid4().hex[:12]}", "ts": now_ms(), "source": "e2e"}
 
 
 def open_wall(page: Page, dashboard: DashboardProcess, query: str = "", token: str | None = None) -> None:
@@ -65,98 +62,66 @@ def open_wall(page: Page, dashboard: DashboardProcess, query: str = "", token: s
     page.wait_for_function(READY, timeout=20_000)
 
 
-def seconds_until(page: Page, expression: str, arg: Any = None, timeout: float = 5.0) -> float:
-    """Seconds from now until ``expression`` holds in the page (fails after ``timeout``)."""
-    start = time.monotonic()
-    page.wait_for_function(expression, arg=arg, timeout=timeout * 1000)
-    return time.monotonic() - start
-
-
-@pytest.fixture
-def report(capsys: pytest.CaptureFixture[str],
-           record_property: Callable[[str, object], None]) -> Callable[[str, float], None]:
-    """Print a measured figure to the terminal (even under -q) and record it in the report."""
-    def emit(name: str, seconds: float) -> None:
-        record_property(name, round(seconds, 3))
-        with capsys.disabled():
-            print(f"\n[e2e] {name}: {seconds * 1000:.0f} ms", end="")
-    return emit
-
-
-def test_indicator_value_reaches_its_tile_within_a_second(
-    dashboard: DashboardProcess, rclient: redis.Redis, page: Page, report: Callable[[str, float], None]
+def test_indicator_value_reaches_its_tile(
+    shared_dashboard: DashboardProcess, shared_rclient: redis.Redis, page: Page
 ) -> None:
-    """A district-level indicator.value is shown in its tile within 1 s of the XADD."""
+    """A district-level indicator.value XADDed while the wall is open is shown in its tile."""
     decimals = next(i["decimals"] for i in load_catalogue() if i["key"] == "green.pm25")
     expected = f"{123.4:.{decimals}f}"
-    open_wall(page, dashboard)
-    start = time.monotonic()
-    xadd(rclient, [envelope("indicator.value", {"key": "green.pm25", "value": 123.4})])
+    open_wall(page, shared_dashboard)
+    assert page.text_content("#tile-value-green-pm25") != expected
+    xadd_all(shared_rclient, [indicator_value("green.pm25", 123.4, **e2e())])
     page.wait_for_function("t => document.getElementById('tile-value-green-pm25').textContent === t",
-                           arg=expected, timeout=5_000)
-    elapsed = time.monotonic() - start
-    report("indicator_xadd_to_tile", elapsed)
-    assert elapsed <= 1.0, f"tile updated after {elapsed:.3f} s"
+                           arg=expected, timeout=DEADLINE_MS)
 
 
-def test_incident_reaches_the_feed_within_a_second(
-    dashboard: DashboardProcess, rclient: redis.Redis, page: Page, report: Callable[[str, float], None]
+def test_incident_reaches_the_feed(
+    shared_dashboard: DashboardProcess, shared_rclient: redis.Redis, page: Page
 ) -> None:
-    """A reported incident appears as a feed entry, title included, within 1 s."""
-    open_wall(page, dashboard)
+    """A reported incident appears as a feed entry, title and street included."""
+    open_wall(page, shared_dashboard)
     title = "娄山关路积水约20厘米"
-    start = time.monotonic()
-    xadd(rclient, [envelope("incident.reported", {
-        "incident_id": "inc-feed-1", "domain": "waterway", "title": title, "severity": 3,
-    }, street="xinhualu")])
+    xadd_all(shared_rclient, [incident_reported("inc-feed-1", domain="waterway", title=title, severity=3,
+                                                street="xinhualu", **e2e())])
     page.wait_for_function(
         "t => [...document.querySelectorAll('#live-feed .feed-item .feed-title')]"
-        ".some(e => e.textContent === t)", arg=title, timeout=5_000)
-    elapsed = time.monotonic() - start
-    report("incident_xadd_to_feed", elapsed)
-    assert elapsed <= 1.0, f"feed entry appeared after {elapsed:.3f} s"
-    meta = page.locator("#live-feed .feed-item").first.locator(".feed-meta").text_content() or ""
+        ".some(e => e.textContent === t)", arg=title, timeout=DEADLINE_MS)
+    meta = page.locator("#live-feed .feed-item", has_text=title).locator(".feed-meta").text_content() or ""
     assert "新华路街道" in meta
 
 
 def test_camera_fault_recolours_its_cluster_and_the_legend(
-    dashboard: DashboardProcess, rclient: redis.Redis, page: Page, report: Callable[[str, float], None]
+    dashboard: DashboardProcess, rclient: redis.Redis, page: Page
 ) -> None:
     """A fault on one of two co-located cameras turns their cluster and the legend to fault."""
-    xadd(rclient, [envelope("video.point", {"point_id": pid, "name": pid, "lat": 31.2205,
-                                            "lon": 121.4240}, street="tianshanlu")
-                   for pid in ("cam-a", "cam-b")])
+    xadd_all(rclient, [video_point(pid, lat=31.2205, lon=121.4240, street="tianshanlu", **e2e())
+                       for pid in ("cam-a", "cam-b")])
     wait_for(lambda: dashboard.health()["applied"] == 2, message="two cameras applied")
     open_wall(page, dashboard)
     page.wait_for_selector(".video-cluster.status-online", timeout=10_000)
     assert page.locator(".video-cluster").count() == 1
     assert page.text_content("#map-legend-count-fault") == "0"
-    start = time.monotonic()
-    xadd(rclient, [envelope("video.status", {"point_id": "cam-b", "status": "fault"})])
+    xadd_all(rclient, [video_status("cam-b", "fault", **e2e())])
     page.wait_for_function(
         "() => !!document.querySelector('.video-cluster.status-fault')"
         " && document.getElementById('map-legend-count-fault').textContent === '1'",
-        timeout=5_000)
-    elapsed = time.monotonic() - start
-    report("camera_fault_to_cluster", elapsed)
-    assert elapsed <= 1.0, f"cluster recoloured after {elapsed:.3f} s"
+        timeout=DEADLINE_MS)
     assert page.locator(".video-cluster.status-online").count() == 0
     assert page.text_content("#map-legend-count-online") == "1"
 
 
-def test_badge_shows_disconnection_and_recovery(
-    dashboard: DashboardProcess, page: Page, report: Callable[[str, float], None]
-) -> None:
-    """The badge reads 已断开 within 5 s of the server dying and 实时 within 15 s of its return."""
+def test_badge_shows_disconnection_and_recovery(dashboard: DashboardProcess, page: Page) -> None:
+    """The badge reads 已断开 once the server dies and 实时 again once it is back (the client
+    reconnects by itself, backing off up to 5 s between attempts)."""
     page.allowed_errors.append(r"WebSocket connection to 'ws://[^']*/live' failed")  # while it is down
     open_wall(page, dashboard)
     assert page.text_content("#live-badge") == "实时"
     dashboard.kill()
-    report("kill_to_disconnected_badge", seconds_until(
-        page, "() => document.getElementById('live-badge').textContent === '已断开'", timeout=5))
+    page.wait_for_function("() => document.getElementById('live-badge').textContent === '已断开'",
+                           timeout=DEADLINE_MS)
     dashboard.start()
-    report("restart_to_live_badge", seconds_until(
-        page, "() => document.getElementById('live-badge').textContent === '实时'", timeout=15))
+    page.wait_for_function("() => document.getElementById('live-badge').textContent === '实时'",
+                           timeout=3 * DEADLINE_MS)
 
 
 XSS_TITLE = "<img src=x onerror=alert(1)><script>alert(2)</script>"
@@ -168,32 +133,32 @@ INJECTED = ("#live-feed img, #live-feed svg, #live-feed script, #live-feed b, "
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_event_text_is_shown_as_text_never_markup(
-    dashboard: DashboardProcess, rclient: redis.Redis, page: Page, lang: str
+    shared_dashboard: DashboardProcess, shared_rclient: redis.Redis, page: Page, lang: str
 ) -> None:
     """Markup in titles, addresses and alarm messages is shown literally and never runs."""
+    title, message = f"{XSS_TITLE} {lang}", f"{XSS_MESSAGE} {lang}"  # this run's, not the other's
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    open_wall(page, dashboard, f"?lang={lang}")
-    xadd(rclient, [
-        envelope("incident.reported", {"incident_id": "inc-xss", "domain": "safety", "title": XSS_TITLE,
-                                       "severity": 1, "address": XSS_ADDRESS}, street="hongqiao"),
-        envelope("sensor.alarm", {"sensor_id": "gas-xss", "kind": "gas", "level": 2,
-                                  "message": XSS_MESSAGE}, street="hongqiao"),
+    open_wall(page, shared_dashboard, f"?lang={lang}")
+    xadd_all(shared_rclient, [
+        incident_reported(f"inc-xss-{lang}", domain="safety", title=title, severity=1, address=XSS_ADDRESS,
+                          street="hongqiao", **e2e()),
+        sensor_alarm(f"gas-xss-{lang}", kind="gas", level=2, message=message, street="hongqiao", **e2e()),
     ])
     page.wait_for_function(
         "texts => { const t = document.getElementById('live-feed').textContent;"
-        " return texts.every(x => t.includes(x)); }", arg=[XSS_TITLE, XSS_MESSAGE], timeout=5_000)
+        " return texts.every(x => t.includes(x)); }", arg=[title, message], timeout=DEADLINE_MS)
     page.wait_for_function("t => document.getElementById('attention-banner').textContent.includes(t)",
-                           arg=XSS_TITLE, timeout=5_000)
+                           arg=title, timeout=DEADLINE_MS)
     assert page.locator(INJECTED).count() == 0
     assert page.evaluate("""() => document.querySelectorAll('img[src="x"]').length === 0
         && ![...document.querySelectorAll('b')].some(b => b.textContent === 'bold')""")
     assert dialogs == []
 
 
-def test_english_wall_has_english_labels(dashboard: DashboardProcess, page: Page) -> None:
+def test_english_wall_has_english_labels(shared_dashboard: DashboardProcess, page: Page) -> None:
     """?lang=en shows English panel titles and badge and no Chinese in the header title."""
-    open_wall(page, dashboard, "?lang=en")
+    open_wall(page, shared_dashboard, "?lang=en")
     titles = page.locator(".panel-title").all_text_contents()
     assert "Live Incidents & Alarms" in titles
     assert page.text_content("#live-badge") == "Live"
@@ -208,17 +173,11 @@ def feed_district(rclient: redis.Redis, dashboard: DashboardProcess) -> District
     age stays under the indicators' stale limits)."""
     now = now_ms()
     simulator = DistrictSimulator(seed=7, video_points=2000, start_ms=now - 540_000)
-    total = xadd(rclient, simulator.bootstrap())
+    total = xadd_all(rclient, simulator.bootstrap())
     for seconds_ago in range(510, 0, -30):
-        total += xadd(rclient, simulator.step(now - seconds_ago * 1000, 200))
-    wait_for(lambda: applied(dashboard) >= total, timeout=30, message=f"{total} events applied")
+        total += xadd_all(rclient, simulator.step(now - seconds_ago * 1000, 200))
+    dashboard.wait_applied(total, timeout=60)
     return simulator
-
-
-def applied(dashboard: DashboardProcess) -> int:
-    """Events the dashboard has dealt with (applied or dead-lettered)."""
-    health = dashboard.health()
-    return int(health["applied"]) + int(health["dead"])
 
 
 def screenshot_wall(page: Page, dashboard: DashboardProcess, rclient: redis.Redis,
@@ -229,9 +188,9 @@ def screenshot_wall(page: Page, dashboard: DashboardProcess, rclient: redis.Redi
     token = dashboard.add_wall("5760x1080") if "wall=5760x1080" in query else None
     open_wall(page, dashboard, query, token)
     page.wait_for_selector(".video-cluster", timeout=20_000)
-    before = applied(dashboard)
-    count = xadd(rclient, simulator.step(now_ms(), 100))
-    wait_for(lambda: applied(dashboard) >= before + count, message="live events applied")
+    before = dashboard.applied()
+    count = xadd_all(rclient, simulator.step(now_ms(), 100))
+    dashboard.wait_applied(before + count, timeout=30)
     page.wait_for_function(MAP_SETTLED, arg=dashboard.health()["applied"], timeout=20_000)
     page.screenshot(path=str(ARTIFACTS / name))
     box = page.evaluate("() => { const r = document.getElementById('wall-root').getBoundingClientRect();"
@@ -261,10 +220,9 @@ def test_clusters_show_outages_even_when_the_point_set_arrives_late(
     dashboard: DashboardProcess, rclient: redis.Redis, page: Page
 ) -> None:
     """Clusters take their worst status even when the point set loads after the first view."""
-    xadd(rclient, [envelope("video.point", {"point_id": pid, "name": pid, "lat": 31.2205,
-                                            "lon": 121.4240}, street="tianshanlu")
-                   for pid in ("cam-a", "cam-b")])
-    xadd(rclient, [envelope("video.status", {"point_id": "cam-b", "status": "fault"})])
+    xadd_all(rclient, [video_point(pid, lat=31.2205, lon=121.4240, street="tianshanlu", **e2e())
+                       for pid in ("cam-a", "cam-b")])
+    xadd_all(rclient, [video_status("cam-b", "fault", **e2e())])
     wait_for(lambda: dashboard.health()["applied"] == 3, message="cameras applied")
 
     # A slow network, made deterministic: the wall's first render (which needs its config)
@@ -289,24 +247,20 @@ def test_clusters_show_outages_even_when_the_point_set_arrives_late(
     page.route("**/api/video.geojson*", points)
     open_wall(page, dashboard)
     page.wait_for_selector(".video-cluster", timeout=10_000)
-    page.wait_for_selector(".video-cluster.status-fault", timeout=3_000)
+    page.wait_for_selector(".video-cluster.status-fault", timeout=DEADLINE_MS)
 
 
-def test_severe_incident_raises_the_banner_within_a_second(
-    dashboard: DashboardProcess, rclient: redis.Redis, page: Page, report: Callable[[str, float], None]
+def test_severe_incident_raises_the_banner(
+    shared_dashboard: DashboardProcess, shared_rclient: redis.Redis, page: Page
 ) -> None:
-    """A severity-1 incident with a location turns the header banner severe, with its title."""
-    open_wall(page, dashboard)
+    """A severity-1 incident with a location turns the header banner severe, with its title
+    (bench/visible.py times this publish → visible, p99 budget 300 ms)."""
+    open_wall(page, shared_dashboard)
     title = "天山路燃气管道泄漏 周边人员疏散"
-    start = time.monotonic()
-    xadd(rclient, [envelope("incident.reported", {
-        "incident_id": "inc-severe", "domain": "pipeline", "title": title, "severity": 1,
-        "lat": 31.2185, "lon": 121.4110, "address": "天山路 345 号",
-    }, street="tianshanlu")])
+    xadd_all(shared_rclient, [incident_reported("inc-severe", domain="pipeline", title=title, severity=1,
+                                                lat=31.2185, lon=121.4110, address="天山路 345 号",
+                                                street="tianshanlu", **e2e())])
     page.wait_for_function(
         "t => { const b = document.getElementById('attention-banner');"
         " return b.classList.contains('banner-severe') && b.textContent.includes(t); }",
-        arg=title, timeout=5_000)
-    elapsed = time.monotonic() - start
-    report("severe_incident_to_banner", elapsed)
-    assert elapsed <= 1.0, f"banner raised after {elapsed:.3f} s"
+        arg=title, timeout=DEADLINE_MS)

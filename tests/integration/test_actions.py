@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 
 import msgspec
-import orjson
 import redis
 
 from dashboard.actions import alarm_action, incident_action
 from dashboard.config import load_settings
 from dashboard.runtime import build_runtime
+from support.events import Envelope, incident_reported
+from support.log import xadd
 
 
-def report_event(iid: str) -> bytes:
-    return orjson.dumps({"type": "incident.reported", "street": "hongqiao", "data": {
-        "incident_id": iid, "domain": "pipeline", "title": "爆管", "severity": 2}})
+def report_event(iid: str) -> Envelope:
+    return incident_reported(iid, domain="pipeline", title="爆管", severity=2, street="hongqiao")
 
 
 async def with_runtime(redis_url: str, body):  # type: ignore[no-untyped-def]
@@ -31,7 +31,7 @@ async def with_runtime(redis_url: str, body):  # type: ignore[no-untyped-def]
 
 def test_lifecycle_action_is_applied_and_versioned(redis_url: str, rclient: redis.Redis) -> None:
     """Acknowledge then dispatch: each succeeds and bumps the version; the log has both."""
-    rclient.xadd("cn:events", {"event": report_event("i1")})
+    xadd(rclient, report_event("i1"))
 
     async def body(runtime):  # type: ignore[no-untyped-def]
         await runtime.replica.wait_applied(rclient.xinfo_stream("cn:events")["last-generated-id"].decode())
@@ -51,7 +51,7 @@ def test_simultaneous_dispatches_give_one_success_and_one_clear_refusal(
     redis_url: str, rclient: redis.Redis
 ) -> None:
     """Two officers dispatching the same version at once: one wins, the other is told why."""
-    rclient.xadd("cn:events", {"event": report_event("i1")})
+    xadd(rclient, report_event("i1"))
 
     async def body(runtime):  # type: ignore[no-untyped-def]
         await runtime.replica.wait_applied(rclient.xinfo_stream("cn:events")["last-generated-id"].decode())
@@ -69,7 +69,7 @@ def test_simultaneous_dispatches_give_one_success_and_one_clear_refusal(
 
 def test_invalid_transition_is_refused_without_writing(redis_url: str, rclient: redis.Redis) -> None:
     """Closing a reported incident is refused with its reason and nothing is appended."""
-    rclient.xadd("cn:events", {"event": report_event("i1")})
+    xadd(rclient, report_event("i1"))
 
     async def body(runtime):  # type: ignore[no-untyped-def]
         await runtime.replica.wait_applied(rclient.xinfo_stream("cn:events")["last-generated-id"].decode())

@@ -11,9 +11,13 @@ import orjson
 import redis
 import websockets
 
-from tests.conftest import DashboardProcess, metric, wait_for
-from tests.integration.streams import mixed_events, xadd_all
+from support.events import indicator_value, video_point
+from support.log import xadd_all
+from support.processes import DashboardProcess, metric, wait_for
+from tests.integration.streams import mixed_events
 from tests.live_client import LiveClient
+
+RESPONSIVE_S = 5.0
 
 
 def test_flood_of_malformed_events_keeps_good_ones_in_order_and_stays_responsive(
@@ -26,22 +30,29 @@ def test_flood_of_malformed_events_keeps_good_ones_in_order_and_stays_responsive
     entries = []
     for n in range(12_000):
         if n % 6 == 5:
-            entries.append(orjson.dumps({"type": "indicator.value", "ts": 1_767_225_600_000 + n,
-                                         "data": {"key": "green.pm25", "value": float(n)}}))
+            entries.append(orjson.dumps(indicator_value("green.pm25", float(n), ts=1_767_225_600_000 + n)))
         else:
             entries.append(bad[n % len(bad)])
     slowest = 0.0
-    xadd_all(rclient, entries)
-    while dashboard.health()["dead"] + dashboard.health()["applied"] < 12_000:
+
+    def dealt_with_all() -> bool:
+        """Each poll doubles as a probe: /healthz keeps answering during the flood."""
+        nonlocal slowest
         started = time.monotonic()
-        httpx.get(f"{dashboard.url}/healthz", timeout=5)
-        slowest = max(slowest, time.monotonic() - started)
-        time.sleep(0.02)
+        try:
+            health = httpx.get(f"{dashboard.url}/healthz", timeout=RESPONSIVE_S).json()
+        finally:  # a request that timed out counts as that slow
+            slowest = max(slowest, time.monotonic() - started)
+        return bool(health["dead"] + health["applied"] >= 12_000)
+
+    xadd_all(rclient, entries)
+    wait_for(dealt_with_all, timeout=60, message="12,000 entries applied or dead-lettered")
     health = dashboard.health()
     assert (health["applied"], health["dead"]) == (2_000, 10_000)
     # the state counts a dead letter at once; writing it to cn:dead follows the batch
-    wait_for(lambda: rclient.xlen("cn:dead") == 10_000, message="10,000 dead letters written")
-    assert slowest < 1.0, f"/healthz took {slowest:.2f} s during the flood"
+    wait_for(lambda: rclient.xlen("cn:dead") == 10_000, timeout=30, message="10,000 dead letters written")
+    # generous: the point is that the flood never blocks the server (no figure is asserted)
+    assert slowest < RESPONSIVE_S, f"/healthz took {slowest:.2f} s during the flood"
 
     async def history() -> list[list[float]]:
         async with websockets.connect(dashboard.ws_url, max_size=2**24) as ws:
@@ -59,18 +70,20 @@ def test_pubsub_while_no_instance_listens_is_lost_as_documented(
     """PUBLISH with no subscriber is lost (at-most-once); once an instance listens, all arrive,
     in the order published, even in a burst far larger than a connection pool (a burst of
     100 once lost its last message when each was written on its own connection)."""
-    event = {"type": "video.point", "street": "hongqiao",
-             "data": {"point_id": "c", "name": "n", "lat": 31.2, "lon": 121.4}}
+    def camera(event_id: str) -> bytes:
+        return orjson.dumps(video_point("c", name="n", street="hongqiao", event_id=event_id))
+
     for n in range(100):
-        rclient.publish("cn:pub:cams", orjson.dumps({**event, "id": f"lost-{n}"}))
+        rclient.publish("cn:pub:cams", camera(f"lost-{n}"))
     assert rclient.exists("cn:events") == 0
     dashboard = dashboards()
     wait_for(lambda: sum(int(c["psub"]) for c in rclient.client_list()) >= 1, message="subscribed")
     burst = rclient.pipeline(transaction=False)
     for n in range(3_000):
-        burst.publish("cn:pub:cams", orjson.dumps({**event, "id": f"kept-{n}"}))
+        burst.publish("cn:pub:cams", camera(f"kept-{n}"))
     assert sum(burst.execute()) == 3_000  # each reached the one subscriber
-    wait_for(lambda: dashboard.health()["applied"] == 3_000, message="3,000 bridged and applied")
+    wait_for(lambda: dashboard.health()["applied"] == 3_000, timeout=30,
+             message="3,000 bridged and applied")
     logged = [orjson.loads(fields[b"event"])["id"] for _, fields in rclient.xrange("cn:events")]
     assert logged == [f"kept-{n}" for n in range(3_000)]
 
@@ -86,10 +99,9 @@ def test_received_pubsub_messages_wait_until_the_log_accepts_them(
     try:
         dashboard = dashboards(redis_url.replace("redis://", "redis://bridge:bridge-secret@"))
         wait_for(lambda: sum(int(c["psub"]) for c in rclient.client_list()) >= 1, message="subscribed")
-        event = {"type": "video.point", "street": "hongqiao",
-                 "data": {"point_id": "c", "name": "n", "lat": 31.2, "lon": 121.4}}
         for n in range(50):
-            rclient.publish("cn:pub:cams", orjson.dumps({**event, "id": f"held-{n}"}))
+            rclient.publish("cn:pub:cams", orjson.dumps(video_point("c", name="n", street="hongqiao",
+                                                                    event_id=f"held-{n}")))
         wait_for(lambda: metric(dashboard.url, "cn_pubsub_bridge_errors_total") >= 3,
                  message="the refused write retried")
         assert rclient.exists("cn:events") == 0 and dashboard.health()["redis"] == "up"
@@ -109,7 +121,8 @@ def test_two_instances_serve_identical_views(
     xadd_all(rclient, mixed_events(3_000))
     last = rclient.xinfo_stream("cn:events")["last-generated-id"].decode()
     for instance in (first, second):
-        wait_for(lambda instance=instance: instance.health()["last_id"] == last, message="caught up")
+        wait_for(lambda instance=instance: instance.health()["last_id"] == last, timeout=30,
+                 message="caught up")
 
     async def view(url: str) -> dict:
         async with websockets.connect(url, max_size=2**24) as ws:
@@ -132,9 +145,11 @@ def test_two_instances_deliver_the_same_patches(
         wait_for(lambda instance=instance: instance.health()["applied"] + instance.health()["dead"] >= 500,
                  message="bootstrap applied")
 
-    async def follow(url: str, last: asyncio.Future) -> tuple[dict, int]:
+    async def follow(url: str, last: asyncio.Future, ready: asyncio.Event) -> tuple[dict, int]:
         async with websockets.connect(url, max_size=2**24) as ws:
             client = LiveClient()
+            client.receive(orjson.loads(await ws.recv()))
+            ready.set()
             while True:
                 client.receive(orjson.loads(await asyncio.wait_for(ws.recv(), 20)))
                 assert client.view is not None, "a gap in the patch sequence"
@@ -143,8 +158,10 @@ def test_two_instances_deliver_the_same_patches(
 
     async def run() -> tuple[tuple[dict, int], tuple[dict, int]]:
         last: asyncio.Future = asyncio.get_running_loop().create_future()
-        tasks = [asyncio.create_task(follow(i.ws_url, last)) for i in (first, second)]
-        await asyncio.sleep(0.5)
+        ready = [asyncio.Event(), asyncio.Event()]
+        tasks = [asyncio.create_task(follow(i.ws_url, last, r)) for i, r in zip((first, second), ready,
+                                                                                  strict=True)]
+        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 10)  # both have their hello
         await asyncio.to_thread(xadd_all, rclient, mixed_events(1_500, offset=500))
         last.set_result(rclient.xinfo_stream("cn:events")["last-generated-id"].decode())
         a, b = await asyncio.gather(*tasks)

@@ -1,4 +1,8 @@
-"""Events reach the state from XADD, PUBLISH and the CLI; bad ones are dead-lettered."""
+"""Events reach the state from XADD, PUBLISH and the CLI; bad ones are dead-lettered.
+
+Single-instance tests share the module's dashboard (``shared_dashboard``): each writes
+its own ids and counts from what the dashboard had dealt with before.
+"""
 
 from __future__ import annotations
 
@@ -10,41 +14,32 @@ from collections.abc import Callable
 import orjson
 import redis
 
-from tests.conftest import ROOT, DashboardProcess, wait_for
-
-
-def status_event(pid: str, status: str, event_id: str | None = None) -> bytes:
-    event = {"type": "video.status", "data": {"point_id": pid, "status": status}}
-    if event_id:
-        event["id"] = event_id
-    return orjson.dumps(event)
-
-
-def point_event(pid: str) -> bytes:
-    return orjson.dumps({"type": "video.point", "street": "hongqiao", "data": {
-        "point_id": pid, "name": pid, "lat": 31.2, "lon": 121.4}})
+from dashboard.redis_server import EmbeddedRedis, redis_server_binary
+from support.events import video_point, video_status
+from support.log import last_entry_id, xadd
+from support.processes import ROOT, DashboardProcess, wait_for
 
 
 def applied(dashboard: DashboardProcess, n: int) -> Callable[[], bool]:
     return lambda: dashboard.health()["applied"] >= n
 
 
-def test_xadd_event_is_applied(dashboard: DashboardProcess, rclient: redis.Redis) -> None:
+def test_xadd_event_is_applied(shared_dashboard: DashboardProcess, shared_rclient: redis.Redis) -> None:
     """An event XADDed by any Redis client is applied."""
-    rclient.xadd("cn:events", {"event": point_event("c1")})
-    wait_for(applied(dashboard, 1), message="applied=1")
-    assert dashboard.health()["last_id"] == rclient.xinfo_stream("cn:events")[
-        "last-generated-id"].decode()
+    before = shared_dashboard.health()["applied"]
+    xadd(shared_rclient, video_point("xadd-c1", street="hongqiao"))
+    wait_for(applied(shared_dashboard, before + 1), message="applied +1")
+    assert shared_dashboard.health()["last_id"] == last_entry_id(shared_rclient)
 
 
-def test_redis_cli_xadd_is_applied(dashboard: DashboardProcess, redis_url: str) -> None:
+def test_redis_cli_xadd_is_applied(shared_dashboard: DashboardProcess, module_redis: EmbeddedRedis) -> None:
     """The redis-cli binary can produce events too."""
-    from dashboard.redis_server import redis_server_binary
-
     cli = os.path.join(os.path.dirname(redis_server_binary()), "redis-cli")
-    subprocess.run([cli, "-u", redis_url, "XADD", "cn:events", "*", "event",
-                    point_event("c2").decode()], check=True, capture_output=True)
-    wait_for(applied(dashboard, 1), message="applied=1")
+    before = shared_dashboard.health()["applied"]
+    subprocess.run([cli, "-u", module_redis.url, "XADD", "cn:events", "*", "event",
+                    orjson.dumps(video_point("cli-c2", street="hongqiao")).decode()], check=True,
+                   capture_output=True)
+    wait_for(applied(shared_dashboard, before + 1), message="applied +1")
 
 
 def test_pubsub_event_lands_in_log_exactly_once_with_two_instances(
@@ -55,35 +50,40 @@ def test_pubsub_event_lands_in_log_exactly_once_with_two_instances(
     wait_for(lambda: sum(int(c["psub"]) for c in rclient.client_list()) >= 2,
              message="both instances subscribed")
     for n in range(20):
-        rclient.publish("cn:pub:video", point_event(f"p{n}").replace(b"{", b'{"id":"e%d",' % n, 1))
+        event = video_point(f"p{n}", street="hongqiao", event_id=f"e{n}")
+        rclient.publish("cn:pub:video", orjson.dumps(event))
     wait_for(lambda: first.health()["applied"] >= 20 and second.health()["applied"] >= 20,
              message="20 applied on both")
     assert rclient.xlen("cn:events") == 20
     assert first.health()["digest"] == second.health()["digest"]
 
 
-def test_cli_publish_flags_and_stdin(dashboard: DashboardProcess, redis_url: str) -> None:
+def test_cli_publish_flags_and_stdin(shared_dashboard: DashboardProcess, module_redis: EmbeddedRedis) -> None:
     """`publish` writes one event from flags and many from JSON lines; bad lines are reported."""
-    env = {**os.environ, "CN_REDIS_URL": redis_url}
+    dashboard = shared_dashboard
+    before = dashboard.health()["applied"]
+    env = {**os.environ, "CN_REDIS_URL": module_redis.url}
     one = subprocess.run(
         [sys.executable, "-m", "dashboard", "publish", "--type", "video.point", "--street",
-         "hongqiao", "--data", '{"point_id":"c1","name":"n","lat":31.2,"lon":121.4}'],
+         "hongqiao", "--data", '{"point_id":"pub-c1","name":"n","lat":31.2,"lon":121.4}'],
         cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert "published 1 event(s)" in one.stdout
-    lines = b"\n".join([status_event("c1", "offline"), b'{"type":"nope","data":{}}',
-                        status_event("c1", "online")])
+    lines = b"\n".join([orjson.dumps(video_status("pub-c1", "offline")), b'{"type":"nope","data":{}}',
+                        orjson.dumps(video_status("pub-c1", "online"))])
     many = subprocess.run([sys.executable, "-m", "dashboard", "publish", "--stdin"], cwd=ROOT,
                           env=env, input=lines, capture_output=True)
     assert many.returncode == 1
     assert b"line 2: unknown event type 'nope'" in many.stderr
     assert b"published 2 event(s), 1 refused" in many.stdout
-    wait_for(applied(dashboard, 3), message="applied=3")
+    wait_for(applied(dashboard, before + 3), message="applied +3")
 
 
 def test_malformed_events_are_dead_lettered_while_good_ones_flow(
-    dashboard: DashboardProcess, rclient: redis.Redis
+    shared_dashboard: DashboardProcess, shared_rclient: redis.Redis
 ) -> None:
     """Malformed, oversized and wrongly typed entries go to cn:dead with reasons; the rest apply."""
+    dashboard, rclient = shared_dashboard, shared_rclient
+    before = dashboard.health()
     bad = [
         b"{not json",
         orjson.dumps({"type": "video.status", "data": {"point_id": 7, "status": "online"}}),
@@ -93,14 +93,14 @@ def test_malformed_events_are_dead_lettered_while_good_ones_flow(
     ]
     pipe = rclient.pipeline()
     for n in range(50):
-        pipe.xadd("cn:events", {"event": point_event(f"g{n}")})
+        pipe.xadd("cn:events", {"event": orjson.dumps(video_point(f"dead-g{n}", street="hongqiao"))})
         pipe.xadd("cn:events", {"event": bad[n % len(bad)]})
     pipe.xadd("cn:events", {"wrong_field": b"1"})
-    pipe.execute()
-    wait_for(lambda: dashboard.health()["dead"] == 51, message="51 dead")
+    first_entry = pipe.execute()[0].decode()
+    wait_for(lambda: dashboard.health()["dead"] == before["dead"] + 51, message="51 more dead")
     health = dashboard.health()
-    assert health["applied"] == 50
-    dead = rclient.xrange("cn:dead")
+    assert health["applied"] == before["applied"] + 50
+    dead = rclient.xrange("cn:dead", min=first_entry)  # a dead letter's id is its log entry's
     assert len(dead) == 51
     reasons = " | ".join(sorted({fields[b"reason"].decode() for _, fields in dead}))
     for expected in ("not valid JSON", "Expected `str`, got `int` - at `data.point_id`",

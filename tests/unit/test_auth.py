@@ -87,7 +87,8 @@ def test_sessions_expire_and_end_on_password_change_and_logout(store: UserStore)
     sessions.revoke(issued.sid)
     assert sessions.resolve(cookie) is None
     cookie, issued = sessions.issue(principal)
-    time.sleep(1.1)  # the password changes a second after the session was issued
+    time.sleep(1.1)  # deliberately lets time pass: sessions and password changes are stamped in whole
+    # seconds, and this password change must come after the session was issued
     store.set_password("li", "another-horse")
     assert sessions.resolve(cookie) is None
     old = Sessions(store, user_ttl_s=60, wall_ttl_s=3600)._serializer().dumps(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from dashboard import state as st
 from dashboard.catalogue import load_catalogue
 from dashboard.console import (
@@ -25,13 +23,26 @@ from dashboard.console import (
 from dashboard.console_map import incident_markers, map_viewport
 from dashboard.events import event_from_dict
 from dashboard.projection import Projection
+from support.events import (
+    Envelope,
+    IncidentDomain,
+    alarm_acknowledged,
+    alarm_shelved,
+    duty_shift,
+    hotline_ticket,
+    incident_reported,
+    incident_step,
+    sensor_alarm,
+    video_point,
+    video_status,
+)
 
 CONFIG = load_console_config()
 MIN = 60_000
 T0 = 1_767_225_600_000
 
 
-def run(events: list[dict[str, Any]]) -> st.State:
+def run(events: list[Envelope]) -> st.State:
     s = st.State()
     for n, raw in enumerate(events, start=1):
         st.apply(s, f"{n}-0", event_from_dict(raw))
@@ -39,10 +50,9 @@ def run(events: list[dict[str, Any]]) -> st.State:
 
 
 def report(iid: str, severity: int = 2, street: str = "hongqiao", ts: int = T0,
-           domain: str = "safety", title: str = "火情") -> dict[str, Any]:
-    return {"type": "incident.reported", "street": street, "ts": ts, "data": {
-        "incident_id": iid, "domain": domain, "title": title, "severity": severity,
-        "address": "长宁区天山路1号"}}
+           domain: IncidentDomain = "safety", title: str = "火情") -> Envelope:
+    return incident_reported(iid, domain=domain, title=title, severity=severity, address="长宁区天山路1号",
+                             street=street, ts=ts)
 
 
 def test_dispatch_units_include_street_centres() -> None:
@@ -68,9 +78,8 @@ def test_domain_override_applies() -> None:
 
 def test_resolved_incident_has_no_pending_deadline() -> None:
     """Once resolved, no deadline is pending."""
-    s = run([report("i1"), {"type": "incident.acknowledged", "data": {"incident_id": "i1"}},
-             {"type": "incident.dispatched", "data": {"incident_id": "i1", "unit": "u"}},
-             {"type": "incident.resolved", "data": {"incident_id": "i1"}}])
+    s = run([report("i1"), incident_step("acknowledged", "i1"), incident_step("dispatched", "i1", unit="u"),
+             incident_step("resolved", "i1")])
     assert deadline(s.incidents["i1"], T0 + 10_000 * MIN, CONFIG) is None
 
 
@@ -93,9 +102,8 @@ def test_deadline_counts_per_street() -> None:
 
 def test_ticket_rows_mask_callers_unless_revealed() -> None:
     """Caller name, phone and exact address are masked by default."""
-    s = run([{"type": "hotline.ticket", "street": "hongqiao", "ts": T0, "data": {
-        "ticket_id": "t1", "category": "噪声", "summary": "夜间施工", "status": "new",
-        "caller_name": "李小龙", "caller_phone": "13812345678", "address": "长宁区天山路8号"}}])
+    s = run([hotline_ticket("t1", category="噪声", summary="夜间施工", status="new", caller_name="李小龙",
+                            caller_phone="13812345678", address="长宁区天山路8号", street="hongqiao", ts=T0)])
     row = ticket_rows(s, Filters(), T0, 86_400_000)[0]
     assert (row["caller_name"], row["caller_phone"], row["address"]) == (
         "李**", "138****5678", "长宁区天山路***")
@@ -104,13 +112,12 @@ def test_ticket_rows_mask_callers_unless_revealed() -> None:
 
 def test_camera_rows_show_stale_and_longest_outage_first() -> None:
     """Cameras silent beyond the stale limit read 'stale'; longest outage first."""
-    def cam(pid: str) -> dict[str, Any]:
-        return {"type": "video.point", "street": "hongqiao", "ts": T0,
-                "data": {"point_id": pid, "name": pid, "lat": 31.2, "lon": 121.4}}
+    def cam(pid: str) -> Envelope:
+        return video_point(pid, name=pid, lat=31.2, lon=121.4, street="hongqiao", ts=T0)
     s = run([cam("a"), cam("b"), cam("c"),
-             {"type": "video.status", "ts": T0 + MIN, "data": {"point_id": "a", "status": "offline"}},
-             {"type": "video.status", "ts": T0 + 5 * MIN, "data": {"point_id": "b", "status": "fault"}},
-             {"type": "video.status", "ts": T0 + 20 * MIN, "data": {"point_id": "c", "status": "online"}}])
+             video_status("a", "offline", ts=T0 + MIN),
+             video_status("b", "fault", ts=T0 + 5 * MIN),
+             video_status("c", "online", ts=T0 + 20 * MIN)])
     rows = camera_rows(s, Filters(), T0 + 21 * MIN, stale_ms=10 * MIN)
     assert [(r["id"], r["status"]) for r in rows] == [("a", "offline"), ("b", "fault"), ("c", "online")]
     assert rows[0]["down_s"] == 20 * 60
@@ -120,19 +127,16 @@ def test_inbox_orders_by_severity_then_age_and_honours_acks_and_shelves() -> Non
     """Acknowledged and shelved alarms leave the active inbox; the rest are ordered."""
     catalogue = load_catalogue()
     s = run([
-        {"type": "sensor.alarm", "street": "hongqiao", "ts": T0,
-         "data": {"sensor_id": "s1", "kind": "gas", "level": 2}},
-        {"type": "sensor.alarm", "street": "hongqiao", "ts": T0 + MIN,
-         "data": {"sensor_id": "s2", "kind": "gas", "level": 1}},
-        {"type": "sensor.alarm", "street": "hongqiao", "ts": T0 + 2 * MIN,
-         "data": {"sensor_id": "s3", "kind": "smoke", "level": 1}},
+        sensor_alarm("s1", kind="gas", level=2, street="hongqiao", ts=T0),
+        sensor_alarm("s2", kind="gas", level=1, street="hongqiao", ts=T0 + MIN),
+        sensor_alarm("s3", kind="smoke", level=1, street="hongqiao", ts=T0 + 2 * MIN),
     ])
     box = inbox(s, T0 + 3 * MIN, CONFIG, catalogue)
     assert [i["ref"] for i in box["active"]] == ["s2", "s3", "s1"]
-    st.apply(s, "9-0", event_from_dict({"type": "alarm.acknowledged", "ts": T0 + 3 * MIN, "data": {
-        "alarm_id": "2-0", "by": "officer-1", "comment": "已处置"}}))
-    st.apply(s, "10-0", event_from_dict({"type": "alarm.shelved", "ts": T0 + 3 * MIN, "data": {
-        "alarm_id": "3-0", "by": "officer-1", "reason": "维护中", "until": T0 + 60 * MIN}}))
+    st.apply(s, "9-0", event_from_dict(alarm_acknowledged("2-0", "officer-1", comment="已处置",
+                                                          ts=T0 + 3 * MIN)))
+    st.apply(s, "10-0", event_from_dict(alarm_shelved("3-0", "officer-1", "维护中", T0 + 60 * MIN,
+                                                      ts=T0 + 3 * MIN)))
     box = inbox(s, T0 + 4 * MIN, CONFIG, catalogue)
     assert [i["ref"] for i in box["active"]] == ["s1"]
     assert [i["ref"] for i in box["shelved"]] == ["s3"]
@@ -141,32 +145,26 @@ def test_inbox_orders_by_severity_then_age_and_honours_acks_and_shelves() -> Non
 
 def test_camera_offline_too_long_raises_an_inbox_alarm_until_acknowledged() -> None:
     """An outage longer than the limit is an alarm; an ack after it began clears it."""
-    s = run([{"type": "video.point", "street": "hongqiao", "ts": T0,
-              "data": {"point_id": "c1", "name": "路口", "lat": 31.2, "lon": 121.4}},
-             {"type": "video.status", "ts": T0, "data": {"point_id": "c1", "status": "offline"}}])
+    s = run([video_point("c1", name="路口", lat=31.2, lon=121.4, street="hongqiao", ts=T0),
+             video_status("c1", "offline", ts=T0)])
     catalogue = load_catalogue()
     assert inbox(s, T0 + 10 * MIN, CONFIG, catalogue)["active"] == []
     assert [i["key"] for i in inbox(s, T0 + 31 * MIN, CONFIG, catalogue)["active"]] == ["video:c1"]
-    st.apply(s, "9-0", event_from_dict({"type": "alarm.acknowledged", "ts": T0 + 32 * MIN,
-                                        "data": {"alarm_id": "video:c1", "by": "o"}}))
+    st.apply(s, "9-0", event_from_dict(alarm_acknowledged("video:c1", "o", ts=T0 + 32 * MIN)))
     assert inbox(s, T0 + 33 * MIN, CONFIG, catalogue)["active"] == []
 
 
 def test_flood_is_flagged_above_ten_in_ten_minutes() -> None:
     """Eleven alarms within ten minutes is a flood."""
-    s = run([{"type": "sensor.alarm", "ts": T0 + n * 1000,
-              "data": {"sensor_id": f"s{n}", "kind": "gas", "level": 3}} for n in range(11)])
+    s = run([sensor_alarm(f"s{n}", kind="gas", level=3, ts=T0 + n * 1000) for n in range(11)])
     assert inbox(s, T0 + MIN, CONFIG, load_catalogue())["flood"] is True
 
 
 def test_street_counts_count_open_near_and_overdue() -> None:
     """Open incidents per street, with those past their limit; closed ones are left out."""
     s = run([report("i1", 1, "hongqiao"), report("i2", 4, "hongqiao"), report("i3", 1, "jiangsulu"),
-             {"type": "incident.acknowledged", "data": {"incident_id": "i3"}},
-             {"type": "incident.dispatched", "data": {"incident_id": "i3", "unit": "u"}},
-             {"type": "incident.resolved", "data": {"incident_id": "i3"}},
-             {"type": "incident.verified", "data": {"incident_id": "i3"}},
-             {"type": "incident.closed", "data": {"incident_id": "i3"}}])
+             incident_step("acknowledged", "i3"), incident_step("dispatched", "i3", unit="u"),
+             incident_step("resolved", "i3"), incident_step("verified", "i3"), incident_step("closed", "i3")])
     counts = street_counts(incident_rows(s, Filters(), T0 + 30 * MIN, CONFIG))
     assert counts == {"hongqiao": {"open": 2, "near": 0, "overdue": 1}}
 
@@ -174,14 +172,12 @@ def test_street_counts_count_open_near_and_overdue() -> None:
 def test_camera_rates_and_duty_rows() -> None:
     """Online share per street; duty rows for a street include the district centre, masked."""
     s = run([
-        {"type": "video.point", "street": "hongqiao", "ts": T0,
-         "data": {"point_id": p, "name": p, "lat": 31.2, "lon": 121.4}} for p in ("a", "b")
+        video_point(p, name=p, lat=31.2, lon=121.4, street="hongqiao", ts=T0) for p in ("a", "b")
     ] + [
-        {"type": "video.status", "ts": T0, "data": {"point_id": "b", "status": "fault"}},
-        {"type": "duty.shift", "data": {"center": "hongqiao", "post": "值班", "name": "张三",
-                                        "phone": "13900001111"}},
-        {"type": "duty.shift", "data": {"center": "district", "post": "值班长", "name": "王伟"}},
-        {"type": "duty.shift", "data": {"center": "jiangsulu", "post": "值班", "name": "李四"}},
+        video_status("b", "fault", ts=T0),
+        duty_shift("hongqiao", "值班", "张三", phone="13900001111"),
+        duty_shift("district", "值班长", "王伟"),
+        duty_shift("jiangsulu", "值班", "李四"),
     ])
     assert camera_rates(camera_rows(s, Filters(), T0, stale_ms=10 * MIN)) == {"hongqiao": (2, 1)}
     rows = duty_rows(s, "hongqiao")

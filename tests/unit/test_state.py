@@ -10,11 +10,23 @@ from hypothesis import strategies as hs
 from dashboard import lifecycle
 from dashboard import state as st
 from dashboard.events import Event, event_from_dict
+from support.events import (
+    Envelope,
+    IncidentStepName,
+    hotline_ticket,
+    incident_reported,
+    incident_step,
+    indicator_value,
+    sensor_alarm,
+    sensor_reading,
+    video_point,
+    video_status,
+)
 
 
-def ev(kind: str, data: dict[str, Any], ts: int = 1_000, street: str | None = "hongqiao",
-       **extra: Any) -> Event:
-    return event_from_dict({"type": kind, "data": data, "ts": ts, "street": street, **extra})
+def ev(event: Envelope) -> Event:
+    """``event`` validated, at ts 1000 in 虹桥街道 unless it says otherwise."""
+    return event_from_dict({"ts": 1_000, "street": "hongqiao", **event})
 
 
 def run(events: list[Event], state: st.State | None = None, start: int = 1) -> st.State:
@@ -25,28 +37,27 @@ def run(events: list[Event], state: st.State | None = None, start: int = 1) -> s
 
 
 def point(pid: str = "c1") -> Event:
-    return ev("video.point", {"point_id": pid, "name": "路口", "lat": 31.2, "lon": 121.4})
+    return ev(video_point(pid, name="路口", lat=31.2, lon=121.4))
 
 
 def report(iid: str = "i1", severity: int = 2) -> Event:
-    return ev("incident.reported", {"incident_id": iid, "domain": "safety", "title": "火情",
-                                    "severity": severity})
+    return ev(incident_reported(iid, domain="safety", title="火情", severity=severity))
 
 
-def step(name: str, iid: str = "i1", **data: Any) -> Event:
-    return ev(f"incident.{name}", {"incident_id": iid, **data})
+def step(name: IncidentStepName, iid: str = "i1", **data: Any) -> Event:
+    return ev(incident_step(name, iid, **data))
 
 
 def test_video_status_change_records_since_and_history() -> None:
     """A status change sets status, since and a history entry."""
-    s = run([point(), ev("video.status", {"point_id": "c1", "status": "offline"}, ts=5_000)])
+    s = run([point(), ev(video_status("c1", "offline", ts=5_000))])
     assert s.video["c1"]["status"] == "offline" and s.video["c1"]["since"] == 5_000
     assert s.video_history["c1"][-1] == [5_000, "offline", None]
 
 
 def test_status_for_unknown_camera_is_applied_when_it_registers() -> None:
     """An event about an unknown id is kept and applied once the id appears."""
-    s = run([ev("video.status", {"point_id": "c9", "status": "fault"}), point("c9")])
+    s = run([ev(video_status("c9", "fault")), point("c9")])
     assert s.video["c9"]["status"] == "fault"
     assert s.pending == {} and s.pending_count == 0
 
@@ -93,8 +104,7 @@ def test_severe_incident_is_flagged_for_push() -> None:
 def test_missing_ts_uses_log_entry_time() -> None:
     """Without ts, the entry id's time is the event time (deterministic)."""
     s = st.State()
-    st.apply(s, "1700000000123-0", event_from_dict({"type": "video.point", "data": {
-        "point_id": "c1", "name": "x", "lat": 31.2, "lon": 121.4}}))
+    st.apply(s, "1700000000123-0", event_from_dict(video_point("c1", name="x", lat=31.2, lon=121.4)))
     assert s.video["c1"]["since"] == 1700000000123
 
 
@@ -102,10 +112,9 @@ def test_hotline_counts_per_beijing_day() -> None:
     """Tickets count per Beijing day; satisfaction counts only rated closures."""
     day_ts = 1_767_225_600_000  # 2026-01-01 08:00 +08:00
     s = run([
-        ev("hotline.ticket", {"ticket_id": "t1", "category": "c", "summary": "s",
-                              "status": "new"}, ts=day_ts),
-        ev("hotline.ticket", {"ticket_id": "t1", "category": "c", "summary": "s",
-                              "status": "closed", "satisfied": True}, ts=day_ts + 1000),
+        ev(hotline_ticket("t1", category="c", summary="s", status="new", ts=day_ts)),
+        ev(hotline_ticket("t1", category="c", summary="s", status="closed", satisfied=True,
+                          ts=day_ts + 1000)),
     ])
     assert s.hotline_days["2026-01-01"] == {"new": 1, "closed": 1, "satisfied": 1, "rated": 1,
                                             "repeat": 0}
@@ -113,8 +122,7 @@ def test_hotline_counts_per_beijing_day() -> None:
 
 def test_bounded_histories_stay_bounded() -> None:
     """Indicator history never grows past its bound."""
-    s = run([ev("indicator.value", {"key": "k", "value": float(i)}, ts=i)
-             for i in range(st.INDICATOR_HISTORY + 50)])
+    s = run([ev(indicator_value("k", float(i), ts=i)) for i in range(st.INDICATOR_HISTORY + 50)])
     assert len(s.indicators["k@hongqiao"]["history"]) == st.INDICATOR_HISTORY
 
 
@@ -130,7 +138,7 @@ def make_event(kind: str, key: str, ts: int, n: int, version: int, pick: int) ->
     if kind == "point":
         return point(key)
     if kind == "status":
-        return ev("video.status", {"point_id": key, "status": statuses[pick % 3]}, ts=ts)
+        return ev(video_status(key, statuses[pick % 3], ts=ts))
     if kind == "report":
         return report(key, 1 + pick % 4)
     if kind == "ack":
@@ -140,13 +148,13 @@ def make_event(kind: str, key: str, ts: int, n: int, version: int, pick: int) ->
     if kind == "resolve":
         return step("resolved", key)
     if kind == "indicator":
-        return ev("indicator.value", {"key": key, "value": n}, ts=ts)
+        return ev(indicator_value(key, n, ts=ts))
     if kind == "alarm":
-        return ev("sensor.alarm", {"sensor_id": key, "kind": "gas", "level": 1})
+        return ev(sensor_alarm(key, kind="gas", level=1))
     if kind == "reading":
-        return ev("sensor.reading", {"sensor_id": key, "kind": "gas", "value": n}, ts=ts)
-    return ev("hotline.ticket", {"ticket_id": key, "category": "c", "summary": "s",
-                                 "status": ("new", "dispatched", "closed")[pick % 3]}, ts=ts)
+        return ev(sensor_reading(key, n, kind="gas", ts=ts))
+    return ev(hotline_ticket(key, category="c", summary="s", status=("new", "dispatched", "closed")[pick % 3],
+                             ts=ts))
 
 
 @hs.composite

@@ -6,18 +6,18 @@ from dashboard import state as st
 from dashboard.classify import mask_name, mask_phone
 from dashboard.events import event_from_dict
 from dashboard.views import ViewBuilder
+from support.events import Envelope, duty_shift, hotline_ticket, incident_reported, video_point, video_status
 
 
-def apply_all(state: st.State, events: list[dict]) -> st.Changes:
+def apply_all(state: st.State, events: list[Envelope]) -> st.Changes:
     changes = st.Changes()
     for n, raw in enumerate(events, start=1):
         st.apply(state, f"{n}-0", event_from_dict({"ts": n, **raw}), changes)
     return changes
 
 
-def cam(pid: str, street: str) -> dict:
-    return {"type": "video.point", "street": street,
-            "data": {"point_id": pid, "name": pid, "lat": 31.2, "lon": 121.4}}
+def cam(pid: str, street: str) -> Envelope:
+    return video_point(pid, name=pid, lat=31.2, lon=121.4, street=street)
 
 
 def test_masks() -> None:
@@ -29,8 +29,7 @@ def test_masks() -> None:
 def test_hello_lists_only_cameras_not_online() -> None:
     """Online is the default: the hello lists only exceptions, with per-street counts."""
     s = st.State()
-    apply_all(s, [cam("a", "hongqiao"), cam("b", "hongqiao"),
-                  {"type": "video.status", "data": {"point_id": "b", "status": "fault"}}])
+    apply_all(s, [cam("a", "hongqiao"), cam("b", "hongqiao"), video_status("b", "fault")])
     view = ViewBuilder(s).hello(None)
     assert view["video"] == {"b": "fault"}
     assert view["summary"]["video"]["streets"]["hongqiao"] == [2, 1]
@@ -39,9 +38,8 @@ def test_hello_lists_only_cameras_not_online() -> None:
 def test_street_scope_sees_only_its_street() -> None:
     """A street-scoped view holds only that street's records."""
     s = st.State()
-    apply_all(s, [cam("a", "hongqiao"), cam("b", "jiangsulu"),
-                  {"type": "video.status", "data": {"point_id": "a", "status": "offline"}},
-                  {"type": "video.status", "data": {"point_id": "b", "status": "offline"}}])
+    apply_all(s, [cam("a", "hongqiao"), cam("b", "jiangsulu"), video_status("a", "offline"),
+                  video_status("b", "offline")])
     views = ViewBuilder(s)
     assert views.hello("jiangsulu")["video"] == {"b": "offline"}
     assert views.hello(None)["video"] == {"a": "offline", "b": "offline"}
@@ -53,8 +51,7 @@ def test_patch_carries_only_what_changed() -> None:
     views = ViewBuilder(s)
     views.observe(apply_all(s, [cam("a", "hongqiao"), cam("b", "hongqiao")]))
     changes = st.Changes()
-    st.apply(s, "9-0", event_from_dict({"type": "video.status",
-                                        "data": {"point_id": "a", "status": "offline"}}), changes)
+    st.apply(s, "9-0", event_from_dict(video_status("a", "offline")), changes)
     views.observe(changes)
     patch = views.patch(changes, None)
     assert patch is not None
@@ -67,11 +64,9 @@ def test_duty_phone_is_masked_and_callers_never_projected() -> None:
     """Officers' phones are masked; caller names and phones never appear in a view."""
     s = st.State()
     apply_all(s, [
-        {"type": "duty.shift", "data": {"center": "district", "post": "值班长", "name": "王伟",
-                                        "phone": "13900001111"}},
-        {"type": "hotline.ticket", "street": "hongqiao", "data": {
-            "ticket_id": "t1", "category": "c", "summary": "s", "status": "new",
-            "caller_name": "李四", "caller_phone": "13712345678"}},
+        duty_shift("district", "值班长", "王伟", phone="13900001111"),
+        hotline_ticket("t1", category="c", summary="s", status="new", caller_name="李四",
+                       caller_phone="13712345678", street="hongqiao"),
     ])
     view = ViewBuilder(s).hello(None)
     assert view["duty"]["district/值班长"]["phone"] == "139****1111"
@@ -84,8 +79,7 @@ def test_severe_items_survive_conflation() -> None:
     s = st.State()
     views = ViewBuilder(s)
     changes = apply_all(s, [
-        {"type": "incident.reported", "street": "hongqiao", "data": {
-            "incident_id": f"i{n}", "domain": "safety", "title": "t", "severity": 1}}
+        incident_reported(f"i{n}", domain="safety", title="t", severity=1, street="hongqiao")
         for n in range(5)
     ])
     views.observe(changes)

@@ -1,0 +1,158 @@
+"""One factory per event type: envelopes as a producer writes them (DESIGN.md, docs/events.md).
+
+Every function returns a plain dict, ready for ``orjson.dumps`` (or :mod:`support.log`),
+holding exactly what it was given: an envelope field (``event_id`` as ``id``, ``ts``,
+``source``, ``street``, ``crs``) or an optional payload field left out or ``None`` is not
+written, so an event without ``ts`` takes its log entry's time and one without ``id`` is
+not deduplicated, as the contract says.  Required payload fields are arguments; a few
+have the defaults the tests mostly use (a camera named after its id at 31.2 N 121.4 E).
+
+Factories build valid events only: tests of refusals write their broken bytes by hand.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Literal, Required, TypedDict
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+VideoStatus = Literal["online", "offline", "fault"]
+IncidentDomain = Literal["epidemic", "crowd", "pipeline", "waterway", "care", "antifraud", "environment",
+                         "safety"]
+IncidentStepName = Literal["acknowledged", "dispatched", "resolved", "verified", "closed", "noted",
+                           "escalated", "reopened"]
+TicketStatus = Literal["new", "dispatched", "replied", "closed"]
+
+
+class Envelope(TypedDict, total=False):
+    """An event as written to the log (``data`` is the type's payload)."""
+
+    type: Required[str]
+    id: str
+    ts: int | str
+    source: str
+    street: str
+    crs: str
+    data: Required[dict[str, Any]]
+
+
+class EnvelopeFields(TypedDict, total=False):
+    """The optional envelope fields every factory takes as keywords."""
+
+    event_id: str  # written as "id"
+    ts: int | str  # epoch ms, or ISO-8601 with an offset
+    source: str
+    street: str  # a unit code, or "district"
+    crs: str
+
+
+def now_ms() -> int:
+    """The wall clock in epoch milliseconds (for ``ts``)."""
+    return int(time.time() * 1000)
+
+
+def envelope(kind: str, data: dict[str, Any], **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """An event of type ``kind``; payload fields that are ``None`` are left out."""
+    event: Envelope = {"type": kind, "data": {k: v for k, v in data.items() if v is not None}}
+    if "event_id" in fields:
+        event["id"] = fields["event_id"]
+    if "ts" in fields:
+        event["ts"] = fields["ts"]
+    if "source" in fields:
+        event["source"] = fields["source"]
+    if "street" in fields:
+        event["street"] = fields["street"]
+    if "crs" in fields:
+        event["crs"] = fields["crs"]
+    return event
+
+
+def video_point(point_id: str, *, name: str | None = None, lat: float = 31.2, lon: float = 121.4,
+                kind: str | None = None, status: VideoStatus | None = None,
+                **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """A camera registered (``name`` defaults to ``point_id``)."""
+    return envelope("video.point", {"point_id": point_id, "name": point_id if name is None else name,
+                                    "lat": lat, "lon": lon, "kind": kind, "status": status}, **fields)
+
+
+def video_status(point_id: str, status: VideoStatus, *, reason: str | None = None,
+                 **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """A camera's status (the same status again is a keep-alive)."""
+    return envelope("video.status", {"point_id": point_id, "status": status, "reason": reason}, **fields)
+
+
+def indicator_value(key: str, value: float, **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """A value of the catalogue's indicator ``key``; ``street`` makes it a street-level value."""
+    return envelope("indicator.value", {"key": key, "value": value}, **fields)
+
+
+def incident_reported(incident_id: str, *, domain: IncidentDomain = "safety", title: str | None = None,
+                      severity: int = 2, lat: float | None = None, lon: float | None = None,
+                      address: str | None = None, description: str | None = None,
+                      **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """A new incident (severity 1 most severe … 4; ``title`` defaults to the id)."""
+    return envelope("incident.reported", {
+        "incident_id": incident_id, "domain": domain, "title": incident_id if title is None else title,
+        "severity": severity, "lat": lat, "lon": lon, "address": address, "description": description,
+    }, **fields)
+
+
+def incident_step(step: IncidentStepName, incident_id: str, *, by: str | None = None, unit: str | None = None,
+                  note: str | None = None, version: int | None = None, severity: int | None = None,
+                  **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """``incident.<step>``: a lifecycle step (``version`` it was based on, ``unit`` for a
+    dispatch, ``severity`` for an escalation)."""
+    return envelope(f"incident.{step}", {"incident_id": incident_id, "by": by, "unit": unit, "note": note,
+                                         "version": version, "severity": severity}, **fields)
+
+
+def hotline_ticket(ticket_id: str, *, category: str = "噪声", summary: str = "扰民",
+                   status: TicketStatus = "new", address: str | None = None, lat: float | None = None,
+                   lon: float | None = None, caller_name: str | None = None, caller_phone: str | None = None,
+                   satisfied: bool | None = None, repeat_of: str | None = None,
+                   **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """A 12345 citizen-hotline ticket, new or updated."""
+    return envelope("hotline.ticket", {
+        "ticket_id": ticket_id, "category": category, "summary": summary, "status": status,
+        "address": address, "lat": lat, "lon": lon, "caller_name": caller_name,
+        "caller_phone": caller_phone, "satisfied": satisfied, "repeat_of": repeat_of,
+    }, **fields)
+
+
+def sensor_reading(sensor_id: str, value: float, *, kind: str = "gas", unit: str | None = None,
+                   lat: float | None = None, lon: float | None = None,
+                   **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """An IoT sensor's reading."""
+    return envelope("sensor.reading", {"sensor_id": sensor_id, "kind": kind, "value": value, "unit": unit,
+                                       "lat": lat, "lon": lon}, **fields)
+
+
+def sensor_alarm(sensor_id: str, *, kind: str = "gas", level: int = 2, message: str | None = None,
+                 lat: float | None = None, lon: float | None = None,
+                 **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """An IoT sensor's alarm (level 1 most severe … 4)."""
+    return envelope("sensor.alarm", {"sensor_id": sensor_id, "kind": kind, "level": level,
+                                     "message": message, "lat": lat, "lon": lon}, **fields)
+
+
+def duty_shift(center: str, post: str, name: str, *, phone: str | None = None, start: str | None = None,
+               end: str | None = None, **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """Who holds a duty post at a centre (``district`` or a unit code)."""
+    return envelope("duty.shift", {"center": center, "post": post, "name": name, "phone": phone,
+                                   "start": start, "end": end}, **fields)
+
+
+def alarm_acknowledged(alarm_id: str, by: str, *, comment: str | None = None,
+                       **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """An alarm of the console's inbox acknowledged (``alarm_id``: a sensor alarm's log
+    entry id, ``video:<point_id>`` or ``indicator:<series>``)."""
+    return envelope("alarm.acknowledged", {"alarm_id": alarm_id, "by": by, "comment": comment}, **fields)
+
+
+def alarm_shelved(alarm_id: str, by: str, reason: str, until: int,
+                  **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """An alarm hidden until ``until`` (epoch ms), with a reason."""
+    return envelope("alarm.shelved", {"alarm_id": alarm_id, "by": by, "reason": reason, "until": until},
+                    **fields)

@@ -1,0 +1,51 @@
+"""The tests' event factories (support/events.py) write what the contract accepts."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.events import INCIDENT_STEPS, PAYLOADS, event_from_dict
+from support import events as ev
+
+EVERY_TYPE = [
+    ev.video_point("cam-1", name="路口", lat=31.2, lon=121.4, kind="road", status="online"),
+    ev.video_status("cam-1", "fault", reason="no signal"),
+    ev.indicator_value("green.pm25", 35.0),
+    ev.incident_reported("inc-1", domain="pipeline", title="爆管", severity=1, lat=31.2, lon=121.4,
+                         address="长宁区天山路1号", description="现场需核实"),
+    *[ev.incident_step(step, "inc-1", by="officer", unit="区水务所", note="备注", version=1,
+                       severity=1 if step == "escalated" else None) for step in INCIDENT_STEPS],
+    ev.hotline_ticket("t-1", category="噪声", summary="夜间施工", status="closed", address="长宁区天山路2号",
+                      lat=31.2, lon=121.4, caller_name="张三", caller_phone="13800000000", satisfied=True,
+                      repeat_of="t-0"),
+    ev.sensor_reading("wl-1", 1.25, kind="water_level", unit="m", lat=31.2, lon=121.4),
+    ev.sensor_alarm("gas-1", kind="gas", level=1, message="燃气浓度超限", lat=31.2, lon=121.4),
+    ev.duty_shift("district", "值班长", "王伟", phone="13900001111", start="08:00", end="20:00"),
+    ev.alarm_acknowledged("1-0", "officer", comment="已处置"),
+    ev.alarm_shelved("video:cam-1", "officer", "施工断电", 1_767_225_600_000),
+]
+
+
+def test_there_is_a_factory_for_every_event_type() -> None:
+    """Each type the parser knows has a factory (a new type needs one)."""
+    assert {event["type"] for event in EVERY_TYPE} == set(PAYLOADS)
+
+
+@pytest.mark.parametrize("event", EVERY_TYPE, ids=lambda event: event["type"])
+def test_every_factory_writes_a_valid_event_with_all_its_fields(event: ev.Envelope) -> None:
+    """With every optional field given, the event parses and keeps them all."""
+    parsed = event_from_dict({**event, "id": "e-1", "ts": 1_767_225_600_000, "street": "hongqiao"})
+    assert parsed.type == event["type"] and parsed.data == event["data"]
+
+
+def test_only_what_is_given_is_written() -> None:
+    """Omitted envelope and payload fields are absent, not null; envelope fields are renamed."""
+    assert ev.video_status("c1", "online") == {"type": "video.status",
+                                               "data": {"point_id": "c1", "status": "online"}}
+    event = ev.incident_step("acknowledged", "i1", event_id="e-9", ts="2026-01-01T08:00:00+08:00",
+                             source="test", street="district", crs="wgs84")
+    assert event == {"type": "incident.acknowledged", "data": {"incident_id": "i1"}, "id": "e-9",
+                     "ts": "2026-01-01T08:00:00+08:00", "source": "test", "street": "district",
+                     "crs": "wgs84"}
+    parsed = event_from_dict(event)
+    assert (parsed.id, parsed.ts, parsed.street, parsed.crs) == ("e-9", 1_767_225_600_000, None, "wgs84")
