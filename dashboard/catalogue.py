@@ -1,48 +1,90 @@
 """The indicator catalogue of the city vital signs (城市数字体征), and threshold levels.
 
-Pure: reads only the catalogue file it is given (the packaged default otherwise).
+Pure: reads only the catalogue file it is given (the packaged default otherwise).  An
+:class:`Indicator` is what a deployment supplies; how the demo simulator draws its values
+(:class:`Simulation`) is kept apart and optional, so a real catalogue needs none of it.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
+
+import msgspec
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CATALOGUE_FILE = DATA_DIR / "indicators.toml"
-DIMENSIONS = ("safety", "green", "vitality", "health")
-INDICATOR_FIELDS = (
-    "key", "name_zh", "name_en", "dimension", "unit", "unit_en", "warn", "alarm", "direction",
-    "stale_after_s", "base", "amplitude", "noise", "decimals",
-)
+Dimension = Literal["safety", "green", "vitality", "health"]
+DIMENSIONS: tuple[Dimension, ...] = get_args(Dimension)
+Level = Literal["ok", "warn", "alarm"]
 
 
-def load_catalogue(path: str | Path | None = None) -> list[dict[str, Any]]:
+class Simulation(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Demo only: value = base + amplitude·cos(2π(hour − peak_hour)/24) + gauss(0, noise),
+    clamped to [min, max]; ``cumulative``: a count since local midnight (indicators.toml)."""
+
+    base: float
+    amplitude: float
+    noise: float
+    peak_hour: float = 14
+    min: float | None = None
+    max: float | None = None
+    cumulative: bool = False
+
+
+SIMULATION_FIELDS = frozenset(field.name for field in msgspec.structs.fields(Simulation))
+
+
+class Indicator(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    key: str  # dimension.snake_case; the key of indicator.value events
+    name_zh: str
+    name_en: str
+    dimension: Dimension
+    unit: str
+    unit_en: str
+    warn: float
+    alarm: float
+    direction: Literal["above", "below"]  # above: bad when value >= threshold
+    stale_after_s: int
+    decimals: int
+    per_street: bool = False  # also one value per management unit
+    sim: Simulation | None = None
+
+
+def load_catalogue(path: str | Path | None = None) -> list[Indicator]:
     """The indicator catalogue: the ``[[indicator]]`` tables of a TOML file, in file order.
 
     ``path`` None reads the packaged ``dashboard/data/indicators.toml``.  Raises ValueError
-    naming the file and the indicator when a table lacks a field of :data:`INDICATOR_FIELDS`,
-    has an unknown dimension or direction, or repeats a key.
+    naming the file, the indicator and the field when a table lacks a field, has one of the
+    wrong type or an unknown one, or repeats a key.  The simulator's fields (``base``,
+    ``amplitude``, ``noise``, ...) are optional and gathered into ``sim``.
     """
     file = CATALOGUE_FILE if path is None else Path(path)
     table = read_toml(file, "the indicator catalogue")
-    indicators = table.get("indicator")
-    if not isinstance(indicators, list) or not indicators:
+    tables = table.get("indicator")
+    if not isinstance(tables, list) or not tables:
         raise ValueError(f"{file}: no [[indicator]] tables")
+    indicators: list[Indicator] = []
     seen: set[str] = set()
-    for index, indicator in enumerate(indicators):
-        name = f"{file}: indicator #{index} ({indicator.get('key', '?')})"
-        missing = [field for field in INDICATOR_FIELDS if field not in indicator]
-        if missing:
-            raise ValueError(f"{name} lacks {', '.join(missing)}")
-        if indicator["dimension"] not in DIMENSIONS:
-            raise ValueError(f"{name}: dimension must be one of {', '.join(DIMENSIONS)}")
-        if indicator["direction"] not in ("above", "below"):
-            raise ValueError(f"{name}: direction must be 'above' or 'below'")
-        if indicator["key"] in seen:
+    for index, raw in enumerate(tables):
+        name = f"{file}: indicator #{index} ({raw.get('key', '?')})"
+        fields = {k: v for k, v in raw.items() if k not in SIMULATION_FIELDS}
+        simulation = {k: v for k, v in raw.items() if k in SIMULATION_FIELDS}
+        if simulation:
+            fields["sim"] = simulation
+        try:
+            indicator = msgspec.convert(fields, Indicator)
+        except msgspec.ValidationError as exc:
+            missing = re.match(r"Object missing required field `(\w+)`", str(exc))
+            if missing:
+                raise ValueError(f"{name} lacks {missing.group(1)}") from None
+            raise ValueError(f"{name}: {str(exc).replace('`$.', '`')}") from None
+        if indicator.key in seen:
             raise ValueError(f"{name}: the key is used twice")
-        seen.add(indicator["key"])
+        seen.add(indicator.key)
+        indicators.append(indicator)
     return indicators
 
 
@@ -56,17 +98,16 @@ def read_toml(file: Path, what: str) -> dict[str, Any]:
         raise ValueError(f"{file}: invalid TOML ({exc})") from None
 
 
-def level(value: float | None, indicator: dict[str, Any]) -> str:
-    """"ok", "warn" or "alarm" for ``value`` against the indicator's thresholds."""
+def level(value: float | None, indicator: Indicator) -> Level:
+    """"ok", "warn" or "alarm" for ``value`` against the indicator's thresholds: the one
+    home of the rule (the browser receives the result in each indicator card)."""
     if value is None:
         return "ok"
-    if indicator["direction"] == "above":
-        return "alarm" if value >= indicator["alarm"] else "warn" if value >= indicator["warn"] else "ok"
-    return "alarm" if value <= indicator["alarm"] else "warn" if value <= indicator["warn"] else "ok"
+    if indicator.direction == "above":
+        return "alarm" if value >= indicator.alarm else "warn" if value >= indicator.warn else "ok"
+    return "alarm" if value <= indicator.alarm else "warn" if value <= indicator.warn else "ok"
 
 
-def public_catalogue(indicators: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What a screen needs of each indicator (no simulator parameters)."""
-    keep = ("key", "name_zh", "name_en", "dimension", "unit", "unit_en", "warn", "alarm",
-            "direction", "stale_after_s", "decimals", "per_street")
-    return [{k: indicator.get(k) for k in keep} for indicator in indicators]
+def public_catalogue(indicators: list[Indicator]) -> list[dict[str, Any]]:
+    """What a screen needs of each indicator (no simulator parameters), as JSON data."""
+    return [{k: v for k, v in msgspec.structs.asdict(i).items() if k != "sim"} for i in indicators]

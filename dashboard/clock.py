@@ -47,6 +47,17 @@ def hour_of_day(ms: int | float) -> float:
     return at.hour + at.minute / 60 + at.second / 3600 + at.microsecond / 3.6e9
 
 
+def day_start(ms: int) -> int:
+    """The epoch ms of Beijing midnight on the day of ``ms``."""
+    at = beijing(ms)
+    return int(at.replace(hour=0, minute=0, second=0, microsecond=0).timestamp() * 1000)
+
+
+def iso(ms: int | float) -> str:
+    """``2025-06-02T08:00:00+08:00``: ISO-8601 in Beijing time, to the second."""
+    return beijing(ms).isoformat(timespec="seconds")
+
+
 def clock_text(ms: int | float | None, with_year: bool = False) -> str:
     """``11-30 15:20:05`` (or ``2026-11-30 15:20:05``) in Beijing time; "—" for no time."""
     if not ms:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dashboard.camera import camera_status
-from dashboard.catalogue import level, read_toml
+from dashboard.catalogue import Indicator, level, read_toml
 from dashboard.classify import REVEALABLE, mask_address, mask_name, mask_personal, mask_phone
 from dashboard.clock import MINUTE_MS
 from dashboard.lifecycle import STAGE_OF_STATUS, STAGES
@@ -370,11 +370,11 @@ def street_overview(
 
 
 def street_indicators(state: State, street: str | None,
-                      catalogue: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                      catalogue: list[Indicator]) -> list[dict[str, Any]]:
     """The street's own indicator series (none for the district): value, names, level."""
-    by_key = {indicator["key"]: indicator for indicator in catalogue}
+    by_key = {indicator.key: indicator for indicator in catalogue}
     return [
-        {"value": series["value"], "name_zh": indicator["name_zh"], "name_en": indicator["name_en"],
+        {"value": series["value"], "name_zh": indicator.name_zh, "name_en": indicator.name_en,
          "level": level(series["value"], indicator)}
         for series in state.indicators.values()
         if street is not None and series["street"] == street
@@ -385,7 +385,7 @@ def street_indicators(state: State, street: str | None,
 # ---------------------------------------------------------------- the alarm inbox
 
 
-def _indicator_alarm_since(series: Mapping[str, Any], indicator: dict[str, Any]) -> int | None:
+def _indicator_alarm_since(series: Mapping[str, Any], indicator: Indicator) -> int | None:
     """When the series last entered the alarm level (None if it is not in alarm now)."""
     if level(series["value"], indicator) != "alarm":
         return None
@@ -401,7 +401,7 @@ def inbox(
     state: State,
     now: int,
     config: ConsoleConfig,
-    catalogue: list[dict[str, Any]],
+    catalogue: list[Indicator],
     scope: str | None = None,
     window_ms: int = 600_000,
     flood_alarms: int = 10,
@@ -451,12 +451,12 @@ def inbox(
                 point["since"],
                 pid,
             )
-    by_key = {indicator["key"]: indicator for indicator in catalogue}
+    by_key = {indicator.key: indicator for indicator in catalogue}
     for sid, series in state.indicators.items():
         indicator = by_key.get(series["key"])
         since = _indicator_alarm_since(series, indicator) if indicator else None
         if since is not None and indicator is not None:
-            add(f"indicator:{sid}", "indicator", 2, indicator["name_zh"], series["street"], since, sid)
+            add(f"indicator:{sid}", "indicator", 2, indicator.name_zh, series["street"], since, sid)
 
     shelved = []
     for item in items:

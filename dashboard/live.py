@@ -29,6 +29,7 @@ import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from dashboard.auth import Principal
+from dashboard.catalogue import Indicator
 from dashboard.config import Settings
 from dashboard.metrics import Metrics
 from dashboard.projection import Projection
@@ -81,7 +82,7 @@ class Hub:
     """Owns the /live clients of one instance."""
 
     def __init__(self, state: State, settings: Settings, metrics: Metrics,
-                 catalogue: list[dict[str, Any]], *,
+                 catalogue: list[Indicator], *,
                  revalidate: Callable[[Principal], Principal | None],
                  status: Callable[[], dict[str, Any]]) -> None:
         """``revalidate`` re-checks a client's principal before every frame and message

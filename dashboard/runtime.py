@@ -15,7 +15,7 @@ from dashboard import streamids
 from dashboard.audit import Auditor
 from dashboard.auth import Sessions, UserStore
 from dashboard.bus import Bus, connect
-from dashboard.catalogue import load_catalogue
+from dashboard.catalogue import Indicator, load_catalogue
 from dashboard.config import ConfigError, Settings
 from dashboard.console import ConsoleConfig, load_console_config
 from dashboard.identity import Identity
@@ -34,7 +34,7 @@ class Runtime:
     bus: Bus
     replica: Replica
     hub: Hub
-    catalogue: list[dict[str, Any]]
+    catalogue: list[Indicator]
     console: ConsoleConfig
     auditor: Auditor
     identity: Identity

@@ -18,15 +18,14 @@ import math
 import random
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
-from dashboard import geo
+from dashboard import clock, geo
 from dashboard import simulator_vocab as vocab
-from dashboard.catalogue import CATALOGUE_FILE, load_catalogue
+from dashboard.catalogue import CATALOGUE_FILE, Indicator, Simulation, load_catalogue
 from dashboard.simulator_cases import INCIDENT_STEPS, HotlineDesk, IncidentDesk
 from dashboard.simulator_devices import (
-    DAY_MS,
     HOUR_MS,
     CameraFleet,
     Emitted,
@@ -40,8 +39,9 @@ __all__ = [
     "DistrictSimulator", "load_catalogue", "local_iso", "shift_start",
 ]
 
-SHANGHAI = timezone(timedelta(hours=8))
-DEFAULT_START_MS = int(datetime(2025, 6, 2, 8, 0, tzinfo=SHANGHAI).timestamp() * 1000)
+DEFAULT_START_MS = int(datetime(2025, 6, 2, 8, 0, tzinfo=clock.BEIJING).timestamp() * 1000)
+#: A catalogue entry without simulator parameters gets a flat line at zero.
+NO_SIMULATION = Simulation(base=0.0, amplitude=0.0, noise=0.0)
 #: Share of video points, incidents and tickets per unit: the compact eastern streets are
 #: far denser than the large western ones around the airport.
 UNIT_WEIGHTS: dict[str, float] = {
@@ -54,13 +54,12 @@ SPREAD_MS = 400  # events of one step carry ts in (now_ms - SPREAD_MS, now_ms]
 
 def local_iso(ms: int) -> str:
     """Epoch milliseconds as ISO-8601 in Shanghai time, e.g. ``2025-06-02T08:00:00+08:00``."""
-    return datetime.fromtimestamp(ms / 1000, SHANGHAI).isoformat(timespec="seconds")
+    return clock.iso(ms)
 
 
 def shift_start(ms: int) -> int:
     """Start (epoch ms) of the 12-hour duty shift, 08:00–20:00 or 20:00–08:00 local, at ``ms``."""
-    into_day = (ms + 8 * HOUR_MS) % DAY_MS
-    return ms - (into_day - 8 * HOUR_MS) % (12 * HOUR_MS)
+    return ms - (ms - clock.day_start(ms) - 8 * HOUR_MS) % (12 * HOUR_MS)
 
 
 class DistrictSimulator:
@@ -78,7 +77,7 @@ class DistrictSimulator:
         seed: int = 7,
         video_points: int = 2000,
         start_ms: int = DEFAULT_START_MS,
-        catalogue: list[dict[str, Any]] | None = None,
+        catalogue: list[Indicator] | None = None,
         run: str = "",
     ) -> None:
         if video_points < 0:
@@ -115,7 +114,7 @@ class DistrictSimulator:
         emitted += [self.sensors.reading(ts, index) for index in range(len(self.sensors))]
         for indicator in self.catalogue:
             emitted.append(self._indicator(ts, indicator, None))
-            if indicator.get("per_street"):
+            if indicator.per_street:
                 emitted += [self._indicator(ts, indicator, code) for code in self._units]
         return [self._envelope(ts, item) for item in emitted]
 
@@ -178,34 +177,36 @@ class DistrictSimulator:
     def _random_indicator(self, ts: int) -> Emitted:
         indicator = self._rng.choice(self.catalogue)
         street = None
-        if indicator.get("per_street") and self._rng.random() < 0.6:
+        if indicator.per_street and self._rng.random() < 0.6:
             street = self._rng.choice(self._units)
         return self._indicator(ts, indicator, street)
 
-    def _indicator(self, ts: int, indicator: dict[str, Any], street: str | None) -> Emitted:
+    def _indicator(self, ts: int, indicator: Indicator, street: str | None) -> Emitted:
         """A value following the catalogue's daily rhythm (documented in indicators.toml);
         per-street values are scaled by a fixed per-unit bias of up to ±12 %."""
+        sim = indicator.sim or NO_SIMULATION
         scale = 1 + self._street_bias[street] if street else 1.0
-        base, amplitude = indicator["base"] * scale, indicator["amplitude"] * scale
+        base, amplitude = sim.base * scale, sim.amplitude * scale
         hour, omega = local_hour(ts), 2 * math.pi / 24
-        peak = indicator.get("peak_hour", 14)
-        noise = self._rng.gauss(0.0, indicator["noise"]) if indicator["noise"] else 0.0
-        if indicator.get("cumulative"):
+        peak = sim.peak_hour
+        noise = self._rng.gauss(0.0, sim.noise) if sim.noise else 0.0
+        if sim.cumulative:
             ratio = min(amplitude / base, 0.95) if base else 0.0
             swing = math.sin(omega * (hour - peak)) - math.sin(-omega * peak)
             value = base * (hour + ratio / omega * swing) / 24 + noise
         else:
             value = base + amplitude * math.cos(omega * (hour - peak)) + noise
-        value = min(max(value, indicator.get("min", -math.inf)), indicator.get("max", math.inf))
-        value = round(value, indicator["decimals"])
-        if indicator.get("cumulative"):  # a count since midnight never goes down that day
-            day = (ts + 8 * HOUR_MS) // DAY_MS
-            last_day, last_value = self._cumulative_last.get((indicator["key"], street), (-1, 0))
+        low = -math.inf if sim.min is None else sim.min
+        high = math.inf if sim.max is None else sim.max
+        value = round(min(max(value, low), high), indicator.decimals)
+        if sim.cumulative:  # a count since midnight never goes down that day
+            day = clock.day_start(ts)
+            last_day, last_value = self._cumulative_last.get((indicator.key, street), (-1, 0))
             value = max(value, last_value) if last_day == day else value
-            self._cumulative_last[(indicator["key"], street)] = (day, value)
-        if indicator["decimals"] == 0:
+            self._cumulative_last[(indicator.key, street)] = (day, value)
+        if indicator.decimals == 0:
             value = int(value)
-        return "indicator.value", street, {"key": indicator["key"], "value": value}
+        return "indicator.value", street, {"key": indicator.key, "value": value}
 
     def _roster(self, start_ms: int) -> list[Emitted]:
         """``duty.shift`` for the district centre's four posts and each unit's two."""

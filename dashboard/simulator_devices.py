@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from dashboard import geo
+from dashboard import clock, geo
 from dashboard import simulator_vocab as vocab
 
 Emitted = tuple[str, str | None, dict[str, Any]]
@@ -33,7 +33,7 @@ def cumulative(weights: list[float]) -> list[float]:
 
 def local_hour(ms: int) -> float:
     """Hour of the day in Shanghai time (0 ≤ h < 24) at epoch milliseconds ``ms``."""
-    return ((ms + 8 * HOUR_MS) % DAY_MS) / HOUR_MS
+    return clock.hour_of_day(ms)
 
 
 class Scatter:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dashboard import camera
+from dashboard.catalogue import Indicator
 from dashboard.catalogue import level as indicator_level
 from dashboard.classify import mask_address, mask_phone
 from dashboard.projection import Projection
@@ -136,12 +137,12 @@ class ViewBuilder:
     :meth:`tick` with the wall clock for what depends on it (staleness, overdue tickets)."""
 
     def __init__(self, state: State, *, feed_size: int = 50, video_stale_s: int = 900,
-                 catalogue: list[dict[str, Any]] | None = None,
+                 catalogue: list[Indicator] | None = None,
                  projection: Projection | None = None, hotline_overdue_s: float = 86_400) -> None:
         self.state = state
         self.feed_size = feed_size
         self.video_stale_ms = video_stale_s * 1000
-        self.catalogue = {indicator["key"]: indicator for indicator in catalogue or ()}
+        self.catalogue = {indicator.key: indicator for indicator in catalogue or ()}
         self.projection = projection or Projection("gcj02")
         self.hotline_overdue_ms = int(hotline_overdue_s * 1000)
         self.overdue: dict[str, str | None] = {}  # open 12345 tickets past their limit → street
@@ -196,7 +197,7 @@ class ViewBuilder:
 
     def _stale_after_s(self, key: str) -> int:
         indicator = self.catalogue.get(key)
-        return int(indicator["stale_after_s"]) if indicator else DEFAULT_INDICATOR_STALE_S
+        return indicator.stale_after_s if indicator else DEFAULT_INDICATOR_STALE_S
 
     def stale_view(self, scope: str | None) -> dict[str, list[str]]:
         if scope is None:

@@ -7,6 +7,7 @@ from typing import Any
 import dash_svg as svg
 from dash import html
 
+from dashboard.catalogue import Indicator
 from layouts import ids
 
 SPARK_W, SPARK_H = 110, 34
@@ -31,11 +32,11 @@ def kpi(label: str, value_id: str, class_name: str = "") -> html.Div:
     )
 
 
-def indicator_tile(indicator: dict[str, Any], lang: str, stale_label: str) -> html.Div:
+def indicator_tile(indicator: Indicator, lang: str, stale_label: str) -> html.Div:
     """One vital-sign tile: name, value + unit, trend line, stale mark."""
-    key = indicator["key"]
-    name = indicator["name_en"] if lang == "en" else indicator["name_zh"]
-    unit = indicator["unit_en"] if lang == "en" else indicator["unit"]
+    key = indicator.key
+    name = indicator.name_en if lang == "en" else indicator.name_zh
+    unit = indicator.unit_en if lang == "en" else indicator.unit
     return html.Div(
         [
             html.Div(name, className="tile-name", title=name),
@@ -59,7 +60,7 @@ def indicator_tile(indicator: dict[str, Any], lang: str, stale_label: str) -> ht
     )
 
 
-def dimension_panel(dimension: str, title: str, indicators: list[dict[str, Any]], lang: str,
+def dimension_panel(dimension: str, title: str, indicators: list[Indicator], lang: str,
                     stale_label: str) -> html.Section:
     summary = html.Span("", id=ids.dimension_summary(dimension), className="dim-summary")
     tiles = [indicator_tile(i, lang, stale_label) for i in indicators]

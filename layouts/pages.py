@@ -9,13 +9,14 @@ the role may not open; a page reached by navigation inside the app renders a ref
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import parse_qs
 
 from dash import html
 
 from dashboard.access import route_permission
 from dashboard.auth import Principal
+from dashboard.catalogue import Indicator
 from dashboard.i18n import LANGS, client_strings
 from layouts import admin, console, wall
 from layouts.map import LAYERS
@@ -42,7 +43,7 @@ class Frame:
     bounds: list[list[float]]
     tile_url: str | None
     dispatch_units: tuple[str, ...]
-    catalogue: list[dict[str, Any]]
+    catalogue: list[Indicator]
 
 
 def normal_path(pathname: str | None) -> str:

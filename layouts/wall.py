@@ -6,11 +6,9 @@ catalogue; the browser client (assets/live.js + wall.js) fills every live value.
 
 from __future__ import annotations
 
-from typing import Any
-
 from dash import dcc, html
 
-from dashboard.catalogue import DIMENSIONS
+from dashboard.catalogue import DIMENSIONS, Indicator
 from dashboard.i18n import client_strings
 from dashboard.units import UNITS
 from dashboard.walls import design_size
@@ -46,11 +44,11 @@ def header(strings: dict[str, str], title: str = "title") -> html.Header:
     )
 
 
-def vital_signs(strings: dict[str, str], catalogue: list[dict[str, Any]], lang: str,
+def vital_signs(strings: dict[str, str], catalogue: list[Indicator], lang: str,
                 per_dimension: int) -> html.Div:
     panels = []
     for dimension in DIMENSIONS:
-        indicators = [i for i in catalogue if i["dimension"] == dimension][:per_dimension]
+        indicators = [i for i in catalogue if i.dimension == dimension][:per_dimension]
         panels.append(dimension_panel(dimension, strings[f"dim.{dimension}"], indicators, lang,
                                       strings["stale"]))
     return html.Div(panels, className="vital-signs")
@@ -78,7 +76,7 @@ def right_column(strings: dict[str, str]) -> html.Div:
     return html.Div([feed, hotline, video], className="right-column")
 
 
-def page(lang: str, wall: str | None, catalogue: list[dict[str, Any]],
+def page(lang: str, wall: str | None, catalogue: list[Indicator],
          bounds: list[list[float]], tile_url: str | None,
          layers: frozenset[str] = frozenset(LAYERS), audience: str = "records") -> html.Div:
     """The whole wall at its design size (scaled to the display by assets/wall.js); for

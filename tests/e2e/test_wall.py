@@ -66,7 +66,7 @@ def test_indicator_value_reaches_its_tile(
     shared_dashboard: DashboardProcess, shared_rclient: redis.Redis, page: Page
 ) -> None:
     """A district-level indicator.value XADDed while the wall is open is shown in its tile."""
-    decimals = next(i["decimals"] for i in load_catalogue() if i["key"] == "green.pm25")
+    decimals = next(i.decimals for i in load_catalogue() if i.key == "green.pm25")
     expected = f"{123.4:.{decimals}f}"
     open_wall(page, shared_dashboard)
     assert page.text_content("#tile-value-green-pm25") != expected

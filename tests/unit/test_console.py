@@ -216,11 +216,11 @@ def test_console_rows_filter_each_list_by_what_applies_to_it() -> None:
 def test_street_indicators_are_the_streets_own_series() -> None:
     """Only series of the street, with the catalogue's names and the level of the value."""
     catalogue = load_catalogue()
-    key = catalogue[0]["key"]
+    key = catalogue[0].key
     s = run([{"type": "indicator.value", "street": street, "ts": T0, "data": {"key": key, "value": 1}}
              for street in ("hongqiao", "jiangsulu", None)])
     chips = street_indicators(s, "hongqiao", catalogue)
-    assert [(c["name_zh"], c["value"]) for c in chips] == [(catalogue[0]["name_zh"], 1)]
+    assert [(c["name_zh"], c["value"]) for c in chips] == [(catalogue[0].name_zh, 1)]
     assert street_indicators(s, None, catalogue) == []
 
 

@@ -168,10 +168,10 @@ def test_camera_outages_stay_a_few_percent():
 
 def test_indicator_values_use_catalogue_keys(events):
     """indicator.value keys come from the catalogue; street-level only for per_street ones."""
-    catalogue = {entry["key"]: entry for entry in load_catalogue()}
+    catalogue = {entry.key: entry for entry in load_catalogue()}
     for event in (e for e in events if e["type"] == "indicator.value"):
         entry = catalogue[event["data"]["key"]]
-        assert "street" not in event or entry.get("per_street")
+        assert "street" not in event or entry.per_street
         assert isinstance(event["data"]["value"], int | float)
 
 
@@ -180,8 +180,8 @@ def test_bootstrap_emits_every_indicator_for_the_district():
     catalogue = load_catalogue()
     values = [e for e in DistrictSimulator(video_points=0).bootstrap()
               if e["type"] == "indicator.value"]
-    assert {e["data"]["key"] for e in values if "street" not in e} == {c["key"] for c in catalogue}
-    per_street = sum(1 for c in catalogue if c.get("per_street"))
+    assert {e["data"]["key"] for e in values if "street" not in e} == {c.key for c in catalogue}
+    per_street = sum(1 for c in catalogue if c.per_street)
     assert len(values) == len(catalogue) + per_street * len(geo.UNITS)
 
 
@@ -316,7 +316,7 @@ def test_fifty_thousand_points_bootstrap():
 
 def test_catalogue_has_four_dimensions_with_at_least_four_indicators_each():
     """The default catalogue covers safety, green, vitality and health, 4+ indicators each."""
-    per_dimension = Counter(entry["dimension"] for entry in load_catalogue())
+    per_dimension = Counter(entry.dimension for entry in load_catalogue())
     assert set(per_dimension) == {"safety", "green", "vitality", "health"}
     assert min(per_dimension.values()) >= 4
 
@@ -324,10 +324,10 @@ def test_catalogue_has_four_dimensions_with_at_least_four_indicators_each():
 def test_catalogue_thresholds_are_ordered_by_direction():
     """alarm is beyond warn in the bad direction for every indicator."""
     for entry in load_catalogue():
-        if entry["direction"] == "above":
-            assert entry["alarm"] > entry["warn"], entry["key"]
+        if entry.direction == "above":
+            assert entry.alarm > entry.warn, entry.key
         else:
-            assert entry["alarm"] < entry["warn"], entry["key"]
+            assert entry.alarm < entry.warn, entry.key
 
 
 def test_load_catalogue_names_the_file_and_missing_field(tmp_path):
