@@ -32,6 +32,7 @@ from dashboard.console_map import incident_markers, map_viewport
 from dashboard.console_url import ConsoleUrl, DrillKind
 from dashboard.guard import client_ip, refuse, require
 from dashboard.i18n import client_strings
+from dashboard.inbox import inbox
 from layouts import console_detail as drawer
 from layouts import console_panels as panels
 from layouts import ids
@@ -219,7 +220,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                   Input(ids.LIVE_TICK, "data"), Input(ids.INBOX_SELECTED, "data"))
     async def inbox_list(search: str | None, _tick: int, selected: str | None) -> list[Any]:
         url = where(search, require("console"))
-        box = sel.inbox(runtime.state, now(), runtime.console, runtime.catalogue, scope=url.street,
+        box = inbox(runtime.state, now(), runtime.console, runtime.catalogue, scope=url.street,
                         window_ms=settings.flood_window_s * 1000, flood_alarms=settings.flood_alarms)
         return panels.inbox_items(box, selected, url, client_strings(url.lang))
 

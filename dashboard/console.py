@@ -1,4 +1,5 @@
-"""Selectors of the officers' console (一屏管): rows, details, deadlines, the alarm inbox.
+"""Selectors of the officers' console (一屏管): rows, details, deadlines (the alarm inbox is
+dashboard/inbox.py).
 
 Pure functions of the state, the console configuration and ``now`` (epoch ms, passed in:
 deadlines and ages run on the views' clock, never in the reducer).  Personal fields are
@@ -8,9 +9,11 @@ masked here, before anything reaches a callback.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from dashboard.camera import camera_status
 from dashboard.catalogue import Indicator, level, read_toml
@@ -24,13 +27,12 @@ from dashboard.views import in_scope
 CONSOLE_FILE = Path(__file__).resolve().parent / "data" / "console.toml"
 
 
-@dataclass(frozen=True)
-class ConsoleConfig:
+class ConsoleConfig(msgspec.Struct, frozen=True, kw_only=True):
     """Dispatch units and time limits (minutes) per severity, with per-domain overrides."""
 
     dispatch_units: tuple[str, ...]
-    deadlines: Mapping[int, Mapping[str, float]]
-    domain_deadlines: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
+    deadlines: dict[int, dict[str, float]]
+    domain_deadlines: dict[str, dict[int, dict[str, float]]] = {}
     near: float = 0.8
     camera_offline_alarm_min: float = 30
 
@@ -380,90 +382,3 @@ def street_indicators(state: State, street: str | None,
         if street is not None and series["street"] == street
         and (indicator := by_key.get(series["key"])) is not None
     ]
-
-
-# ---------------------------------------------------------------- the alarm inbox
-
-
-def _indicator_alarm_since(series: Mapping[str, Any], indicator: Indicator) -> int | None:
-    """When the series last entered the alarm level (None if it is not in alarm now)."""
-    if level(series["value"], indicator) != "alarm":
-        return None
-    since = series["ts"]
-    for ts, value in reversed(series["history"]):
-        if level(value, indicator) != "alarm":
-            break
-        since = ts
-    return int(since)
-
-
-def inbox(
-    state: State,
-    now: int,
-    config: ConsoleConfig,
-    catalogue: list[Indicator],
-    scope: str | None = None,
-    window_ms: int = 600_000,
-    flood_alarms: int = 10,
-) -> dict[str, Any]:
-    """Unacknowledged, unshelved alarms, most severe then oldest first, plus the shelved
-    ones and the flood state (more than ``flood_alarms`` raised within ``window_ms``)."""
-    items: list[dict[str, Any]] = []
-
-    def add(key: str, kind: str, severity: int, title: str, street: str | None, since: int, ref: str) -> None:
-        if not in_scope(street, scope):
-            return
-        ack = state.alarm_acks.get(key)
-        if ack and ack["ts"] >= since:
-            return
-        items.append(
-            {
-                "key": key,
-                "kind": kind,
-                "severity": severity,
-                "title": title,
-                "street": street,
-                "since": since,
-                "ref": ref,
-            }
-        )
-
-    for alarm_id, alarm in state.alarms.items():
-        if not alarm.get("acked"):
-            add(
-                alarm_id,
-                "sensor",
-                alarm["level"],
-                alarm.get("message") or alarm["kind"],
-                alarm.get("street"),
-                alarm["ts"],
-                alarm["sensor_id"],
-            )
-    limit_ms = int(config.camera_offline_alarm_min * MINUTE_MS)
-    for pid, point in state.video.items():
-        if point["status"] != "online" and now - point["since"] > limit_ms:
-            add(
-                f"video:{pid}",
-                "camera",
-                2 if point["status"] == "fault" else 3,
-                point["name"],
-                point["street"],
-                point["since"],
-                pid,
-            )
-    by_key = {indicator.key: indicator for indicator in catalogue}
-    for sid, series in state.indicators.items():
-        indicator = by_key.get(series["key"])
-        since = _indicator_alarm_since(series, indicator) if indicator else None
-        if since is not None and indicator is not None:
-            add(f"indicator:{sid}", "indicator", 2, indicator.name_zh, series["street"], since, sid)
-
-    shelved = []
-    for item in items:
-        shelf = state.alarm_shelves.get(item["key"])
-        if shelf and shelf["until"] > now:
-            shelved.append({**item, "shelf": shelf})
-    active = [item for item in items if item["key"] not in {s["key"] for s in shelved}]
-    active.sort(key=lambda item: (item["severity"], item["since"]))
-    recent = sum(1 for item in items if now - item["since"] <= window_ms)
-    return {"active": active, "shelved": shelved, "recent": recent, "flood": recent > flood_alarms}

@@ -13,7 +13,6 @@ from dashboard.console import (
     deadline_counts,
     drilled,
     duty_rows,
-    inbox,
     incident_rows,
     load_console_config,
     street_counts,
@@ -22,6 +21,7 @@ from dashboard.console import (
 )
 from dashboard.console_map import incident_markers, map_viewport
 from dashboard.events import event_from_dict
+from dashboard.inbox import inbox
 from dashboard.projection import Projection
 from support.events import (
     Envelope,

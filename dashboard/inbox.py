@@ -1,0 +1,98 @@
+"""The officers' alarm inbox: every alarm kind in one list (sensor alarms, cameras down
+too long, indicators in alarm), with acknowledgements, shelves and the flood rule.  Pure:
+a function of the state, the console configuration, the catalogue and ``now``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dashboard.catalogue import Indicator, level
+from dashboard.clock import MINUTE_MS
+from dashboard.console import ConsoleConfig
+from dashboard.state import State
+from dashboard.views import in_scope
+
+
+def _indicator_alarm_since(series: Mapping[str, Any], indicator: Indicator) -> int | None:
+    """When the series last entered the alarm level (None if it is not in alarm now)."""
+    if level(series["value"], indicator) != "alarm":
+        return None
+    since = series["ts"]
+    for ts, value in reversed(series["history"]):
+        if level(value, indicator) != "alarm":
+            break
+        since = ts
+    return int(since)
+
+
+def inbox(
+    state: State,
+    now: int,
+    config: ConsoleConfig,
+    catalogue: list[Indicator],
+    scope: str | None = None,
+    window_ms: int = 600_000,
+    flood_alarms: int = 10,
+) -> dict[str, Any]:
+    """Unacknowledged, unshelved alarms, most severe then oldest first, plus the shelved
+    ones and the flood state (more than ``flood_alarms`` raised within ``window_ms``)."""
+    items: list[dict[str, Any]] = []
+
+    def add(key: str, kind: str, severity: int, title: str, street: str | None, since: int, ref: str) -> None:
+        if not in_scope(street, scope):
+            return
+        ack = state.alarm_acks.get(key)
+        if ack and ack["ts"] >= since:
+            return
+        items.append(
+            {
+                "key": key,
+                "kind": kind,
+                "severity": severity,
+                "title": title,
+                "street": street,
+                "since": since,
+                "ref": ref,
+            }
+        )
+
+    for alarm_id, alarm in state.alarms.items():
+        if not alarm.get("acked"):
+            add(
+                alarm_id,
+                "sensor",
+                alarm["level"],
+                alarm.get("message") or alarm["kind"],
+                alarm.get("street"),
+                alarm["ts"],
+                alarm["sensor_id"],
+            )
+    limit_ms = int(config.camera_offline_alarm_min * MINUTE_MS)
+    for pid, point in state.video.items():
+        if point["status"] != "online" and now - point["since"] > limit_ms:
+            add(
+                f"video:{pid}",
+                "camera",
+                2 if point["status"] == "fault" else 3,
+                point["name"],
+                point["street"],
+                point["since"],
+                pid,
+            )
+    by_key = {indicator.key: indicator for indicator in catalogue}
+    for sid, series in state.indicators.items():
+        indicator = by_key.get(series["key"])
+        since = _indicator_alarm_since(series, indicator) if indicator else None
+        if since is not None and indicator is not None:
+            add(f"indicator:{sid}", "indicator", 2, indicator.name_zh, series["street"], since, sid)
+
+    shelved = []
+    for item in items:
+        shelf = state.alarm_shelves.get(item["key"])
+        if shelf and shelf["until"] > now:
+            shelved.append({**item, "shelf": shelf})
+    active = [item for item in items if item["key"] not in {s["key"] for s in shelved}]
+    active.sort(key=lambda item: (item["severity"], item["since"]))
+    recent = sum(1 for item in items if now - item["since"] <= window_ms)
+    return {"active": active, "shelved": shelved, "recent": recent, "flood": recent > flood_alarms}
