@@ -16,13 +16,13 @@ from typing import Any
 import msgspec
 
 from dashboard.camera import camera_status
+from dashboard.cards import in_scope
 from dashboard.catalogue import Indicator, level, read_toml
 from dashboard.classify import REVEALABLE, mask_address, mask_name, mask_personal, mask_phone
 from dashboard.clock import MINUTE_MS
 from dashboard.lifecycle import STAGE_OF_STATUS, STAGES
 from dashboard.state import State
 from dashboard.units import UNITS
-from dashboard.views import in_scope
 
 CONSOLE_FILE = Path(__file__).resolve().parent / "data" / "console.toml"
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from dashboard import geo
+from dashboard.cards import in_scope
 from dashboard.levels import MOST_SEVERE
 from dashboard.projection import Projection
 from dashboard.state import State
-from dashboard.views import in_scope
 
 
 def incident_markers(state: State, rows: list[dict[str, Any]],

@@ -15,9 +15,9 @@ from typing import Any, Literal, Protocol
 
 from dashboard import classify, lifecycle
 from dashboard.auth import Principal
+from dashboard.cards import in_scope, inbox_street
 from dashboard.console_url import DrillKind
 from dashboard.state import State
-from dashboard.views import in_scope, inbox_street
 
 #: Records with personal fields that may be revealed (dashboard/classify.py REVEALABLE).
 REVEALABLE_KINDS: frozenset[DrillKind] = frozenset({"incident", "ticket", "duty"})

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dashboard.cards import in_scope
 from dashboard.catalogue import Indicator, level
 from dashboard.clock import MINUTE_MS
 from dashboard.console import ConsoleConfig
 from dashboard.state import State
-from dashboard.views import in_scope
 
 
 def _indicator_alarm_since(series: Mapping[str, Any], indicator: Indicator) -> int | None:

@@ -17,13 +17,21 @@ the hello it started from holds exactly the view a fresh hello would give it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from dashboard import camera
+from dashboard.cards import (
+    StatusTally,
+    alarm_card,
+    duty_card,
+    in_scope,
+    inbox_street,
+    incident_card,
+    indicator_in_scope,
+    sensor_card,
+)
 from dashboard.catalogue import Indicator
 from dashboard.catalogue import level as indicator_level
-from dashboard.classify import mask_address, mask_phone
 from dashboard.projection import Projection
 from dashboard.protocol import CUES, Section
 from dashboard.records import Rejection
@@ -34,101 +42,6 @@ from dashboard.units import UNIT_CODES
 #: (dashboard/state.py INDICATOR_HISTORY) for the console's charts.
 HISTORY_POINTS = 72
 DEFAULT_INDICATOR_STALE_S = 900
-
-
-def in_scope(street: str | None, scope: str | None) -> bool:
-    """District scope (None) sees everything; a street scope sees only its own records."""
-    return scope is None or street == scope
-
-
-def indicator_in_scope(street: str | None, scope: str | None) -> bool:
-    """Like :func:`in_scope`, but a street scope also sees the district-wide indicators."""
-    return scope is None or street in (None, scope)
-
-
-def inbox_street(state: State, key: str) -> tuple[bool, str | None]:
-    """Which street an alarm of the inbox belongs to, without building the inbox:
-    ``(known, street)`` for a sensor alarm (its entry id), ``video:<point>`` or
-    ``indicator:<series>`` (a district-wide series has street None)."""
-    kind, _, rest = key.partition(":")
-    if kind == "video":
-        point = state.video.get(rest)
-        return (point is not None, point["street"] if point else None)
-    if kind == "indicator":
-        series = state.indicators.get(rest)
-        return (series is not None, series["street"] if series else None)
-    alarm = state.alarms.get(key)
-    return (alarm is not None, alarm.get("street") if alarm else None)
-
-
-def incident_card(incident: Mapping[str, Any]) -> dict[str, Any]:
-    """An incident as the wall and the feed show it (the address masked)."""
-    card = {
-        name: incident.get(name)
-        for name in ("id", "domain", "title", "severity", "street", "status", "reported",
-                     "updated", "unit", "version", "lat", "lon", "crs")
-    }
-    card["address"] = mask_address(incident.get("address"))
-    return card
-
-
-def alarm_card(alarm: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        name: alarm.get(name)
-        for name in ("id", "sensor_id", "kind", "level", "message", "street", "ts",
-                     "lat", "lon", "crs", "acked")
-    }
-
-
-def sensor_card(sensor: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        name: sensor.get(name)
-        for name in ("id", "kind", "value", "unit", "ts", "street", "lat", "lon", "crs", "alarm")
-    }
-
-
-def duty_card(shift: Mapping[str, Any]) -> dict[str, Any]:
-    return {**shift, "phone": mask_phone(shift.get("phone"))}
-
-
-@dataclass
-class StatusTally:
-    """Counts of one kind of record (``video`` or ``tickets``) by street and status, kept
-    incrementally from the changed keys so a patch never rescans the whole state."""
-
-    section: str
-    status: dict[str, tuple[str, str]] = field(default_factory=dict)
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    def rebuild(self, state: State) -> None:
-        self.status.clear()
-        self.counts.clear()
-        for key, record in getattr(state, self.section).items():
-            self._count(key, record)
-
-    def update(self, state: State, keys: set[str]) -> None:
-        records = getattr(state, self.section)
-        for key in keys:
-            old = self.status.pop(key, None)
-            if old is not None:
-                self.counts[old[0]][old[1]] -= 1
-            record = records.get(key)
-            if record is not None:
-                self._count(key, record)
-
-    def _count(self, key: str, record: Mapping[str, Any]) -> None:
-        street, status = record.get("street") or "none", record.get("status") or "none"
-        self.status[key] = (street, status)
-        bucket = self.counts.setdefault(street, {})
-        bucket[status] = bucket.get(status, 0) + 1
-
-    def totals(self, scope: str | None) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for street, by_status in self.counts.items():
-            if scope is None or street == scope:
-                for status, n in by_status.items():
-                    out[status] = out.get(status, 0) + n
-        return out
 
 
 class ViewBuilder:
