@@ -192,7 +192,8 @@
       config.units.forEach(function (code) {
         var pair = (video.streets || {})[code];
         var streetRate = pair && pair[0] ? (100 * pair[1]) / pair[0] : null;
-        var level = streetRate === null ? "" : streetRate < 90 ? " is-alarm" : streetRate < 96 ? " is-warn" : "";
+        var rateLevel = (video.levels || {})[code];  // from the server (dashboard/camera.py)
+        var level = rateLevel === "alarm" || rateLevel === "warn" ? " is-" + rateLevel : "";
         rows.push(el("Div", { className: "bar-row", key: code, "data-label": S("unit." + code),
                               "data-value": streetRate === null ? "—" : streetRate.toFixed(1) + "%" },
           el("Div", { className: "bar-track" + level,

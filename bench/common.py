@@ -29,6 +29,7 @@ import orjson
 import psutil
 import redis
 
+from dashboard import streamids
 from dashboard.redis_server import EmbeddedRedis, free_port
 from support.processes import DashboardProcess, metric, wait_for, with_query
 
@@ -217,11 +218,10 @@ def stream_id(entry_id: str | bytes) -> int:
     """A Redis stream id ``<ms>-<seq>`` as one integer that orders like the id."""
     if isinstance(entry_id, bytes):
         entry_id = entry_id.decode()
-    ms, _, seq = entry_id.partition("-")
-    number = int(seq or 0)
+    ms, number = streamids.parse(entry_id)
     if number >= 1 << 20:
         raise ValueError(f"stream id sequence too large to pack: {entry_id}")
-    return (int(ms) << 20) | number
+    return (ms << 20) | number
 
 
 _generated: list[bytes] = []

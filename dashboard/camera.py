@@ -26,6 +26,19 @@ COLOURS: dict[CameraStatus, str] = {
 }
 
 
+#: Online rates (per cent) below which a street's cameras are a warning or an alarm.
+RATE_WARN_PCT = 96.0
+RATE_ALARM_PCT = 90.0
+
+
+def rate_level(total: int, online: int) -> Literal["ok", "warn", "alarm"] | None:
+    """How a street's online rate reads (None for a street without cameras)."""
+    if not total:
+        return None
+    rate = 100 * online / total
+    return "alarm" if rate < RATE_ALARM_PCT else "warn" if rate < RATE_WARN_PCT else "ok"
+
+
 def is_stale(point: Mapping[str, Any], now: int, stale_ms: int) -> bool:
     """True for an online camera with no report for longer than ``stale_ms``."""
     return point["status"] == "online" and now - point["last"] > stale_ms

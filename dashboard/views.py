@@ -405,7 +405,8 @@ class ViewBuilder:
                 streets[street] = [sum(by_status.values()), street_counts["online"]]
         stale = sum(n for street, n in stale_by_street.items() if in_scope(street, scope))
         totals = camera.counts(self.video.totals(scope), stale)
-        return {"video": {"total": sum(totals.values()), **totals, "streets": streets}}
+        levels = {street: camera.rate_level(total, online) for street, (total, online) in streets.items()}
+        return {"video": {"total": sum(totals.values()), **totals, "streets": streets, "levels": levels}}
 
     def hotline(self, scope: str | None) -> dict[str, Any]:
         """The latest day's 12345 figures (district-wide daily counts; open tickets in scope)."""
