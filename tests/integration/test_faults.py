@@ -145,9 +145,11 @@ def test_two_instances_deliver_the_same_patches(
         wait_for(lambda instance=instance: instance.health()["applied"] + instance.health()["dead"] >= 500,
                  message="bootstrap applied")
 
-    async def follow(url: str, last: asyncio.Future, ready: asyncio.Event) -> tuple[dict, int]:
+    clients = (LiveClient(), LiveClient())
+
+    async def follow(url: str, client: LiveClient, ready: asyncio.Event,
+                     last: asyncio.Future) -> tuple[dict, int]:
         async with websockets.connect(url, max_size=2**24) as ws:
-            client = LiveClient()
             client.receive(orjson.loads(await ws.recv()))
             ready.set()
             while True:
@@ -156,14 +158,27 @@ def test_two_instances_deliver_the_same_patches(
                 if last.done() and client.view["last_id"] == last.result():
                     return client.view, client.patches
 
+    async def reached(entry_id: str) -> None:
+        """Both clients' views include ``entry_id`` (20 s deadline)."""
+        deadline = asyncio.get_running_loop().time() + 20
+        while not all(c.view is not None and c.view["last_id"] == entry_id for c in clients):
+            assert asyncio.get_running_loop().time() < deadline, "patches did not arrive"
+            await asyncio.sleep(0.02)
+
+    def last_id() -> str:
+        return str(rclient.xinfo_stream("cn:events")["last-generated-id"].decode())
+
     async def run() -> tuple[tuple[dict, int], tuple[dict, int]]:
         last: asyncio.Future = asyncio.get_running_loop().create_future()
         ready = [asyncio.Event(), asyncio.Event()]
-        tasks = [asyncio.create_task(follow(i.ws_url, last, r)) for i, r in zip((first, second), ready,
-                                                                                  strict=True)]
+        tasks = [asyncio.create_task(follow(i.ws_url, c, r, last))
+                 for i, c, r in zip((first, second), clients, ready, strict=True)]
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 10)  # both have their hello
-        await asyncio.to_thread(xadd_all, rclient, mixed_events(1_500, offset=500))
-        last.set_result(rclient.xinfo_stream("cn:events")["last-generated-id"].decode())
+        # two batches, the second sent once both views hold the first: at least two patches each
+        await asyncio.to_thread(xadd_all, rclient, mixed_events(750, offset=500))
+        await reached(await asyncio.to_thread(last_id))
+        await asyncio.to_thread(xadd_all, rclient, mixed_events(750, offset=1_250))
+        last.set_result(await asyncio.to_thread(last_id))
         a, b = await asyncio.gather(*tasks)
         return a, b
 
