@@ -56,7 +56,7 @@ def page(lang: str, user: str = "") -> html.Div:
                                   html.Div(id=ids.RISK_DENIALS, className="risk-denials")],
                                  className="admin-risk"),
                     html.Section([html.H2(s["admin.audit"], className="panel-title"), filters,
-                                  html.Div(grid(ids.AUDIT_GRID, audit_columns, "audit.csv"),
+                                  html.Div(grid(ids.AUDIT_GRID, audit_columns, "audit.csv", lang),
                                            className="audit-grid")],
                                  className="admin-audit"),
                 ],

@@ -14,7 +14,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard.events import INCIDENT_DOMAINS
-from dashboard.i18n import client_strings
+from dashboard.i18n import client_strings, grid_locale
 from dashboard.levels import LEVEL_VALUES
 from dashboard.lifecycle import FLOW, VERBS
 from dashboard.units import UNITS
@@ -31,8 +31,9 @@ GRID_THEME = {
 }
 
 
-def grid(grid_id: str, columns: list[dict[str, Any]], file_name: str) -> dag.AgGrid:
-    """A sortable, filterable table with CSV export (rows come from a callback)."""
+def grid(grid_id: str, columns: list[dict[str, Any]], file_name: str, lang: str) -> dag.AgGrid:
+    """A sortable, filterable table with CSV export (rows come from a callback), its own
+    texts (pager, filters) in ``lang``."""
     return dag.AgGrid(
         id=grid_id,
         rowData=[],
@@ -44,6 +45,7 @@ def grid(grid_id: str, columns: list[dict[str, Any]], file_name: str) -> dag.AgG
             "rowHeight": 36,
             "pagination": True,
             "paginationAutoPageSize": True,
+            "localeText": grid_locale(lang),
         },
         getRowId="params.data.id",
         columnSize="responsiveSizeToFit",
@@ -85,14 +87,14 @@ def filters(s: dict[str, str]) -> html.Div:
     )
 
 
-def tabs(s: dict[str, str]) -> dcc.Tabs:
+def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
     incidents = grid(
         ids.GRID_INCIDENTS,
         [
             column("id", s["col.id"], minWidth=140),
             column("title", s["col.title"], minWidth=160),
             column("domain_label", s["col.domain"]),
-            column("severity", s["col.severity"], width=90),
+            column("severity_label", s["col.severity"], width=130),
             column("street_label", s["col.street"]),
             column("status_label", s["col.status"]),
             column("reported_text", s["col.reported"], sort="desc"),
@@ -107,6 +109,7 @@ def tabs(s: dict[str, str]) -> dcc.Tabs:
             column("unit", s["col.unit"]),
         ],
         "incidents.csv",
+        lang,
     )
     cameras = grid(
         ids.GRID_CAMERAS,
@@ -119,6 +122,7 @@ def tabs(s: dict[str, str]) -> dcc.Tabs:
             column("last_text", s["col.last"]),
         ],
         "cameras.csv",
+        lang,
     )
     tickets = grid(
         ids.GRID_TICKETS,
@@ -126,7 +130,7 @@ def tabs(s: dict[str, str]) -> dcc.Tabs:
             column("id", s["col.id"], minWidth=140),
             column("category", s["col.category"]),
             column("summary", s["col.summary"], minWidth=160),
-            column("status", s["col.status"]),
+            column("status_label", s["col.status"]),
             column("street_label", s["col.street"]),
             column("caller_name", s["col.caller"]),
             column("caller_phone", s["col.phone"]),
@@ -135,6 +139,7 @@ def tabs(s: dict[str, str]) -> dcc.Tabs:
             column("overdue_text", s["col.overdue"]),
         ],
         "tickets-12345.csv",
+        lang,
     )
 
     def tab(label: str, value: str, body: Any, export_id: str | None = None) -> dcc.Tab:
@@ -306,7 +311,7 @@ def page(
                         ],
                         className="console-centre",
                     ),
-                    html.Div(tabs(s), className="console-right"),
+                    html.Div(tabs(s, lang), className="console-right"),
                 ],
                 className="console-body",
             ),

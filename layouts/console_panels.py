@@ -13,6 +13,7 @@ from typing import Any
 import dash_leaflet as dl
 from dash import dcc, html
 
+from dashboard import levels
 from dashboard.clock import clock_text
 from dashboard.console_url import ConsoleUrl, DrillKind
 from dashboard.levels import MOST_SEVERE
@@ -30,6 +31,7 @@ Row = dict[str, Any]
 def incident_grid_rows(rows: list[Row], s: Strings) -> list[Row]:
     return [{**row, "domain_label": s[f"domain.{row['domain']}"],
              "status_label": s[f"incident.{row['status']}"],
+             "severity_label": severity_cell(row["severity"], s),
              "street_label": s.get(f"unit.{row['street']}", s["district"]),
              "reported_text": clock_text(row["reported"]),
              "deadline_label": s[f"deadline.{row['deadline']}"]} for row in rows]
@@ -42,8 +44,15 @@ def camera_grid_rows(rows: list[Row], s: Strings, lang: str) -> list[Row]:
              "last_text": clock_text(row["last"])} for row in rows]
 
 
+def severity_cell(level: int, s: Strings) -> str:
+    """``I 特别重大`` … ``IV 一般``: the level's name, led by its numeral so that a grid sorts
+    the column from the most severe."""
+    return f"{levels.info(level).roman} {s[f'severity.{level}']}"
+
+
 def ticket_grid_rows(rows: list[Row], s: Strings) -> list[Row]:
     return [{**row, "street_label": s.get(f"unit.{row['street']}", "—"),
+             "status_label": s.get(f"hotline.status.{row['status']}", row["status"] or "—"),
              "created_text": clock_text(row["created"]),
              "overdue_text": "⚠" if row["overdue"] else ""} for row in rows]
 

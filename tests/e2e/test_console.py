@@ -186,3 +186,23 @@ def test_a_camera_alarm_acknowledged_on_one_console_leaves_the_other(
     expect(actor.locator("#inbox-result")).to_have_class(re.compile("is-ok"))
     # nothing but the patch's cue makes the watcher's inbox render again
     expect(watcher.locator(".inbox-item", has_text="虹桥路口离线机")).to_have_count(0, timeout=10_000)
+
+
+@pytest.mark.parametrize(("lang", "pager_word", "other_words"), [
+    ("zh", "页", ("Page", " of ", "No Rows")),
+    ("en", "Page", ("页", "共")),
+])
+def test_grids_speak_the_console_language_and_name_the_level(
+    page: Page, dashboard: DashboardProcess, rclient: redis.Redis, lang: str, pager_word: str,
+    other_words: tuple[str, ...],
+) -> None:
+    """AG Grid's pager is in the page's language, and the level column names the level."""
+    seed(rclient, dashboard)
+    open_console(page, dashboard, "" if lang == "zh" else "?lang=en")
+    expect(page.locator("#grid-incidents .ag-row")).to_have_count(2)
+    pager = page.locator("#grid-incidents .ag-paging-panel")
+    expect(pager).to_contain_text(pager_word)
+    text = pager.inner_text()
+    assert not any(word in text for word in other_words), text
+    level = "II 重大" if lang == "zh" else "II Major"
+    expect(page.locator("#grid-incidents .ag-row").first).to_contain_text(level)
