@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import msgspec
 import orjson
@@ -12,14 +11,6 @@ import pytest
 from dashboard import classify
 from dashboard.auth import AuthError, Principal, Sessions, UserStore
 from dashboard.events import PAYLOADS
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> UserStore:
-    store = UserStore(tmp_path / "users.json")
-    store.create()
-    store.add_user("li", "officer", "correct-horse", scope="jiangsulu")
-    return store
 
 
 def test_every_field_of_every_event_type_is_classified() -> None:

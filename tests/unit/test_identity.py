@@ -6,20 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from dashboard.auth import ANONYMOUS_VISITOR, Sessions, UserStore
 from dashboard.bus import connect
 from dashboard.config import RedisKeys
 from dashboard.identity import Identity
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> UserStore:
-    store = UserStore(tmp_path / "users.json")
-    store.create()
-    store.add_user("li", "officer", "correct-horse", scope="jiangsulu")
-    return store
 
 
 def identity(store: UserStore, visitor_anonymous: bool = False) -> Identity:
