@@ -17,6 +17,7 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -32,8 +33,9 @@ HEARTBEAT_PERIOD_S = 300  # the simulated video platform's keep-alive period per
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="TOML config file (else CN_CONFIG)")
-    parser.add_argument("--redis-url", dest="redis_url", help="Redis URL (else CN_REDIS_URL; "
-                        "unset: an embedded redis-server on loopback)")
+    parser.add_argument("--redis-url", dest="redis_url", help="Redis URL (else CN_REDIS_URL; unset: "
+                        "run and simulate start an embedded redis-server on loopback, publish uses "
+                        "the embedded one of a running `run`, named in .run/redis.url)")
     parser.add_argument("--redis-prefix", dest="redis_prefix", help="key prefix (default cn:)")
     parser.add_argument("--log-level", dest="log_level",
                         choices=["debug", "info", "warning", "error"])
@@ -123,12 +125,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _with_redis(settings, lambda s: _publish(s, args), embedded_ok=False)
 
 
+def redis_url_file(settings: Settings) -> Path:
+    """Where ``run`` names its embedded Redis while it runs (beside the users file)."""
+    return Path(settings.users_file).parent / "redis.url"
+
+
 def _with_redis(settings: Settings, body: Any, embedded_ok: bool = True) -> int:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
     if settings.redis_url:
-        return int(asyncio.run(body(settings)) or 0)
+        try:
+            return int(asyncio.run(body(settings)) or 0)
+        except (RedisConnectionError, OSError) as exc:
+            print(f"changning-dashboard: Redis at {settings.redis_url} does not answer ({exc})",
+                  file=sys.stderr)
+            return 2
     if not embedded_ok:
-        print("changning-dashboard: set CN_REDIS_URL or --redis-url (publish needs the "
-              "dashboard's Redis)", file=sys.stderr)
+        named = redis_url_file(settings)
+        if named.is_file():  # the embedded Redis of a running `changning-dashboard run`
+            url = named.read_text(encoding="utf-8").strip()
+            try:
+                return int(asyncio.run(body(msgspec.structs.replace(settings, redis_url=url))) or 0)
+            except (RedisConnectionError, OSError):
+                print(f"changning-dashboard: the Redis named in {named} ({url}) does not answer: "
+                      f"is `changning-dashboard run` still running? (or set CN_REDIS_URL)",
+                      file=sys.stderr)
+                return 2
+        print(f"changning-dashboard: set CN_REDIS_URL or --redis-url (publish needs the "
+              f"dashboard's Redis; no running `run` named one in {named})", file=sys.stderr)
         return 2
     from dashboard.redis_server import EmbeddedRedis
 
@@ -156,6 +180,8 @@ def _run(settings: Settings, demo: bool) -> int:
     if not settings.redis_url:
         embedded = EmbeddedRedis().start()
         settings = msgspec.structs.replace(settings, redis_url=embedded.url)
+        redis_url_file(settings).parent.mkdir(parents=True, exist_ok=True)
+        redis_url_file(settings).write_text(embedded.url + "\n", encoding="utf-8")
     try:
         app = create_app(settings)
         if demo:
@@ -177,6 +203,7 @@ def _run(settings: Settings, demo: bool) -> int:
             server.run()
     finally:
         if embedded is not None:
+            redis_url_file(settings).unlink(missing_ok=True)
             embedded.cleanup()
     return 0
 

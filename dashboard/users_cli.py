@@ -15,7 +15,7 @@ from pathlib import Path
 from dashboard.audit import entry, spool_append
 from dashboard.auth import AuthError, UserStore, new_password
 from dashboard.config import Settings
-from dashboard.walls import DEFAULT_LAYOUT
+from dashboard.walls import DEFAULT_LAYOUT, WALL_LAYOUTS
 
 FIRST_LOGIN = "first-login.txt"
 
@@ -125,6 +125,13 @@ def how_to_get_in(settings: Settings, first_start: bool) -> str:
         lines += [f"  {line}" for line in text]
     else:
         lines.append("users: changning-dashboard users list | add | set-password admin | add-wall NAME")
+    lines += [
+        "the wall URL: append &lang=en for English, &layers=streets,video,incidents,sensors to",
+        "  choose the map's layers; its token fixes the layout (this one "
+        f"{DEFAULT_LAYOUT}; a 4K or spliced wall: users add-wall NAME --layout {' | '.join(WALL_LAYOUTS)})",
+        f"events: changning-dashboard publish --type ... --data '{{...}}' (or redis-cli -u URL; "
+        f"the URL is in {Path(settings.users_file).parent / 'redis.url'} while this runs)",
+    ]
     if settings.visitor_anonymous:
         lines.append(f"visitors: {base}/ (open without sign-in)")
     return "\n".join(lines)

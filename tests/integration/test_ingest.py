@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import orjson
 import redis
@@ -76,6 +77,27 @@ def test_cli_publish_flags_and_stdin(shared_dashboard: DashboardProcess, module_
     assert b"line 2: unknown event type 'nope'" in many.stderr
     assert b"published 2 event(s), 1 refused" in many.stdout
     wait_for(applied(dashboard, before + 3), message="applied +3")
+
+
+def test_cli_publish_finds_the_redis_of_a_running_dashboard(
+    shared_dashboard: DashboardProcess, module_redis: EmbeddedRedis, tmp_path: Path
+) -> None:
+    """Without CN_REDIS_URL, `publish` uses the Redis that `run` named in .run/redis.url,
+    and says so clearly when that Redis no longer answers."""
+    dashboard = shared_dashboard
+    before = dashboard.health()["applied"]
+    run_dir = tmp_path / ".run"
+    run_dir.mkdir()
+    (run_dir / "redis.url").write_text(module_redis.url + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CN_")}
+    command = [sys.executable, "-m", "dashboard", "publish", "--type", "video.point", "--street",
+               "hongqiao", "--data", '{"point_id":"pub-url-1","name":"n","lat":31.2,"lon":121.4}']
+    found = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert found.returncode == 0 and "published 1 event(s)" in found.stdout, found.stderr
+    wait_for(applied(dashboard, before + 1), message="applied +1")
+    (run_dir / "redis.url").write_text("redis://127.0.0.1:9/0\n")  # nobody listens there
+    stale = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert stale.returncode == 2 and "does not answer" in stale.stderr, stale.stderr
 
 
 def test_malformed_events_are_dead_lettered_while_good_ones_flow(
