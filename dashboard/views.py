@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dashboard import camera
+from dashboard import camera, visitor_view
 from dashboard.cards import (
     StatusTally,
     alarm_card,
@@ -48,6 +48,8 @@ class ViewBuilder:
     """Builds hellos and patches for every scope.  Call :meth:`observe` with every Changes
     before building patches from it, so the incremental tallies stay right, and
     :meth:`tick` with the wall clock for what depends on it (staleness, overdue tickets)."""
+
+    history_points = HISTORY_POINTS
 
     def __init__(self, state: State, *, feed_size: int = 50, video_stale_s: int = 900,
                  catalogue: list[Indicator] | None = None,
@@ -162,14 +164,14 @@ class ViewBuilder:
             card["tail"] = history[-min(tail, HISTORY_POINTS, len(history)):] if tail else []
         return card
 
-    def _indicators(self, scope: str | None) -> dict[str, Any]:
+    def indicators_view(self, scope: str | None) -> dict[str, Any]:
         return {sid: self.indicator_card(x) for sid, x in self.state.indicators.items()
                 if indicator_in_scope(x["street"], scope)}
 
     # ---------------------------------------------------------------- full view
     def hello(self, scope: str | None, audience: str = "records") -> dict[str, Any]:
         if audience != "records":
-            return self.aggregate_hello(scope)
+            return visitor_view.hello(self, scope)
         s = self.state
         incidents, alarms = self._membership(scope)
         held = self._members.setdefault(scope, (set(), set()))
@@ -180,11 +182,11 @@ class ViewBuilder:
             "audience": "records",
             "last_id": s.last_id,
             "applied": s.applied,
-            "history_points": HISTORY_POINTS,
+            "history_points": self.history_points,
             # online is the default: only cameras in another state are listed
             "video": {pid: p["status"] for pid, p in s.video.items()
                       if p["status"] != "online" and in_scope(p["street"], scope)},
-            "indicators": self._indicators(scope),
+            "indicators": self.indicators_view(scope),
             "geo_version": self.geo_version,
             "stale": self.stale_view(scope),
             "incidents": {iid: self._placed(incident_card(s.incidents[iid])) for iid in incidents},
@@ -213,7 +215,7 @@ class ViewBuilder:
         """The part of the view that ``changes`` (and, when ``ticked``, the clock) touched,
         or None when nothing in scope did."""
         if audience != "records":
-            return self.aggregate_patch(changes, scope, ticked)
+            return visitor_view.patch(self, changes, scope, ticked)
         s = self.state
         keys = changes.keys
         set_: dict[str, dict[str, Any]] = {}
@@ -323,58 +325,6 @@ class ViewBuilder:
             item["id"]
         )
         return record is not None and in_scope(record.get("street"), scope)
-
-    # ---------------------------------------------------------------- aggregates (visitors)
-    def aggregate_hello(self, scope: str | None) -> dict[str, Any]:
-        """Public figures only: indicators, camera and 12345 counts, open cases by domain."""
-        s = self.state
-        return {
-            "scope": scope,
-            "audience": "aggregates",
-            "last_id": s.last_id,
-            "applied": s.applied,
-            "history_points": HISTORY_POINTS,
-            "indicators": self._indicators(scope),
-            "stale": {"video": [], "indicators": self.stale_view(scope)["indicators"]},
-            "summary": self.summary(scope),
-            "hotline": self.hotline(scope),
-            "counts": self.counts(scope),
-        }
-
-    def aggregate_patch(self, changes: Changes, scope: str | None,
-                        ticked: bool = False) -> dict[str, Any] | None:
-        s = self.state
-        patch: dict[str, Any] = {}
-        indicators = {sid: self.indicator_card(s.indicators[sid], changes.points.get(sid, 0))
-                      for sid in changes.keys.get(Section.INDICATORS, ()) if sid in s.indicators
-                      and indicator_in_scope(s.indicators[sid]["street"], scope)}
-        if indicators:
-            patch["set"] = {Section.INDICATORS.value: indicators}
-        if Section.VIDEO in changes.keys or ticked:
-            patch[Section.SUMMARY.value] = self.summary(scope)
-        if Section.INCIDENTS in changes.keys or Section.ALARMS in changes.keys:
-            patch[Section.COUNTS.value] = self.counts(scope)
-        if Section.TICKETS in changes.keys or ticked:
-            patch[Section.HOTLINE.value] = self.hotline(scope)
-        if ticked:
-            patch[Section.STALE.value] = {"video": [], "indicators": self.stale_view(scope)["indicators"]}
-        if not patch:
-            return None
-        return {"last_id": s.last_id, "applied": s.applied, **patch}
-
-    def counts(self, scope: str | None) -> dict[str, Any]:
-        """Open incidents by domain and by severity, active alarms: no record, only numbers."""
-        by_domain: dict[str, int] = {}
-        by_severity: dict[str, int] = {}
-        for incident in self.state.incidents.values():
-            if incident["status"] == "closed" or not in_scope(incident["street"], scope):
-                continue
-            by_domain[incident["domain"]] = by_domain.get(incident["domain"], 0) + 1
-            severity = str(incident["severity"])
-            by_severity[severity] = by_severity.get(severity, 0) + 1
-        alarms = sum(1 for a in self.state.alarms.values()
-                     if not a.get("acked") and in_scope(a.get("street"), scope))
-        return {"incidents": by_domain, "severity": by_severity, "alarms": alarms}
 
     # ---------------------------------------------------------------- summaries
     def feed(self, scope: str | None) -> list[list[str]]:
