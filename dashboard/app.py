@@ -46,9 +46,11 @@ def create_app(settings: Settings) -> FastAPI:
         await runtime.replica.start()
         runtime.hub.start()
         runtime.auditor.start()
+        runtime.loop_watch.start()
         try:
             yield
         finally:
+            await runtime.loop_watch.stop()
             await runtime.auditor.stop()
             await runtime.hub.stop()
             await runtime.replica.stop()
@@ -58,8 +60,8 @@ def create_app(settings: Settings) -> FastAPI:
     server.state.runtime = runtime
 
     @server.get("/healthz")
-    async def healthz() -> JSONResponse:
-        return JSONResponse(runtime.health())
+    async def healthz(digest: str = "") -> JSONResponse:
+        return JSONResponse(runtime.health(with_digest=digest not in ("", "0")))
 
     @server.get("/metrics")
     async def metrics() -> Response:
