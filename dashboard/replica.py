@@ -39,6 +39,22 @@ class StateListener(Protocol):
         """After a snapshot restore: ``state`` is a new object; everything may have changed."""
 
 
+class Listeners:
+    """Several listeners as one, called in order (the console's index before the hub, so
+    that what a patch cues is already indexed)."""
+
+    def __init__(self, *listeners: StateListener) -> None:
+        self.listeners = listeners
+
+    def on_changes(self, changes: st.Changes) -> None:
+        for listener in self.listeners:
+            listener.on_changes(changes)
+
+    def on_restore(self, state: st.State) -> None:
+        for listener in self.listeners:
+            listener.on_restore(state)
+
+
 class Backoff:
     """Exponential backoff with a ceiling; ``reset`` after a success."""
 

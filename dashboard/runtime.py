@@ -22,7 +22,8 @@ from dashboard.identity import Identity
 from dashboard.live import Hub
 from dashboard.loopwatch import LoopWatch
 from dashboard.metrics import Metrics
-from dashboard.replica import Replica
+from dashboard.console_index import IncidentIndex
+from dashboard.replica import Listeners, Replica
 from dashboard.risk import Refusals
 
 
@@ -41,6 +42,7 @@ class Runtime:
     identity: Identity
     refusals: Refusals
     loop_watch: LoopWatch
+    incidents: IncidentIndex
     started: float = field(default_factory=time.time)
     _digest: tuple[tuple[str, int, int], str] | None = None
 
@@ -103,8 +105,9 @@ def build_runtime(settings: Settings) -> Runtime:
         return {"redis": "up" if replica is not None and replica.redis_up else "down"}
 
     hub = Hub(state, settings, metrics, catalogue, revalidate=identity.revalidate, status=status)
-    replica = Replica(bus, settings, metrics, state, listener=hub)
+    index = IncidentIndex(state)
+    replica = Replica(bus, settings, metrics, state, listener=Listeners(index, hub))
     auditor = Auditor(bus.redis, settings.keys.audit, settings.audit_spool, settings.audit_spool_max,
                       metrics)
     return Runtime(settings, metrics, bus, replica, hub, catalogue, console, auditor, identity,
-                   Refusals(metrics), LoopWatch(metrics))
+                   Refusals(metrics), LoopWatch(metrics), index)
