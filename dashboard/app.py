@@ -23,6 +23,7 @@ from callbacks import register_all
 from dashboard import http_api
 from dashboard.access import CallbackPermissions
 from dashboard.config import Settings
+from dashboard.gate import CallbackGate
 from dashboard.guard import Guard
 from dashboard.guard import current as current_principal
 from dashboard.headers import SecurityHeaders
@@ -95,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
         connections=ConnectionLimit(MemoryStorage(), settings.live_connects_per_min),
         headers=SecurityHeaders(dash_app.csp_hashes(), settings.frame_ancestors, settings.tile_url),
         refusals=runtime.refusals,
+        gate=CallbackGate(settings.callback_concurrency),
         max_request_bytes=settings.max_request_bytes,
         allowed_origins=settings.allowed_origins.split(),
         monitoring_token=settings.monitoring_token,

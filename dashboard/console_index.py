@@ -11,7 +11,8 @@ a bucket.  Only a text search reads every candidate (a substring test each).
 The index follows the reducer as a listener of the replica (dashboard/replica.py
 ``StateListener``): ``on_changes`` after each applied batch, ``on_restore`` after a
 snapshot.  The replica calls it in the event loop before the /live hub, so a callback
-that a patch's cue triggers reads an index that agrees with the state.  Pure Python, no I/O; ``now`` is passed in.
+that a patch's cue triggers reads an index that agrees with the state.  Pure Python, no
+I/O; ``now`` is passed in.
 """
 
 from __future__ import annotations
@@ -137,6 +138,12 @@ class IncidentIndex:
         chosen = self._chosen(query)
         count = sum(len(entries) for entries in chosen.values())
         return list(islice(self._ordered(chosen, query, deadlines), start, end)), count
+
+    def everything(self, query: Query, deadlines: Deadlines) -> Iterator[str]:
+        """Every id of the query in its order, from copies of the buckets taken now: the
+        caller may read it across awaits (an export) while the index changes."""
+        chosen = {b: list(entries) for b, entries in self._chosen(query).items()}
+        return self._ordered(chosen, query, deadlines)
 
     def count(self, query: Query) -> int:
         return sum(len(entries) for entries in self._chosen(query).values())

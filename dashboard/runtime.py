@@ -18,11 +18,11 @@ from dashboard.bus import Bus, connect
 from dashboard.catalogue import Indicator, load_catalogue
 from dashboard.config import ConfigError, Settings
 from dashboard.console import ConsoleConfig, load_console_config
+from dashboard.console_index import IncidentIndex
 from dashboard.identity import Identity
 from dashboard.live import Hub
 from dashboard.loopwatch import LoopWatch
 from dashboard.metrics import Metrics
-from dashboard.console_index import IncidentIndex
 from dashboard.replica import Listeners, Replica
 from dashboard.risk import Refusals
 

@@ -15,9 +15,9 @@ computed by the views, never stored here.
 from __future__ import annotations
 
 import hashlib
-from itertools import islice
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field, fields
+from itertools import islice
 from typing import Any
 
 import orjson

@@ -13,10 +13,12 @@ from typing import Any
 import dash_ag_grid as dag
 from dash import dcc, html
 
+from dashboard.console_pages import PAGE_SIZE
 from dashboard.events import INCIDENT_DOMAINS
 from dashboard.i18n import client_strings, grid_locale
 from dashboard.levels import LEVEL_VALUES
 from dashboard.lifecycle import FLOW, VERBS
+from dashboard.protocol import Cue
 from dashboard.units import UNITS
 from layouts import ids
 from layouts.map import one_map
@@ -32,8 +34,8 @@ GRID_THEME = {
 
 
 def grid(grid_id: str, columns: list[dict[str, Any]], file_name: str, lang: str) -> dag.AgGrid:
-    """A sortable, filterable table with CSV export (rows come from a callback), its own
-    texts (pager, filters) in ``lang``."""
+    """A sortable, filterable table of rows sent whole (the admin page's short lists), with
+    CSV export, its own texts (pager, filters) in ``lang``."""
     return dag.AgGrid(
         id=grid_id,
         rowData=[],
@@ -54,8 +56,40 @@ def grid(grid_id: str, columns: list[dict[str, Any]], file_name: str, lang: str)
     )
 
 
-def column(field: str, header_name: str, **extra: Any) -> dict[str, Any]:
-    return {"field": field, "headerName": header_name, **extra}
+def paged_grid(grid_id: str, columns: list[dict[str, Any]], lang: str) -> dag.AgGrid:
+    """A paged table whose rows the server sends a page at a time (AG Grid's infinite row
+    model: dashboard/console_pages.py answers each ``getRowsRequest``; a /live cue makes
+    assets/wall.js refresh the pages held), its own texts (pager, menus) in ``lang``.
+    Columns sort on the server (those with a ``colId`` of a sort key); the filters are the
+    console's own, left of the map."""
+    return dag.AgGrid(
+        id=grid_id,
+        columnDefs=columns,
+        rowModelType="infinite",
+        defaultColDef={"sortable": False, "filter": False, "resizable": True, "minWidth": 80},
+        dashGridOptions={
+            "theme": GRID_THEME,
+            "animateRows": False,
+            "rowHeight": 36,
+            "pagination": True,
+            "paginationPageSize": PAGE_SIZE,
+            "paginationPageSizeSelector": False,
+            "cacheBlockSize": PAGE_SIZE,
+            "maxBlocksInCache": 4,
+            "maxConcurrentDatasourceRequests": 1,
+            "infiniteInitialRowCount": 1,
+            "localeText": grid_locale(lang),
+        },
+        getRowId="params.data.id",
+        columnSize="responsiveSizeToFit",
+        style={"height": "100%"},
+    )
+
+
+def column(field: str, header_name: str, sort_key: str | None = None, **extra: Any) -> dict[str, Any]:
+    """A grid column; with ``sort_key`` the server can order by it (the column's id)."""
+    sortable = {"colId": sort_key, "sortable": True} if sort_key else {}
+    return {"field": field, "headerName": header_name, **sortable, **extra}
 
 
 def filters(s: dict[str, str]) -> html.Div:
@@ -88,62 +122,61 @@ def filters(s: dict[str, str]) -> html.Div:
 
 
 def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
-    incidents = grid(
+    incidents = paged_grid(
         ids.GRID_INCIDENTS,
         [
             column("id", s["col.id"], minWidth=140),
             column("title", s["col.title"], minWidth=160),
-            column("domain_label", s["col.domain"]),
-            column("severity_label", s["col.severity"], width=130),
-            column("street_label", s["col.street"]),
-            column("status_label", s["col.status"]),
-            column("reported_text", s["col.reported"], sort="desc"),
+            column("domain_label", s["col.domain"], "domain"),
+            column("severity_label", s["col.severity"], "severity", width=130),
+            column("street_label", s["col.street"], "street"),
+            column("status_label", s["col.status"], "status"),
+            column("reported_text", s["col.reported"], "reported"),
             column(
                 "deadline_label",
                 s["col.deadline"],
+                "deadline",
                 cellClassRules={
-                    "cell-overdue": "params.data.deadline == 'overdue'",
-                    "cell-near": "params.data.deadline == 'near'",
+                    "cell-overdue": "params.data && params.data.deadline == 'overdue'",
+                    "cell-near": "params.data && params.data.deadline == 'near'",
                 },
             ),
             column("unit", s["col.unit"]),
         ],
-        "incidents.csv",
         lang,
     )
-    cameras = grid(
+    cameras = paged_grid(
         ids.GRID_CAMERAS,
         [
             column("id", s["col.id"]),
-            column("name", s["col.name"], minWidth=160),
-            column("street_label", s["col.street"]),
-            column("status_label", s["col.status"]),
-            column("down_text", s["col.down"]),
-            column("last_text", s["col.last"]),
+            column("name", s["col.name"], "name", minWidth=160),
+            column("street_label", s["col.street"], "street"),
+            column("status_label", s["col.status"], "status"),
+            column("down_text", s["col.down"], "down"),
+            column("last_text", s["col.last"], "last"),
         ],
-        "cameras.csv",
         lang,
     )
-    tickets = grid(
+    tickets = paged_grid(
         ids.GRID_TICKETS,
         [
             column("id", s["col.id"], minWidth=140),
-            column("category", s["col.category"]),
+            column("category", s["col.category"], "category"),
             column("summary", s["col.summary"], minWidth=160),
-            column("status_label", s["col.status"]),
-            column("street_label", s["col.street"]),
+            column("status_label", s["col.status"], "status"),
+            column("street_label", s["col.street"], "street"),
             column("caller_name", s["col.caller"]),
             column("caller_phone", s["col.phone"]),
             column("address", s["col.address"]),
-            column("created_text", s["col.created"]),
+            column("created_text", s["col.created"], "created"),
             column("overdue_text", s["col.overdue"]),
         ],
-        "tickets-12345.csv",
         lang,
     )
 
     def tab(label: str, value: str, body: Any, export_id: str | None = None) -> dcc.Tab:
-        tools = [html.Button(s["export"], id=export_id, className="btn")] if export_id else []
+        # the href (/console/export/<kind>.csv with the filters) comes from a callback
+        tools = [html.A(s["export"], id=export_id, className="btn", download="")] if export_id else []
         return dcc.Tab(
             label=label,
             value=value,
@@ -316,7 +349,8 @@ def page(
                 className="console-body",
             ),
             dcc.Store(id=ids.CONSOLE_SEARCH, data=search),
-            dcc.Store(id=ids.LIVE_TICK, data=0),
+            *[dcc.Store(id=ids.tick(cue), data=0) for cue in Cue],
+            dcc.Store(id=ids.GRID_RESET),
             dcc.Store(id=ids.DETAIL_VERSION),
         ],
         id=ids.CONSOLE_ROOT,
