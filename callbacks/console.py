@@ -183,7 +183,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         chips = sel.street_indicators(state, url.street, runtime.catalogue)
         return {"streets": panels.street_list(counts, video, url, s, principal.scope),
                 "overview": panels.overview(figures, chips, url, s),
-                "crumbs": panels.breadcrumbs(url, s)}
+                "crumbs": panels.breadcrumbs(url, s, sel.record_street(state, url.kind, url.key))}
 
     @app.callback(Output(ids.DUTY, "children"), Input(ids.CONSOLE_SEARCH, "data"),
                   Input(ids.tick(Cue.DUTY), "data"))
@@ -199,11 +199,15 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                 "form_hidden": Output(ids.ACTION_FORM, "hidden"),
                 "verbs_hidden": Output(ids.action_button(ALL), "hidden"),  # type: ignore[arg-type]
                 "reveal_hidden": Output(ids.REVEAL_FORM, "hidden"),
-                "reveal_options": Output(ids.REVEAL_FIELD, "options")},
+                "reveal_options": Output(ids.REVEAL_FIELD, "options"),
+                "unit_options": Output(ids.ACTION_UNIT, "options")},
         inputs={"search": Input(ids.CONSOLE_SEARCH, "data"),
                 "_ticks": [Input(ids.tick(cue), "data") for cue in DETAIL_CUES.values()]},
     )
     async def detail(search: str | None, _ticks: list[int]) -> dict[str, Any]:
+        return {"unit_options": dash.no_update, **await drawer_for(search)}
+
+    async def drawer_for(search: str | None) -> dict[str, Any]:
         principal = require("console")
         url = ConsoleUrl.parse(search)
         s = client_strings(url.lang)
@@ -218,8 +222,14 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         if url.kind in policy.AUDITED_LOOKS and not refresh:  # a look, not a refresh
             await policy.audit_look(runtime.auditor, principal, url.kind, data["id"], client_ip())
         allowed = policy.allowed_actions(data, principal) if url.kind == "incident" else ()
-        return drawer.opened(url.kind, data, s, url.lang, allowed=allowed, can_act=principal.can("act"),
-                             can_reveal=principal.can("reveal"))
+        opened = drawer.opened(url.kind, data, s, url.lang, allowed=allowed, can_act=principal.can("act"),
+                               can_reveal=principal.can("reveal"))
+        if url.kind == "incident":  # its own street's centre first
+            units = sel.dispatch_choices(runtime.console, data.get("street"))
+            own = data.get("street") is not None and units[:1] != runtime.console.dispatch_units[:1]
+            opened["unit_options"] = [{"label": unit + (s["console.suggested"] if own and n == 0 else ""),
+                                       "value": unit} for n, unit in enumerate(units)]
+        return opened
 
     # ------------------------------------------------------------ reveal (audited)
     @app.callback(
@@ -275,7 +285,13 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     # ------------------------------------------------------------ incident actions
     @app.callback(
         output={"children": Output(ids.ACTION_RESULT, "children"),
-                "className": Output(ids.ACTION_RESULT, "className")},
+                "className": Output(ids.ACTION_RESULT, "className"),
+                # after a step: an empty form, and no buttons until the case's refresh
+                # (its cue) shows the steps that may follow
+                "unit": Output(ids.ACTION_UNIT, "value"), "note": Output(ids.ACTION_NOTE, "value"),
+                "severity": Output(ids.ACTION_SEVERITY, "value"),
+                "verbs_hidden": Output(ids.action_button(ALL), "hidden",  # type: ignore[arg-type]
+                                       allow_duplicate=True)},
         inputs={"clicks": Input(ids.action_button(ALL), "n_clicks")},  # type: ignore[arg-type]
         state={"search": State(ids.CONSOLE_SEARCH, "data"), "version": State(ids.DETAIL_VERSION, "data"),
                "unit": State(ids.ACTION_UNIT, "value"), "note": State(ids.ACTION_NOTE, "value"),
@@ -283,7 +299,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         prevent_initial_call=True,
     )
     async def act(clicks: list[int | None], search: str | None, version: int | None, unit: str | None,
-                  note: str | None, severity: int | None) -> dict[str, str]:
+                  note: str | None, severity: int | None) -> dict[str, Any]:
         trigger = ctx.triggered_id
         if not trigger or not any(clicks):
             raise PreventUpdate
@@ -295,16 +311,23 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                                      unit=unit, note=note, severity=severity, role=principal.role,
                                      ip=client_ip())
         s = strings(search)
-        return panels.outcome(done.ok, s[f"action.{trigger['verb']}"], done.message, s)
+        what = s[f"action.{trigger['verb']}"]
+        result: dict[str, Any] = dict(panels.outcome(done.ok, what, done.message, s))
+        if done.ok:
+            return {**result, "unit": None, "note": "", "severity": None,
+                    "verbs_hidden": [True] * len(clicks)}
+        return {**result, "unit": dash.no_update, "note": dash.no_update, "severity": dash.no_update,
+                "verbs_hidden": [dash.no_update] * len(clicks)}
 
     # ------------------------------------------------------------ the alarm inbox
-    @app.callback(Output(ids.INBOX, "children"), Input(ids.CONSOLE_SEARCH, "data"),
-                  Input(ids.tick(Cue.INBOX), "data"), Input(ids.INBOX_SELECTED, "data"))
-    async def inbox_list(search: str | None, _tick: int, selected: str | None) -> list[Any]:
+    @app.callback(Output(ids.INBOX, "children"), Output(ids.INBOX_FORM, "hidden"),
+                  Input(ids.CONSOLE_SEARCH, "data"), Input(ids.tick(Cue.INBOX), "data"),
+                  Input(ids.INBOX_SELECTED, "data"))
+    async def inbox_list(search: str | None, _tick: int, selected: str | None) -> tuple[list[Any], bool]:
         url = where(search, require("console"))
         box = inbox(runtime.state, now(), runtime.console, runtime.catalogue, scope=url.street,
-                        window_ms=settings.flood_window_s * 1000, flood_alarms=settings.flood_alarms)
-        return panels.inbox_items(box, selected, url, client_strings(url.lang))
+                    window_ms=settings.flood_window_s * 1000, flood_alarms=settings.flood_alarms)
+        return panels.inbox_items(box, selected, url, client_strings(url.lang)), not box["active"]
 
     @app.callback(Output(ids.INBOX_SELECTED, "data"), Input(ids.inbox_item(ALL), "n_clicks"),  # type: ignore[arg-type]
                   prevent_initial_call=True)

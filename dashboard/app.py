@@ -9,6 +9,7 @@ pages.  Nothing happens at import time; two apps can live in one process.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,7 +25,7 @@ from dashboard import http_api
 from dashboard.access import CallbackPermissions
 from dashboard.config import Settings
 from dashboard.gate import CallbackGate
-from dashboard.guard import Guard
+from dashboard.guard import Denied, Guard
 from dashboard.guard import current as current_principal
 from dashboard.headers import SecurityHeaders
 from dashboard.ratelimits import ConnectionLimit, sign_in_limits
@@ -32,6 +33,7 @@ from dashboard.runtime import Runtime, build_runtime
 from dashboard.signin import SignIn
 from layouts import admin, console, wall
 
+log = logging.getLogger("dashboard.app")
 HERE = Path(__file__).resolve().parent
 #: The browser assets: the repo's top-level assets/, which the wheel ships as dashboard/assets/.
 ASSETS = HERE / "assets" if (HERE / "assets").is_dir() else HERE.parent / "assets"
@@ -106,6 +108,16 @@ def create_app(settings: Settings) -> FastAPI:
     return server
 
 
+def _logged(error: Exception) -> None:
+    """A callback raised: say so in the log (a refusal briefly, anything else with its
+    traceback), then let Dash answer as it would."""
+    if isinstance(error, Denied):
+        log.info("callback refused: %s", error)
+    else:
+        log.error("callback failed: %r", error, exc_info=error)
+    raise error
+
+
 def _mount_dash(server: FastAPI, runtime: Runtime) -> tuple[dash.Dash, CallbackPermissions]:
     """The pages on ``server``, and each registered callback's permission."""
     app = dash.Dash(
@@ -115,6 +127,7 @@ def _mount_dash(server: FastAPI, runtime: Runtime) -> tuple[dash.Dash, CallbackP
         title="长宁城运 · 一屏观",
         update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title
         serve_locally=True,
+        on_error=_logged,  # Dash's FastAPI backend answers a failing callback 500 and logs nothing
     )
     app.layout = wall.shell()
     app.validation_layout = html.Div([  # type: ignore[assignment]  # typed None in Dash 4

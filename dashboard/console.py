@@ -22,7 +22,7 @@ from dashboard.classify import REVEALABLE, mask_address, mask_name, mask_persona
 from dashboard.clock import MINUTE_MS
 from dashboard.lifecycle import STAGE_OF_STATUS, STAGES
 from dashboard.state import State
-from dashboard.units import UNITS
+from dashboard.units import UNIT_NAMES, UNITS
 
 CONSOLE_FILE = Path(__file__).resolve().parent / "data" / "console.toml"
 
@@ -72,6 +72,21 @@ def load_console_config(path: str | Path | None = None) -> ConsoleConfig:
         near=float(table.get("near", 0.8)),
         camera_offline_alarm_min=float(table.get("camera_offline_alarm_min", 30)),
     )
+
+
+def dispatch_choices(config: ConsoleConfig, street: str | None) -> list[str]:
+    """The units a case can be dispatched to, its own street's centre first."""
+    own = f"{UNIT_NAMES[street][0]}分中心" if street in UNIT_NAMES else None
+    return ([own] if own in config.dispatch_units else []) + [u for u in config.dispatch_units if u != own]
+
+
+def record_street(state: State, kind: str | None, key: str | None) -> str | None:
+    """The street of the record a console URL opens (None for none, or the district's)."""
+    records: Mapping[str, Mapping[str, Any]] | None = {
+        "incident": state.incidents, "ticket": state.tickets, "camera": state.video,
+        "sensor": state.sensors}.get(kind or "")  # type: ignore[assignment]
+    record = records.get(key or "") if records is not None else None
+    return record.get("street") if record is not None else None
 
 
 # ---------------------------------------------------------------- deadlines
