@@ -127,6 +127,8 @@ def _mount_dash(server: FastAPI, runtime: Runtime) -> tuple[dash.Dash, CallbackP
         title="长宁城运 · 一屏观",
         update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title
         serve_locally=True,
+        # phones lay the console out at their own width (assets/console.css, narrow screens)
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         on_error=_logged,  # Dash's FastAPI backend answers a failing callback 500 and logs nothing
     )
     app.layout = wall.shell()

@@ -220,6 +220,7 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
     )
     return dcc.Tabs(
         id=ids.TABS,
+        mobile_breakpoint=0,  # tabs stay a row on phones (assets/console.css lays out the rest)
         value="incidents",
         className="tabs",
         children=[
