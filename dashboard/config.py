@@ -41,6 +41,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_max_len: int = 2_000_000  # the log is trimmed (approximately) beyond this many entries
     snapshot_every_events: int = 50_000
     snapshot_every_s: float = 30.0
+    snapshot_fork: bool = True  # serialise snapshots in a forked child, off the event loop
     # push
     callback_concurrency: int = 1  # Dash callbacks run at a time (dashboard/gate.py)
     patch_interval_ms: int = 100  # conflation window: at most 1000/patch_interval_ms patches/s

@@ -4,17 +4,32 @@ is the longest time any of them held it (the bound the wall's push path depends 
 
 Exposed on /metrics as ``cn_event_loop_lag_seconds`` (histogram of each tick's
 lateness) and ``cn_event_loop_lag_max_seconds`` (the longest since the process started).
+
+It also keeps Python's cyclic garbage collector from stalling the loop.  A full
+collection walks every tracked object: at 100,000 incidents ~0.25 s.  The state is plain
+JSON data (no cycles: reference counting frees it), so :func:`settle_garbage` collects
+once and then freezes what survives (``gc.freeze``: later collections skip it), at
+start-up and every ``FREEZE_EVERY_S``; a collection then only walks what was created
+since, a few milliseconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 
 from dashboard.metrics import Metrics
 
 TICK_S = 0.01
+FREEZE_EVERY_S = 600.0
+
+
+def settle_garbage() -> None:
+    """Collect cyclic garbage now, then freeze every survivor out of later collections."""
+    gc.collect()
+    gc.freeze()
 
 
 class LoopWatch:
@@ -24,17 +39,25 @@ class LoopWatch:
         self.metrics = metrics
         self.tick_s = tick_s
         self.longest = 0.0
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="loop-watch")
+        loop = asyncio.get_running_loop()
+        settle_garbage()  # the restored state, once
+        self._tasks = [loop.create_task(self._run(), name="loop-watch"),
+                       loop.create_task(self._settle(), name="gc-settle")]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._tasks = []
+
+    async def _settle(self) -> None:
+        while True:
+            await asyncio.sleep(FREEZE_EVERY_S)
+            settle_garbage()
 
     async def _run(self) -> None:
         clock = time.perf_counter
