@@ -22,6 +22,7 @@ from dash import html
 from dashboard.camera import WORST_FIRST
 from dashboard.levels import LEVEL_VALUES
 from dashboard.units import UNITS
+from dashboard.walls import MAP_LAYERS
 from layouts import ids
 
 
@@ -30,7 +31,7 @@ def fn(name: str) -> dict[str, str]:
     return {"variable": f"cnMap.{name}"}
 
 
-LAYERS = ("streets", "video", "incidents", "sensors")
+LAYERS = MAP_LAYERS
 #: The street shading's classes: the catalogue's levels (dashboard/catalogue.py) and "none"
 #: for a street without a value of the indicator.
 SHADES = ("ok", "warn", "alarm", "none")

@@ -1,15 +1,17 @@
-// The map's pure parts (assets/map.js): the legend's scale from an indicator's thresholds,
+// The map's pure parts (assets/map.js, assets/map_view.js): the legend's scale from an indicator's thresholds,
 // the point-in-area test and the choice of a label's position.  Run by `make test`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import vm from "node:vm";
 
-const source = readFileSync(new URL("../../assets/map.js", import.meta.url), "utf8");
+const files = ["assets/map.js", "assets/map_view.js"];  // in the order the page loads them
+const sources = files.map((name) => readFileSync(new URL(`../../${name}`, import.meta.url), "utf8"));
 
 function loadMap() {
   const window = {};
-  vm.runInContext(source, vm.createContext({ window, Math, Object, Number, String }), { filename: "assets/map.js" });
+  const context = vm.createContext({ window, Math, Object, Number, String });
+  sources.forEach((source, i) => vm.runInContext(source, context, { filename: files[i] }));
   return window.cnMap;
 }
 
