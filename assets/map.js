@@ -88,6 +88,19 @@
     if (!map.getPane(LABEL_PANE)) { map.createPane(LABEL_PANE).style.zIndex = 450; }
     map.on("moveend zoomend resize viewreset", function () { schedulePlacement(map); });
     map.on("layeradd layerremove", function (e) { if (isObstacle(e.layer)) { schedulePlacement(map); } });
+    // The console's map changes size when its detail opens, and Leaflet only follows the
+    // window: keep showing what was shown (the district, a street, a case) at the new size.
+    var intended = null, refitting = false;
+    map.on("moveend", function () { if (!refitting) { intended = map.getBounds(); } });
+    if (window.ResizeObserver) {
+      new ResizeObserver(function () {
+        var keep = intended || map.getBounds();
+        refitting = true;
+        map.invalidateSize({ pan: false });
+        map.fitBounds(keep, { animate: false });
+        refitting = false;
+      }).observe(map.getContainer());
+    }
   }
 
   function labelFor(code, map) {
@@ -105,17 +118,16 @@
     return item.marker;
   }
 
-  // One cluster index on the map at a time: every cluster marker records the
-  // supercluster index it was drawn from (dash-leaflet builds one per load of the point
-  // set); markers of an older index still on the map after a redraw belong to a layer
-  // that should be gone, and would stack a second badge on every cluster.
-  var indexSeq = 0;
+  // One drawing of the clusters on the map at a time: every cluster marker records the
+  // sequence number of the hideout it was drawn with (assets/map_view.js numbers them);
+  // the live layer redraws with each new one, so markers of an older one still on the
+  // map belong to a layer that should be gone and would stack a second badge on a cluster.
   function dropStaleClusters(map) {
     var newest = 0, markers = [];
     map.eachLayer(function (layer) {
-      if (layer._cnIndexSeq) { markers.push(layer); newest = Math.max(newest, layer._cnIndexSeq); }
+      if (layer._cnSeq !== undefined) { markers.push(layer); newest = Math.max(newest, layer._cnSeq); }
     });
-    markers.forEach(function (layer) { if (layer._cnIndexSeq < newest) { map.removeLayer(layer); } });
+    markers.forEach(function (layer) { if (layer._cnSeq < newest) { map.removeLayer(layer); } });
   }
 
   function place(map) {
@@ -220,6 +232,7 @@
   window.cnMap = Object.assign(window.cnMap || {}, {
     pointStatus: pointStatus,
     choosePosition: choosePosition,
+    dropStaleClusters: dropStaleClusters,
     inGeometry: inGeometry,
 
     /* The street levels (code → ok / warn / alarm), restyling the areas at once. */
@@ -278,7 +291,7 @@
         icon: L.divIcon({ html: html, className: "video-cluster status-" + worst, iconSize: L.point(size, size) }),
         keyboard: false,
       });
-      marker._cnIndexSeq = index._cnSeq || (index._cnSeq = ++indexSeq);
+      marker._cnSeq = hideout.seq || 0;
       if (context && context.map) { watch(context.map); }
       return marker;
     },

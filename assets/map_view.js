@@ -1,7 +1,7 @@
 /* The map's part of the live view (assets/map.js draws it): what the view puts on each
  * layer, sent as props through the page's setProps; called by assets/wall.js as
- * cnMap.render(view, dirty, api) with api = {setProps, forget, S, serverNow, isConsole,
- * queue, config}.  Loaded after map.js (assets load in name order).
+ * cnMap.render(view, dirty, api) with api = {setProps, S, serverNow, isConsole, queue,
+ * config}.  Loaded after map.js (assets load in name order).
  */
 (function () {
   "use strict";
@@ -28,6 +28,7 @@
   // What the live view puts on the map.  ``api`` comes from assets/wall.js: setProps,
   // S (strings), config, serverNow, isConsole.
   var geoVersion = 0;
+  var hideoutSeq = 0, lastVideo = null;
   var resend = { video: false, timers: [] };
   var SENSOR_WINDOW_MS = 30 * 60 * 1000;
 
@@ -46,13 +47,19 @@
     });
   }
 
+  // Every hideout sent carries a sequence number: the clusters drawn from it carry it too,
+  // and only those of the newest are kept on the map (cnMap.dropStaleClusters).
   function renderVideo(view, api) {
     if (!shows("video")) { return; }
-    if (resend.video) { api.forget("map-video"); resend.video = false; }
     var status = Object.assign({}, view.video || {});
     ((view.stale && view.stale.video) || []).forEach(function (pid) { status[pid] = "stale"; });
-    api.setProps("map-video", { hideout: { status: status, order: api.config.camera.worst_first,
-                                           colours: api.config.camera.colours } });
+    var key = JSON.stringify(status);
+    if (resend.video || key !== lastVideo) {
+      resend.video = false;
+      lastVideo = key;
+      api.setProps("map-video", { hideout: { status: status, order: api.config.camera.worst_first,
+                                             colours: api.config.camera.colours, seq: ++hideoutSeq } });
+    }
     if (view.geo_version !== undefined && view.geo_version !== geoVersion) {
       geoVersion = view.geo_version;
       api.setProps("map-video", { url: "/api/video.geojson?v=" + geoVersion });
@@ -127,7 +134,7 @@
 
     /* A new view (hello) or a new page: the point set may have to be styled again. */
     reset: function (api, newPage) {
-      if (newPage) { geoVersion = 0; }
+      if (newPage) { geoVersion = 0; lastVideo = null; }
       resendVideo(api.queue);
     },
   });

@@ -212,7 +212,6 @@
   // MAP_MIN_INTERVAL_MS; this is what it may use of the page.
   var mapApi = {
     setProps: setProps,
-    forget: function (id) { lastProps[id] = null; },
     S: S,
     serverNow: serverNow,
     isConsole: isConsole,

@@ -316,6 +316,7 @@ STRINGS["banner.severe_alarm"] = (levels.label(1, "zh", "alarm") + "告警",
 
 # ---- the map's legend (layouts/map.py, assets/map.js): every symbol and colour on the map
 STRINGS.update({
+    "map.legend.title": ("图例", "Legend"),
     "map.legend.streets": ("街镇着色", "Street shading"),
     "map.legend.level.ok": ("正常", "Normal"),
     "map.legend.level.warn": ("预警", "Warning"),

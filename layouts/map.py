@@ -62,22 +62,24 @@ def one_map(strings: dict[str, str], bounds: list[list[float]], tile_url: str | 
         children = [*base, district, control]
     else:
         children = [*base, district, *(overlays[name] for name in shown)]
+    container = dl.MapContainer(
+        children, id=ids.MAP, bounds=bounds, boundsOptions={"padding": [6, 6]},
+        zoomSnap=0, zoomDelta=0.5, zoomControl=interactive, attributionControl=False,
+        scrollWheelZoom=interactive, dragging=interactive, doubleClickZoom=interactive,
+        keyboard=interactive, boxZoom=interactive, touchZoom=interactive, className="one-map",
+        trackViewport=False,  # its viewport tracking needs a center prop; we fit bounds
+        preferCanvas=True,  # points on canvas; street areas are SVG (assets/map.js)
+    )
+    key = legend(strings, frozenset(shown) if not interactive else frozenset(LAYERS), records,
+                 console=interactive)
+    area: list[Any] = [container]
+    if interactive:  # the console's map is small: its legend folds over it, opened by hand
+        area.append(html.Details([html.Summary(strings["map.legend.title"]), key],
+                                 className="map-legend-fold"))
     return html.Div(
         [
-            html.Div(
-                dl.MapContainer(
-                    children, id=ids.MAP, bounds=bounds, boundsOptions={"padding": [6, 6]},
-                    zoomSnap=0, zoomDelta=0.5, zoomControl=interactive, attributionControl=False,
-                    scrollWheelZoom=interactive, dragging=interactive, doubleClickZoom=interactive,
-                    keyboard=interactive, boxZoom=interactive, touchZoom=interactive,
-                    className="one-map",
-                    trackViewport=False,  # its viewport tracking needs a center prop; we fit bounds
-                    preferCanvas=True,  # points on canvas; street areas are SVG (assets/map.js)
-                ),
-                className="map-area", style={"--district-aspect": f"{aspect(bounds):.4f}"},
-            ),
-            legend(strings, frozenset(shown) if not interactive else frozenset(LAYERS), records,
-                   console=interactive),
+            html.Div(area, className="map-area", style={"--district-aspect": f"{aspect(bounds):.4f}"}),
+            *([] if interactive else [key]),
         ],
         className="map-frame" + (" is-interactive" if interactive else ""),
         **{"data-layers": ",".join(shown if not interactive else LAYERS),  # type: ignore[arg-type]

@@ -50,3 +50,15 @@ test("a label moves off what is taken, stays inside, and gives up when nothing f
   assert.equal(map.choosePosition({ x: 200, y: 150 }, 80, 20, size, [{ x: 0, y: 0, w: 400, h: 300 }], anywhere), null);
   assert.equal(map.choosePosition({ x: 200, y: 150 }, 80, 20, size, [], () => false), null);
 });
+
+test("cluster markers drawn with an older hideout are taken off the map, the newest stay", () => {
+  const map = loadMap();
+  const layers = [{ _cnSeq: 1 }, { _cnSeq: 2 }, { _cnSeq: 2 }, { other: true }];
+  const removed = [];
+  const fake = { eachLayer: (fn) => layers.forEach(fn), removeLayer: (layer) => removed.push(layer) };
+  map.dropStaleClusters(fake);
+  assert.deepEqual(removed, [layers[0]]);
+  removed.length = 0;
+  map.dropStaleClusters({ eachLayer: (fn) => layers.slice(1).forEach(fn), removeLayer: (l) => removed.push(l) });
+  assert.deepEqual(removed, []);
+});

@@ -8,6 +8,7 @@ from typing import Any
 
 import dash_leaflet as dl
 import pytest
+from dash import html
 
 from dashboard import geo
 from dashboard.auth import Principal
@@ -68,6 +69,8 @@ def test_the_console_map_keeps_its_controls_and_explains_overdue_pulses() -> Non
                    streets_id=ids.CONSOLE_STREETS)
     components = walk(tree)
     assert any(isinstance(c, dl.LayersControl) for c in components)
+    fold = next(c for c in components if isinstance(c, html.Details))  # folded over the map
+    assert fold.children[0].children == s["map.legend.title"]
     assert any(getattr(c, "children", None) == s["map.legend.pulse_overdue"] for c in components)
 
 
@@ -85,9 +88,10 @@ def test_street_labels_have_a_shorter_form_where_one_exists() -> None:
 
 def test_the_walls_layers_come_from_the_url_or_the_setting() -> None:
     officer = Principal("user", "o", "officer")
+    streets = frozenset({"streets"})
     assert pages.page_for("/", "", officer).layers == frozenset(LAYERS)
-    assert pages.page_for("/", "", officer, frozenset({"streets"})).layers == frozenset({"streets"})
-    assert pages.page_for("/", "?layers=video", officer, frozenset({"streets"})).layers == frozenset({"video"})
+    assert pages.page_for("/", "", officer, streets).layers == streets
+    assert pages.page_for("/", "?layers=video", officer, streets).layers == frozenset({"video"})
 
 
 def test_label_points_follow_the_map_projection() -> None:
