@@ -90,14 +90,16 @@
     map.on("layeradd layerremove", function (e) { if (isObstacle(e.layer)) { schedulePlacement(map); } });
     // The console's map changes size when its detail opens, and Leaflet only follows the
     // window: keep showing what was shown (the district, a street, a case) at the new size.
-    var intended = null, refitting = false;
-    map.on("moveend", function () { if (!refitting) { intended = map.getBounds(); } });
+    // A flight under way (to a case) ends where it was going, at the new size.
+    var intended = null, refitting = false, moving = false;
+    map.on("movestart", function () { moving = true; });
+    map.on("moveend", function () { moving = false; if (!refitting) { intended = map.getBounds(); } });
     if (window.ResizeObserver) {
       new ResizeObserver(function () {
         var keep = intended || map.getBounds();
         refitting = true;
         map.invalidateSize({ pan: false });
-        map.fitBounds(keep, { animate: false });
+        if (!moving) { map.fitBounds(keep, { animate: false }); }
         refitting = false;
       }).observe(map.getContainer());
     }

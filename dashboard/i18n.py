@@ -318,10 +318,7 @@ STRINGS["banner.severe_alarm"] = (levels.label(1, "zh", "alarm") + "告警",
 STRINGS.update({
     "map.legend.title": ("图例", "Legend"),
     "map.legend.streets": ("街镇着色", "Street shading"),
-    "map.legend.level.ok": ("正常", "Normal"),
-    "map.legend.level.warn": ("预警", "Warning"),
-    "map.legend.level.alarm": ("告警", "Alarm"),
-    "map.legend.level.none": ("无数据", "No data"),
+    "map.legend.no_data": ("无数据", "No data"),  # the levels themselves: "ok", "warn", "alarm"
     "map.legend.video": ("视频点位 · 聚合圈取最差状态色", "Video points · a cluster takes its worst status"),
     "map.legend.cluster": ("圈内数字：点位总数", "Number: cameras in the cluster"),
     "map.legend.cluster_bad": ("下方角标：其中离线、故障、失联数",

@@ -14,12 +14,13 @@ in the page.  The console is interactive: zoom buttons and a layers control.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, get_args
 
 import dash_leaflet as dl
 from dash import html
 
 from dashboard.camera import WORST_FIRST
+from dashboard.catalogue import Level as IndicatorLevel
 from dashboard.levels import LEVEL_VALUES
 from dashboard.units import UNITS
 from dashboard.walls import MAP_LAYERS
@@ -34,7 +35,7 @@ def fn(name: str) -> dict[str, str]:
 LAYERS = MAP_LAYERS
 #: The street shading's classes: the catalogue's levels (dashboard/catalogue.py) and "none"
 #: for a street without a value of the indicator.
-SHADES = ("ok", "warn", "alarm", "none")
+SHADES: tuple[str, ...] = (*get_args(IndicatorLevel), "none")
 EMPTY = {"type": "FeatureCollection", "features": []}
 #: A sensor is drawn in its alarm's level colour for this long after the alarm (assets/map.js
 #: reads it from the map frame's ``data-sensor-window-min``).
@@ -189,7 +190,7 @@ def legend(strings: dict[str, str], layers: frozenset[str], records: bool = True
     if "streets" in layers:
         shades = [
             _entry(f"level-{shade}", html.Span(className=f"legend-swatch street-swatch level-{shade}"),
-                   strings[f"map.legend.level.{shade}"],
+                   strings["map.legend.no_data" if shade == "none" else shade],
                    html.Span("", id=ids.map_scale(shade), className="legend-range"))
             for shade in SHADES
         ]
