@@ -16,7 +16,6 @@
   var mapDirty = { video: true, incidents: true, sensors: true, streets: true };
   var lastMapRender = 0;
   var clockOffset = 0;       // server time minus local time (from beats)
-  var geoVersion = 0;
   var attention = { recent: [], seen: {}, flyUntil: 0, bannerUntil: 0, current: null };
   var MAP_MIN_INTERVAL_MS = 400;
 
@@ -201,76 +200,30 @@
       });
       setProps("video-streets", { children: rows });
     }
-    setProps("map-legend-count-online", { children: formatNumber(video.online || 0) });
-    setProps("map-legend-count-offline", { children: formatNumber(video.offline || 0) });
-    setProps("map-legend-count-fault", { children: formatNumber(video.fault || 0) });
-    setProps("map-legend-count-stale", { children: formatNumber(video.stale || 0) });
+    config.camera.statuses.forEach(function (status) {  // the map's legend, if it shows cameras
+      if (has("map-legend-count-" + status)) {
+        setProps("map-legend-count-" + status, { children: formatNumber(video[status] || 0) });
+      }
+    });
   }
 
   // ------------------------------------------------------------------ the map
+  // Drawn by assets/map.js (cnMap.render) from the same view, at most every
+  // MAP_MIN_INTERVAL_MS; this is what it may use of the page.
+  var mapApi = {
+    setProps: setProps,
+    S: S,
+    serverNow: serverNow,
+    isConsole: isConsole,
+    queue: function () { mapDirty.video = true; queueRender(); },
+    get config() { return config; },
+  };
+
   function renderMap(view, force) {
     var now = performance.now();
     if (!force && now - lastMapRender < MAP_MIN_INTERVAL_MS) { queueRender(MAP_MIN_INTERVAL_MS); return; }
     lastMapRender = now;
-    if (mapDirty.video) {
-      if (videoResend.pending) { lastProps["map-video"] = null; videoResend.pending = false; }
-      // cameras not online as reported, and the stale ones (online cameras silent too long)
-      var status = Object.assign({}, view.video || {});
-      ((view.stale && view.stale.video) || []).forEach(function (pid) { status[pid] = "stale"; });
-      setProps("map-video", { hideout: { status: status, order: config.camera.worst_first,
-                                         colours: config.camera.colours } });
-      if (view.geo_version !== undefined && view.geo_version !== geoVersion) {
-        geoVersion = view.geo_version;
-        setProps("map-video", { url: "/api/video.geojson?v=" + geoVersion });
-        resendVideoStyle();
-      }
-    }
-    if (mapDirty.incidents && !isConsole()) {  // the console's incident layer follows its filters
-      var features = [];
-      Object.keys(view.incidents || {}).forEach(function (iid) {
-        var incident = view.incidents[iid];
-        if (incident.lat === null || incident.lon === null || incident.status === "closed") { return; }
-        features.push({ type: "Feature", geometry: { type: "Point", coordinates: [incident.lon, incident.lat] },
-                        properties: { id: iid, severity: incident.severity, pulse: incident.severity === 1 } });
-      });
-      setProps("map-incidents", { data: { type: "FeatureCollection", features: features } });
-    }
-    if (mapDirty.sensors) {
-      var recent = {};
-      Object.keys(view.alarms || {}).forEach(function (aid) {
-        var alarm = view.alarms[aid];
-        if (serverNow() - alarm.ts < 30 * 60 * 1000) {
-          recent[alarm.sensor_id] = Math.min(recent[alarm.sensor_id] || 9, alarm.level);
-        }
-      });
-      var sensors = [];
-      Object.keys(view.sensors || {}).forEach(function (sid) {
-        var sensor = view.sensors[sid];
-        if (sensor.lat === null || sensor.lat === undefined) { return; }
-        sensors.push({ type: "Feature", geometry: { type: "Point", coordinates: [sensor.lon, sensor.lat] },
-                       properties: { id: sid, level: recent[sid] || 0,
-                                     colour: recent[sid] ? config.levels.colours[recent[sid]] : null } });
-      });
-      setProps("map-sensors", { data: { type: "FeatureCollection", features: sensors } });
-    }
-    if (mapDirty.streets) {
-      var wanted = new URLSearchParams(window.location.search).get("indicator") || config.map.indicator;
-      var indicator = config.catalogue.filter(function (i) { return i.key === wanted; })[0];
-      var levels = {};
-      if (indicator) {
-        Object.keys(view.indicators || {}).forEach(function (sid) {
-          var series = view.indicators[sid];
-          if (series.key === indicator.key && series.street) { levels[series.street] = series.level; }
-        });
-        var name = config.lang === "en" ? indicator.name_en : indicator.name_zh;
-        setProps("map-indicator-note", { children: S("map.indicator", { name: name }) });
-      }
-      var labels = {};
-      Object.keys(config.strings).forEach(function (key) {
-        if (key.indexOf("unit.") === 0) { labels[key.slice(5)] = config.strings[key]; }
-      });
-      setProps(isConsole() ? "console-map-streets" : "map-streets", { hideout: { levels: levels, labels: labels } });
-    }
+    window.cnMap.render(view, mapDirty, mapApi);
     mapDirty = { video: false, incidents: false, sensors: false, streets: false };
   }
 
@@ -450,7 +403,7 @@
     if (kind === "hello") {
       lastSlowRender = lastStreetBars = -Infinity;  // a new view: every panel at once
       mapDirty = { video: true, incidents: true, sensors: true, streets: true };
-      resendVideoStyle();
+      window.cnMap.reset(mapApi, false);
       queueRender();
     } else if (kind === "patch") {
       var sets = message.set || {};
@@ -464,19 +417,9 @@
     }
   }
 
-  // dash-leaflet 1.1.3 ignores prop changes while a GeoJSON layer is still fetching its
-  // url: the first hideout can be lost.  Send it again a few times after a (re)load.
-  var videoResend = { pending: false, timers: [] };
-  function resendVideoStyle() {
-    videoResend.timers.forEach(clearTimeout);
-    videoResend.timers = [1000, 3000, 7000].map(function (delay) {
-      return setTimeout(function () { videoResend.pending = true; mapDirty.video = true; queueRender(); }, delay);
-    });
-  }
-
   function pageRendered() {
     lastProps = {};
-    geoVersion = 0;
+    window.cnMap.reset(mapApi, true);
     mapDirty = { video: true, incidents: true, sensors: true, streets: true };
     slowDirty = true;
     lastSlowRender = lastStreetBars = -Infinity;

@@ -321,6 +321,24 @@ STRINGS["banner.severe"] = (levels.label(1, "zh") + "事件", levels.label(1, "e
 STRINGS["banner.severe_alarm"] = (levels.label(1, "zh", "alarm") + "告警",
                                   levels.label(1, "en", "alarm") + " alarm")
 
+# ---- the map's legend (layouts/map.py, assets/map.js): every symbol and colour on the map
+STRINGS.update({
+    "map.legend.title": ("图例", "Legend"),
+    "map.legend.streets": ("街镇着色", "Street shading"),
+    "map.legend.no_data": ("无数据", "No data"),  # the levels themselves: "ok", "warn", "alarm"
+    "map.legend.video": ("视频点位 · 聚合圈取最差状态色", "Video points · a cluster takes its worst status"),
+    "map.legend.cluster": ("圈内数字：点位总数", "Number: cameras in the cluster"),
+    "map.legend.cluster_bad": ("下方角标：其中离线、故障、失联数",
+                               "Tag below: of which offline, fault or stale"),
+    "map.legend.incidents": ("事件 · 菱形按等级着色", "Incidents · diamonds by level"),
+    "map.legend.pulse": ("闪烁：" + levels.label(1, "zh"), "Pulsing: " + levels.label(1, "en")),
+    "map.legend.pulse_overdue": ("闪烁：" + levels.label(1, "zh") + "或已超时",
+                                 "Pulsing: " + levels.label(1, "en") + " or overdue"),
+    "map.legend.sensors": ("物联感知", "IoT sensors"),
+    "map.legend.sensor": ("传感器", "Sensor"),
+    "map.legend.sensor_alarm": ("{m} 分钟内告警（告警等级色）", "Alarm in the last {m} min (level colour)"),
+})
+
 
 def t(key: str, lang: str = "zh", **values: object) -> str:
     """The label ``key`` in ``lang`` with ``{name}`` placeholders filled."""

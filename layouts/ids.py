@@ -58,6 +58,11 @@ def tile_stale(key: str) -> str:
 def map_legend_count(status: str) -> str:
     return f"map-legend-count-{status}"
 
+
+def map_scale(shade: str) -> str:
+    """The legend's range of one street shade (filled in by assets/map.js)."""
+    return f"map-scale-{shade}"
+
 # ---------------------------------------------------------------- the officers' console
 CONSOLE_ROOT = "console-root"
 GRID_RESET = "grid-reset"  # a clientside callback's output: filters changed, grids back to page 1
