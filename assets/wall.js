@@ -200,8 +200,11 @@
       });
       setProps("video-streets", { children: rows });
     }
-    config.camera.statuses.forEach(function (status) {  // the map's legend, if it shows cameras
-      if (has("map-legend-count-" + status)) {
+    // the map's legend, if it shows cameras; a console on one street gets that street's
+    // counts from its server callback (callbacks/console.py streets) instead
+    var streetView = isConsole() && new URLSearchParams(window.location.search).get("street");
+    config.camera.statuses.forEach(function (status) {
+      if (!streetView && has("map-legend-count-" + status)) {
         setProps("map-legend-count-" + status, { children: formatNumber(video[status] || 0) });
       }
     });

@@ -32,6 +32,7 @@ from dashboard import console_pages as pages
 from dashboard import console_policy as policy
 from dashboard.actions import alarm_action, incident_action
 from dashboard.auth import Principal
+from dashboard.camera import CAMERA_STATUSES
 from dashboard.console_index import Deadlines
 from dashboard.console_map import incident_markers, map_viewport
 from dashboard.console_url import ConsoleUrl, DrillKind
@@ -168,7 +169,10 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     # ------------------------------------------------------------ streets, overview, breadcrumbs
     @app.callback(
         output={"streets": Output(ids.STREET_LIST, "children"), "overview": Output(ids.OVERVIEW, "children"),
-                "crumbs": Output(ids.BREADCRUMBS, "children")},
+                "crumbs": Output(ids.BREADCRUMBS, "children"),
+                # a street's own camera counts in the map's legend (the district's: assets/wall.js)
+                "legend": {status: Output(ids.map_legend_count(status), "children")
+                           for status in CAMERA_STATUSES}},
         inputs={"search": search_input, **{f"_{cue}": Input(ids.tick(cue), "data")
                                            for cue in (Cue.INCIDENTS, Cue.CAMERAS, Cue.DUTY)}},
     )
@@ -183,7 +187,9 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         chips = sel.street_indicators(state, url.street, runtime.catalogue)
         return {"streets": panels.street_list(counts, video, url, s, principal.scope),
                 "overview": panels.overview(figures, chips, url, s),
-                "crumbs": panels.breadcrumbs(url, s, sel.record_street(state, url.kind, url.key))}
+                "crumbs": panels.breadcrumbs(url, s, sel.record_street(state, url.kind, url.key)),
+                "legend": {status: f"{figures['video'].get(status, 0):,}" if figures else dash.no_update
+                           for status in CAMERA_STATUSES}}
 
     @app.callback(Output(ids.DUTY, "children"), Input(ids.CONSOLE_SEARCH, "data"),
                   Input(ids.tick(Cue.DUTY), "data"))
