@@ -312,7 +312,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                                      ip=client_ip())
         s = strings(search)
         what = s[f"action.{trigger['verb']}"]
-        result: dict[str, Any] = dict(panels.outcome(done.ok, what, done.message, s))
+        result: dict[str, Any] = dict(panels.outcome(done.ok, what, done.says(s), s))
         if done.ok:
             return {**result, "unit": None, "note": "", "severity": None,
                     "verbs_hidden": [True] * len(clicks)}
@@ -357,4 +357,4 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         done = await alarm_action(runtime, principal.name, key, verb, comment=comment, reason=reason,
                                   shelve_minutes=minutes, role=principal.role, ip=client_ip())
         what = s["inbox.shelve" if verb == "shelve" else "inbox.ack"]
-        return panels.outcome(done.ok, what, done.message, s)
+        return panels.outcome(done.ok, what, done.says(s), s)
