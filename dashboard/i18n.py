@@ -533,7 +533,7 @@ def client_strings(lang: str) -> dict[str, str]:
     return strings
 
 
-def dropdown_labels(lang: str) -> dict[str, str]:
+def dropdown_labels(lang: str) -> Any:  # dcc.Dropdown types it as its own TypedDict
     """dcc.Dropdown's ``labels`` in ``lang`` (its menu's search box, select-all, counts)."""
     return {key.removeprefix("dropdown."): t(key, lang) for key in STRINGS if key.startswith("dropdown.")}
 
