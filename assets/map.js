@@ -17,7 +17,7 @@
   }
 
   function lang() {
-    var root = document.getElementById("wall-root");
+    var root = document.getElementById("wall-root") || document.getElementById("console-root");
     return root && root.dataset.lang === "en" ? "en" : "zh";
   }
 

@@ -36,7 +36,7 @@ from dashboard.console_index import Deadlines
 from dashboard.console_map import incident_markers, map_viewport
 from dashboard.console_url import ConsoleUrl, DrillKind
 from dashboard.guard import client_ip, refuse, require
-from dashboard.i18n import client_strings
+from dashboard.i18n import client_strings, unit_label
 from dashboard.inbox import inbox
 from dashboard.protocol import Cue
 from layouts import console_detail as drawer
@@ -227,7 +227,8 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         if url.kind == "incident":  # its own street's centre first
             units = sel.dispatch_choices(runtime.console, data.get("street"))
             own = data.get("street") is not None and units[:1] != runtime.console.dispatch_units[:1]
-            opened["unit_options"] = [{"label": unit + (s["console.suggested"] if own and n == 0 else ""),
+            opened["unit_options"] = [{"label": unit_label(unit, url.lang)
+                                       + (s["console.suggested"] if own and n == 0 else ""),
                                        "value": unit} for n, unit in enumerate(units)]
         return opened
 
