@@ -128,7 +128,8 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
         ids.GRID_INCIDENTS,
         [
             column("short_id", s["col.id"], width=84, tooltipField="id"),
-            column("title", s["col.title"], flex=1, minWidth=150, tooltipField="title", cellClass="data-text"),
+            column("title", s["col.title"], flex=1, minWidth=150, tooltipField="title",
+                   cellClass="data-text"),
             column("severity_label", s["col.severity"], "severity", width=104),
             column("street_label", s["col.street"], "street", width=116),
             column("status_label", s["col.status"], "status", width=72),
@@ -150,7 +151,8 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
         ids.GRID_CAMERAS,
         [
             column("id", s["col.id"], width=110, tooltipField="id"),
-            column("name", s["col.name"], "name", flex=1, minWidth=160, tooltipField="name", cellClass="data-text"),
+            column("name", s["col.name"], "name", flex=1, minWidth=160, tooltipField="name",
+                   cellClass="data-text"),
             column("street_label", s["col.street"], "street", width=116),
             column("status_label", s["col.status"], "status", width=72),
             column("down_text", s["col.down"], "down", width=110),
