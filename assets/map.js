@@ -22,6 +22,11 @@
     return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
   }
 
+  function lang() {
+    var root = document.getElementById("wall-root") || document.getElementById("console-root");
+    return root && root.dataset.lang === "en" ? "en" : "zh";
+  }
+
   // Ray casting over a GeoJSON (Multi)Polygon, coordinates [lon, lat].
   function inRing(lon, lat, ring) {
     var inside = false;
@@ -216,7 +221,7 @@
       if (old && old.marker) { old.marker.remove(); }
       streets.labels[code] = {
         code: code, layer: layer, latlng: L.latLng(p.label_lat, p.label_lon), geometry: feature.geometry,
-        texts: labels[code] || [p.name_zh || code], area: 0, marker: null, element: null, map: null,
+        texts: labels[code] || [(lang() === "en" ? p.name_en : p.name_zh) || code], area: 0, marker: null, element: null, map: null,
       };
     }
     layer.on("add", function () {

@@ -30,9 +30,14 @@
   function serverNow() { return Date.now() + clockOffset; }
 
   // The wall and the console share this renderer; each panel renders only where it exists.
-  function pageRoot() { return document.getElementById("wall-root") || document.getElementById("console-root"); }
+  // The admin page has the header only (the clock and the live badge).
+  function pageRoot() {
+    return document.getElementById("wall-root") || document.getElementById("console-root") ||
+      document.getElementById("admin-root");
+  }
   function has(id) { return !!document.getElementById(id); }
   function isConsole() { var root = pageRoot(); return !!root && root.dataset.page === "console"; }
+  function isAdmin() { var root = pageRoot(); return !!root && root.dataset.page === "admin"; }
 
   function setProps(id, props) {
     var encoded = JSON.stringify(props);
@@ -130,7 +135,7 @@
                        key: kind + ":" + record.id,
                        "data-sev": S((isIncident ? "severity." : "level.") + severity),
                        "data-age": age(when) }, [
-      el("Div", { className: "feed-title" }, title),
+      el("Div", { className: "feed-title", "data-text": "event" }, title),  // the event's own words
       el("Div", { className: "feed-meta" }, meta.join(" · ")),
     ]);
   }
@@ -301,7 +306,7 @@
       var text = isIncident ? r.title : S("sensor." + r.kind) + (r.message ? " · " + r.message : "");
       setProps("attention-banner", { className: "banner banner-severe", children: [
         el("Span", { className: "banner-kind" }, S(isIncident ? "banner.severe" : "banner.severe_alarm")),
-        el("Span", { className: "banner-text" }, text),
+        el("Span", { className: "banner-text", "data-text": "event" }, text),
         el("Span", { className: "banner-where" }, street),
       ] });
       return;
@@ -337,6 +342,18 @@
     setProps("live-badge", { children: text, className: cls });
   }
 
+  // Leaflet writes its controls' tooltips in English: give them the page's language.
+  var CONTROL_TITLES = { ".leaflet-control-zoom-in": "map.zoom_in", ".leaflet-control-zoom-out": "map.zoom_out",
+                         ".leaflet-control-layers-toggle": "map.layers" };
+  function localiseControls() {
+    Object.keys(CONTROL_TITLES).forEach(function (selector) {
+      document.querySelectorAll(selector).forEach(function (control) {
+        var title = S(CONTROL_TITLES[selector]);
+        if (control.title !== title) { control.title = title; control.setAttribute("aria-label", title); }
+      });
+    });
+  }
+
   // ------------------------------------------------------------------ scaling
   function fit() {
     var root = document.getElementById("wall-root");
@@ -363,8 +380,9 @@
 
   function render() {
     var live = window.cnLive;
-    if (!config || !live || !live.view || !pageRoot()) { return; }
+    if (!config || !live || !live.view || !pageRoot() || isAdmin()) { return; }
     var view = live.view;
+    localiseControls();
     renderFeed(view);
     renderMap(view, false);
     if (!slowDirty) { return; }
@@ -414,7 +432,7 @@
       if (sets.incidents || message.del) { mapDirty.incidents = true; }
       if (sets.sensors || sets.alarms) { mapDirty.sensors = true; }
       if (sets.indicators) { mapDirty.streets = true; }
-      if (config) { noteNewItems(live.view, message); }
+      if (config && !isAdmin()) { noteNewItems(live.view, message); }
       if (isConsole() && message.cue && message.cue.length && window.cnConsole) { window.cnConsole.cue(message.cue); }
       queueRender();
     }
@@ -447,6 +465,7 @@
       renderClock();
       renderBadge();
       renderBanner();
+      localiseControls();
       if (window.cnLive.view) { renderFeed(window.cnLive.view); }
     }, 1000);
   }

@@ -37,7 +37,7 @@ from dashboard.console_index import Deadlines
 from dashboard.console_map import incident_markers, map_viewport
 from dashboard.console_url import ConsoleUrl, DrillKind
 from dashboard.guard import client_ip, refuse, require
-from dashboard.i18n import client_strings
+from dashboard.i18n import client_strings, unit_label
 from dashboard.inbox import inbox
 from dashboard.protocol import Cue
 from layouts import console_detail as drawer
@@ -233,7 +233,8 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         if url.kind == "incident":  # its own street's centre first
             units = sel.dispatch_choices(runtime.console, data.get("street"))
             own = data.get("street") is not None and units[:1] != runtime.console.dispatch_units[:1]
-            opened["unit_options"] = [{"label": unit + (s["console.suggested"] if own and n == 0 else ""),
+            opened["unit_options"] = [{"label": unit_label(unit, url.lang)
+                                       + (s["console.suggested"] if own and n == 0 else ""),
                                        "value": unit} for n, unit in enumerate(units)]
         return opened
 
@@ -318,7 +319,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                                      ip=client_ip())
         s = strings(search)
         what = s[f"action.{trigger['verb']}"]
-        result: dict[str, Any] = dict(panels.outcome(done.ok, what, done.message, s))
+        result: dict[str, Any] = dict(panels.outcome(done.ok, what, done.says(s), s))
         if done.ok:
             return {**result, "unit": None, "note": "", "severity": None,
                     "verbs_hidden": [True] * len(clicks)}
@@ -363,4 +364,4 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         done = await alarm_action(runtime, principal.name, key, verb, comment=comment, reason=reason,
                                   shelve_minutes=minutes, role=principal.role, ip=client_ip())
         what = s["inbox.shelve" if verb == "shelve" else "inbox.ack"]
-        return panels.outcome(done.ok, what, done.message, s)
+        return panels.outcome(done.ok, what, done.says(s), s)

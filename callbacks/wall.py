@@ -11,6 +11,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import geo
 from dashboard.guard import client_ip, current
+from dashboard.i18n import signed_in_as
 from layouts import ids, pages
 
 if TYPE_CHECKING:
@@ -39,7 +40,8 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         page = pages.page_for(path, search, principal, frame.layers)
         if not page.allowed:
             runtime.refusals.deny(f"page:{page.permission}", client_ip(), path, principal.label())
-        return {"page": pages.render(page, frame, search or "", principal.label()), "path": path}
+        user = signed_in_as(principal.name, principal.role, page.lang)
+        return {"page": pages.render(page, frame, search or "", user), "path": path}
 
     # The live client renders everything it knows as soon as the page is in the DOM.
     app.clientside_callback(
