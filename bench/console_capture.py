@@ -24,15 +24,19 @@ holding the patch's seq).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import orjson
-from playwright.sync_api import Page, Request, WebSocket
+from playwright.sync_api import Browser, Page, Request, WebSocket
 
-from bench.browser import chromium, open_page, pump
+from bench.browser import browser_pid, chromium, open_page, pump
 from support.processes import PASSWORDS
 
 UPDATE_PATH = "/_dash-update-component"
@@ -142,50 +146,56 @@ class _Recorder:
                               if k.lower() not in DROPPED_HEADERS and not k.startswith(":")}
 
 
-def _settle(page: Page, recorder: _Recorder, timeout_s: float, what: str) -> None:
-    """Pump the page until no callback is in flight and none was sent for QUIET_S."""
+def _settle(page: Page, recorder: _Recorder, timeout_s: float, what: str, beyond: int = 0,
+            not_before: float = 0.0) -> None:
+    """Pump the page until it has sent more than ``beyond`` callback requests, none is in
+    flight, none was sent for QUIET_S (and ``not_before``, capture time, has passed), and
+    its main thread is free again (an evaluation returns: a page busy drawing rows
+    would send more once it is done)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         pump(page, 0.25)
-        quiet = recorder.now() - recorder.last_activity() >= QUIET_S
-        if recorder.requests and not recorder.in_flight() and quiet:
-            return
+        quiet = recorder.now() - recorder.last_activity() >= QUIET_S and recorder.now() >= not_before
+        if len(recorder.requests) > beyond and not recorder.in_flight() and quiet:
+            sent = len(recorder.requests)
+            page.evaluate("() => true")
+            if len(recorder.requests) == sent and not recorder.in_flight():
+                return
     raise TimeoutError(f"the console's {what} did not settle within {timeout_s:.0f} s "
-                       f"({recorder.in_flight()} callback requests in flight)")
+                       f"({len(recorder.requests) - beyond} callback requests, "
+                       f"{recorder.in_flight()} in flight)")
+
+
+def _watchdog(seconds: float) -> threading.Timer:
+    """Kill this process's Chromium after ``seconds`` (a page whose main thread never
+    frees again would hold an evaluation for ever): what waits on it then fails."""
+    pid = browser_pid()
+
+    def kill() -> None:
+        if pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+    timer = threading.Timer(seconds, kill)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def capture(base_url: str, path: str, publish: Callable[[], None], user: str = "officer",
             initial_timeout_s: float = 120.0, refresh_timeout_s: float = 60.0) -> Capture:
     """Record the callback requests of the console at ``path`` (e.g. ``/console?street=x``)
     signed in as ``user`` (one of :data:`support.processes.PASSWORDS`)."""
-    from urllib.parse import quote
-
     result = Capture(path=path, user=user)
     with chromium() as browser:
-        watched = open_page(browser)
-        page = watched.page
-        page.goto(f"{base_url}/login?next={quote(path, safe='')}")
-        page.fill("#user", user)
-        page.fill("#password", PASSWORDS[user])
-        recorder = _Recorder(page)
-        with page.expect_navigation():
-            page.click("button[type=submit]")
-        page.wait_for_selector("[data-page=console]", state="attached", timeout=initial_timeout_s * 1000)
-        _settle(page, recorder, initial_timeout_s, "initial load")
-        result.initial_s = recorder.last_activity()
-        initial_count, cues_before = len(recorder.requests), len(recorder.cue_frames)
-        publish()
-        deadline = time.monotonic() + refresh_timeout_s
-        while len(recorder.cue_frames) == cues_before and time.monotonic() < deadline:
-            pump(page, 0.1)
-        if len(recorder.cue_frames) == cues_before:
-            raise TimeoutError("no /live patch with a cue reached the console page")
-        cued = recorder.cue_frames[cues_before][0]
-        _settle(page, recorder, refresh_timeout_s, "refresh")
-        recorder.headers()
-        result.page_errors = list(watched.errors)
-        watched.page.context.close()
+        watchdog = _watchdog(initial_timeout_s + 2 * refresh_timeout_s + 30)
+        try:
+            recorder, initial_count, cues_before = _record(browser, base_url, result, publish,
+                                                           initial_timeout_s, refresh_timeout_s)
+        finally:
+            watchdog.cancel()
     result.initial = _waves([r for _, r in recorder.requests[:initial_count]])
+    cued = recorder.cue_frames[cues_before][0]
     later = sorted((r for _, r in recorder.requests[initial_count:]), key=lambda r: r.sent_s)
     chosen: dict[str, Recorded] = {}
     for r in later:
@@ -202,3 +212,35 @@ def capture(base_url: str, path: str, publish: Callable[[], None], user: str = "
         raise RuntimeError(f"the console page sent no callback request within {REFRESH_WINDOW_S} s of a cue "
                            f"(requests after the cue at {sent} s; cues {recorder.cue_frames})")
     return result
+
+
+def _record(browser: Browser, base_url: str, result: Capture, publish: Callable[[], None],
+            initial_timeout_s: float, refresh_timeout_s: float) -> tuple[_Recorder, int, int]:
+    """Sign in, load, settle, publish, settle: (the recorder, how many requests the
+    initial load sent, how many cue frames came before the publication)."""
+    from urllib.parse import quote
+
+    watched = open_page(browser)
+    page = watched.page
+    page.goto(f"{base_url}/login?next={quote(result.path, safe='')}")
+    page.fill("#user", result.user)
+    page.fill("#password", PASSWORDS[result.user])
+    recorder = _Recorder(page)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    page.wait_for_selector("[data-page=console]", state="attached", timeout=initial_timeout_s * 1000)
+    _settle(page, recorder, initial_timeout_s, "initial load")
+    result.initial_s = recorder.last_activity()
+    initial_count, cues_before = len(recorder.requests), len(recorder.cue_frames)
+    publish()
+    deadline = time.monotonic() + refresh_timeout_s
+    while len(recorder.cue_frames) == cues_before and time.monotonic() < deadline:
+        pump(page, 0.1)
+    if len(recorder.cue_frames) == cues_before:
+        raise TimeoutError("no /live patch with a cue reached the console page")
+    _settle(page, recorder, refresh_timeout_s, "refresh", beyond=initial_count,
+            not_before=recorder.cue_frames[cues_before][0] + REFRESH_WINDOW_S)
+    recorder.headers()
+    result.page_errors = list(watched.errors)
+    page.context.close()
+    return recorder, initial_count, cues_before

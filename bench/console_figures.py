@@ -140,18 +140,19 @@ def summary(scenarios: list[dict[str, Any]]) -> str:
         return " / ".join("—" if d.get(k) is None or math.isnan(d[k]) else f"{d[k]:,.0f}" for k in keys)
 
     lines = ["| incidents | officers | view | callbacks p50 / p95 / p99 ms (failed) | KB per refresh "
-             "| wall /live p50 / p99 ms | /healthz p50 / p99 / max ms | longest stall ms |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| wall /live p50 / p99 ms | /healthz p50 / p99 / max ms | longest stall ms | others' CPU |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for s in scenarios:
         for r in s["rows"]:
             head = f"| {s['incidents']:,} | {r['officers']} | {r['view']} |"
             if "error" in r:
-                lines.append(f"{head} FAILED: {r['error'][:80]} | | | | |")
+                lines.append(f"{head} FAILED: {r['error'][:80]} | | | | | |")
                 continue
             c = r.get("console")
             cb = f"{ms(c['callback_ms'], 'p50', 'p95', 'p99')} ({c['failures']})" if c else "—"
             kb = f"{c['bytes_per_refresh']['mean'] / 1000:,.0f}" if c and c["refreshes"] else "—"
             snap = " (snapshot)" if r["snapshots_in_window"] else ""
             lines.append(f"{head} {cb} | {kb} | {ms(r['wall']['latency_ms'], 'p50', 'p99')} | "
-                         f"{ms(r['healthz_ms'], 'p50', 'p99', 'max')} | {ms(r['stall'], 'ms')}{snap} |")
+                         f"{ms(r['healthz_ms'], 'p50', 'p99', 'max')} | {ms(r['stall'], 'ms')}{snap} | "
+                         f"{r['machine_cpu']['others_cores'] + r['machine_cpu']['steal_cores']:.2f} |")
     return "\n".join(lines)

@@ -61,6 +61,7 @@ from bench import console_figures as figures
 from bench.common import (
     LOG_DIR,
     LOG_KEY,
+    CpuWatch,
     Dashboard,
     ProcessCpu,
     Row,
@@ -179,7 +180,7 @@ async def _measure(dashboard: Dashboard, redis_url: str, redis_pid: int, officer
         lag_before = await asyncio.to_thread(figures.lag_metrics, dashboard.url)
         pids = {"server": dashboard.pid, "redis": redis_pid, "harness": os.getpid(),
                 **({"officers": child.pid} if child else {})}
-        cpu = ProcessCpu(pids).start()
+        cpu, machine = ProcessCpu(pids).start(), CpuWatch()
         if child:
             assert child.stdin is not None
             child.stdin.write(b'{"t":"go"}\n')
@@ -192,7 +193,7 @@ async def _measure(dashboard: Dashboard, redis_url: str, redis_pid: int, officer
         finally:
             sys.setswitchinterval(old_switch)
         window_end = time.monotonic()
-        record["cpu_cores"] = cpu.stop()
+        record["cpu_cores"], record["machine_cpu"] = cpu.stop(), machine.stop()
         stop.set()
         await asyncio.gather(*tasks)
         lag_after = await asyncio.to_thread(figures.lag_metrics, dashboard.url)
@@ -212,7 +213,8 @@ async def _measure(dashboard: Dashboard, redis_url: str, redis_pid: int, officer
     snapshots = {h[2] for h in window if h[2]}
     wall_record = _latencies(published, [wall])
     record.update({
-        "wall": {k: wall_record[k] for k in ("latency_ms", "delivered_percent", "published", "frames")},
+        "wall": {k: wall_record[k] for k in ("latency_ms", "delivered_percent", "published", "frames",
+                                             "timeline")},
         "healthz_ms": percentiles([h[1] * 1000 for h in window if not math.isnan(h[1])]),
         "healthz_failed": sum(1 for h in window if math.isnan(h[1])),
         "stall": figures.stall(lag_before, lag_after),
