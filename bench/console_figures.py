@@ -121,7 +121,9 @@ def rows_of(scenarios: list[dict[str, Any]]) -> list[Row]:
                          Row(f"{key}.failures", f"  callback requests failed (of {c['requests']:,})", "count",
                              c["failures"]),
                          Row(f"{key}.refresh_bytes", f"  bytes per refresh (mean of {c['refreshes']:,})", "B",
-                             c["bytes_per_refresh"].get("mean", math.nan))]
+                             c["bytes_per_refresh"].get("mean", math.nan)),
+                         Row(f"{key}.initial_max", "  console initial load, slowest officer",
+                             "ms", r["initial"]["per_officer_ms"].get("max", math.nan))]
             rows += [Row(f"{key}.healthz_p99", "  /healthz p99", "ms", health.get("p99", math.nan),
                          budget=HEALTHZ_P99),
                      Row(f"{key}.healthz_p50", "  /healthz p50", "ms", health.get("p50", math.nan)),
