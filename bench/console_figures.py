@@ -18,11 +18,16 @@ WALL_P99 = Budget("<=", 150, "<= 150 ms")
 HEALTHZ_P99 = Budget("<=", 100, "<= 100 ms")
 STALL = Budget("<=", 50, "<= 50 ms")
 ROW_DONE = Budget("<=", 0, "row completes")
+METRICS_TIMEOUT_S = 30.0
 
 
 def lag_metrics(url: str) -> dict[str, Any] | None:
-    """The server's event-loop monitor: {"max_s", "buckets": {le: cumulative}, "count"}."""
-    text = httpx.get(f"{url}/metrics", timeout=10).text
+    """The server's event-loop monitor: {"max_s", "buckets": {le: cumulative}, "count"};
+    None when it has none, {"error"} when /metrics did not answer."""
+    try:
+        text = httpx.get(f"{url}/metrics", timeout=METRICS_TIMEOUT_S).text
+    except httpx.HTTPError as exc:
+        return {"error": f"/metrics: {type(exc).__name__}"}
     out: dict[str, Any] = {"max_s": None, "buckets": {}, "count": None}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
@@ -39,6 +44,8 @@ def stall(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[s
     """The longest stall in the window, in ms, and how it is known."""
     if before is None or after is None:
         return {"ms": math.nan, "how": "n/a: the server has no cn_event_loop_lag metrics"}
+    if "error" in before or "error" in after:
+        return {"ms": math.nan, "how": f"n/a: {before.get('error') or after.get('error')}"}
     if after["max_s"] is not None and after["max_s"] > (before["max_s"] or 0.0):
         return {"ms": after["max_s"] * 1000, "how": "cn_event_loop_lag_max_seconds grew in the window"}
     bound = math.inf
@@ -53,6 +60,8 @@ def stall(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[s
 
 
 def initial_figures(requests: list[list[Any]]) -> dict[str, Any]:
+    """The officers' initial loads (their request records): time from an officer's first
+    request to its last answer, bytes, failed requests."""
     per_officer: dict[int, list[list[Any]]] = {}
     for r in requests:
         per_officer.setdefault(r[0], []).append(r)
@@ -62,6 +71,8 @@ def initial_figures(requests: list[list[Any]]) -> dict[str, Any]:
 
 
 def console_figures(data: dict[str, Any]) -> dict[str, Any]:
+    """The refreshes of the window (the officers' process's data): latency per answered
+    request, failures by kind, bytes and duration per refresh, per callback latency."""
     requests, refreshes = data.get("requests", []), data.get("refreshes", [])
     ok = [(r[5] - r[4]) * 1000 for r in requests if not r[8]]
     by_output: dict[str, list[float]] = {}
@@ -93,6 +104,7 @@ def report_row(row: dict[str, Any]) -> None:
 
 
 def rows_of(scenarios: list[dict[str, Any]]) -> list[Row]:
+    """The table's lines: per row the wall, the console (with officers), /healthz, the stall."""
     rows: list[Row] = []
     for scenario in scenarios:
         n = scenario["incidents"]
@@ -107,7 +119,9 @@ def rows_of(scenarios: list[dict[str, Any]]) -> list[Row]:
                                 budget=ROW_DONE))
                 continue
             wall, health, stall = r["wall"]["latency_ms"], r["healthz_ms"], r["stall"]["ms"]
+            delivered = r["wall"]["delivered_percent"]
             marks = " (snapshot in window)" if r["snapshots_in_window"] else ""
+            marks += f" ({delivered:.1f} % delivered)" if delivered < 100 else ""
             rows.append(Row(f"{key}.wall_p99", f"{head}: wall /live delay p99{marks}", "ms",
                             wall.get("p99", math.nan), budget=WALL_P99))
             rows.append(Row(f"{key}.wall_p50", "  wall /live delay p50", "ms", wall.get("p50", math.nan)))

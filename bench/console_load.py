@@ -166,7 +166,10 @@ async def _measure(dashboard: Dashboard, redis_url: str, redis_pid: int, officer
                 sys.executable, "-m", "bench.console_officers", "--base", dashboard.url,
                 "--capture", str(capture_file), "--users", str(_officers_file(officers)),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**31)
-            ready = await _ask(child, None, READY_TIMEOUT_S)
+            try:
+                ready = await _ask(child, None, READY_TIMEOUT_S)
+            except TimeoutError:
+                raise TimeoutError(f"consoles not loaded within {READY_TIMEOUT_S:.0f} s") from None
             initial = ready["initial"]
             record["initial"] = figures.initial_figures(initial)
             if ready["error"]:
@@ -280,6 +283,7 @@ def _scenario(incidents: int, officers: Iterable[int], views: Iterable[str], sec
                     out.setdefault("captures", {})[view] = _capture(first.url, view, client, sim, street[0],
                                                                     captures)
         assert server.process is not None
+        failed: dict[str, int] = {}  # view → the fewest officers that failed it
         for k in officers:
             for view in (views if k else ("—",)):
                 progress(f"console-load: {incidents:,} incidents, {k} officers, view {view}, {seconds:.0f} s")
@@ -288,10 +292,13 @@ def _scenario(incidents: int, officers: Iterable[int], views: Iterable[str], sec
                     capture = captures.get(view)
                     if isinstance(capture, str):
                         raise RuntimeError(capture)
+                    if view in failed:  # more officers would fail too, only later
+                        raise RuntimeError(f"skipped: the row with {failed[view]} officers failed")
                     row.update(_row(server.url, server.process.pid, client, sim, k, capture, seconds))
                     figures.report_row(row)
                 except Exception as exc:  # a row that fails is reported, the others still run
                     row["error"] = f"{type(exc).__name__}: {exc}"
+                    failed.setdefault(view, k)
                     progress(f"    FAILED: {row['error']}")
                 out["rows"].append(row)
     return out
