@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from bench import ingest, live_latency, memory, restart, screen, soak, visible, wall_page, wire
+from bench import console_load, ingest, live_latency, memory, restart, screen, soak, visible, wall_page, wire
 from bench.common import Budget, CpuWatch, Row, machine_facts, progress
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -47,6 +47,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "wall-page": wall_page_rows,
     "visible": visible.run,
     "screen": screen.run,
+    "console-load": console_load.run,
     "soak": soak.run,
 }
 FULL_ONLY = ("soak",)  # left out of --quick unless named with --only
