@@ -19,9 +19,11 @@ are audited.
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 import dash
+import orjson
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
@@ -144,17 +146,26 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         return {kind: export.href(kind, search, **filters) for kind in EXPORT_LINKS}
 
     # ------------------------------------------------------------ the map's cases and camera rates
-    @app.callback(Output(ids.CONSOLE_INCIDENTS, "children"),
+    @app.callback(output={"markers": Output(ids.CONSOLE_INCIDENTS, "children"),
+                          "shown": Output(ids.MARKERS_SHOWN, "data")},
                   inputs={"search": search_input, "_tick": Input(ids.tick(Cue.INCIDENTS), "data"),
-                          **filter_inputs})
-    async def markers(search: str | None, _tick: int, **filters: Any) -> list[Any]:
+                          **filter_inputs},
+                  state={"shown": State(ids.MARKERS_SHOWN, "data")})
+    async def markers(search: str | None, _tick: int, shown: str | None, **filters: Any) -> dict[str, Any]:
+        """The map's open cases; sent only when what they show changed (most cues concern
+        other cases than the few hundred on the map, and 300 markers are ~150 kB)."""
         principal = require("console")
         url, t = where(search, principal), now()
         rows = pages.open_incidents(index, runtime.state, url.filters(**filters, now=t), t, runtime.console,
                                     deadlines, principal.scope)
+        placed = incident_markers(runtime.state, rows, projection)
+        signature = hashlib.blake2b(orjson.dumps(
+            [url.lang, [(m["id"], m["version"], m["deadline"], m["pulse"]) for m in placed]]),
+            digest_size=12).hexdigest()
+        if signature == shown:
+            raise PreventUpdate
         s = client_strings(url.lang)
-        return [panels.incident_marker(marker, s)
-                for marker in incident_markers(runtime.state, rows, projection)]
+        return {"markers": [panels.incident_marker(marker, s) for marker in placed], "shown": signature}
 
     @app.callback(Output(ids.CAMERA_RATES, "children"), Input(ids.CONSOLE_SEARCH, "data"),
                   Input(ids.tick(Cue.CAMERAS), "data"), Input(ids.SEARCH, "value"))

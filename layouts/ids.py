@@ -115,6 +115,7 @@ ACTION_SEVERITY = "action-severity"
 ACTION_RESULT = "action-result"
 ACTION_FORM = "action-form"
 CONSOLE_INCIDENTS = "console-map-incidents"
+MARKERS_SHOWN = "console-markers-shown"  # the signature of the markers on the map
 CONSOLE_STREETS = "console-map-streets"
 CONSOLE_SEARCH = "console-search"  # the console's query string, kept by assets/wall.js
 CURRENT_PATH = "current-path"
