@@ -213,12 +213,19 @@
     var video = (view.summary && view.summary.video) || { total: 0, online: 0, streets: {} };
     var rate = video.total ? (100 * video.online) / video.total : null;
     if (has("video-rate")) {
-      setProps("video-rate", { children: rate === null ? "—" : S("video.district") + " " + rate.toFixed(1) + "%" });
+      var where = view.scope ? S("unit." + view.scope) : S("video.district");  // a street's wall: its own
+      setProps("video-rate", { children: rate === null ? "—" : where + " " + rate.toFixed(1) + "%" });
     }
     // The per-street bars: one update for the whole panel, two components a street (the
     // name and the rate are drawn by CSS from data attributes, the bar from a CSS
-    // variable), and at most every STREET_BARS_MS: rates per street move slowly.
-    if (has("video-streets") && performance.now() - lastStreetBars >= STREET_BARS_MS) {
+    // variable), and at most every STREET_BARS_MS: rates per street move slowly.  A change
+    // that arrives sooner is drawn when the time is up, not left for the next patch.
+    var barsWait = lastStreetBars + STREET_BARS_MS - performance.now();
+    if (has("video-streets") && barsWait > 0 && !barsQueued) {
+      barsQueued = true;
+      setTimeout(function () { barsQueued = false; slowDirty = true; queueRender(); }, barsWait);
+    }
+    if (has("video-streets") && barsWait <= 0) {
       lastStreetBars = performance.now();
       var rows = [];
       config.units.forEach(function (code) {
@@ -443,6 +450,7 @@
   var SLOW_PANELS_MS = 750;
   var STREET_BARS_MS = 5000;
   var lastStreetBars = -Infinity;
+  var barsQueued = false;
   var lastSlowRender = -Infinity;
   var slowQueued = false;
   var slowDirty = true;

@@ -185,7 +185,8 @@ class Figures:
     def dimensions(self, scope: str | None) -> dict[str, Any]:
         """Per dimension, what its header says: open ``incidents`` of its domains, active
         ``alarms`` (sensor alarms of its kinds and its series in alarm), ``warnings`` (its
-        series in warning), the ``level`` these make (alarm: anything of levels 1–2 or a
+        series in warning: the district counts every series, a street those its tiles
+        show), the ``level`` these make (alarm: anything of levels 1–2 or a
         series in alarm; warn: anything else; ok) and, for a street, the ``series`` its
         tiles show instead of the district's (``key`` → ``key@street``)."""
         counts = self.watch.counts(scope, self.shelved)
@@ -196,7 +197,9 @@ class Figures:
                               "severe": c["severe_incidents"] + c["severe_alarms"], "series": {}}
         for key, street, level in self._levels.values():
             indicator = self.catalogue.get(key)
-            if indicator is not None and indicator_in_scope(street, scope):
+            # a street counts the series its tiles show: its own, else the district's
+            own = series_key(key, scope) in self.state.indicators
+            if indicator is not None and (scope is None or street == scope or (street is None and not own)):
                 out[indicator.dimension]["alarms" if level == "alarm" else "warnings"] += 1
                 out[indicator.dimension]["severe"] += level == "alarm"
         if scope is not None:

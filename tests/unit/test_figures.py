@@ -179,3 +179,12 @@ def test_a_catalogue_without_a_mapping_takes_the_packaged_one(tmp_path: Path) ->
     path = tmp_path / "indicators.toml"
     path.write_text('[[indicator]]\nkey = "x"\n', encoding="utf-8")
     assert load_dimensions(path) == load_dimensions()
+
+
+def test_a_street_header_counts_the_series_its_tiles_show() -> None:
+    """A street with its own AQI is not in alarm for the district's AQI."""
+    wall = Wall()
+    wall.apply(indicator_value("green.aqi", 300), indicator_value("green.aqi", 30, street="hongqiao"))
+    assert wall.views.figures.dimensions("hongqiao")["green"]["alarms"] == 0
+    assert wall.views.figures.dimensions("jiangsulu")["green"]["alarms"] == 1
+    assert wall.views.figures.dimensions(None)["green"]["alarms"] == 1
