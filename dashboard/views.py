@@ -163,7 +163,8 @@ class ViewBuilder:
         if audience != "records":
             return visitor_view.hello(self, scope)
         s = self.state
-        incidents, alarms = self._membership(scope)
+        attention = self.figures.attention(scope)
+        incidents, alarms = self._membership(scope, attention["pins"])
         held = self._members.setdefault(scope, (set(), set()))
         held[0].update(incidents)  # what this scope's clients may hold now: see patch()
         held[1].update(alarms)
@@ -186,7 +187,7 @@ class ViewBuilder:
             "duty": {k: duty_card(x) for k, x in s.duty.items()
                      if scope is None or x["center"] in ("district", scope)},
             "feed": self.feed(scope),
-            "attention": self.remember((scope, "records", Section.ATTENTION), self.figures.attention(scope)),
+            "attention": self.remember((scope, "records", Section.ATTENTION), attention),
             "dimensions": self.remember((scope, "records", Section.DIMENSIONS),
                                         self.figures.dimensions(scope)),
             "summary": self.summary(scope),
@@ -206,10 +207,10 @@ class ViewBuilder:
         self._sent[group] = value
         return True
 
-    def _membership(self, scope: str | None) -> tuple[set[str], set[str]]:
+    def _membership(self, scope: str | None, pins: list[list[str]]) -> tuple[set[str], set[str]]:
         """The incidents and alarms a view of ``scope`` holds: those of its feed and of its
         pins, and every open severity-1 incident."""
-        listed = self.feed(scope) + self.figures.attention(scope)["pins"]
+        listed = self.feed(scope) + pins
         incidents = {key for kind, key in listed if kind == "incident"}
         incidents.update(iid for iid in self._open_severe
                          if in_scope(self.state.incidents[iid]["street"], scope))
@@ -239,8 +240,9 @@ class ViewBuilder:
             if series is not None and indicator_in_scope(series["street"], scope):
                 put(Section.INDICATORS, sid, self.indicator_card(series, changes.points.get(sid, 0)))
         attention_due = bool(keys.keys() & {Section.INCIDENTS, Section.ALARMS, Section.INBOX}) or ticked
-        if attention_due:
-            self._patch_members(changes, scope, put, del_)
+        attention = self.figures.attention(scope) if attention_due else None
+        if attention is not None:
+            self._patch_members(changes, scope, attention["pins"], put, del_)
         for sid in keys.get(Section.SENSORS, ()):
             sensor = s.sensors.get(sid)
             if sensor is not None and in_scope(sensor.get("street"), scope):
@@ -263,10 +265,8 @@ class ViewBuilder:
             patch[Section.SUMMARY.value] = self.summary(scope)
         if Section.INCIDENTS in keys or Section.ALARMS in keys:
             patch[Section.FEED.value] = self.feed(scope)
-        if attention_due:
-            attention = self.figures.attention(scope)
-            if self.changed((scope, "records", Section.ATTENTION), attention):
-                patch[Section.ATTENTION.value] = attention
+        if attention is not None and self.changed((scope, "records", Section.ATTENTION), attention):
+            patch[Section.ATTENTION.value] = attention
         if attention_due or Section.INDICATORS in keys:
             dimensions = self.figures.dimensions(scope)
             if self.changed((scope, "records", Section.DIMENSIONS), dimensions):
@@ -285,12 +285,12 @@ class ViewBuilder:
             patch["cue"] = cue
         return patch
 
-    def _patch_members(self, changes: Changes, scope: str | None, put: Any,
+    def _patch_members(self, changes: Changes, scope: str | None, pins: list[list[str]], put: Any,
                        del_: dict[str, list[str]]) -> None:
         """Incidents and alarms: set the changed members and those that joined, delete those
         that left (fell out of the feed, closed after being severe, or were evicted)."""
         s = self.state
-        incidents, alarms = self._membership(scope)
+        incidents, alarms = self._membership(scope, pins)
         held_incidents, held_alarms = self._members.get(scope, (set(), set()))
         for iid in sorted((changes.keys.get(Section.INCIDENTS, set()) & incidents)
                           | (incidents - held_incidents)):
