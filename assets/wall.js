@@ -208,7 +208,21 @@
     });
   }
 
+  // Every camera figure (the rate, the street bars, the counts, the map legend) is drawn
+  // from one summary at one moment, so they agree wherever they are shown; at most every
+  // CAMERA_FIGURES_MS (rates per street move slowly, and the bars are the costliest panel:
+  // one update for the whole panel, two components a street, the name and the rate drawn
+  // by CSS from data attributes).  A change that arrives sooner is drawn when it is due.
   function renderVideo(view) {
+    var wait = lastCameraFigures + CAMERA_FIGURES_MS - performance.now();
+    if (wait > 0) {
+      if (!cameraQueued) {
+        cameraQueued = true;
+        setTimeout(function () { cameraQueued = false; slowDirty = true; queueRender(); }, wait);
+      }
+      return;
+    }
+    lastCameraFigures = performance.now();
     // Per-status counts come from the server (dashboard/camera.py): shown as they are.
     var video = (view.summary && view.summary.video) || { total: 0, online: 0, streets: {} };
     var rate = video.total ? (100 * video.online) / video.total : null;
@@ -216,19 +230,10 @@
       var where = view.scope ? S("unit." + view.scope) : S("video.district");  // a street's wall: its own
       setProps("video-rate", { children: rate === null ? "—" : where + " " + rate.toFixed(1) + "%" });
     }
-    // The per-street bars: one update for the whole panel, two components a street (the
-    // name and the rate are drawn by CSS from data attributes, the bar from a CSS
-    // variable), and at most every STREET_BARS_MS: rates per street move slowly.  A change
-    // that arrives sooner is drawn when the time is up, not left for the next patch.
-    var barsWait = lastStreetBars + STREET_BARS_MS - performance.now();
-    if (has("video-streets") && barsWait > 0 && !barsQueued) {
-      barsQueued = true;
-      setTimeout(function () { barsQueued = false; slowDirty = true; queueRender(); }, barsWait);
-    }
-    if (has("video-streets") && barsWait <= 0) {
-      lastStreetBars = performance.now();
+    if (has("video-streets")) {
       var rows = [];
       config.units.forEach(function (code) {
+        if (view.scope && code !== view.scope) { return; }  // a street's wall: its own bar only
         var pair = (video.streets || {})[code];
         var streetRate = pair && pair[0] ? (100 * pair[1]) / pair[0] : null;
         var rateLevel = (video.levels || {})[code];  // from the server (dashboard/camera.py)
@@ -240,13 +245,11 @@
       });
       setProps("video-streets", { children: rows });
     }
-    config.camera.statuses.forEach(function (status) {  // the wide wall's big figures
-      if (has("video-count-" + status)) { setProps("video-count-" + status, { children: formatNumber(video[status] || 0) }); }
+    config.camera.statuses.forEach(function (status) {
+      var text = { children: formatNumber(video[status] || 0) };
+      if (has("video-count-" + status)) { setProps("video-count-" + status, text); }  // the wide wall's
+      setProps("map-legend-count-" + status, text);
     });
-    setProps("map-legend-count-online", { children: formatNumber(video.online || 0) });
-    setProps("map-legend-count-offline", { children: formatNumber(video.offline || 0) });
-    setProps("map-legend-count-fault", { children: formatNumber(video.fault || 0) });
-    setProps("map-legend-count-stale", { children: formatNumber(video.stale || 0) });
   }
 
   // ------------------------------------------------------------------ the map
@@ -448,9 +451,9 @@
   // so under a steady feed the figures' dozens of small updates per patch kept the main
   // thread busy and delayed a severe alarm behind them (bench: soak, severe p99).
   var SLOW_PANELS_MS = 750;
-  var STREET_BARS_MS = 5000;
-  var lastStreetBars = -Infinity;
-  var barsQueued = false;
+  var CAMERA_FIGURES_MS = 2000;
+  var lastCameraFigures = -Infinity;
+  var cameraQueued = false;
   var lastSlowRender = -Infinity;
   var slowQueued = false;
   var slowDirty = true;
@@ -499,7 +502,7 @@
     }
     if (kind === "hello" || kind === "patch") { slowDirty = true; }
     if (kind === "hello") {
-      lastSlowRender = lastStreetBars = -Infinity;  // a new view: every panel at once
+      lastSlowRender = lastCameraFigures = -Infinity;  // a new view: every panel at once
       mapDirty = { video: true, incidents: true, sensors: true, streets: true };
       resendVideoStyle();
       queueRender();
@@ -544,7 +547,7 @@
     geoVersion = 0;
     mapDirty = { video: true, incidents: true, sensors: true, streets: true };
     slowDirty = true;
-    lastSlowRender = lastStreetBars = -Infinity;
+    lastSlowRender = lastCameraFigures = -Infinity;
     fit();
     queueRender();
   }

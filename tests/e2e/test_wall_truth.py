@@ -203,7 +203,7 @@ HONGQIAO: list[Shown] = [
     Shown("cameras fault (legend)", "#map-legend-count-fault", "0"),
     Shown("cameras online rate", "#video-rate", "虹桥街道 66.7%"),
     bar("hongqiao", "虹桥街道", "66.7%"),
-    bar("jiangsulu", "江苏路街道", "—"),
+    Shown("street bars: its own only", "#video-streets .bar-row", "1", "count"),
     Shown("feed lines", "#live-feed .feed-event", "5", "count"),  # i1, i3, i4, gas-1, smoke-1
     Shown("pinned lines", "#live-feed .feed-event.is-pinned", "2", "count"),
     Shown("banner level", "#attention-banner .banner-kind", t("banner.incident", level=L1)),
