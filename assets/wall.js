@@ -127,15 +127,16 @@
     var title = isIncident ? record.title
       : S("sensor." + record.kind) + (record.message ? " · " + record.message : "");
     var street = record.street ? S("unit." + record.street) : S("district");
-    var meta = isIncident
-      ? [S("domain." + record.domain), street, S("incident." + record.status)]
+    var meta = pinned ? [street]  // a pin: where, and for how long it has waited (below)
+      : isIncident ? [S("domain." + record.domain), street, S("incident." + record.status)]
       : [S("alarm.sensor"), street, record.sensor_id];
     var when = isIncident ? record.reported : record.ts;
     var closed = isIncident && record.status === "closed";
     // Three components an item, not six: the level and the age are drawn by CSS from
     // data attributes (as text: attr() never parses markup).  Every component the feed
     // replaces costs the Dash renderer; six a line kept the wall's main thread busy.
-    // A pinned item (unacknowledged, levels 1–2) says for how long instead of its age.
+    // A pinned item (unacknowledged, levels 1–2) says for how long instead of its age, on
+    // the line of its street, so its title has the whole line.
     return el("Div", { className: "feed-item feed-event sev-" + severity + (closed ? " is-closed" : "")
                                    + (pinned ? " is-pinned" : ""),
                        key: (pinned ? "pin:" : "") + kind + ":" + record.id,
