@@ -514,23 +514,9 @@
       if (sets.sensors || sets.alarms) { mapDirty.sensors = true; }
       if (sets.indicators) { mapDirty.streets = true; }
       if (config) { noteNewItems(live.view, message); }
-      if (isConsole() && message.cue && message.cue.length) { tickConsole(message.seq); }
+      if (isConsole() && message.cue && message.cue.length && window.cnConsole) { window.cnConsole.cue(message.cue); }
       queueRender();
     }
-  }
-
-  // The console's tables are server-rendered: a patch's cue (the console areas it concerns,
-  // an alarm acknowledgement included) tells them to refresh, at most every 400 ms.
-  var consoleTick = { last: 0, timer: null, seq: 0 };
-  function tickConsole(seq) {
-    consoleTick.seq = seq;
-    if (consoleTick.timer) { return; }
-    var wait = Math.max(0, 400 - (performance.now() - consoleTick.last));
-    consoleTick.timer = setTimeout(function () {
-      consoleTick.timer = null;
-      consoleTick.last = performance.now();
-      if (isConsole()) { window.dash_clientside.set_props("live-tick", { data: consoleTick.seq }); }
-    }, wait);
   }
 
   // dash-leaflet 1.1.3 ignores prop changes while a GeoJSON layer is still fetching its

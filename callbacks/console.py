@@ -5,7 +5,9 @@ layouts/console_detail.py; from buttons to dashboard/actions.py.  Each unpacks, 
 returns (a dict of outputs where there are several).
 
 Callbacks run on the server's event loop (Dash's FastAPI backend), between event
-batches, so they read a consistent state; they must stay cheap.
+batches, so they read a consistent state; they must stay cheap: a page of rows from the
+incident index (dashboard/console_index.py), never a pass over every incident, and each
+refreshes only when a /live cue names its area (the ``tick-<area>`` stores).
 
 Every callback asks :func:`dashboard.guard.require` who is calling (the guard has
 already refused roles without the console permission before Dash ran) and confines
@@ -20,25 +22,39 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import dash
-from dash import ALL, Input, Output, State, ctx
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
+from callbacks import export
 from dashboard import clock
 from dashboard import console as sel
+from dashboard import console_pages as pages
 from dashboard import console_policy as policy
 from dashboard.actions import alarm_action, incident_action
 from dashboard.auth import Principal
+from dashboard.console_index import Deadlines
 from dashboard.console_map import incident_markers, map_viewport
 from dashboard.console_url import ConsoleUrl, DrillKind
 from dashboard.guard import client_ip, refuse, require
 from dashboard.i18n import client_strings
 from dashboard.inbox import inbox
+from dashboard.protocol import Cue
 from layouts import console_detail as drawer
 from layouts import console_panels as panels
 from layouts import ids
 
 if TYPE_CHECKING:
     from dashboard.runtime import Runtime
+
+#: The console area whose cue refreshes an open record of each kind.
+DETAIL_CUES: dict[DrillKind, Cue] = {"incident": Cue.INCIDENTS, "camera": Cue.CAMERAS, "ticket": Cue.TICKETS,
+                                     "sensor": Cue.SENSORS, "duty": Cue.DUTY}
+
+#: The export links (callbacks/export.py) of the grids.
+EXPORT_LINKS = {"incidents": ids.EXPORT_INCIDENTS, "cameras": ids.EXPORT_CAMERAS,
+                "tickets": ids.EXPORT_TICKETS}
+
+TICK_IDS = frozenset(ids.tick(cue) for cue in Cue)
 
 #: The grid whose row was clicked → what the row drills into.
 GRID_KINDS: dict[str, DrillKind] = {ids.GRID_INCIDENTS: "incident", ids.GRID_CAMERAS: "camera",
@@ -56,59 +72,121 @@ def strings(search: str | None) -> dict[str, str]:
 
 
 def register(app: dash.Dash, runtime: Runtime) -> None:
+    export.register(app.server, runtime)
     settings = runtime.settings
     stale_ms = settings.video_stale_s * 1000
     overdue_ms = int(settings.hotline_overdue_h * clock.HOUR_MS)
     projection = runtime.hub.views.projection
     now = clock.now_ms
 
-    # ------------------------------------------------------------ the filtered lists and the map
-    @app.callback(
-        output={"incidents": Output(ids.GRID_INCIDENTS, "rowData"),
-                "cameras": Output(ids.GRID_CAMERAS, "rowData"),
-                "tickets": Output(ids.GRID_TICKETS, "rowData"),
-                "markers": Output(ids.CONSOLE_INCIDENTS, "children"),
-                "rates": Output(ids.CAMERA_RATES, "children")},
-        inputs={"search": Input(ids.CONSOLE_SEARCH, "data"), "_tick": Input(ids.LIVE_TICK, "data"),
-                "text": Input(ids.SEARCH, "value"), "domains": Input(ids.FILTER_DOMAINS, "value"),
-                "severities": Input(ids.FILTER_SEVERITIES, "value"),
-                "statuses": Input(ids.FILTER_STATUSES, "value"), "since": Input(ids.FILTER_SINCE, "value")},
-    )
-    async def lists(search: str | None, _tick: int, **filters: Any) -> dict[str, Any]:
+    index, deadlines = runtime.incidents, Deadlines(runtime.console)
+    filter_ids = {"text": ids.SEARCH, "domains": ids.FILTER_DOMAINS, "severities": ids.FILTER_SEVERITIES,
+                  "statuses": ids.FILTER_STATUSES, "since": ids.FILTER_SINCE}
+    filter_states = {name: State(cid, "value") for name, cid in filter_ids.items()}
+    filter_inputs = {name: Input(cid, "value") for name, cid in filter_ids.items()}
+    search_state, search_input = State(ids.CONSOLE_SEARCH, "data"), Input(ids.CONSOLE_SEARCH, "data")
+
+    def answer(rows: list[dict[str, Any]], count: int) -> dict[str, Any]:
+        return {"rowData": rows, "rowCount": count}
+
+    # ------------------------------------------------------------ the lists, a page at a time
+    # Each grid asks for the rows it shows (AG Grid's infinite row model); a /live cue
+    # makes assets/console.js refresh the pages a grid holds, a filter change sends it back
+    # to its first page (the clientside callback below).
+    @app.callback(Output(ids.GRID_INCIDENTS, "getRowsResponse"),
+                  inputs={"request": Input(ids.GRID_INCIDENTS, "getRowsRequest")},
+                  state={"search": search_state, **filter_states})
+    async def incident_page(request: dict[str, Any] | None, search: str | None,
+                            **filters: Any) -> dict[str, Any]:
         principal = require("console")
         url, t = where(search, principal), now()
+        rows, count = pages.incident_page(index, runtime.state, url.filters(**filters, now=t),
+                                          pages.PageRequest.of_grid(request), t, runtime.console,
+                                          deadlines, principal.scope)
+        return answer(panels.incident_grid_rows(rows, client_strings(url.lang)), count)
+
+    @app.callback(Output(ids.GRID_CAMERAS, "getRowsResponse"),
+                  inputs={"request": Input(ids.GRID_CAMERAS, "getRowsRequest")},
+                  state={"search": search_state, "text": filter_states["text"]})
+    async def camera_page(request: dict[str, Any] | None, search: str | None,
+                          text: str | None) -> dict[str, Any]:
+        principal = require("console")
+        url, t = where(search, principal), now()
+        rows, count = pages.camera_page(runtime.state, sel.Filters(street=url.street, text=text or ""),
+                                        pages.PageRequest.of_grid(request), t, stale_ms, principal.scope)
+        return answer(panels.camera_grid_rows(rows, client_strings(url.lang), url.lang), count)
+
+    @app.callback(Output(ids.GRID_TICKETS, "getRowsResponse"),
+                  inputs={"request": Input(ids.GRID_TICKETS, "getRowsRequest")},
+                  state={"search": search_state, "text": filter_states["text"],
+                         "since": filter_states["since"]})
+    async def ticket_page(request: dict[str, Any] | None, search: str | None, text: str | None,
+                          since: str | None) -> dict[str, Any]:
+        principal = require("console")
+        url, t = where(search, principal), now()
+        window = url.filters(text=text, since=since, now=t)
+        only = sel.Filters(street=url.street, since_ms=window.since_ms, text=window.text)
+        rows, count = pages.ticket_page(runtime.state, only, pages.PageRequest.of_grid(request), t,
+                                        overdue_ms, principal.scope)
+        return answer(panels.ticket_grid_rows(rows, client_strings(url.lang)), count)
+
+    app.clientside_callback(  # filters changed: every grid back to its first page (assets/console.js)
+        ClientsideFunction("console", "resetGrids"),
+        Output(ids.GRID_RESET, "data"), search_input, *filter_inputs.values(),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(output={kind: Output(link, "href") for kind, link in EXPORT_LINKS.items()},
+                  inputs={"search": search_input, **filter_inputs})
+    async def export_links(search: str | None, **filters: Any) -> dict[str, str]:
+        require("console")
+        return {kind: export.href(kind, search, **filters) for kind in EXPORT_LINKS}
+
+    # ------------------------------------------------------------ the map's cases and camera rates
+    @app.callback(Output(ids.CONSOLE_INCIDENTS, "children"),
+                  inputs={"search": search_input, "_tick": Input(ids.tick(Cue.INCIDENTS), "data"),
+                          **filter_inputs})
+    async def markers(search: str | None, _tick: int, **filters: Any) -> list[Any]:
+        principal = require("console")
+        url, t = where(search, principal), now()
+        rows = pages.open_incidents(index, runtime.state, url.filters(**filters, now=t), t, runtime.console,
+                                    deadlines, principal.scope)
         s = client_strings(url.lang)
-        rows = sel.console_rows(runtime.state, url.filters(**filters, now=t), t, runtime.console,
-                                stale_ms=stale_ms, overdue_ms=overdue_ms, scope=principal.scope)
-        markers = incident_markers(runtime.state, rows.incidents, projection)
-        return {"incidents": panels.incident_grid_rows(rows.incidents, s),
-                "cameras": panels.camera_grid_rows(rows.cameras, s, url.lang),
-                "tickets": panels.ticket_grid_rows(rows.tickets, s),
-                "markers": [panels.incident_marker(marker, s) for marker in markers],
-                "rates": panels.camera_rates(sel.camera_rates(rows.cameras), url, s,
-                                             settings.video_stale_s // 60)}
+        return [panels.incident_marker(marker, s)
+                for marker in incident_markers(runtime.state, rows, projection)]
+
+    @app.callback(Output(ids.CAMERA_RATES, "children"), Input(ids.CONSOLE_SEARCH, "data"),
+                  Input(ids.tick(Cue.CAMERAS), "data"), Input(ids.SEARCH, "value"))
+    async def rates(search: str | None, _tick: int, text: str | None) -> list[Any]:
+        principal = require("console")
+        url, t = where(search, principal), now()
+        rows = sel.camera_rows(runtime.state, sel.Filters(street=url.street, text=text or ""), t, stale_ms,
+                               principal.scope)
+        return panels.camera_rates(sel.camera_rates(rows), url, client_strings(url.lang),
+                                   settings.video_stale_s // 60)
 
     # ------------------------------------------------------------ streets, overview, breadcrumbs
     @app.callback(
         output={"streets": Output(ids.STREET_LIST, "children"), "overview": Output(ids.OVERVIEW, "children"),
                 "crumbs": Output(ids.BREADCRUMBS, "children")},
-        inputs={"search": Input(ids.CONSOLE_SEARCH, "data"), "_tick": Input(ids.LIVE_TICK, "data")},
+        inputs={"search": search_input, **{f"_{cue}": Input(ids.tick(cue), "data")
+                                           for cue in (Cue.INCIDENTS, Cue.CAMERAS, Cue.DUTY)}},
     )
-    async def streets(search: str | None, _tick: int) -> dict[str, Any]:
+    async def streets(search: str | None, **_ticks: int) -> dict[str, Any]:
         principal = require("console")
         url, t, state = where(search, principal), now(), runtime.state
         s = client_strings(url.lang)
-        counts = sel.street_counts(sel.incident_rows(state, sel.Filters(), t, runtime.console,
-                                                     principal.scope))
+        counts = index.street_counts(principal.scope, t, deadlines, runtime.console.near)
         video = runtime.hub.views.summary(principal.scope)["video"]["streets"]  # the wall's figures
-        figures = sel.street_overview(state, url.street, t, stale_ms, runtime.console) if url.street else None
+        figures = (sel.street_overview(state, url.street, t, stale_ms, counts.get(url.street))
+                   if url.street else None)
         chips = sel.street_indicators(state, url.street, runtime.catalogue)
         return {"streets": panels.street_list(counts, video, url, s, principal.scope),
                 "overview": panels.overview(figures, chips, url, s),
-                "crumbs": panels.breadcrumbs(url, s)}
+                "crumbs": panels.breadcrumbs(url, s, sel.record_street(state, url.kind, url.key))}
 
     @app.callback(Output(ids.DUTY, "children"), Input(ids.CONSOLE_SEARCH, "data"),
-                  Input(ids.LIVE_TICK, "data"))
+                  Input(ids.tick(Cue.DUTY), "data"))
     async def duty(search: str | None, _tick: int) -> Any:
         url = where(search, require("console"))
         return panels.duty_table(sel.duty_rows(runtime.state, url.street), url, client_strings(url.lang))
@@ -121,23 +199,37 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                 "form_hidden": Output(ids.ACTION_FORM, "hidden"),
                 "verbs_hidden": Output(ids.action_button(ALL), "hidden"),  # type: ignore[arg-type]
                 "reveal_hidden": Output(ids.REVEAL_FORM, "hidden"),
-                "reveal_options": Output(ids.REVEAL_FIELD, "options")},
-        inputs={"search": Input(ids.CONSOLE_SEARCH, "data"), "_tick": Input(ids.LIVE_TICK, "data")},
+                "reveal_options": Output(ids.REVEAL_FIELD, "options"),
+                "unit_options": Output(ids.ACTION_UNIT, "options")},
+        inputs={"search": Input(ids.CONSOLE_SEARCH, "data"),
+                "_ticks": [Input(ids.tick(cue), "data") for cue in DETAIL_CUES.values()]},
     )
-    async def detail(search: str | None, _tick: int) -> dict[str, Any]:
+    async def detail(search: str | None, _ticks: list[int]) -> dict[str, Any]:
+        return {"unit_options": dash.no_update, **await drawer_for(search)}
+
+    async def drawer_for(search: str | None) -> dict[str, Any]:
         principal = require("console")
         url = ConsoleUrl.parse(search)
         s = client_strings(url.lang)
+        refresh = ctx.triggered_id in TICK_IDS  # a cue, not the officer opening something
+        if refresh and (url.kind is None or ctx.triggered_id != ids.tick(DETAIL_CUES[url.kind])):
+            raise PreventUpdate  # a cue for another area than the record shown
         if url.kind is None or url.key is None:
             return drawer.closed()
         data = sel.drilled(runtime.state, url.kind, url.key, now(), runtime.console, stale_ms)
         if data is None or not policy.sees_record(principal, url.kind, data):
             return drawer.not_found(url.key, s)
-        if url.kind in policy.AUDITED_LOOKS and ctx.triggered_id != ids.LIVE_TICK:  # a look, not a refresh
+        if url.kind in policy.AUDITED_LOOKS and not refresh:  # a look, not a refresh
             await policy.audit_look(runtime.auditor, principal, url.kind, data["id"], client_ip())
         allowed = policy.allowed_actions(data, principal) if url.kind == "incident" else ()
-        return drawer.opened(url.kind, data, s, url.lang, allowed=allowed, can_act=principal.can("act"),
-                             can_reveal=principal.can("reveal"))
+        opened = drawer.opened(url.kind, data, s, url.lang, allowed=allowed, can_act=principal.can("act"),
+                               can_reveal=principal.can("reveal"))
+        if url.kind == "incident":  # its own street's centre first
+            units = sel.dispatch_choices(runtime.console, data.get("street"))
+            own = data.get("street") is not None and units[:1] != runtime.console.dispatch_units[:1]
+            opened["unit_options"] = [{"label": unit + (s["console.suggested"] if own and n == 0 else ""),
+                                       "value": unit} for n, unit in enumerate(units)]
+        return opened
 
     # ------------------------------------------------------------ reveal (audited)
     @app.callback(
@@ -193,7 +285,13 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     # ------------------------------------------------------------ incident actions
     @app.callback(
         output={"children": Output(ids.ACTION_RESULT, "children"),
-                "className": Output(ids.ACTION_RESULT, "className")},
+                "className": Output(ids.ACTION_RESULT, "className"),
+                # after a step: an empty form, and no buttons until the case's refresh
+                # (its cue) shows the steps that may follow
+                "unit": Output(ids.ACTION_UNIT, "value"), "note": Output(ids.ACTION_NOTE, "value"),
+                "severity": Output(ids.ACTION_SEVERITY, "value"),
+                "verbs_hidden": Output(ids.action_button(ALL), "hidden",  # type: ignore[arg-type]
+                                       allow_duplicate=True)},
         inputs={"clicks": Input(ids.action_button(ALL), "n_clicks")},  # type: ignore[arg-type]
         state={"search": State(ids.CONSOLE_SEARCH, "data"), "version": State(ids.DETAIL_VERSION, "data"),
                "unit": State(ids.ACTION_UNIT, "value"), "note": State(ids.ACTION_NOTE, "value"),
@@ -201,7 +299,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         prevent_initial_call=True,
     )
     async def act(clicks: list[int | None], search: str | None, version: int | None, unit: str | None,
-                  note: str | None, severity: int | None) -> dict[str, str]:
+                  note: str | None, severity: int | None) -> dict[str, Any]:
         trigger = ctx.triggered_id
         if not trigger or not any(clicks):
             raise PreventUpdate
@@ -213,16 +311,23 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                                      unit=unit, note=note, severity=severity, role=principal.role,
                                      ip=client_ip())
         s = strings(search)
-        return panels.outcome(done.ok, s[f"action.{trigger['verb']}"], done.message, s)
+        what = s[f"action.{trigger['verb']}"]
+        result: dict[str, Any] = dict(panels.outcome(done.ok, what, done.message, s))
+        if done.ok:
+            return {**result, "unit": None, "note": "", "severity": None,
+                    "verbs_hidden": [True] * len(clicks)}
+        return {**result, "unit": dash.no_update, "note": dash.no_update, "severity": dash.no_update,
+                "verbs_hidden": [dash.no_update] * len(clicks)}
 
     # ------------------------------------------------------------ the alarm inbox
-    @app.callback(Output(ids.INBOX, "children"), Input(ids.CONSOLE_SEARCH, "data"),
-                  Input(ids.LIVE_TICK, "data"), Input(ids.INBOX_SELECTED, "data"))
-    async def inbox_list(search: str | None, _tick: int, selected: str | None) -> list[Any]:
+    @app.callback(Output(ids.INBOX, "children"), Output(ids.INBOX_FORM, "hidden"),
+                  Input(ids.CONSOLE_SEARCH, "data"), Input(ids.tick(Cue.INBOX), "data"),
+                  Input(ids.INBOX_SELECTED, "data"))
+    async def inbox_list(search: str | None, _tick: int, selected: str | None) -> tuple[list[Any], bool]:
         url = where(search, require("console"))
         box = inbox(runtime.state, now(), runtime.console, runtime.catalogue, scope=url.street,
-                        window_ms=settings.flood_window_s * 1000, flood_alarms=settings.flood_alarms)
-        return panels.inbox_items(box, selected, url, client_strings(url.lang))
+                    window_ms=settings.flood_window_s * 1000, flood_alarms=settings.flood_alarms)
+        return panels.inbox_items(box, selected, url, client_strings(url.lang)), not box["active"]
 
     @app.callback(Output(ids.INBOX_SELECTED, "data"), Input(ids.inbox_item(ALL), "n_clicks"),  # type: ignore[arg-type]
                   prevent_initial_call=True)
@@ -253,16 +358,3 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                                   shelve_minutes=minutes, role=principal.role, ip=client_ip())
         what = s["inbox.shelve" if verb == "shelve" else "inbox.ack"]
         return panels.outcome(done.ok, what, done.message, s)
-
-    # ------------------------------------------------------------ CSV export
-    for button, grid_id in (
-        (ids.EXPORT_INCIDENTS, ids.GRID_INCIDENTS),
-        (ids.EXPORT_CAMERAS, ids.GRID_CAMERAS),
-        (ids.EXPORT_TICKETS, ids.GRID_TICKETS),
-    ):
-        app.clientside_callback(
-            "function (n) { return Boolean(n); }",
-            Output(grid_id, "exportDataAsCsv"),
-            Input(button, "n_clicks"),
-            prevent_initial_call=True,
-        )

@@ -100,6 +100,15 @@ class CallbackPermissions:
         return self.of_output(output) if isinstance(output, str) else STRICTEST
 
 
+def output_of(body: bytes) -> str:
+    """The output a ``/_dash-update-component`` body names ("" if unreadable)."""
+    try:
+        output = orjson.loads(body)["output"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return ""
+    return output if isinstance(output, str) else ""
+
+
 def is_loopback(ip: str) -> bool:
     try:
         return ipaddress.ip_address(ip).is_loopback

@@ -9,6 +9,7 @@ pages.  Nothing happens at import time; two apps can live in one process.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,7 +24,8 @@ from callbacks import register_all
 from dashboard import http_api
 from dashboard.access import CallbackPermissions
 from dashboard.config import Settings
-from dashboard.guard import Guard
+from dashboard.gate import CallbackGate
+from dashboard.guard import Denied, Guard
 from dashboard.guard import current as current_principal
 from dashboard.headers import SecurityHeaders
 from dashboard.ratelimits import ConnectionLimit, sign_in_limits
@@ -31,6 +33,7 @@ from dashboard.runtime import Runtime, build_runtime
 from dashboard.signin import SignIn
 from layouts import admin, console, wall
 
+log = logging.getLogger("dashboard.app")
 HERE = Path(__file__).resolve().parent
 #: The browser assets: the repo's top-level assets/, which the wheel ships as dashboard/assets/.
 ASSETS = HERE / "assets" if (HERE / "assets").is_dir() else HERE.parent / "assets"
@@ -46,9 +49,11 @@ def create_app(settings: Settings) -> FastAPI:
         await runtime.replica.start()
         runtime.hub.start()
         runtime.auditor.start()
+        runtime.loop_watch.start()
         try:
             yield
         finally:
+            await runtime.loop_watch.stop()
             await runtime.auditor.stop()
             await runtime.hub.stop()
             await runtime.replica.stop()
@@ -58,8 +63,8 @@ def create_app(settings: Settings) -> FastAPI:
     server.state.runtime = runtime
 
     @server.get("/healthz")
-    async def healthz() -> JSONResponse:
-        return JSONResponse(runtime.health())
+    async def healthz(digest: str = "") -> JSONResponse:
+        return JSONResponse(runtime.health(with_digest=digest not in ("", "0")))
 
     @server.get("/metrics")
     async def metrics() -> Response:
@@ -93,6 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
         connections=ConnectionLimit(MemoryStorage(), settings.live_connects_per_min),
         headers=SecurityHeaders(dash_app.csp_hashes(), settings.frame_ancestors, settings.tile_url),
         refusals=runtime.refusals,
+        gate=CallbackGate(settings.callback_concurrency),
         max_request_bytes=settings.max_request_bytes,
         allowed_origins=settings.allowed_origins.split(),
         monitoring_token=settings.monitoring_token,
@@ -100,6 +106,16 @@ def create_app(settings: Settings) -> FastAPI:
         cookie_secure=settings.cookie_secure,
     )
     return server
+
+
+def _logged(error: Exception) -> None:
+    """A callback raised: say so in the log (a refusal briefly, anything else with its
+    traceback), then let Dash answer as it would."""
+    if isinstance(error, Denied):
+        log.info("callback refused: %s", error)
+    else:
+        log.error("callback failed: %r", error, exc_info=error)
+    raise error
 
 
 def _mount_dash(server: FastAPI, runtime: Runtime) -> tuple[dash.Dash, CallbackPermissions]:
@@ -111,6 +127,9 @@ def _mount_dash(server: FastAPI, runtime: Runtime) -> tuple[dash.Dash, CallbackP
         title="长宁城运 · 一屏观",
         update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title
         serve_locally=True,
+        # phones lay the console out at their own width (assets/console.css, narrow screens)
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        on_error=_logged,  # Dash's FastAPI backend answers a failing callback 500 and logs nothing
     )
     app.layout = wall.shell()
     app.validation_layout = html.Div([  # type: ignore[assignment]  # typed None in Dash 4

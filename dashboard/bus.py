@@ -176,9 +176,9 @@ class Bus:
         return True
 
     # ---- snapshots
-    async def save_snapshot(self, last_id: str, state_json: bytes) -> bool:
-        """Store a compressed snapshot unless a newer one is there already."""
-        blob = zlib.compress(state_json, 1)
+    async def save_snapshot(self, last_id: str, blob: bytes) -> bool:
+        """Store a snapshot (``json+zlib``, dashboard/snapshots.py) unless a newer one is
+        there already."""
         stored = await self._snapshot(
             keys=[self.keys.snapshot],
             args=[last_id, blob, "json+zlib", str(int(time.time() * 1000))],

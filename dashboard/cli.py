@@ -63,13 +63,24 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--no-bootstrap", action="store_true",
                      help="do not register cameras, sensors and shifts first")
 
-    pub = sub.add_parser("publish", help="publish events: one from flags, or JSON lines from stdin")
+    pub = sub.add_parser(
+        "publish", help="publish events: one from flags, or JSON lines from stdin",
+        description="Validate events as the dashboard will (a bad one is refused here, with its line "
+                    "number) and append them to the log (XADD <prefix>events), or PUBLISH them. "
+                    "Without --type, JSON lines are read from stdin. Exit status: 0 all published, "
+                    "1 some lines refused, 2 nothing published.",
+        epilog="event types (docs/events.md): " + ", ".join(sorted(_event_types())) + "\n"
+               "example: changning-dashboard publish --type video.status --street hongqiao "
+               "--data '{\"point_id\": \"cam-1\", \"status\": \"offline\"}'",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(pub)
-    pub.add_argument("--type", dest="event_type", help="event type, e.g. video.status")
-    pub.add_argument("--data", help="payload as a JSON object")
-    pub.add_argument("--id", dest="event_id")
-    pub.add_argument("--street")
-    pub.add_argument("--source", default="cli")
+    pub.add_argument("--type", dest="event_type", help="event type, e.g. video.status (list below)")
+    pub.add_argument("--data", help="payload as a JSON object (its fields: docs/events.md)")
+    pub.add_argument("--id", dest="event_id",
+                     help="the event's own id; with --via pubsub a repeat of the same id is "
+                          "bridged into the log once (within dedup_ttl_s)")
+    pub.add_argument("--street", help="management unit code, e.g. hongqiao (the wall's scope)")
+    pub.add_argument("--source", default="cli", help="who sent it (default: cli)")
     pub.add_argument("--ts", help="ISO-8601 with offset, or epoch ms (default: now)")
     pub.add_argument("--via", choices=["log", "pubsub"], default="log",
                      help="XADD to the log (default) or PUBLISH on <prefix>pub:cli")
@@ -290,6 +301,12 @@ async def _simulate(settings: Settings, duration: float | None, bootstrap: bool)
 
 
 # ---------------------------------------------------------------------- publish
+
+
+def _event_types() -> list[str]:
+    from dashboard.events import PAYLOADS
+
+    return list(PAYLOADS)
 
 
 def _event_from_flags(args: argparse.Namespace) -> dict[str, Any]:

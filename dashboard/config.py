@@ -41,7 +41,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_max_len: int = 2_000_000  # the log is trimmed (approximately) beyond this many entries
     snapshot_every_events: int = 50_000
     snapshot_every_s: float = 30.0
+    snapshot_fork: bool = True  # serialise snapshots in a forked child, off the event loop
     # push
+    callback_concurrency: int = 1  # Dash callbacks run at a time (dashboard/gate.py)
     patch_interval_ms: int = 100  # conflation window: at most 1000/patch_interval_ms patches/s
     client_queue_frames: int = 64  # a client further behind than this is resynchronised
     client_send_timeout_s: float = 10.0  # a client stuck this long in one send is disconnected
@@ -227,6 +229,7 @@ def _validate(s: Settings) -> None:
     need(s.max_event_bytes >= 1024, "max_event_bytes", "must be at least 1024")
     need(s.read_batch >= 1, "read_batch", "must be positive")
     need(s.patch_interval_ms >= 10, "patch_interval_ms", "must be at least 10")
+    need(s.callback_concurrency >= 1, "callback_concurrency", "must be at least 1")
     need(s.client_queue_frames >= 2, "client_queue_frames", "must be at least 2")
     need(s.snapshot_every_events >= 100, "snapshot_every_events", "must be at least 100")
     need(s.audit_spool_max >= 1, "audit_spool_max", "must be positive")

@@ -22,7 +22,7 @@ from dashboard.classify import REVEALABLE, mask_address, mask_name, mask_persona
 from dashboard.clock import MINUTE_MS
 from dashboard.lifecycle import STAGE_OF_STATUS, STAGES
 from dashboard.state import State
-from dashboard.units import UNITS
+from dashboard.units import UNIT_NAMES, UNITS
 
 CONSOLE_FILE = Path(__file__).resolve().parent / "data" / "console.toml"
 
@@ -74,6 +74,21 @@ def load_console_config(path: str | Path | None = None) -> ConsoleConfig:
     )
 
 
+def dispatch_choices(config: ConsoleConfig, street: str | None) -> list[str]:
+    """The units a case can be dispatched to, its own street's centre first."""
+    own = f"{UNIT_NAMES[street][0]}分中心" if street in UNIT_NAMES else None
+    return ([own] if own in config.dispatch_units else []) + [u for u in config.dispatch_units if u != own]
+
+
+def record_street(state: State, kind: str | None, key: str | None) -> str | None:
+    """The street of the record a console URL opens (None for none, or the district's)."""
+    records: Mapping[str, Mapping[str, Any]] | None = {
+        "incident": state.incidents, "ticket": state.tickets, "camera": state.video,
+        "sensor": state.sensors}.get(kind or "")  # type: ignore[assignment]
+    record = records.get(key or "") if records is not None else None
+    return record.get("street") if record is not None else None
+
+
 # ---------------------------------------------------------------- deadlines
 
 
@@ -105,72 +120,28 @@ class Filters:
     text: str = ""
 
     def matches_text(self, *values: Any) -> bool:
+        """The search of the camera and ticket lists (incidents: the index's search)."""
         needle = self.text.strip().lower()
         return not needle or any(needle in str(v).lower() for v in values if v)
 
 
-def incident_rows(
-    state: State, filters: Filters, now: int, config: ConsoleConfig, scope: str | None = None
-) -> list[dict[str, Any]]:
-    """Incidents matching the filters, newest first, with their deadline state."""
-    rows: list[dict[str, Any]] = []
-    for incident in state.incidents.values():
-        street = incident["street"]
-        if not in_scope(street, scope) or not in_scope(street, filters.street):
-            continue
-        if filters.domains and incident["domain"] not in filters.domains:
-            continue
-        if filters.severities and incident["severity"] not in filters.severities:
-            continue
-        if filters.statuses and incident["status"] not in filters.statuses:
-            continue
-        if filters.since_ms and incident["reported"] < filters.since_ms:
-            continue
-        if not filters.matches_text(incident["id"], incident["title"], incident.get("address")):
-            continue
-        due = deadline(incident, now, config)
-        rows.append(
-            {
-                "id": incident["id"],
-                "title": incident["title"],
-                "domain": incident["domain"],
-                "severity": incident["severity"],
-                "street": street,
-                "status": incident["status"],
-                "reported": incident["reported"],
-                "updated": incident["updated"],
-                "unit": incident["unit"],
-                "version": incident["version"],
-                "address": incident.get("address"),
-                "deadline": due["state"] if due else "done",
-                "due": due["due"] if due else None,
-            }
-        )
-    rows.sort(key=lambda r: r["reported"], reverse=True)
-    return rows
-
-
-def deadline_counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    """Per street: how many open cases are near or past their limit."""
-    counts: dict[str, dict[str, int]] = {}
-    for row in rows:
-        if row["deadline"] in ("near", "overdue"):
-            bucket = counts.setdefault(row["street"] or "district", {"near": 0, "overdue": 0})
-            bucket[row["deadline"]] += 1
-    return counts
-
-
-def street_counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    """Per street: open incidents, and how many of them are near or past their limit."""
-    counts: dict[str, dict[str, int]] = {}
-    for row in rows:
-        if row["status"] == "closed":
-            continue
-        bucket = counts.setdefault(row["street"] or "district", {"open": 0, "near": 0, "overdue": 0})
-        bucket["open"] += 1
-        if row["deadline"] in ("near", "overdue"):
-            bucket[row["deadline"]] += 1
-    return counts
+def incident_row(incident: Mapping[str, Any], now: int, config: ConsoleConfig) -> dict[str, Any]:
+    """One incident as the console lists it, with its deadline state."""
+    due = deadline(incident, now, config)
+    return {
+        "id": incident["id"],
+        "title": incident["title"],
+        "domain": incident["domain"],
+        "severity": incident["severity"],
+        "street": incident["street"],
+        "status": incident["status"],
+        "reported": incident["reported"],
+        "updated": incident["updated"],
+        "unit": incident["unit"],
+        "version": incident["version"],
+        "deadline": due["state"] if due else "done",
+        "due": due["due"] if due else None,
+    }
 
 
 def camera_rates(rows: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
@@ -265,28 +236,6 @@ def ticket_rows(
     return rows
 
 
-@dataclass(frozen=True)
-class ConsoleRows:
-    """The three filtered lists of the console."""
-
-    incidents: list[dict[str, Any]]
-    cameras: list[dict[str, Any]]
-    tickets: list[dict[str, Any]]
-
-
-def console_rows(state: State, filters: Filters, now: int, config: ConsoleConfig, *, stale_ms: int,
-                 overdue_ms: int, scope: str | None = None) -> ConsoleRows:
-    """Incidents with every filter; cameras by street and text only; 12345 tickets by
-    street, time window and text."""
-    cameras = Filters(street=filters.street, text=filters.text)
-    tickets = Filters(street=filters.street, since_ms=filters.since_ms, text=filters.text)
-    return ConsoleRows(
-        incidents=incident_rows(state, filters, now, config, scope),
-        cameras=camera_rows(state, cameras, now, stale_ms, scope),
-        tickets=ticket_rows(state, tickets, now, overdue_ms, scope),
-    )
-
-
 # ---------------------------------------------------------------- details
 
 
@@ -341,31 +290,24 @@ def sensor_detail(state: State, sensor_id: str) -> dict[str, Any] | None:
     return {**sensor, "alarms": list(reversed(alarms))}
 
 
-def street_overview(
-    state: State, street: str, now: int, stale_ms: int, config: ConsoleConfig
-) -> dict[str, Any]:
-    """One street's figures for the drill-down header."""
+def street_overview(state: State, street: str, now: int, stale_ms: int,
+                    cases: Mapping[str, int] | None) -> dict[str, Any]:
+    """One street's figures for the drill-down header; ``cases`` is the street's tally of
+    open, near and overdue cases from the incident index (``street_counts``)."""
     statuses: dict[str, int] = {}
     for point in state.video.values():
         if point["street"] == street:
             s = camera_status(point, now, stale_ms)
             statuses[s] = statuses.get(s, 0) + 1
-    open_incidents = [
-        i for i in state.incidents.values() if i["street"] == street and i["status"] != "closed"
-    ]
-    near = overdue = 0
-    for incident in open_incidents:
-        due = deadline(incident, now, config)
-        near += bool(due and due["state"] == "near")
-        overdue += bool(due and due["state"] == "overdue")
+    cases = cases or {}
     duty = [shift for shift in duty_rows(state, street) if shift["center"] == street]
     sensors = sum(1 for s in state.sensors.values() if s.get("street") == street)
     return {
         "street": street,
         "video": statuses,
-        "open_incidents": len(open_incidents),
-        "near": near,
-        "overdue": overdue,
+        "open_incidents": cases.get("open", 0),
+        "near": cases.get("near", 0),
+        "overdue": cases.get("overdue", 0),
         "duty": duty,
         "sensors": sensors,
     }

@@ -60,8 +60,9 @@ class EventLog(Protocol):
     async def dead_letter(self, entry_id: str, raw: bytes | None, reason: str) -> bool:
         """Record a bad entry once; False if it was recorded already."""
 
-    async def save_snapshot(self, last_id: str, state_json: bytes) -> bool:
-        """Store a snapshot unless a newer one is there; True if stored."""
+    async def save_snapshot(self, last_id: str, blob: bytes) -> bool:
+        """Store a snapshot (the state JSON compressed with zlib: dashboard/snapshots.py)
+        unless a newer one is there; True if stored."""
 
     async def load_snapshot(self) -> tuple[str, bytes] | None:
         """(last id included, state JSON) of the newest snapshot, or None."""

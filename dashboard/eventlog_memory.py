@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import zlib
 
 from dashboard import streamids
 from dashboard.bus import idempotency_key
@@ -126,13 +127,13 @@ class MemoryLog:
         self.dead[entry_id] = (raw, reason)
         return True
 
-    async def save_snapshot(self, last_id: str, state_json: bytes) -> bool:
+    async def save_snapshot(self, last_id: str, blob: bytes) -> bool:
         self.check()
         if self.snapshot is not None and not streamids.is_after(last_id, self.snapshot[0]):
             return False
-        self.snapshot = (last_id, state_json)
+        self.snapshot = (last_id, blob)
         return True
 
     async def load_snapshot(self) -> tuple[str, bytes] | None:
         self.check()
-        return self.snapshot
+        return (self.snapshot[0], zlib.decompress(self.snapshot[1])) if self.snapshot else None

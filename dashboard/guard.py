@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dashboard import access, login_page
 from dashboard.auth import Principal
+from dashboard.gate import CallbackGate
 from dashboard.headers import (
     CSRF_COOKIE,
     CSRF_HEADER,
@@ -83,7 +84,8 @@ class Guard:
 
     def __init__(self, app: ASGIApp, *, callbacks: access.CallbackPermissions, identity: Identity,
                  sign_in: SignIn, connections: ConnectionLimit, headers: SecurityHeaders,
-                 refusals: Refusals, max_request_bytes: int, allowed_origins: Iterable[str],
+                 refusals: Refusals, gate: CallbackGate, max_request_bytes: int,
+                 allowed_origins: Iterable[str],
                  monitoring_token: str | None, csrf_max_age_s: int, cookie_secure: bool) -> None:
         self.app = app
         self.callbacks = callbacks
@@ -92,6 +94,7 @@ class Guard:
         self.connections = connections
         self.headers = headers
         self.refusals = refusals
+        self.gate = gate
         self.max_request_bytes = max_request_bytes
         self.allowed_origins = frozenset(allowed_origins)
         self.monitoring_token = monitoring_token
@@ -169,7 +172,17 @@ class Guard:
             receive = checked
         token = _principal.set(principal)
         try:
-            await self.app(scope, receive, send)
+            if "cn.output" in scope:  # a Dash callback: through the gate
+                key = (request_cookies(headers).get(SESSION_COOKIE) or principal.label(), scope["cn.output"])
+                if not await self.gate.enter(key):
+                    await _respond(send, 204, b"", "text/plain")  # a newer one of the same is waiting
+                    return
+                try:
+                    await self.app(scope, receive, send)
+                finally:
+                    self.gate.leave()
+            else:
+                await self.app(scope, receive, send)
         finally:
             _principal.reset(token)
 
@@ -234,6 +247,7 @@ class Guard:
             await _json(send, 413, f"request over {limit} bytes")
             return None
         if path.endswith("/_dash-update-component"):
+            scope["cn.output"] = access.output_of(body)  # the gate's key (dashboard/gate.py)
             permission = self.callbacks.of_request(body)
             if not principal.can(permission):
                 self.refusals.deny(f"callback:{permission}", ip, path, who)

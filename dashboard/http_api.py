@@ -86,10 +86,11 @@ def register(server: FastAPI, runtime: Runtime) -> None:
         writer.writerow(["id", *audit.FIELDS])
         for e in entries:
             # a cell starting with = + - @ would be a formula in a spreadsheet: quote it
-            writer.writerow([_cell(e.get(name, "")) for name in ("id", *audit.FIELDS)])
+            writer.writerow([spreadsheet_cell(e.get(name, "")) for name in ("id", *audit.FIELDS)])
         return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
 
 
-def _cell(value: str) -> str:
+def spreadsheet_cell(value: str) -> str:
+    """A CSV cell a spreadsheet will not read as a formula (= + - @ quoted)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -316,6 +316,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Online: reporting; Offline: the platform lost it; Fault: the device reports a fault; "
         "Stale: no report at all (heartbeats included) for over {m} min",
     ),
+    # ---- the console as officers use it (#11 item 7, #18)
+    "console.search_hint": ("边输入边筛选（事件编号、标题、点位、工单）",
+                            "Filters as you type (ids, titles, cameras, tickets)"),
+    "console.suggested": ("（本街镇）", " (this street)"),
+    "inbox.empty": ("当前没有待处理的告警。", "No alarms waiting."),
+    "inbox.empty_street": ("{street}当前没有待处理的告警。", "No alarms waiting in {street}."),
+    "grid.empty": ("没有符合筛选条件的记录。", "Nothing matches the filters."),
 }
 
 

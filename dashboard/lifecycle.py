@@ -31,6 +31,9 @@ STEP_OF_VERB: dict[Verb, Step] = {
 }
 VERB_OF_STEP: dict[Step, Verb] = {step: verb for verb, step in STEP_OF_VERB.items()}
 
+#: Cases still in the flow (the console lists them first and counts them as open).
+OPEN: frozenset[Status] = frozenset(FLOW) - {"closed"}
+
 #: The statuses each step may be taken from.
 TRANSITIONS: dict[Step, frozenset[Status]] = {
     "acknowledged": frozenset({"reported"}),

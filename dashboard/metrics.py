@@ -44,5 +44,12 @@ class Metrics:
             buckets=(128, 256, 512, 1024, 2048, 4096, 16384, 65536, 262144, 1048576),
         )
 
+        self.loop_lag = Histogram(
+            "cn_event_loop_lag_seconds", "How late the event loop woke a 10 ms timer",
+            registry=r, buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5),
+        )
+        self.loop_lag_max = gauge("cn_event_loop_lag_max_seconds",
+                                  "The event loop's longest lateness since the process started")
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

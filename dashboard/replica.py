@@ -18,8 +18,8 @@ from typing import Any, Protocol
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from dashboard import snapshots, streamids
 from dashboard import state as st
-from dashboard import streamids
 from dashboard.config import Settings
 from dashboard.eventlog import Entry, EventLog, Subscription
 from dashboard.events import InvalidEvent, parse_event
@@ -37,6 +37,22 @@ class StateListener(Protocol):
 
     def on_restore(self, state: st.State) -> None:
         """After a snapshot restore: ``state`` is a new object; everything may have changed."""
+
+
+class Listeners:
+    """Several listeners as one, called in order (the console's index before the hub, so
+    that what a patch cues is already indexed)."""
+
+    def __init__(self, *listeners: StateListener) -> None:
+        self.listeners = listeners
+
+    def on_changes(self, changes: st.Changes) -> None:
+        for listener in self.listeners:
+            listener.on_changes(changes)
+
+    def on_restore(self, state: st.State) -> None:
+        for listener in self.listeners:
+            listener.on_restore(state)
 
 
 class Backoff:
@@ -300,12 +316,15 @@ class Replica:
     async def snapshot(self) -> bool:
         """Write the current state as a snapshot (unless a newer one exists) and trim the
         log when it is longer than ``log_max_len``."""
-        state_json = st.to_json(self.state)  # in the loop: a consistent picture
         last_id, applied = self.state.last_id, self.state.applied
-        stored = await self.bus.save_snapshot(last_id, state_json)
+        if self.settings.snapshot_fork:  # a forked child serialises: the loop carries on
+            blob = await snapshots.compressed_off_loop(self.state)
+        else:
+            blob = snapshots.compressed(self.state)
+        stored = await self.bus.save_snapshot(last_id, blob)
         self._snapshot_applied = applied
         self.snapshot_id = last_id
-        self.metrics.snapshot_bytes.set(len(state_json))
+        self.metrics.snapshot_bytes.set(len(blob))
         if await self.bus.log_length() > self.settings.log_max_len:
             await self.bus.trim_before(last_id)
         return stored

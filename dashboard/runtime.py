@@ -18,11 +18,13 @@ from dashboard.bus import Bus, connect
 from dashboard.catalogue import Indicator, load_catalogue
 from dashboard.config import ConfigError, Settings
 from dashboard.console import ConsoleConfig, load_console_config
+from dashboard.console_index import IncidentIndex
 from dashboard.dimensions import load_dimensions
 from dashboard.identity import Identity
 from dashboard.live import Hub
+from dashboard.loopwatch import LoopWatch
 from dashboard.metrics import Metrics
-from dashboard.replica import Replica
+from dashboard.replica import Listeners, Replica
 from dashboard.risk import Refusals
 
 
@@ -40,6 +42,8 @@ class Runtime:
     auditor: Auditor
     identity: Identity
     refusals: Refusals
+    loop_watch: LoopWatch
+    incidents: IncidentIndex
     started: float = field(default_factory=time.time)
     _digest: tuple[tuple[str, int, int], str] | None = None
 
@@ -55,7 +59,10 @@ class Runtime:
             self._digest = (key, st.digest(s))
         return self._digest[1]
 
-    def health(self) -> dict[str, Any]:
+    def health(self, *, with_digest: bool = False) -> dict[str, Any]:
+        """The /healthz body.  The state digest hashes the whole state (at 100,000
+        incidents tens of milliseconds of the event loop), so it is computed only when
+        asked (``/healthz?digest=1``)."""
         s = self.state
         return {
             "redis": "up" if self.replica.redis_up else "down",
@@ -63,12 +70,13 @@ class Runtime:
             "last_id": s.last_id,
             "dead": s.dead,
             "clients": self.hub.client_count(),
-            "digest": self.digest(),
+            **({"digest": self.digest()} if with_digest else {}),
             "snapshot_id": self.replica.snapshot_id,
             "lag_s": round(max(0.0, time.time() - streamids.entry_ms(s.last_id) / 1000), 3)
             if s.last_id != streamids.ZERO else None,
             "uptime_s": round(time.time() - self.started, 1),
             "audit_spooled": self.auditor.spooled,
+            "loop_lag_max_s": round(self.loop_watch.longest, 4),
         }
 
 
@@ -100,8 +108,9 @@ def build_runtime(settings: Settings) -> Runtime:
 
     hub = Hub(state, settings, metrics, catalogue, revalidate=identity.revalidate, status=status,
               dimensions=dimensions)
-    replica = Replica(bus, settings, metrics, state, listener=hub)
+    index = IncidentIndex(state)
+    replica = Replica(bus, settings, metrics, state, listener=Listeners(index, hub))
     auditor = Auditor(bus.redis, settings.keys.audit, settings.audit_spool, settings.audit_spool_max,
                       metrics)
     return Runtime(settings, metrics, bus, replica, hub, catalogue, console, auditor, identity,
-                   Refusals(metrics))
+                   Refusals(metrics), LoopWatch(metrics), index)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field, fields
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -280,7 +281,7 @@ def _incident_reported(
     _feed(state, "incident", iid)
     if d.severity == 1:
         changes.severe.append({"kind": "incident", "id": iid, "entry": entry_id})
-    _evict_closed(state.incidents, CLOSED_INCIDENTS_KEPT)
+    _evict_closed(state.incidents, CLOSED_INCIDENTS_KEPT, changes, Section.INCIDENTS)
     _unpark(state, f"incident:{iid}", changes)
 
 
@@ -332,13 +333,17 @@ def _reject(state: State, entry_id: str, event: Event, reason: str, changes: Cha
     changes.add(Section.REJECTIONS, entry_id)
 
 
-def _evict_closed(records: MutableMapping[str, Any], keep: int) -> None:
-    """Forget the oldest closed records once more than ``keep`` records are held."""
+def _evict_closed(records: MutableMapping[str, Any], keep: int, changes: Changes,
+                  section: Section) -> None:
+    """Forget the oldest closed records once more than ``keep`` records are held (and say
+    so in ``changes``: the console's index drops them).  Reads from the oldest on and
+    stops at the first ``excess`` closed ones, instead of listing every closed record."""
     excess = len(records) - keep
     if excess <= 0:
         return
-    for key in [k for k, r in records.items() if r.get("status") == "closed"][:excess]:
+    for key in list(islice((k for k, r in records.items() if r.get("status") == "closed"), excess)):
         del records[key]
+        changes.add(section, key)
 
 
 def _feed(state: State, kind: str, key: str) -> None:
@@ -376,7 +381,7 @@ def _ticket(state: State, entry_id: str, event: Event, ts: int, changes: Changes
             stats["rated"] += 1
             stats["satisfied"] += 1 if d.satisfied else 0
     changes.add(Section.TICKETS, tid)
-    _evict_closed(state.tickets, CLOSED_TICKETS_KEPT)
+    _evict_closed(state.tickets, CLOSED_TICKETS_KEPT, changes, Section.TICKETS)
 
 
 # ---------------------------------------------------------------- sensors and alarms

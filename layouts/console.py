@@ -13,10 +13,12 @@ from typing import Any
 import dash_ag_grid as dag
 from dash import dcc, html
 
+from dashboard.console_pages import PAGE_SIZE
 from dashboard.events import INCIDENT_DOMAINS
 from dashboard.i18n import client_strings, grid_locale
 from dashboard.levels import LEVEL_VALUES
 from dashboard.lifecycle import FLOW, VERBS
+from dashboard.protocol import Cue
 from dashboard.units import UNITS
 from layouts import ids
 from layouts.map import one_map
@@ -32,8 +34,8 @@ GRID_THEME = {
 
 
 def grid(grid_id: str, columns: list[dict[str, Any]], file_name: str, lang: str) -> dag.AgGrid:
-    """A sortable, filterable table with CSV export (rows come from a callback), its own
-    texts (pager, filters) in ``lang``."""
+    """A sortable, filterable table of rows sent whole (the admin page's short lists), with
+    CSV export, its own texts (pager, filters) in ``lang``."""
     return dag.AgGrid(
         id=grid_id,
         rowData=[],
@@ -54,8 +56,39 @@ def grid(grid_id: str, columns: list[dict[str, Any]], file_name: str, lang: str)
     )
 
 
-def column(field: str, header_name: str, **extra: Any) -> dict[str, Any]:
-    return {"field": field, "headerName": header_name, **extra}
+def paged_grid(grid_id: str, columns: list[dict[str, Any]], lang: str) -> dag.AgGrid:
+    """A paged table whose rows the server sends a page at a time (AG Grid's infinite row
+    model: dashboard/console_pages.py answers each ``getRowsRequest``; a /live cue makes
+    assets/wall.js refresh the pages held), its own texts (pager, menus) in ``lang``.
+    Columns sort on the server (those with a ``colId`` of a sort key); the filters are the
+    console's own, left of the map."""
+    return dag.AgGrid(
+        id=grid_id,
+        columnDefs=columns,
+        rowModelType="infinite",
+        defaultColDef={"sortable": False, "filter": False, "resizable": True, "minWidth": 80},
+        dashGridOptions={
+            "theme": GRID_THEME,
+            "animateRows": False,
+            "rowHeight": 36,
+            "pagination": True,
+            "paginationPageSize": PAGE_SIZE,
+            "paginationPageSizeSelector": False,
+            "cacheBlockSize": PAGE_SIZE,
+            "maxBlocksInCache": 4,
+            "maxConcurrentDatasourceRequests": 1,
+            "infiniteInitialRowCount": 1,
+            "localeText": grid_locale(lang),
+        },
+        getRowId="params.data.id",
+        style={"height": "100%"},
+    )
+
+
+def column(field: str, header_name: str, sort_key: str | None = None, **extra: Any) -> dict[str, Any]:
+    """A grid column; with ``sort_key`` the server can order by it (the column's id)."""
+    sortable = {"colId": sort_key, "sortable": True} if sort_key else {}
+    return {"field": field, "headerName": header_name, **sortable, **extra}
 
 
 def filters(s: dict[str, str]) -> html.Div:
@@ -69,9 +102,10 @@ def filters(s: dict[str, str]) -> html.Div:
                 id=ids.SEARCH,
                 type="search",
                 placeholder=s["console.search"],
-                debounce=True,
+                debounce=0.4,  # seconds: the lists follow the typing, not every key
                 className="search",
             ),
+            html.Div(s["console.search_hint"], className="search-hint"),
             html.Label(s["console.domains"]),
             dcc.Dropdown(id=ids.FILTER_DOMAINS, options=domains, multi=True, className="dropdown"),
             html.Label(s["console.severities"]),
@@ -88,62 +122,59 @@ def filters(s: dict[str, str]) -> html.Div:
 
 
 def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
-    incidents = grid(
+    incidents = paged_grid(
         ids.GRID_INCIDENTS,
         [
-            column("id", s["col.id"], minWidth=140),
-            column("title", s["col.title"], minWidth=160),
-            column("domain_label", s["col.domain"]),
-            column("severity_label", s["col.severity"], width=130),
-            column("street_label", s["col.street"]),
-            column("status_label", s["col.status"]),
-            column("reported_text", s["col.reported"], sort="desc"),
+            column("short_id", s["col.id"], width=84, tooltipField="id"),
+            column("title", s["col.title"], flex=1, minWidth=150, tooltipField="title"),
+            column("severity_label", s["col.severity"], "severity", width=104),
+            column("street_label", s["col.street"], "street", width=116),
+            column("status_label", s["col.status"], "status", width=72),
+            column("reported_text", s["col.reported"], "reported", width=112),
             column(
                 "deadline_label",
                 s["col.deadline"],
+                "deadline",
+                width=80,
                 cellClassRules={
-                    "cell-overdue": "params.data.deadline == 'overdue'",
-                    "cell-near": "params.data.deadline == 'near'",
+                    "cell-overdue": "params.data && params.data.deadline == 'overdue'",
+                    "cell-near": "params.data && params.data.deadline == 'near'",
                 },
             ),
-            column("unit", s["col.unit"]),
         ],
-        "incidents.csv",
         lang,
     )
-    cameras = grid(
+    cameras = paged_grid(
         ids.GRID_CAMERAS,
         [
-            column("id", s["col.id"]),
-            column("name", s["col.name"], minWidth=160),
-            column("street_label", s["col.street"]),
-            column("status_label", s["col.status"]),
-            column("down_text", s["col.down"]),
-            column("last_text", s["col.last"]),
+            column("id", s["col.id"], width=110, tooltipField="id"),
+            column("name", s["col.name"], "name", flex=1, minWidth=160, tooltipField="name"),
+            column("street_label", s["col.street"], "street", width=116),
+            column("status_label", s["col.status"], "status", width=72),
+            column("down_text", s["col.down"], "down", width=110),
+            column("last_text", s["col.last"], "last", width=112),
         ],
-        "cameras.csv",
         lang,
     )
-    tickets = grid(
+    tickets = paged_grid(
         ids.GRID_TICKETS,
         [
-            column("id", s["col.id"], minWidth=140),
-            column("category", s["col.category"]),
-            column("summary", s["col.summary"], minWidth=160),
-            column("status_label", s["col.status"]),
-            column("street_label", s["col.street"]),
-            column("caller_name", s["col.caller"]),
-            column("caller_phone", s["col.phone"]),
-            column("address", s["col.address"]),
-            column("created_text", s["col.created"]),
-            column("overdue_text", s["col.overdue"]),
+            column("short_id", s["col.id"], width=84, tooltipField="id"),
+            column("category", s["col.category"], "category", width=90),
+            column("summary", s["col.summary"], flex=1, minWidth=150, tooltipField="summary"),
+            column("status_label", s["col.status"], "status", width=80),
+            column("street_label", s["col.street"], "street", width=116),
+            column("caller_name", s["col.caller"], width=72),
+            column("caller_phone", s["col.phone"], width=118),
+            column("created_text", s["col.created"], "created", width=112),
+            column("overdue_text", s["col.overdue"], width=56),
         ],
-        "tickets-12345.csv",
         lang,
     )
 
     def tab(label: str, value: str, body: Any, export_id: str | None = None) -> dcc.Tab:
-        tools = [html.Button(s["export"], id=export_id, className="btn")] if export_id else []
+        # the href (/console/export/<kind>.csv with the filters) comes from a callback
+        tools = [html.A(s["export"], id=export_id, className="btn", download="")] if export_id else []
         return dcc.Tab(
             label=label,
             value=value,
@@ -175,6 +206,7 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
                     html.Button(s["inbox.shelve"], id=ids.INBOX_SHELVE, className="btn"),
                 ],
                 className="inbox-form",
+                id=ids.INBOX_FORM,
             ),
             html.Div("", id=ids.INBOX_RESULT, className="result", role="status"),
             html.Div(id=ids.INBOX, className="inbox-list"),
@@ -188,6 +220,7 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
     )
     return dcc.Tabs(
         id=ids.TABS,
+        mobile_breakpoint=0,  # tabs stay a row on phones (assets/console.css lays out the rest)
         value="incidents",
         className="tabs",
         children=[
@@ -316,7 +349,8 @@ def page(
                 className="console-body",
             ),
             dcc.Store(id=ids.CONSOLE_SEARCH, data=search),
-            dcc.Store(id=ids.LIVE_TICK, data=0),
+            *[dcc.Store(id=ids.tick(cue), data=0) for cue in Cue],
+            dcc.Store(id=ids.GRID_RESET),
             dcc.Store(id=ids.DETAIL_VERSION),
         ],
         id=ids.CONSOLE_ROOT,

@@ -28,8 +28,15 @@ Row = dict[str, Any]
 # ---------------------------------------------------------------- grids (labels added)
 
 
+def short_id(record_id: str) -> str:
+    """What tells ids of one producer apart: the part after the last dash when it is long
+    enough (``inc-7r193181-000042`` → ``000042``), else the whole id (full id on hover)."""
+    tail = record_id.rsplit("-", 1)[-1]
+    return tail if len(tail) >= 4 and tail != record_id else record_id
+
+
 def incident_grid_rows(rows: list[Row], s: Strings) -> list[Row]:
-    return [{**row, "domain_label": s[f"domain.{row['domain']}"],
+    return [{**row, "short_id": short_id(row["id"]), "domain_label": s[f"domain.{row['domain']}"],
              "status_label": s[f"incident.{row['status']}"],
              "severity_label": severity_cell(row["severity"], s),
              "street_label": s.get(f"unit.{row['street']}", s["district"]),
@@ -51,7 +58,7 @@ def severity_cell(level: int, s: Strings) -> str:
 
 
 def ticket_grid_rows(rows: list[Row], s: Strings) -> list[Row]:
-    return [{**row, "street_label": s.get(f"unit.{row['street']}", "—"),
+    return [{**row, "short_id": short_id(row["id"]), "street_label": s.get(f"unit.{row['street']}", "—"),
              "status_label": s.get(f"hotline.status.{row['status']}", row["status"] or "—"),
              "created_text": clock_text(row["created"]),
              "overdue_text": "⚠" if row["overdue"] else ""} for row in rows]
@@ -140,12 +147,14 @@ def overview(figures: dict[str, Any] | None, indicators: list[Row], url: Console
     ]
 
 
-def breadcrumbs(url: ConsoleUrl, s: Strings) -> list[Any]:
-    """District › street › item (an incident, camera or sensor)."""
+def breadcrumbs(url: ConsoleUrl, s: Strings, record_street: str | None = None) -> list[Any]:
+    """District › street › item (an incident, camera or sensor): the street is the URL's,
+    or the opened record's own when the record was opened directly."""
     crumbs: list[Any] = [dcc.Link(s["district"], href=url.at_street(None).href, className="crumb")]
-    if url.street:
+    street = url.street or record_street
+    if street and f"unit.{street}" in s:
         crumbs += [html.Span("›", className="crumb-sep"),
-                   dcc.Link(s[f"unit.{url.street}"], href=url.at_street(url.street).href, className="crumb")]
+                   dcc.Link(s[f"unit.{street}"], href=url.at_street(street).href, className="crumb")]
     if url.kind in ("incident", "camera", "sensor") and url.key:
         crumbs += [html.Span("›", className="crumb-sep"), html.Span(url.key, className="crumb crumb-current")]
     return crumbs
@@ -198,6 +207,10 @@ def inbox_items(box: dict[str, Any], selected: str | None, url: ConsoleUrl, s: S
             className="inbox-item" + (" is-selected" if item["key"] == selected else ""),
         )
         items.append(html.Div([button, link], className="inbox-row"))
+    if not box["active"]:
+        empty = (s["inbox.empty_street"].format(street=s[f"unit.{url.street}"]) if url.street
+                 else s["inbox.empty"])
+        items.append(html.Div(empty, className="empty-state"))
     if box["shelved"]:
         items.append(html.Div(s["inbox.shelved"].format(n=len(box["shelved"])), className="help"))
     return items

@@ -68,7 +68,15 @@ def map_legend_count(status: str) -> str:
 
 # ---------------------------------------------------------------- the officers' console
 CONSOLE_ROOT = "console-root"
-LIVE_TICK = "live-tick"
+GRID_RESET = "grid-reset"  # a clientside callback's output: filters changed, grids back to page 1
+
+
+def tick(area: str) -> str:
+    """The store a /live cue for a console area bumps (dashboard/protocol.py ``Cue``;
+    assets/wall.js sets it): the callbacks that show that area read it as an Input."""
+    return f"tick-{area}"
+
+
 OFFICER = "officer-name"  # who is signed in (text; actions take the session's user)
 REVEAL_FORM = "reveal-form"
 REVEAL_FIELD = "reveal-field"
@@ -99,6 +107,7 @@ INBOX_SHELVE_REASON = "inbox-shelve-reason"
 INBOX_SHELVE_MINUTES = "inbox-shelve-minutes"
 INBOX_SHELVE = "inbox-shelve"
 INBOX_RESULT = "inbox-result"
+INBOX_FORM = "inbox-form"
 DUTY = "duty-table"
 DETAIL = "detail-panel"
 DETAIL_DRAWER = "detail-drawer"

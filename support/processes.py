@@ -181,11 +181,12 @@ class DashboardProcess:
                  message=f"dashboard on {self.port} (log: {self.log_path})")
         return self
 
-    def health(self, timeout: float = 5.0) -> dict[str, Any]:
+    def health(self, timeout: float = 5.0, *, digest: bool = False) -> dict[str, Any]:
+        """/healthz; with ``digest`` it carries the state digest (costly on a big state)."""
         if self.process is not None and self.process.poll() is not None:
             raise RuntimeError(f"dashboard exited with {self.process.returncode}; "
                                f"see {self.log_path}")
-        return dict(httpx.get(f"{self.url}/healthz", timeout=timeout).json())
+        return dict(httpx.get(f"{self.url}/healthz{'?digest=1' if digest else ''}", timeout=timeout).json())
 
     def applied(self) -> int:
         """Log entries this process has dealt with: applied or dead-lettered."""

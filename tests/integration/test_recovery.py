@@ -21,7 +21,7 @@ def settled(dashboard: DashboardProcess, client: redis.Redis) -> Callable[[], di
     """Health once the instance has applied the log's last entry."""
     def check() -> dict | None:
         last = client.xinfo_stream("cn:events")["last-generated-id"].decode()
-        health = dashboard.health()
+        health = dashboard.health(digest=True)
         return health if health["last_id"] == last else None
     return check
 

@@ -8,18 +8,16 @@ from dashboard.console import (
     Filters,
     camera_rates,
     camera_rows,
-    console_rows,
     deadline,
-    deadline_counts,
     drilled,
     duty_rows,
-    incident_rows,
     load_console_config,
-    street_counts,
     street_indicators,
     ticket_rows,
 )
+from dashboard.console_index import Deadlines, IncidentIndex
 from dashboard.console_map import incident_markers, map_viewport
+from dashboard.console_pages import PageRequest, camera_page, incident_page, open_incidents, ticket_page
 from dashboard.events import event_from_dict
 from dashboard.inbox import inbox
 from dashboard.projection import Projection
@@ -47,6 +45,20 @@ def run(events: list[Envelope]) -> st.State:
     for n, raw in enumerate(events, start=1):
         st.apply(s, f"{n}-0", event_from_dict(raw))
     return s
+
+
+def incidents(s: st.State, filters: Filters, now: int = T0, scope: str | None = None,
+              page: PageRequest | None = None) -> list[dict]:
+    """The console's incident list (its first page) as the grid gets it."""
+    index = IncidentIndex()
+    index.on_restore(s)
+    return incident_page(index, s, filters, page or PageRequest(), now, CONFIG, Deadlines(CONFIG), scope)[0]
+
+
+def street_counts(s: st.State, now: int) -> dict[str, dict[str, int]]:
+    index = IncidentIndex()
+    index.on_restore(s)
+    return index.street_counts(None, now, Deadlines(CONFIG), CONFIG.near)
 
 
 def report(iid: str, severity: int = 2, street: str = "hongqiao", ts: int = T0,
@@ -87,17 +99,30 @@ def test_filters_combine_street_severity_and_text() -> None:
     """Street, severity and free text narrow the incident list together."""
     s = run([report("i1", 1, "hongqiao", title="燃气泄漏"), report("i2", 2, "hongqiao"),
              report("i3", 1, "jiangsulu", title="燃气泄漏")])
-    rows = incident_rows(s, Filters(street="hongqiao", severities=(1,), text="燃气"), T0, CONFIG)
+    rows = incidents(s, Filters(street="hongqiao", severities=(1,), text="燃气"))
     assert [r["id"] for r in rows] == ["i1"]
-    assert [r["id"] for r in incident_rows(s, Filters(text="I3"), T0, CONFIG)] == ["i3"]
+    assert [r["id"] for r in incidents(s, Filters(text="I3"))] == ["i3"]
+    assert "address" not in rows[0]  # personal data: not in the grid's rows
+
+
+def test_open_cases_come_first_newest_first_and_a_sort_is_the_servers() -> None:
+    """The default list puts closed cases after every open one; a column sort orders all."""
+    closed = [incident_step(step, "i1", unit="u") for step in
+              ("acknowledged", "dispatched", "resolved", "verified", "closed")]
+    s = run([report("i1", 4, ts=T0 + 3 * MIN), *closed, report("i2", 2, ts=T0), report("i3", 1, ts=T0 + MIN)])
+    assert [r["id"] for r in incidents(s, Filters(), T0 + 5 * MIN)] == ["i3", "i2", "i1"]
+    by_level = PageRequest(sort="severity", descending=False)
+    assert [r["id"] for r in incidents(s, Filters(), T0 + 5 * MIN, page=by_level)] == ["i3", "i2", "i1"]
+    newest = PageRequest(sort="reported", descending=True)
+    assert [r["id"] for r in incidents(s, Filters(), T0 + 5 * MIN, page=newest)] == ["i1", "i3", "i2"]
+    assert PageRequest.of_grid({"startRow": 0, "endRow": 10_000}).end == 200  # bounded
 
 
 def test_deadline_counts_per_street() -> None:
     """Overdue cases are counted per street."""
     s = run([report("i1", 1, "hongqiao"), report("i2", 1, "jiangsulu")])
-    rows = incident_rows(s, Filters(), T0 + 30 * MIN, CONFIG)
-    assert deadline_counts(rows) == {"hongqiao": {"near": 0, "overdue": 1},
-                                     "jiangsulu": {"near": 0, "overdue": 1}}
+    assert street_counts(s, T0 + 30 * MIN) == {"hongqiao": {"open": 1, "near": 0, "overdue": 1},
+                                                "jiangsulu": {"open": 1, "near": 0, "overdue": 1}}
 
 
 def test_ticket_rows_mask_callers_unless_revealed() -> None:
@@ -165,8 +190,7 @@ def test_street_counts_count_open_near_and_overdue() -> None:
     s = run([report("i1", 1, "hongqiao"), report("i2", 4, "hongqiao"), report("i3", 1, "jiangsulu"),
              incident_step("acknowledged", "i3"), incident_step("dispatched", "i3", unit="u"),
              incident_step("resolved", "i3"), incident_step("verified", "i3"), incident_step("closed", "i3")])
-    counts = street_counts(incident_rows(s, Filters(), T0 + 30 * MIN, CONFIG))
-    assert counts == {"hongqiao": {"open": 2, "near": 0, "overdue": 1}}
+    assert street_counts(s, T0 + 30 * MIN) == {"hongqiao": {"open": 2, "near": 0, "overdue": 1}}
 
 
 def test_camera_rates_and_duty_rows() -> None:
@@ -207,10 +231,10 @@ def test_console_rows_filter_each_list_by_what_applies_to_it() -> None:
               "data": {"point_id": "c1", "name": "路口", "lat": 31.2, "lon": 121.4}},
              {"type": "hotline.ticket", "street": "hongqiao", "ts": T0, "data": {
                  "ticket_id": "t1", "category": "噪声", "summary": "施工", "status": "new"}}])
-    rows = console_rows(s, Filters(street="hongqiao", severities=(1,)), T0, CONFIG,
-                        stale_ms=10 * MIN, overdue_ms=86_400_000)
-    assert [r["id"] for r in rows.incidents] == ["i1"]
-    assert [r["id"] for r in rows.cameras] == ["c1"] and [r["id"] for r in rows.tickets] == ["t1"]
+    assert [r["id"] for r in incidents(s, Filters(street="hongqiao", severities=(1,)))] == ["i1"]
+    cameras, n = camera_page(s, Filters(street="hongqiao"), PageRequest(), T0, 10 * MIN, None)
+    tickets, m = ticket_page(s, Filters(street="hongqiao"), PageRequest(), T0, 86_400_000, None)
+    assert ([r["id"] for r in cameras], n) == (["c1"], 1) and ([r["id"] for r in tickets], m) == (["t1"], 1)
 
 
 def test_street_indicators_are_the_streets_own_series() -> None:
@@ -231,7 +255,10 @@ def test_map_marks_open_positioned_incidents_and_flies_to_the_drilled_one() -> N
     s = run([{**report("i1", 1), "data": {**report("i1", 1)["data"], **placed}},
              {**report("i2", 3), "data": {**report("i2", 3)["data"], **placed}}, report("i3")])
     projection = Projection("gcj02")
-    markers = incident_markers(s, incident_rows(s, Filters(), T0, CONFIG), projection)
+    index = IncidentIndex()
+    index.on_restore(s)
+    rows = open_incidents(index, s, Filters(), T0, CONFIG, Deadlines(CONFIG), None)
+    markers = incident_markers(s, rows, projection)
     assert sorted((m["id"], m["pulse"], m["position"]) for m in markers) == [
         ("i1", True, [31.2, 121.4]), ("i2", False, [31.2, 121.4])]
     assert map_viewport(s, "i1", None, None, projection)["center"] == [31.2, 121.4]

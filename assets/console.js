@@ -1,0 +1,102 @@
+// The officers' console: what a /live patch's cue (the console areas it concerns,
+// dashboard/protocol.py Cue) makes the page refresh, and how often.
+//
+// Each area refreshes on its own: its grid re-asks the server for the pages it holds
+// (AG Grid's infinite row model; dashboard/console_pages.py answers a page, never the
+// table) and its store tick-<area> is bumped, which the callbacks showing that area read.
+// Refreshes are merged, never queued: while any of the page's server callbacks is in
+// flight, cues only mark their areas dirty, and the dirty areas refresh together once the
+// page is idle again (and at most every MIN_GAP_MS), so a slow server gets fewer refreshes
+// from each officer, not a growing queue.
+(function () {
+  "use strict";
+  var MIN_GAP_MS = 400;
+  var GRIDS = { incidents: "grid-incidents", cameras: "grid-cameras", tickets: "grid-tickets" };
+  var dirty = {};
+  var inFlight = 0;
+  var last = 0;
+  var timer = null;
+  var ticks = {};
+
+  // A grid's API, or null while it is not mounted (a grid in a tab not yet opened).
+  function gridApi(id) {
+    try { return (window.dash_ag_grid && window.dash_ag_grid.getApi(id)) || null; } catch (e) { return null; }
+  }
+
+  function isConsole() {
+    var root = document.getElementById("console-root");
+    return !!root && root.dataset.page === "console";
+  }
+
+  // Count the page's Dash callback requests in flight (Dash's renderer uses fetch).
+  var realFetch = window.fetch.bind(window);
+  window.fetch = function (resource, init) {
+    var url = typeof resource === "string" ? resource : (resource && resource.url) || "";
+    if (url.indexOf("_dash-update-component") < 0) { return realFetch(resource, init); }
+    inFlight += 1;
+    var done = function () { inFlight = Math.max(0, inFlight - 1); schedule(); };
+    return realFetch(resource, init).then(function (response) { done(); return response; },
+                                          function (error) { done(); throw error; });
+  };
+
+  function schedule() {
+    if (timer || inFlight > 0 || !Object.keys(dirty).length) { return; }
+    var wait = Math.max(0, MIN_GAP_MS - (performance.now() - last));
+    timer = setTimeout(function () {
+      timer = null;
+      if (inFlight > 0) { return; }  // fetch's completion schedules again
+      last = performance.now();
+      var areas = Object.keys(dirty);
+      dirty = {};
+      areas.forEach(refresh);
+    }, wait);
+  }
+
+  function refresh(area) {
+    if (!isConsole()) { return; }
+    var gridId = GRIDS[area];
+    var api = gridId && gridApi(gridId);
+    if (api) { api.refreshInfiniteCache(); }
+    ticks[area] = (ticks[area] || 0) + 1;
+    window.dash_clientside.set_props("tick-" + area, { data: ticks[area] });
+  }
+
+  function cue(areas) {
+    areas.forEach(function (area) { dirty[area] = true; });
+    schedule();
+  }
+
+  // Filters changed (clientside callback in callbacks/console.py): every grid back to page 1.
+  function resetGrids() {
+    Object.keys(GRIDS).forEach(function (area) {
+      var api = gridApi(GRIDS[area]);
+      if (api) { api.purgeInfiniteCache(); }
+    });
+    return Date.now();
+  }
+
+  // Leaflet only notices a window resize; the console's map also changes size when the
+  // case drawer opens below it.  Tell Leaflet, so that it keeps the opened case centred
+  // (its invalidateSize pans to the centre it had).
+  var mapTries = 0;
+  function watchMapSize() {
+    var map = document.querySelector(".console .leaflet-container");
+    if (!map || !window.ResizeObserver) {  // not rendered yet; not a console page after 30 s
+      if (++mapTries < 60) { setTimeout(watchMapSize, 500); }
+      return;
+    }
+    var last = null;
+    new ResizeObserver(function (entries) {
+      var box = entries[0].contentRect;
+      var size = Math.round(box.width) + "x" + Math.round(box.height);
+      if (last !== null && size !== last) { window.dispatchEvent(new Event("resize")); }
+      last = size;
+    }).observe(map);
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", watchMapSize); }
+  else { watchMapSize(); }
+
+  window.cnConsole = { cue: cue, pending: function () { return inFlight; } };
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.console = { resetGrids: resetGrids };
+})();
