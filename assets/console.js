@@ -75,27 +75,6 @@
     return Date.now();
   }
 
-  // Leaflet only notices a window resize; the console's map also changes size when the
-  // case drawer opens below it.  Tell Leaflet, so that it keeps the opened case centred
-  // (its invalidateSize pans to the centre it had).
-  var mapTries = 0;
-  function watchMapSize() {
-    var map = document.querySelector(".console .leaflet-container");
-    if (!map || !window.ResizeObserver) {  // not rendered yet; not a console page after 30 s
-      if (++mapTries < 60) { setTimeout(watchMapSize, 500); }
-      return;
-    }
-    var last = null;
-    new ResizeObserver(function (entries) {
-      var box = entries[0].contentRect;
-      var size = Math.round(box.width) + "x" + Math.round(box.height);
-      if (last !== null && size !== last) { window.dispatchEvent(new Event("resize")); }
-      last = size;
-    }).observe(map);
-  }
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", watchMapSize); }
-  else { watchMapSize(); }
-
   window.cnConsole = { cue: cue, pending: function () { return inFlight; } };
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.console = { resetGrids: resetGrids };

@@ -18,7 +18,6 @@
   var mapDirty = { video: true, incidents: true, sensors: true, streets: true };
   var lastMapRender = 0;
   var clockOffset = 0;       // server time minus local time (from beats)
-  var geoVersion = 0;
   var attention = { flyUntil: 0, bannerUntil: 0, current: null };  // the banner and the fly-to
   var MAP_MIN_INTERVAL_MS = 400;
 
@@ -33,9 +32,14 @@
   function serverNow() { return Date.now() + clockOffset; }
 
   // The wall and the console share this renderer; each panel renders only where it exists.
-  function pageRoot() { return document.getElementById("wall-root") || document.getElementById("console-root"); }
+  // The admin page has the header only (the clock and the live badge).
+  function pageRoot() {
+    return document.getElementById("wall-root") || document.getElementById("console-root") ||
+      document.getElementById("admin-root");
+  }
   function has(id) { return !!document.getElementById(id); }
   function isConsole() { var root = pageRoot(); return !!root && root.dataset.page === "console"; }
+  function isAdmin() { var root = pageRoot(); return !!root && root.dataset.page === "admin"; }
 
   function setProps(id, props) {
     var encoded = JSON.stringify(props);
@@ -142,7 +146,7 @@
                        key: (pinned ? "pin:" : "") + kind + ":" + record.id,
                        "data-sev": S((isIncident ? "severity." : "level.") + severity),
                        "data-age": pinned ? S("pin.unacked", { n: minutesSince(when) }) : age(when) }, [
-      el("Div", { className: "feed-title" }, title),
+      el("Div", { className: "feed-title", "data-text": "event" }, title),  // the event's own words
       el("Div", { className: "feed-meta" }, meta.join(" · ")),
     ]);
   }
@@ -246,77 +250,33 @@
       });
       setProps("video-streets", { children: rows });
     }
+    // the map's legend, if it shows cameras; a console on one street gets that street's
+    // counts from its server callback (callbacks/console.py streets) instead
+    var streetView = isConsole() && new URLSearchParams(window.location.search).get("street");
     config.camera.statuses.forEach(function (status) {
       var text = { children: formatNumber(video[status] || 0) };
       if (has("video-count-" + status)) { setProps("video-count-" + status, text); }  // the wide wall's
-      setProps("map-legend-count-" + status, text);
+      if (!streetView && has("map-legend-count-" + status)) { setProps("map-legend-count-" + status, text); }
     });
   }
 
   // ------------------------------------------------------------------ the map
+  // Drawn by assets/map.js (cnMap.render) from the same view, at most every
+  // MAP_MIN_INTERVAL_MS; this is what it may use of the page.
+  var mapApi = {
+    setProps: setProps,
+    S: S,
+    serverNow: serverNow,
+    isConsole: isConsole,
+    queue: function () { mapDirty.video = true; queueRender(); },
+    get config() { return config; },
+  };
+
   function renderMap(view, force) {
     var now = performance.now();
     if (!force && now - lastMapRender < MAP_MIN_INTERVAL_MS) { queueRender(MAP_MIN_INTERVAL_MS); return; }
     lastMapRender = now;
-    if (mapDirty.video) {
-      if (videoResend.pending) { lastProps["map-video"] = null; videoResend.pending = false; }
-      // cameras not online as reported, and the stale ones (online cameras silent too long)
-      var status = Object.assign({}, view.video || {});
-      ((view.stale && view.stale.video) || []).forEach(function (pid) { status[pid] = "stale"; });
-      setProps("map-video", { hideout: { status: status, order: config.camera.worst_first,
-                                         colours: config.camera.colours } });
-      if (view.geo_version !== undefined && view.geo_version !== geoVersion) {
-        geoVersion = view.geo_version;
-        setProps("map-video", { url: "/api/video.geojson?v=" + geoVersion });
-        resendVideoStyle();
-      }
-    }
-    if (mapDirty.incidents && !isConsole()) {  // the console's incident layer follows its filters
-      var features = [];
-      Object.keys(view.incidents || {}).forEach(function (iid) {
-        var incident = view.incidents[iid];
-        if (incident.lat === null || incident.lon === null || incident.status === "closed") { return; }
-        features.push({ type: "Feature", geometry: { type: "Point", coordinates: [incident.lon, incident.lat] },
-                        properties: { id: iid, severity: incident.severity, pulse: incident.severity === 1 } });
-      });
-      setProps("map-incidents", { data: { type: "FeatureCollection", features: features } });
-    }
-    if (mapDirty.sensors) {
-      var recent = {};
-      Object.keys(view.alarms || {}).forEach(function (aid) {
-        var alarm = view.alarms[aid];
-        if (serverNow() - alarm.ts < 30 * 60 * 1000) {
-          recent[alarm.sensor_id] = Math.min(recent[alarm.sensor_id] || 9, alarm.level);
-        }
-      });
-      var sensors = [];
-      Object.keys(view.sensors || {}).forEach(function (sid) {
-        var sensor = view.sensors[sid];
-        if (sensor.lat === null || sensor.lat === undefined) { return; }
-        sensors.push({ type: "Feature", geometry: { type: "Point", coordinates: [sensor.lon, sensor.lat] },
-                       properties: { id: sid, level: recent[sid] || 0,
-                                     colour: recent[sid] ? config.levels.colours[recent[sid]] : null } });
-      });
-      setProps("map-sensors", { data: { type: "FeatureCollection", features: sensors } });
-    }
-    if (mapDirty.streets) {
-      var wanted = new URLSearchParams(window.location.search).get("indicator") || config.map.indicator;
-      var indicator = config.catalogue.filter(function (i) { return i.key === wanted; })[0];
-      var levels = {};
-      if (indicator) {
-        Object.keys(view.indicators || {}).forEach(function (sid) {
-          var series = view.indicators[sid];
-          if (series.key === indicator.key && series.street) { levels[series.street] = series.level; }
-        });
-        var name = config.lang === "en" ? indicator.name_en : indicator.name_zh;
-        setProps("map-indicator-note", { children: S("map.indicator", { name: name }) });
-      }
-      var labels = {};
-      Object.keys(config.strings).forEach(function (key) {
-        if (key.indexOf("unit.") === 0) { labels[key.slice(5)] = config.strings[key]; }
-      });
-      setProps(isConsole() ? "console-map-streets" : "map-streets", { hideout: { levels: levels, labels: labels } });
-    }
+    window.cnMap.render(view, mapDirty, mapApi);
     mapDirty = { video: false, incidents: false, sensors: false, streets: false };
   }
 
@@ -386,7 +346,7 @@
       setProps("attention-banner", { className: "banner banner-severe sev-" + (isIncident ? r.severity : r.level),
         children: [
           el("Span", { className: "banner-kind" }, kindText),
-          el("Span", { className: "banner-text" }, text),
+          el("Span", { className: "banner-text", "data-text": "event" }, text),
           el("Span", { className: "banner-where" }, street),
         ] });
       return;
@@ -434,6 +394,18 @@
     setProps("live-badge", { children: text, className: cls });
   }
 
+  // Leaflet writes its controls' tooltips in English: give them the page's language.
+  var CONTROL_TITLES = { ".leaflet-control-zoom-in": "map.zoom_in", ".leaflet-control-zoom-out": "map.zoom_out",
+                         ".leaflet-control-layers-toggle": "map.layers" };
+  function localiseControls() {
+    Object.keys(CONTROL_TITLES).forEach(function (selector) {
+      document.querySelectorAll(selector).forEach(function (control) {
+        var title = S(CONTROL_TITLES[selector]);
+        if (control.title !== title) { control.title = title; control.setAttribute("aria-label", title); }
+      });
+    });
+  }
+
   // ------------------------------------------------------------------ scaling
   function fit() {
     var root = document.getElementById("wall-root");
@@ -461,8 +433,9 @@
 
   function render() {
     var live = window.cnLive;
-    if (!config || !live || !live.view || !pageRoot()) { return; }
+    if (!config || !live || !live.view || !pageRoot() || isAdmin()) { return; }
     var view = live.view;
+    localiseControls();
     renderFeed(view);
     renderMap(view, false);
     if (!slowDirty) { return; }
@@ -505,7 +478,7 @@
     if (kind === "hello") {
       lastSlowRender = lastCameraFigures = -Infinity;  // a new view: every panel at once
       mapDirty = { video: true, incidents: true, sensors: true, streets: true };
-      resendVideoStyle();
+      window.cnMap.reset(mapApi, false);
       queueRender();
     } else if (kind === "patch") {
       var sets = message.set || {};
@@ -513,25 +486,15 @@
       if (sets.incidents || message.del) { mapDirty.incidents = true; }
       if (sets.sensors || sets.alarms) { mapDirty.sensors = true; }
       if (sets.indicators) { mapDirty.streets = true; }
-      if (config) { noteNewItems(live.view, message); }
+      if (config && !isAdmin()) { noteNewItems(live.view, message); }
       if (isConsole() && message.cue && message.cue.length && window.cnConsole) { window.cnConsole.cue(message.cue); }
       queueRender();
     }
   }
 
-  // dash-leaflet 1.1.3 ignores prop changes while a GeoJSON layer is still fetching its
-  // url: the first hideout can be lost.  Send it again a few times after a (re)load.
-  var videoResend = { pending: false, timers: [] };
-  function resendVideoStyle() {
-    videoResend.timers.forEach(clearTimeout);
-    videoResend.timers = [1000, 3000, 7000].map(function (delay) {
-      return setTimeout(function () { videoResend.pending = true; mapDirty.video = true; queueRender(); }, delay);
-    });
-  }
-
   function pageRendered() {
     lastProps = {};
-    geoVersion = 0;
+    window.cnMap.reset(mapApi, true);
     mapDirty = { video: true, incidents: true, sensors: true, streets: true };
     slowDirty = true;
     lastSlowRender = lastCameraFigures = -Infinity;
@@ -556,6 +519,7 @@
       renderClock();
       renderBadge();
       renderBanner();
+      localiseControls();
       if (window.cnLive.view) { renderFeed(window.cnLive.view); }
     }, 1000);
   }

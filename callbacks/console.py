@@ -32,11 +32,12 @@ from dashboard import console_pages as pages
 from dashboard import console_policy as policy
 from dashboard.actions import alarm_action, incident_action
 from dashboard.auth import Principal
+from dashboard.camera import CAMERA_STATUSES
 from dashboard.console_index import Deadlines
 from dashboard.console_map import incident_markers, map_viewport
 from dashboard.console_url import ConsoleUrl, DrillKind
 from dashboard.guard import client_ip, refuse, require
-from dashboard.i18n import client_strings
+from dashboard.i18n import client_strings, unit_label
 from dashboard.inbox import inbox
 from dashboard.protocol import Cue
 from layouts import console_detail as drawer
@@ -168,7 +169,10 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     # ------------------------------------------------------------ streets, overview, breadcrumbs
     @app.callback(
         output={"streets": Output(ids.STREET_LIST, "children"), "overview": Output(ids.OVERVIEW, "children"),
-                "crumbs": Output(ids.BREADCRUMBS, "children")},
+                "crumbs": Output(ids.BREADCRUMBS, "children"),
+                # a street's own camera counts in the map's legend (the district's: assets/wall.js)
+                "legend": {status: Output(ids.map_legend_count(status), "children")
+                           for status in CAMERA_STATUSES}},
         inputs={"search": search_input, **{f"_{cue}": Input(ids.tick(cue), "data")
                                            for cue in (Cue.INCIDENTS, Cue.CAMERAS, Cue.DUTY)}},
     )
@@ -183,7 +187,9 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         chips = sel.street_indicators(state, url.street, runtime.catalogue)
         return {"streets": panels.street_list(counts, video, url, s, principal.scope),
                 "overview": panels.overview(figures, chips, url, s),
-                "crumbs": panels.breadcrumbs(url, s, sel.record_street(state, url.kind, url.key))}
+                "crumbs": panels.breadcrumbs(url, s, sel.record_street(state, url.kind, url.key)),
+                "legend": {status: f"{figures['video'].get(status, 0):,}" if figures else dash.no_update
+                           for status in CAMERA_STATUSES}}
 
     @app.callback(Output(ids.DUTY, "children"), Input(ids.CONSOLE_SEARCH, "data"),
                   Input(ids.tick(Cue.DUTY), "data"))
@@ -227,7 +233,8 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         if url.kind == "incident":  # its own street's centre first
             units = sel.dispatch_choices(runtime.console, data.get("street"))
             own = data.get("street") is not None and units[:1] != runtime.console.dispatch_units[:1]
-            opened["unit_options"] = [{"label": unit + (s["console.suggested"] if own and n == 0 else ""),
+            opened["unit_options"] = [{"label": unit_label(unit, url.lang)
+                                       + (s["console.suggested"] if own and n == 0 else ""),
                                        "value": unit} for n, unit in enumerate(units)]
         return opened
 
@@ -312,7 +319,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                                      ip=client_ip())
         s = strings(search)
         what = s[f"action.{trigger['verb']}"]
-        result: dict[str, Any] = dict(panels.outcome(done.ok, what, done.message, s))
+        result: dict[str, Any] = dict(panels.outcome(done.ok, what, done.says(s), s))
         if done.ok:
             return {**result, "unit": None, "note": "", "severity": None,
                     "verbs_hidden": [True] * len(clicks)}
@@ -357,4 +364,4 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         done = await alarm_action(runtime, principal.name, key, verb, comment=comment, reason=reason,
                                   shelve_minutes=minutes, role=principal.role, ip=client_ip())
         what = s["inbox.shelve" if verb == "shelve" else "inbox.ack"]
-        return panels.outcome(done.ok, what, done.message, s)
+        return panels.outcome(done.ok, what, done.says(s), s)

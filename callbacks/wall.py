@@ -11,6 +11,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import geo
 from dashboard.guard import client_ip, current
+from dashboard.i18n import signed_in_as
 from layouts import ids, pages
 
 if TYPE_CHECKING:
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
 def register(app: dash.Dash, runtime: Runtime) -> None:
     frame = pages.Frame(bounds=runtime.hub.views.projection.bounds(*geo.district_bounds()),
                         tile_url=runtime.settings.tile_url, dispatch_units=runtime.console.dispatch_units,
-                        catalogue=runtime.catalogue)
+                        catalogue=runtime.catalogue,
+                        layers=frozenset(runtime.settings.map_layers.split(",")))
 
     @app.callback(
         output={"page": Output(ids.PAGE, "children"), "path": Output(ids.CURRENT_PATH, "data")},
@@ -35,10 +37,11 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         principal, path = current(), pages.normal_path(pathname)
         if principal is None or path == current_path:
             raise PreventUpdate
-        page = pages.page_for(path, search, principal)
+        page = pages.page_for(path, search, principal, frame.layers)
         if not page.allowed:
             runtime.refusals.deny(f"page:{page.permission}", client_ip(), path, principal.label())
-        return {"page": pages.render(page, frame, search or "", principal.label()), "path": path}
+        user = signed_in_as(principal.name, principal.role, page.lang)
+        return {"page": pages.render(page, frame, search or "", user), "path": path}
 
     # The live client renders everything it knows as soon as the page is in the DOM.
     app.clientside_callback(

@@ -6,6 +6,10 @@ who did it and the version it was based on, and we wait until this instance has 
 it.  The reducer is the judge: if another officer's action on the same incident reached
 the log first, ours is refused there with a version conflict, identically on every
 instance, and the officer is told what happened.
+
+A refused action says why with a :class:`~dashboard.lifecycle.Refusal` (a reason code of
+dashboard/i18n.py and its values): the console shows it in the officer's language
+(:meth:`Outcome.says`), the audit trail keeps the code, its values and the English text.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from dashboard import clock
-from dashboard.lifecycle import STEP_OF_VERB, refusal
+from dashboard.i18n import say
+from dashboard.lifecycle import STEP_OF_VERB, Refusal, why_refused
 
 if TYPE_CHECKING:
     from dashboard.runtime import Runtime
@@ -26,10 +31,35 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Outcome:
+    """What an action came to: it stood (``ok``), or ``refused`` with its reason."""
+
     ok: bool
-    message: str
+    refused: Refusal | None = None
     entry: str | None = None
     version: int | None = None
+
+    @property
+    def message(self) -> str:
+        """The log's English text: "done" or the reason."""
+        return "done" if self.refused is None else str(self.refused)
+
+    def says(self, strings: dict[str, str]) -> str:
+        """The reason in the language of ``strings`` (dashboard/i18n.py ``client_strings``)."""
+        return "" if self.refused is None else say(strings, self.refused.key, self.refused.values)
+
+
+def _refused(code: str, entry: str | None = None, version: int | None = None, **values: Any) -> Outcome:
+    return Outcome(False, Refusal(code, values), entry=entry, version=version)
+
+
+async def _audit(runtime: Runtime, action: str, user: str, role: str, target: str, outcome: Outcome,
+                 detail: str, ip: str) -> None:
+    """Every attempt, taken (with what the officer wrote) or refused (with the reason's code)."""
+    if outcome.refused is not None:
+        await runtime.auditor.record(action, user, role, target=target, detail_key=outcome.refused.key,
+                                     detail_values=outcome.refused.values, outcome="refused", ip=ip)
+    else:
+        await runtime.auditor.record(action, user, role, target=target, detail=detail, outcome="ok", ip=ip)
 
 
 async def incident_action(runtime: Runtime, user: str, incident_id: str, verb: str, *,
@@ -39,9 +69,8 @@ async def incident_action(runtime: Runtime, user: str, incident_id: str, verb: s
     attempt, taken or refused, is audited."""
     outcome = await _incident_action(runtime, user, incident_id, verb, version=version, unit=unit,
                                      note=note, severity=severity)
-    await runtime.auditor.record(f"incident.{verb}", user, role, target=f"incident:{incident_id}",
-                                 detail=outcome.message if not outcome.ok else (unit or note or ""),
-                                 outcome="ok" if outcome.ok else "refused", ip=ip)
+    await _audit(runtime, f"incident.{verb}", user, role, f"incident:{incident_id}", outcome,
+                 unit or note or "", ip)
     return outcome
 
 
@@ -50,15 +79,15 @@ async def _incident_action(runtime: Runtime, user: str, incident_id: str, verb: 
                            severity: int | None) -> Outcome:
     step = STEP_OF_VERB.get(verb)  # type: ignore[call-overload]
     if step is None:
-        return Outcome(False, f"unknown action '{verb}'")
+        return _refused("unknown_action", verb=verb)
     incident = runtime.state.incidents.get(incident_id)
     if incident is None:
-        return Outcome(False, f"incident {incident_id} is not known")
+        return _refused("unknown_incident", id=incident_id)
     if step == "dispatched" and not unit:
-        return Outcome(False, "choose a unit to dispatch to")
+        return _refused("no_unit")
     if step == "noted" and not (note or "").strip():
-        return Outcome(False, "a note needs text")
-    reason = refusal(incident, step, version, severity)
+        return _refused("no_note")
+    reason = why_refused(incident, step, version, severity)
     if reason:
         return Outcome(False, reason, version=incident["version"])
     data: dict[str, Any] = {"incident_id": incident_id, "by": user, "version": version}
@@ -67,7 +96,7 @@ async def _incident_action(runtime: Runtime, user: str, incident_id: str, verb: 
             data[name] = value
     event = {"type": f"incident.{step}", "id": f"act-{uuid.uuid4().hex}", "source": "console",
              "ts": clock.now_ms(), "street": incident["street"], "data": data}
-    return await _write_and_judge(runtime, event, incident_id)
+    return await _write_and_judge(runtime, event, incident_id, step, version, severity)
 
 
 async def alarm_action(runtime: Runtime, user: str, alarm_key: str, verb: str, *,
@@ -78,9 +107,8 @@ async def alarm_action(runtime: Runtime, user: str, alarm_key: str, verb: str, *
     audited like incident actions."""
     outcome = await _alarm_action(runtime, user, alarm_key, verb, comment=comment, reason=reason,
                                   shelve_minutes=shelve_minutes)
-    await runtime.auditor.record(f"alarm.{verb}", user, role, target=f"alarm:{alarm_key}",
-                                 detail=outcome.message if not outcome.ok else (comment or reason or ""),
-                                 outcome="ok" if outcome.ok else "refused", ip=ip)
+    await _audit(runtime, f"alarm.{verb}", user, role, f"alarm:{alarm_key}", outcome,
+                 comment or reason or "", ip)
     return outcome
 
 
@@ -95,26 +123,30 @@ async def _alarm_action(runtime: Runtime, user: str, alarm_key: str, verb: str, 
             data["comment"] = comment
     elif verb == "shelve":
         if not (reason or "").strip() or not shelve_minutes or shelve_minutes <= 0:
-            return Outcome(False, "shelving needs a reason and a duration")
+            return _refused("shelve_needs")
         kind = "alarm.shelved"
         data.update(reason=reason, until=now + int(shelve_minutes * 60_000))
     else:
-        return Outcome(False, f"unknown action '{verb}'")
+        return _refused("unknown_action", verb=verb)
     event = {"type": kind, "id": f"act-{uuid.uuid4().hex}", "source": "console", "ts": now,
              "data": data}
-    return await _write_and_judge(runtime, event, None)
+    return await _write_and_judge(runtime, event, None, None, None, None)
 
 
-async def _write_and_judge(runtime: Runtime, event: dict[str, Any],
-                           incident_id: str | None) -> Outcome:
+async def _write_and_judge(runtime: Runtime, event: dict[str, Any], incident_id: str | None,
+                           step: str | None, version: int | None, severity: int | None) -> Outcome:
+    """Append ``event`` and wait for the reducer's verdict on it.
+
+    A step the reducer refused (another officer's step reached the log first) is
+    explained against the incident as it is now, which the officer will see next; the
+    reducer's own words stay in ``state.rejections`` and the log."""
     entry = await runtime.bus.append(orjson.dumps(event))
     if not await runtime.replica.wait_applied(entry, timeout=5.0):
-        return Outcome(False, "written, but not yet applied here after 5 s: check again",
-                       entry=entry)
+        return _refused("not_applied", entry=entry)
     rejection = next((r for r in reversed(runtime.state.rejections) if r["entry"] == entry), None)
+    incident = runtime.state.incidents.get(incident_id or "")
     if rejection is not None:
-        incident = runtime.state.incidents.get(incident_id or "")
+        reason = why_refused(incident, step, version, severity) if incident and step else None
         current = incident["version"] if incident is not None else None
-        return Outcome(False, rejection["reason"], entry=entry, version=current)
-    version = runtime.state.incidents[incident_id]["version"] if incident_id else None
-    return Outcome(True, "done", entry=entry, version=version)
+        return Outcome(False, reason or Refusal("superseded"), entry=entry, version=current)
+    return Outcome(True, entry=entry, version=incident["version"] if incident is not None else None)

@@ -1,7 +1,8 @@
 """What the admins' pages show: the security figures of this instance, read from its
-Prometheus counter objects (never from their text rendering), and the audit trail's
-filters with the CSV export link that repeats them.  No I/O: the callers pass the
-instance's health, the audit writer's state and the live clients in.
+Prometheus counter objects (never from their text rendering), the failed sign-ins by
+account (from the audit trail, so every instance's), and the audit trail's filters with
+the CSV export link that repeats them.  No I/O: the callers pass the instance's health,
+the audit writer's state, the live clients and the audit entries in.
 """
 
 from __future__ import annotations
@@ -61,6 +62,39 @@ def risk_figures(metrics: Metrics, health: Mapping[str, Any], audit: Mapping[str
     )
 
 
+#: The audit outcomes of a sign-in that did not succeed (dashboard/signin.py).
+SIGN_IN_FAILURES = ("failed", "locked")
+
+
+@dataclass(frozen=True)
+class FailedSignIns:
+    """The failed sign-ins of one account (the name that was tried) in a window."""
+
+    account: str
+    attempts: int
+    locked: bool  # at least one attempt was refused as locked
+    last_ts: int
+    last_ip: str
+
+
+def failed_sign_ins(entries: Sequence[Mapping[str, str]], limit: int = 10) -> list[FailedSignIns]:
+    """Failed and locked ``login`` entries of the audit trail (newest first, as
+    dashboard/audit.py ``query`` returns them) by account, the most recent first."""
+    by_account: dict[str, FailedSignIns] = {}
+    for e in entries:
+        if e.get("action") != "login" or e.get("outcome") not in SIGN_IN_FAILURES:
+            continue
+        account = e.get("who") or "?"
+        seen = by_account.get(account)
+        locked = e.get("outcome") == "locked"
+        if seen is None:
+            by_account[account] = FailedSignIns(account, 1, locked, int(e.get("ts") or 0), e.get("ip", ""))
+        else:
+            by_account[account] = FailedSignIns(account, seen.attempts + 1, seen.locked or locked,
+                                                seen.last_ts, seen.last_ip)
+    return sorted(by_account.values(), key=lambda f: -f.last_ts)[:limit]
+
+
 @dataclass(frozen=True)
 class AuditFilters:
     """The audit page's filters (substrings; ``since`` a window of dashboard/clock.py)."""
@@ -88,5 +122,5 @@ class AuditFilters:
 
 def unavailable_entry(error: Exception, now: int) -> dict[str, str]:
     """The one row the audit table shows when the trail cannot be read."""
-    return {"id": "error", "ts": str(now), "who": "—", "role": "", "action": "redis unavailable",
-            "target": "", "outcome": "error", "detail": str(error), "ip": ""}
+    return {"id": "error", "ts": str(now), "who": "—", "role": "", "action": "audit.unavailable",
+            "target": "", "outcome": "error", "detail": f"{type(error).__name__}: {error}", "ip": ""}

@@ -8,6 +8,11 @@ admin health page shows the spool.  Only when the spool is full is an entry refu
 that has to be audited (a reveal is refused, not done unrecorded).
 
 The CLI, which changes users without a server, writes its entries to the same spool.
+
+``detail`` is English text for any reader of the stream (the CSV export, a SIEM).  An
+entry whose detail the system wrote (not an officer's note or reason) also carries it as
+``detail_key`` (a message of dashboard/i18n.py) and ``detail_values`` (JSON), so the admin
+page shows it in the reader's language.
 """
 
 from __future__ import annotations
@@ -18,24 +23,46 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
 from redis.exceptions import RedisError
 
+from dashboard.i18n import message
+
 log = logging.getLogger("dashboard.audit")
-FIELDS = ("ts", "who", "role", "action", "target", "detail", "outcome", "ip", "instance")
+FIELDS = ("ts", "who", "role", "action", "target", "detail", "outcome", "ip", "instance",
+          "detail_key", "detail_values")
 AUDIT_MAX_LEN = 5_000_000  # entries kept in the stream (approximate trim)
 
 
 def entry(action: str, who: str, role: str, *, target: str = "", detail: str = "",
+          detail_key: str = "", detail_values: Mapping[str, Any] | None = None,
           outcome: str = "ok", ip: str = "", ts_ms: int | None = None) -> dict[str, str]:
-    """One audit entry, every field a string (as the stream stores it)."""
-    return {"ts": str(ts_ms if ts_ms is not None else int(time.time() * 1000)), "who": who,
-            "role": role, "action": action, "target": target, "detail": detail[:500],
+    """One audit entry, every field a string (as the stream stores it).  With
+    ``detail_key``, ``detail`` defaults to that message in English."""
+    item = {"ts": str(ts_ms if ts_ms is not None else int(time.time() * 1000)), "who": who,
+            "role": role, "action": action, "target": target,
+            "detail": (detail or (message(detail_key, detail_values, "en") if detail_key else ""))[:500],
             "outcome": outcome, "ip": ip, "instance": f"{os.uname().nodename}:{os.getpid()}"}
+    if detail_key:
+        item["detail_key"] = detail_key
+        item["detail_values"] = orjson.dumps(dict(detail_values or {}), default=str).decode()
+    return item
+
+
+def detail_of(item: Mapping[str, str]) -> tuple[str, dict[str, Any]] | None:
+    """An entry's ``(detail_key, values)``, or None when its detail is free text."""
+    key = item.get("detail_key")
+    if not key:
+        return None
+    try:
+        values = orjson.loads(item.get("detail_values") or "{}")
+    except orjson.JSONDecodeError:
+        return None
+    return (key, values) if isinstance(values, dict) else None
 
 
 def spool_append(path: str | Path, records: Iterable[dict[str, str]], limit: int) -> int:
@@ -161,10 +188,11 @@ class Auditor:
 
 
 async def query(redis: Any, key: str, *, count: int = 2000, who: str = "", action: str = "",
-                target: str = "", since_ms: int | None = None, until_ms: int | None = None
-                ) -> list[dict[str, str]]:
+                target: str = "", outcomes: Iterable[str] = (), since_ms: int | None = None,
+                until_ms: int | None = None) -> list[dict[str, str]]:
     """Newest first, up to ``count`` entries matching every filter given (substring match
-    for who/action/target)."""
+    for who/action/target; ``outcomes``: one of these outcomes exactly)."""
+    wanted = frozenset(outcomes)
     start = str(until_ms) if until_ms else "+"
     end = str(since_ms) if since_ms else "-"
     out: list[dict[str, str]] = []
@@ -181,6 +209,8 @@ async def query(redis: Any, key: str, *, count: int = 2000, who: str = "", actio
             if action and action.lower() not in item.get("action", "").lower():
                 continue
             if target and target.lower() not in item.get("target", "").lower():
+                continue
+            if wanted and item.get("outcome") not in wanted:
                 continue
             out.append(item)
             if len(out) >= count:

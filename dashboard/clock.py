@@ -69,3 +69,27 @@ def since(window: str | None, now: int) -> int | None:
     """The start of the look-back ``window`` ending at ``now``; None for "all" or unknown."""
     span = WINDOW_MS.get(window)  # type: ignore[call-overload]
     return None if span is None else now - span
+
+
+def parse_local(text: str | None) -> datetime | None:
+    """An ISO-8601 time (a producer's shift start, say) as an aware datetime in Beijing
+    time; one without an offset is read as Beijing time.  None when it is not ISO-8601."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=BEIJING) if moment.tzinfo is None else moment.astimezone(BEIJING)
+
+
+def span_text(start: str | None, end: str | None) -> str:
+    """A shift as people read it, in Beijing time: ``12-01 08:00 – 20:00``, the end's day
+    too when it is another (``12-01 20:00 – 12-02 08:00``).  A time that is not ISO-8601 is
+    shown as written; a missing one as "—"."""
+    first, last = parse_local(start), parse_local(end)
+    head = first.strftime("%m-%d %H:%M") if first else (start or "—")
+    if last is None:
+        return f"{head} – {end or '—'}"
+    same_day = first is not None and first.date() == last.date()
+    return f"{head} – {last.strftime('%H:%M' if same_day else '%m-%d %H:%M')}"

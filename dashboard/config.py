@@ -18,6 +18,7 @@ from typing import Any, get_args, get_type_hints
 import msgspec
 
 from dashboard.events import CRS_NAMES
+from dashboard.walls import MAP_LAYERS
 
 
 class ConfigError(ValueError):
@@ -57,6 +58,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     tile_url: str | None = None  # base-map tile URL template; None: offline vector outline
     tile_crs: str = "gcj02"
     map_indicator: str = "green.aqi"  # per-street indicator that colours the street areas
+    map_layers: str = "streets,video,incidents,sensors"  # the wall map's layers (a URL's ?layers= wins)
     # attention on the wall
     attention_fly_s: float = 20.0  # a severe incident holds the map this long, then overview
     attention_sound: bool = False
@@ -228,6 +230,8 @@ def _validate(s: Settings) -> None:
     need(s.redis_max_connections >= 4, "redis_max_connections", "must be at least 4")
     need(s.max_event_bytes >= 1024, "max_event_bytes", "must be at least 1024")
     need(s.read_batch >= 1, "read_batch", "must be positive")
+    unknown = sorted(set(s.map_layers.split(",")) - set(MAP_LAYERS))
+    need(not unknown, "map_layers", f"names unknown layers {unknown} (known: {', '.join(MAP_LAYERS)})")
     need(s.patch_interval_ms >= 10, "patch_interval_ms", "must be at least 10")
     need(s.callback_concurrency >= 1, "callback_concurrency", "must be at least 1")
     need(s.client_queue_frames >= 2, "client_queue_frames", "must be at least 2")

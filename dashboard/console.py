@@ -20,6 +20,7 @@ from dashboard.cards import in_scope
 from dashboard.catalogue import Indicator, level, read_toml
 from dashboard.classify import REVEALABLE, mask_address, mask_name, mask_personal, mask_phone
 from dashboard.clock import MINUTE_MS
+from dashboard.i18n import t
 from dashboard.lifecycle import STAGE_OF_STATUS, STAGES
 from dashboard.state import State
 from dashboard.units import UNIT_NAMES, UNITS
@@ -64,7 +65,7 @@ def load_console_config(path: str | Path | None = None) -> ConsoleConfig:
             f"{file}: 'deadlines' needs acknowledge, dispatch and resolve minutes "
             f"for every severity ({exc!r})"
         ) from None
-    street_centres = tuple(f"{zh}分中心" for _, zh, _ in UNITS)
+    street_centres = tuple(t("dispatch.centre", "zh", name=zh) for _, zh, _ in UNITS)
     return ConsoleConfig(
         dispatch_units=tuple(units) + street_centres,
         deadlines=deadlines,

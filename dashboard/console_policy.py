@@ -73,7 +73,7 @@ async def audit_look(auditor: AuditTrail, principal: Principal, kind: DrillKind,
                      ip: str = "") -> None:
     """Record that the principal opened a record holding personal data (shown masked)."""
     await auditor.record("view", principal.name, principal.role, target=f"{kind}:{record_id}",
-                         detail="record holding personal data (masked)", ip=ip)
+                         detail_key="audit.d.view_masked", ip=ip)
 
 
 @dataclass(frozen=True, slots=True)

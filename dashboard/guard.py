@@ -156,7 +156,8 @@ class Guard:
             if websocket:
                 await send({"type": "websocket.close", "code": 4403, "reason": "not allowed"})
             else:
-                await _respond(send, 403, login_page.forbidden(principal, path).encode(),
+                lang = next(iter(query.get("lang", [])), "zh")
+                await _respond(send, 403, login_page.forbidden(principal, path, lang).encode(),
                                "text/html; charset=utf-8")
             return
         if websocket:
@@ -198,7 +199,8 @@ class Guard:
         elif scope["method"] == "GET" and "text/html" in headers.get("accept", ""):
             query = scope.get("query_string", b"").decode("latin-1")
             target = path + (f"?{query}" if query else "")
-            location = "/login?" + urlencode({"next": target})
+            lang = parse_qs(query).get("lang", [""])[0]  # the sign-in form in the page's language
+            location = "/login?" + urlencode({"next": target, **({"lang": lang} if lang == "en" else {})})
             await _respond(send, 303, b"", "text/plain", [("location", location)])
         else:
             await _json(send, 401, "sign in first")

@@ -79,8 +79,9 @@ def register(server: FastAPI, runtime: Runtime) -> None:
                                     action=action, target=target,
                                     since_ms=clock.since(since, clock.now_ms()))
         await runtime.auditor.record("audit.export", principal.name, principal.role, ip=client_ip(),
-                                     detail=f"{len(entries)} entries; who={who} action={action} "
-                                            f"target={target} since={since}")
+                                     detail_key="audit.d.export",
+                                     detail_values={"n": len(entries), "who": who, "action": action,
+                                                    "target": target, "since": since})
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["id", *audit.FIELDS])

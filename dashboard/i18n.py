@@ -7,8 +7,11 @@ statuses, ages, banners).  Units of indicators come from the indicator catalogue
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from dashboard import levels
-from dashboard.units import UNITS
+from dashboard.units import UNIT_NAMES, UNITS
 
 LANGS = ("zh", "en")
 
@@ -106,7 +109,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "reveal.button": ("查看", "Reveal"),
     "reveal.need_reason": ("请填写调阅事由", "Give a reason"),
     "reveal.shown": ("{field}：{value}（已记录调阅）", "{field}: {value} (this look is recorded)"),
-    "reveal.refused": ("不能查看：{reason}", "Cannot reveal: {reason}"),
+    "reveal.unaudited": ("审计日志暂不可写，未显示", "The audit trail cannot be written: nothing shown"),
     "field.address": ("地址", "Address"),
     "field.caller_name": ("来电人", "Caller"),
     "field.caller_phone": ("来电号码", "Caller phone"),
@@ -207,6 +210,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "detail.readings": ("近期读数", "Recent readings"),
     "detail.down_for": ("已离线 {d}", "Down for {d}"),
     "detail.version": ("版本 {v}", "version {v}"),
+    "detail.unit": ("处置单位：{unit}", "unit: {unit}"),
     "detail.deadline": ("待{stage}，时限 {due}（{state}）", "To {stage} by {due} ({state})"),
     "detail.not_found": ("未找到：{what}", "Not found: {what}"),
     "inbox.ack": ("确认", "Acknowledge"),
@@ -285,6 +289,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "grid.filters": ("筛选", "Filters"),
     "grid.export": ("导出", "Export"),
     "grid.csvExport": ("导出 CSV", "CSV export"),
+    # Dash's dropdown texts (its menu's search, select-all, counts): dcc.Dropdown labels
+    "dropdown.select_all": ("全选", "Select all"),
+    "dropdown.deselect_all": ("全不选", "Deselect all"),
+    "dropdown.selected_count": ("已选 {num_selected} 项", "{num_selected} selected"),
+    "dropdown.search": ("搜索", "Search"),
+    "dropdown.clear_search": ("清除搜索", "Clear search"),
+    "dropdown.clear_selection": ("清除选择", "Clear selection"),
+    "dropdown.no_options_found": ("无匹配选项", "No options found"),
     "hotline.status.new": ("新建", "New"),
     "hotline.status.dispatched": ("已派单", "Dispatched"),
     "hotline.status.replied": ("已答复", "Replied"),
@@ -311,6 +323,121 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login.switch": ("切换账号", "Switch account"),
     "login.bad_token": ("大屏令牌无效或已吊销", "Wall token invalid or revoked"),
     "login.bad_token_body": ("请联系管理员重新签发大屏链接。", "Ask an administrator for a new wall link."),
+    # ---- reasons, audit lines and the admin page in both languages (#11 items 6 and 9)
+    # refusals of an action (dashboard/lifecycle.py and dashboard/actions.py reason codes);
+    # {status} {verb} {severity} are translated by say()
+    "refusal.conflict": ("该事件已被他人先行更新（现为版本 {current}，{status}），"
+                         "本次操作基于版本 {based}：请查看后重试",
+                         "Someone else updated this case first (now version {current}, {status}); "
+                         "this action was based on version {based}: look again and retry"),
+    "refusal.unknown_step": ("未知的处置步骤“{step}”", "Unknown step “{step}”"),
+    "refusal.not_from": ("事件当前为“{status}”，不能{verb}",
+                         "“{verb}” is not possible while the case is {status}"),
+    "refusal.escalate_needs": ("升级须选择比“{severity}”更高的等级",
+                               "Escalating needs a level more severe than {severity}"),
+    "refusal.unknown_action": ("未知操作“{verb}”", "Unknown action “{verb}”"),
+    "refusal.unknown_incident": ("未找到事件 {id}", "Case {id} is not known"),
+    "refusal.no_unit": ("请先选择派往单位", "Choose a unit to dispatch to"),
+    "refusal.no_note": ("备注不能为空", "A note needs text"),
+    "refusal.shelve_needs": ("搁置须填写原因并选择时长", "Shelving needs a reason and a duration"),
+    "refusal.not_applied": ("已写入，但本实例 5 秒内尚未应用：请稍后查看",
+                            "Written, but not yet applied here after 5 s: check again"),
+    "refusal.superseded": ("另一操作已先行生效：请查看最新状态",
+                           "Another action came first: look at the case again"),
+    "refusal.out_of_scope": ("不在您的管辖范围内", "Not in your scope"),
+    # the audit trail: actions, outcomes, roles, what an entry is about, its details
+    "audit.act.login": ("登录", "Sign-in"),
+    "audit.act.logout": ("退出登录", "Sign-out"),
+    "audit.act.wall.token": ("大屏令牌", "Wall token"),
+    "audit.act.wall.session": ("大屏会话", "Wall session"),
+    "audit.act.wall.add": ("签发大屏令牌", "Wall token issued"),
+    "audit.act.wall.revoke": ("吊销大屏令牌", "Wall token revoked"),
+    "audit.act.view": ("查看记录", "Record viewed"),
+    "audit.act.reveal": ("调阅个人信息", "Personal data revealed"),
+    "audit.act.audit.export": ("导出审计日志", "Audit trail exported"),
+    "audit.act.user.add": ("新增用户", "User added"),
+    "audit.act.user.set-password": ("重设密码", "Password set"),
+    "audit.act.user.disable": ("停用用户", "User disabled"),
+    "audit.act.user.enable": ("启用用户", "User enabled"),
+    "audit.act.incident": ("事件{verb}", "Case: {verb}"),
+    "audit.act.alarm": ("告警{verb}", "Alarm: {verb}"),
+    "audit.outcome.ok": ("成功", "ok"),
+    "audit.outcome.failed": ("失败", "failed"),
+    "audit.outcome.refused": ("已拒绝", "refused"),
+    "audit.outcome.locked": ("已锁定", "locked"),
+    "audit.outcome.error": ("出错", "error"),
+    "audit.kind.session": ("会话", "session"),
+    "audit.kind.incident": ("事件", "case"),
+    "audit.kind.ticket": ("工单", "ticket"),
+    "audit.kind.camera": ("视频点位", "camera"),
+    "audit.kind.sensor": ("物联设备", "sensor"),
+    "audit.kind.duty": ("值班", "duty"),
+    "audit.kind.alarm": ("告警", "alarm"),
+    "audit.kind.user": ("用户", "user"),
+    "audit.kind.wall": ("大屏", "wall"),
+    "audit.local": ("本机", "local"),
+    "audit.act.audit.unavailable": ("审计日志暂不可读", "Audit trail unreadable"),
+    "audit.d.failures": ("时间窗内第 {n} 次失败", "failure {n} in the window"),
+    "audit.d.locked": ("时间窗内已失败 {n} 次", "{n} failures in the window"),
+    "audit.d.layout": ("布局 {layout}", "layout {layout}"),
+    "audit.d.view_masked": ("含个人信息的记录（已脱敏）", "record holding personal data (masked)"),
+    "audit.d.export": ("{n} 条；筛选：用户={who} 操作={action} 对象={target} 时间={since}",
+                       "{n} entries; who={who} action={action} target={target} since={since}"),
+    "audit.d.user": ("角色 {role}，范围 {scope}", "role {role} scope {scope}"),
+    "audit.d.first_admin": ("首次启动：生成管理员账号", "first start: generated admin"),
+    "audit.d.first_wall": ("首次启动：{name} {layout}", "first start: {name} {layout}"),
+    "audit.d.wall": ("{name} {layout}", "{name} {layout}"),
+    "role.admin": ("管理员", "admin"),
+    "role.officer": ("值班员", "officer"),
+    "role.wall": ("大屏", "wall"),
+    "role.visitor": ("访客", "visitor"),
+    "role.anonymous": ("匿名", "anonymous"),
+    "who.role": ("{name}（{role}）", "{name} ({role})"),
+    # refused requests (dashboard/risk.py reasons) and what they needed
+    "deny.role": ("无权限：{perm}", "not allowed: {perm}"),
+    "deny.callback": ("回调被拒：{perm}", "callback refused: {perm}"),
+    "deny.page": ("页面被拒：{perm}", "page refused: {perm}"),
+    "deny.rate": ("限流：{what}", "rate limit: {what}"),
+    "deny.no-session": ("未登录", "no session"),
+    "deny.csrf": ("表单校验失败（CSRF）", "form check failed (CSRF)"),
+    "deny.origin": ("来源不符", "wrong origin"),
+    "deny.monitoring": ("监控接口", "monitoring route"),
+    "deny.too-large": ("请求过大", "request too large"),
+    "deny.wall-token": ("大屏令牌无效", "bad wall token"),
+    "perm.wall": ("大屏", "wall"),
+    "perm.records": ("记录", "records"),
+    "perm.console": ("一屏管", "console"),
+    "perm.act": ("处置", "act"),
+    "perm.reveal": ("调阅", "reveal"),
+    "perm.admin": ("管理", "admin"),
+    "perm.nobody": ("禁用接口", "closed route"),
+    "limit.login": ("登录", "sign-in"),
+    "limit.live": ("实时连接", "live connections"),
+    "admin.up": ("正常", "up"),
+    "admin.down": ("断开", "down"),
+    "admin.seconds": ("{v} 秒", "{v} s"),
+    "admin.signed_in": ("当前用户", "Signed in"),
+    "admin.failed_signins": ("最近登录失败（按账号）", "Recent failed sign-ins (by account)"),
+    "admin.account": ("账号", "Account"),
+    "admin.attempts": ("次数", "Attempts"),
+    "admin.last": ("最近一次", "Last"),
+    "admin.from": ("来源地址", "From"),
+    "admin.when": ("时间", "Time"),
+    "admin.reason": ("原因", "Reason"),
+    "admin.path": ("路径", "Path"),
+    # the console: kinds of camera, durations, a street's centre, the map's controls
+    "camera.kind.road": ("道路", "road"),
+    "camera.kind.community": ("小区", "community"),
+    "camera.kind.business": ("商圈", "business area"),
+    "camera.kind.metro": ("地铁站", "metro"),
+    "camera.kind.school": ("学校", "school"),
+    "camera.kind.park": ("公园", "park"),
+    "camera.kind.river": ("河道", "river"),
+    "minutes": ("{n} 分钟", "{n} min"),
+    "hours": ("{n} 小时", "{n} h"),
+    "dispatch.centre": ("{name}分中心", "{name} centre"),
+    "map.zoom_in": ("放大", "Zoom in"),
+    "map.zoom_out": ("缩小", "Zoom out"),
     "status.help": (
         "在线：正常上报；离线：平台报告断线；故障：设备自检异常；失联：超过 {m} 分钟无任何上报（含心跳）",
         "Online: reporting; Offline: the platform lost it; Fault: the device reports a fault; "
@@ -343,6 +470,24 @@ STRINGS["flood.summary"] = (
 STRINGS["flood.banner"] = (f"告警激增：{{w}} 分钟内 {{n}} 条（{_L1_ZH} {{s}} 条）",
                            f"Alarm flood: {{n}} in {{w}} min, {{s}} at {_L1_EN}")
 
+# ---- the map's legend (layouts/map.py, assets/map.js): every symbol and colour on the map
+STRINGS.update({
+    "map.legend.title": ("图例", "Legend"),
+    "map.legend.streets": ("街镇着色", "Street shading"),
+    "map.legend.no_data": ("无数据", "No data"),  # the levels themselves: "ok", "warn", "alarm"
+    "map.legend.video": ("视频点位 · 聚合圈取最差状态色", "Video points · a cluster takes its worst status"),
+    "map.legend.cluster": ("圈内数字：点位总数", "Number: cameras in the cluster"),
+    "map.legend.cluster_bad": ("下方角标：其中离线、故障、失联数",
+                               "Tag below: of which offline, fault or stale"),
+    "map.legend.incidents": ("事件 · 菱形按等级着色", "Incidents · diamonds by level"),
+    "map.legend.pulse": ("闪烁：" + levels.label(1, "zh"), "Pulsing: " + levels.label(1, "en")),
+    "map.legend.pulse_overdue": ("闪烁：" + levels.label(1, "zh") + "或已超时",
+                                 "Pulsing: " + levels.label(1, "en") + " or overdue"),
+    "map.legend.sensors": ("物联感知", "IoT sensors"),
+    "map.legend.sensor": ("传感器", "Sensor"),
+    "map.legend.sensor_alarm": ("{m} 分钟内告警（告警等级色）", "Alarm in the last {m} min (level colour)"),
+})
+
 
 def t(key: str, lang: str = "zh", **values: object) -> str:
     """The label ``key`` in ``lang`` with ``{name}`` placeholders filled."""
@@ -367,11 +512,70 @@ def unit_name(code: str | None, lang: str = "zh") -> str:
     return t("district", lang)
 
 
+def unit_label(unit: str | None, lang: str = "zh") -> str:
+    """Who a case was dispatched to, as people read it: a unit code (the simulator's, a
+    producer's) or a street centre's name as the console writes it becomes the unit's
+    name in ``lang``; a department's own name (configuration, a proper name) stays as it is."""
+    if not unit:
+        return "—"
+    if unit in UNIT_NAMES:
+        return unit_name(unit, lang)
+    for code, zh, _ in UNITS:
+        if unit == t("dispatch.centre", "zh", name=zh):
+            return t("dispatch.centre", lang, name=unit_name(code, lang))
+    return unit
+
+
+def signed_in_as(name: str, role: str, lang: str = "zh") -> str:
+    """``officer（值班员）`` / ``officer (officer)``: who is signed in, the role by its label."""
+    return t("who.role", lang, name=name, role=t(f"role.{role}", lang) if f"role.{role}" in STRINGS else role)
+
+
+#: Values of a message that are codes, and the prefix of the label each one names.
+CODED_VALUES = {"status": "incident.", "verb": "action.", "severity": "severity.", "level": "level.",
+                "role": "role.", "perm": "perm.", "what": "limit.", "outcome": "audit.outcome."}
+
+
+def say(strings: dict[str, str], key: str, values: Mapping[str, Any] | None = None) -> str:
+    """The message ``key`` of ``strings`` (one language's :func:`client_strings`) with its
+    ``values`` filled; values that are codes (:data:`CODED_VALUES`, a street, unit or
+    scope) are shown by their labels.  An unknown key shows as the key itself."""
+    lang = "en" if strings.get("lang") == "en" else "zh"
+    shown: dict[str, Any] = {}
+    for name, value in (values or {}).items():
+        prefix = CODED_VALUES.get(name)
+        if prefix is not None:
+            shown[name] = strings.get(f"{prefix}{value}", str(value))
+        elif name in ("street", "unit"):
+            shown[name] = unit_label(str(value), lang)
+        elif name == "scope":  # a unit code, or the district
+            shown[name] = unit_name(value if value in UNIT_NAMES else None, lang)
+        else:
+            shown[name] = value
+    text = strings.get(key, key)
+    try:
+        return text.format(**shown)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def message(key: str, values: Mapping[str, Any] | None = None, lang: str = "zh") -> str:
+    """:func:`say` in ``lang``."""
+    return say(client_strings(lang), key, values)
+
+
 def client_strings(lang: str) -> dict[str, str]:
-    """All labels in one language, plus the unit names as ``unit.<code>``."""
+    """All labels in one language, plus the unit names as ``unit.<code>`` and the
+    language itself as ``lang``."""
     strings = {key: t(key, lang) for key in STRINGS}
+    strings["lang"] = "en" if lang == "en" else "zh"
     strings.update({f"unit.{code}": unit_name(code, lang) for code, _, _ in UNITS})
     return strings
+
+
+def dropdown_labels(lang: str) -> Any:  # dcc.Dropdown types it as its own TypedDict
+    """dcc.Dropdown's ``labels`` in ``lang`` (its menu's search box, select-all, counts)."""
+    return {key.removeprefix("dropdown."): t(key, lang) for key in STRINGS if key.startswith("dropdown.")}
 
 
 def grid_locale(lang: str) -> dict[str, str]:

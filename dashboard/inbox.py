@@ -11,6 +11,7 @@ from dashboard.cards import in_scope
 from dashboard.catalogue import Indicator, level
 from dashboard.clock import MINUTE_MS
 from dashboard.console import ConsoleConfig
+from dashboard.i18n import STRINGS, t
 from dashboard.state import State
 
 
@@ -26,6 +27,12 @@ def _indicator_alarm_since(series: Mapping[str, Any], indicator: Indicator) -> i
     return int(since)
 
 
+def sensor_names(kind: str) -> dict[str, str] | None:
+    """A sensor kind's label in zh and en (None for a kind the labels do not know)."""
+    key = f"sensor.{kind}"
+    return {lang: t(key, lang) for lang in ("zh", "en")} if key in STRINGS else None
+
+
 def inbox(
     state: State,
     now: int,
@@ -39,7 +46,8 @@ def inbox(
     ones and the flood state (more than ``flood_alarms`` raised within ``window_ms``)."""
     items: list[dict[str, Any]] = []
 
-    def add(key: str, kind: str, severity: int, title: str, street: str | None, since: int, ref: str) -> None:
+    def add(key: str, kind: str, severity: int, title: str, street: str | None, since: int, ref: str,
+            names: dict[str, str] | None = None) -> None:
         if not in_scope(street, scope):
             return
         ack = state.alarm_acks.get(key)
@@ -54,6 +62,7 @@ def inbox(
                 "street": street,
                 "since": since,
                 "ref": ref,
+                "names": names,  # the title in zh and en when it is a label, not the event's words
             }
         )
 
@@ -67,6 +76,7 @@ def inbox(
                 alarm.get("street"),
                 alarm["ts"],
                 alarm["sensor_id"],
+                None if alarm.get("message") else sensor_names(alarm["kind"]),
             )
     limit_ms = int(config.camera_offline_alarm_min * MINUTE_MS)
     for pid, point in state.video.items():
@@ -85,7 +95,8 @@ def inbox(
         indicator = by_key.get(series["key"])
         since = _indicator_alarm_since(series, indicator) if indicator else None
         if since is not None and indicator is not None:
-            add(f"indicator:{sid}", "indicator", 2, indicator.name_zh, series["street"], since, sid)
+            add(f"indicator:{sid}", "indicator", 2, indicator.name_zh, series["street"], since, sid,
+                {"zh": indicator.name_zh, "en": indicator.name_en})
 
     shelved = []
     for item in items:

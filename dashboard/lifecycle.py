@@ -10,7 +10,10 @@ transitions: ``tests/unit/test_one_home.py`` fails on a second copy.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
+
+from dashboard.i18n import message
 
 #: Where an incident can be; the flow's order.
 Status = Literal["reported", "acknowledged", "dispatched", "resolved", "verified", "closed"]
@@ -63,26 +66,64 @@ def status_after(step: Step, status: Status) -> Status:
     return status if after is None else after  # type: ignore[return-value]
 
 
-def refusal(incident: Mapping[str, Any], step: str, version: int | None,
-            severity: int | None = None) -> str | None:
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why an action or a step is refused: a reason ``code`` and the ``values`` it names.
+
+    People read it in their language: ``refusal.<code>`` of dashboard/i18n.py, filled by
+    ``i18n.say`` (which shows a status, verb or severity by its label).  ``str()`` is the
+    log's English text (the reducer's rejection reason, the audit trail's ``detail``)."""
+
+    code: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The message key of dashboard/i18n.py."""
+        return f"refusal.{self.code}"
+
+    def __str__(self) -> str:
+        if self.code in LOG_TEXT:
+            return LOG_TEXT[self.code].format(**self.values)
+        return message(self.key, self.values, "en")
+
+
+#: The log's wording of the case flow's reasons (English and stable: ``state.rejections``,
+#: the /live protocol); other reasons are logged with their English label.
+LOG_TEXT: dict[str, str] = {
+    "conflict": "version conflict: incident {id} is at version {current} ({status}), "
+                "the action was based on version {based}",
+    "unknown_step": "unknown step '{step}'",
+    "not_from": "cannot {verb} an incident that is {status}",
+    "escalate_needs": "escalation needs a severity more severe than {severity}",
+}
+
+
+def why_refused(incident: Mapping[str, Any], step: str, version: int | None,
+                severity: int | None = None) -> Refusal | None:
     """Why ``step`` may not be applied to ``incident`` now, or None when it may.
 
     ``version`` is the incident version the step was based on (None: not checked);
     ``severity`` the new severity of an escalation.
     """
     if version is not None and version != incident["version"]:
-        return (
-            f"version conflict: incident {incident['id']} is at version {incident['version']}"
-            f" ({incident['status']}), the action was based on version {version}"
-        )
+        return Refusal("conflict", {"id": incident["id"], "current": incident["version"],
+                                    "status": incident["status"], "based": version})
     allowed = TRANSITIONS.get(step)  # type: ignore[call-overload]
     if allowed is None:
-        return f"unknown step '{step}'"
+        return Refusal("unknown_step", {"step": step})
     if incident["status"] not in allowed:
-        return f"cannot {VERB_OF_STEP[step]} an incident that is {incident['status']}"  # type: ignore[index]
+        return Refusal("not_from", {"verb": VERB_OF_STEP[step], "status": incident["status"]})  # type: ignore[index]
     if step == "escalated" and (severity is None or severity >= incident["severity"]):
-        return f"escalation needs a severity more severe than {incident['severity']}"
+        return Refusal("escalate_needs", {"severity": incident["severity"]})
     return None
+
+
+def refusal(incident: Mapping[str, Any], step: str, version: int | None,
+            severity: int | None = None) -> str | None:
+    """:func:`why_refused` as the log's text (the reducer records it in ``state.rejections``)."""
+    reason = why_refused(incident, step, version, severity)
+    return None if reason is None else str(reason)
 
 
 def allowed_verbs(status: str) -> tuple[Verb, ...]:

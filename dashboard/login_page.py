@@ -10,7 +10,7 @@ import html
 from typing import Any
 
 from dashboard.auth import Principal
-from dashboard.i18n import client_strings
+from dashboard.i18n import client_strings, signed_in_as
 
 CSS = """
 html,body{margin:0;height:100%;background:#071427;color:#dce8ff;
@@ -75,8 +75,9 @@ def logout_form(csrf: str, lang: str = "zh") -> str:
 
 def forbidden(principal: Principal, path: str, lang: str = "zh") -> str:
     t = _t(lang)
+    who = signed_in_as(principal.name, principal.role, lang)
     body = (f'<h1>{escape(t["forbidden"])}</h1>'
-            f'<p class="sub">{escape(t["forbidden_body"].format(who=principal.label(), path=path))}</p>'
+            f'<p class="sub">{escape(t["forbidden_body"].format(who=who, path=path))}</p>'
             f'<p class="note"><a href="/">{escape(t["home"])}</a> · '
             f'<a href="/logout">{escape(t["switch"])}</a></p>')
     return _page(t["forbidden"], body, lang)

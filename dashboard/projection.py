@@ -38,7 +38,8 @@ class Projection:
 
     def geojson(self, collection: dict[str, Any], crs: str | None = None) -> dict[str, Any]:
         """A copy of a (Multi)Polygon FeatureCollection in the map's CRS (the same object
-        when no conversion is needed)."""
+        when no conversion is needed); a feature's label point (``label_lat``,
+        ``label_lon``, dashboard/geo.py) goes with it."""
         if self.is_identity(crs):
             return collection
 
@@ -52,6 +53,10 @@ class Projection:
                 coordinates: Any = [ring(r) for r in geometry["coordinates"]]
             else:
                 coordinates = [[ring(r) for r in polygon] for polygon in geometry["coordinates"]]
-            features.append({**feature, "geometry": {"type": geometry["type"],
-                                                     "coordinates": coordinates}})
+            properties = dict(feature.get("properties") or {})
+            if properties.get("label_lat") is not None and properties.get("label_lon") is not None:
+                lat, lon = self.point(properties["label_lat"], properties["label_lon"], crs)
+                properties["label_lat"], properties["label_lon"] = round(lat, 6), round(lon, 6)
+            features.append({**feature, "properties": properties,
+                             "geometry": {"type": geometry["type"], "coordinates": coordinates}})
         return {**collection, "features": features}

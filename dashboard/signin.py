@@ -10,7 +10,9 @@ a session cookie and sends the browser to the same URL without the token (kept o
 history and referrers).
 
 Failed sign-ins are slowed (0.25 s, 0.5 s, 1 s, ... up to 8 s), counted
-(dashboard/ratelimits.py), audited with the address, and once locked refused with 429.
+(dashboard/ratelimits.py), audited with the account they tried (as ``who`` and as the
+target ``user:<name>``) and the address, and once locked refused with 429.  A sign-in
+form refused for its CSRF field is counted with the account it named.
 """
 
 from __future__ import annotations
@@ -104,27 +106,26 @@ class SignIn:
         return JSONResponse({"error": "no favicon"}, 404)
 
     # ---------------------------------------------------------------- the forms
-    async def _form(self, request: Request) -> dict[str, str] | None:
-        """The form's fields, or None when its CSRF field does not match the cookie."""
+    @staticmethod
+    async def _form(request: Request) -> tuple[dict[str, str], bool]:
+        """The form's fields, and whether its CSRF field matches the cookie."""
         body = await request.body()
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         known = request.cookies.get(CSRF_COOKIE)
-        if not known or not hmac.compare_digest(known, form.get("csrf", "")):
-            return None
-        return form
+        return form, bool(known) and hmac.compare_digest(known or "", form.get("csrf", ""))
 
-    def _csrf_refused(self, request: Request) -> Response:
+    def _csrf_refused(self, request: Request, account: str = "") -> Response:
         ip = _ip(request)
-        self.refusals.deny("csrf", ip, request.url.path)
+        self.refusals.deny("csrf", ip, request.url.path, account)
         csrf, next_ = self._csrf(request), safe_next(request.query_params.get("next", "/"))
         return self._page(login_page.form(csrf, next_, self._lang(request), error="csrf"), csrf, 403)
 
     async def submit_login(self, request: Request) -> Response:
-        form = await self._form(request)
-        if form is None:
-            return self._csrf_refused(request)
-        ip, lang = _ip(request), self._lang(request)
+        form, checked = await self._form(request)
         name = form.get("user", "").strip()[:64]
+        if not checked:
+            return self._csrf_refused(request, name)
+        ip, lang = _ip(request), self._lang(request)
         password = form.get("password", "")[:256]
         next_ = safe_next(form.get("next", "/"))
         csrf = self._csrf(request)
@@ -132,16 +133,16 @@ class SignIn:
             failures = await self.limits.failures(ip, name)
             self.metrics.rate_limited.labels("login").inc()
             self.metrics.logins.labels("locked").inc()
-            await self.auditor.record("login", name or "?", "", outcome="locked", ip=ip,
-                                      detail=f"{failures} failures in the window")
+            await self.auditor.record("login", name or "?", "", target=f"user:{name}", outcome="locked",
+                                      ip=ip, detail_key="audit.d.locked", detail_values={"n": failures})
             return self._page(login_page.form(csrf, next_, lang, error="locked"), csrf, 429,
                               {"retry-after": str(self.limits.window_s)})
         principal = await self.identity.password(name, password)
         if principal is None:
             count = await self.limits.failed(ip, name)
             self.metrics.logins.labels("failed").inc()
-            await self.auditor.record("login", name or "?", "", outcome="failed", ip=ip,
-                                      detail=f"failure {count} in the window")
+            await self.auditor.record("login", name or "?", "", target=f"user:{name}", outcome="failed",
+                                      ip=ip, detail_key="audit.d.failures", detail_values={"n": count})
             await asyncio.sleep(failure_delay(count))
             return self._page(login_page.form(csrf, next_, lang, error="failed"), csrf, 401)
         await self.limits.succeeded(name)
@@ -156,8 +157,8 @@ class SignIn:
         return response
 
     async def submit_logout(self, request: Request) -> Response:
-        form = await self._form(request)
-        if form is None:
+        _, checked = await self._form(request)
+        if not checked:
             return self._csrf_refused(request)
         principal = await self.identity.sign_out(request.cookies.get(SESSION_COOKIE))
         if principal is not None:
@@ -179,12 +180,14 @@ class SignIn:
             self.refusals.deny("wall-token", ip, path)
             self.metrics.logins.labels("failed").inc()
             wall_id = token.split(".")[1] if token.count(".") == 2 else "?"
-            await self.auditor.record("wall.token", wall_id, "wall", outcome="failed", ip=ip)
-            return HTMLResponse(login_page.bad_token(), 401)
+            await self.auditor.record("wall.token", wall_id, "wall", target=f"wall:{wall_id}",
+                                      outcome="failed", ip=ip)
+            return HTMLResponse(login_page.bad_token(rest.get("lang", "zh")), 401)
         cookie, principal, ttl = self.identity.issue(principal)
         self.metrics.logins.labels("wall").inc()
         await self.auditor.record("wall.session", principal.name, "wall", ip=ip,
-                                  target=principal.sid, detail=f"layout {principal.layout}")
+                                  target=f"session:{principal.sid}", detail_key="audit.d.layout",
+                                  detail_values={"layout": principal.layout})
         response = RedirectResponse(path + (f"?{urlencode(rest)}" if rest else ""), 303)
         response.headers.append("set-cookie", cookie_header(SESSION_COOKIE, cookie, ttl,
                                                             secure=self.cookie_secure))

@@ -20,10 +20,12 @@ from dashboard.walls import DEFAULT_LAYOUT, WALL_LAYOUTS
 FIRST_LOGIN = "first-login.txt"
 
 
-def _audit(settings: Settings, action: str, target: str, detail: str = "") -> None:
+def _audit(settings: Settings, action: str, target: str, detail_key: str = "", **values: str) -> None:
+    """Spool an entry; its detail, if any, is a message of dashboard/i18n.py with ``values``."""
     who = os.environ.get("SUDO_USER") or os.environ.get("USER") or "cli"
     spool_append(settings.audit_spool, [entry(action, f"cli:{who}", "admin", target=target,
-                                              detail=detail, ip="local")], settings.audit_spool_max)
+                                              detail_key=detail_key, detail_values=values, ip="local")],
+                 settings.audit_spool_max)
 
 
 def _password(from_stdin: bool) -> str | None:
@@ -63,8 +65,8 @@ def users_command(settings: Settings, args: argparse.Namespace) -> int:
             generated = password is None
             password = password or new_password()
             store.add_user(args.name, args.role, password, args.scope)
-            _audit(settings, "user.add", f"user:{args.name}",
-                   f"role {args.role} scope {args.scope or 'district'}")
+            _audit(settings, "user.add", f"user:{args.name}", "audit.d.user", role=args.role,
+                   scope=args.scope or "district")
             print(f"added {args.name} ({args.role})" + (f"; password: {password}" if generated else ""))
         elif args.verb == "set-password":
             password = _password(args.password_stdin)
@@ -81,7 +83,8 @@ def users_command(settings: Settings, args: argparse.Namespace) -> int:
         elif args.verb == "add-wall":
             token = store.add_wall(args.name, args.layout, args.scope)
             wall_id = token.split(".")[1]
-            _audit(settings, "wall.add", f"wall:{wall_id}", f"{args.name} {args.layout}")
+            _audit(settings, "wall.add", f"wall:{wall_id}", "audit.d.wall", name=args.name,
+                   layout=args.layout)
             print(f"wall token {wall_id} for {args.name} ({args.layout}); open this URL on the kiosk:")
             print(f"  {wall_url(settings, token, args.base_url)}")
         elif args.verb == "revoke-wall":
@@ -109,8 +112,9 @@ def ensure_users_file(settings: Settings) -> bool:
     fd = os.open(note, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(f"admin password: {password}\nwall URL: {wall_url(settings, token)}\n")
-    _audit(settings, "user.add", "user:admin", "first start: generated admin")
-    _audit(settings, "wall.add", f"wall:{token.split('.')[1]}", f"first start: hall-wall {DEFAULT_LAYOUT}")
+    _audit(settings, "user.add", "user:admin", "audit.d.first_admin")
+    _audit(settings, "wall.add", f"wall:{token.split('.')[1]}", "audit.d.first_wall", name="hall-wall",
+           layout=DEFAULT_LAYOUT)
     return True
 
 

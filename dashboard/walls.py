@@ -15,6 +15,11 @@ DESIGN_SIZES: dict[WallLayout, tuple[int, int]] = {
 }
 
 
+#: The wall map's overlays, in drawing order (a wall shows those of ``Settings.map_layers``
+#: unless its URL names others with ``?layers=``; layouts/map.py draws them).
+MAP_LAYERS: tuple[str, ...] = ("streets", "video", "incidents", "sensors")
+
+
 def design_size(layout: str | None) -> tuple[int, int]:
     """The design size of ``layout``; the default layout's for None or an unknown name."""
     return DESIGN_SIZES.get(layout, DESIGN_SIZES[DEFAULT_LAYOUT])  # type: ignore[call-overload]

@@ -13,6 +13,15 @@ from layouts import ids
 SPARK_W, SPARK_H = 110, 34
 
 
+def data_text(kind: str = "event") -> dict[str, str]:
+    """The mark of text that is data, not a label of the screens (``html.Span(text,
+    **data_text())``): ``event`` for what an event or a person wrote (titles, addresses,
+    notes, reasons), ``name`` for proper names (people, accounts, cameras, posts).  It is
+    shown in the language it was written in; tests/e2e/test_languages.py skips it.  A grid
+    cell, which takes no attributes, is marked by the cell class ``data-text``."""
+    return {"data-text": kind}
+
+
 def panel(title: str, children: Any, class_name: str = "", extra: Any = None) -> html.Section:
     """A titled panel of the command-centre design."""
     header = [html.H2(title, className="panel-title")]

@@ -15,7 +15,7 @@ from dash import dcc, html
 
 from dashboard.console_pages import PAGE_SIZE
 from dashboard.events import INCIDENT_DOMAINS
-from dashboard.i18n import client_strings, grid_locale
+from dashboard.i18n import client_strings, dropdown_labels, grid_locale, unit_label
 from dashboard.levels import LEVEL_VALUES
 from dashboard.lifecycle import FLOW, VERBS
 from dashboard.protocol import Cue
@@ -66,7 +66,8 @@ def paged_grid(grid_id: str, columns: list[dict[str, Any]], lang: str) -> dag.Ag
         id=grid_id,
         columnDefs=columns,
         rowModelType="infinite",
-        defaultColDef={"sortable": False, "filter": False, "resizable": True, "minWidth": 80},
+        defaultColDef={"sortable": False, "filter": False, "resizable": True, "minWidth": 56,
+                       "wrapHeaderText": True, "autoHeaderHeight": True},
         dashGridOptions={
             "theme": GRID_THEME,
             "animateRows": False,
@@ -107,13 +108,15 @@ def filters(s: dict[str, str]) -> html.Div:
             ),
             html.Div(s["console.search_hint"], className="search-hint"),
             html.Label(s["console.domains"]),
-            dcc.Dropdown(id=ids.FILTER_DOMAINS, options=domains, multi=True, className="dropdown"),
+            dcc.Dropdown(id=ids.FILTER_DOMAINS, options=domains, multi=True, className="dropdown",
+                         labels=dropdown_labels(s["lang"])),
             html.Label(s["console.severities"]),
             dcc.Checklist(
                 id=ids.FILTER_SEVERITIES, options=severities, value=[], inline=True, className="checklist"
             ),
             html.Label(s["console.statuses"]),
-            dcc.Dropdown(id=ids.FILTER_STATUSES, options=statuses, multi=True, className="dropdown"),
+            dcc.Dropdown(id=ids.FILTER_STATUSES, options=statuses, multi=True, className="dropdown",
+                         labels=dropdown_labels(s["lang"])),
             html.Label(s["console.since"]),
             dcc.RadioItems(id=ids.FILTER_SINCE, options=since, value="all", inline=True, className="radios"),
         ],
@@ -126,16 +129,17 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
         ids.GRID_INCIDENTS,
         [
             column("short_id", s["col.id"], width=84, tooltipField="id"),
-            column("title", s["col.title"], flex=1, minWidth=150, tooltipField="title"),
-            column("severity_label", s["col.severity"], "severity", width=104),
+            column("title", s["col.title"], flex=1, minWidth=150, tooltipField="title",
+                   cellClass="data-text"),
+            column("severity_label", s["col.severity"], "severity", width=124),
             column("street_label", s["col.street"], "street", width=116),
-            column("status_label", s["col.status"], "status", width=72),
-            column("reported_text", s["col.reported"], "reported", width=112),
+            column("status_label", s["col.status"], "status", width=96),
+            column("reported_text", s["col.reported"], "reported", width=150),
             column(
                 "deadline_label",
                 s["col.deadline"],
                 "deadline",
-                width=80,
+                width=92,
                 cellClassRules={
                     "cell-overdue": "params.data && params.data.deadline == 'overdue'",
                     "cell-near": "params.data && params.data.deadline == 'near'",
@@ -148,11 +152,12 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
         ids.GRID_CAMERAS,
         [
             column("id", s["col.id"], width=110, tooltipField="id"),
-            column("name", s["col.name"], "name", flex=1, minWidth=160, tooltipField="name"),
+            column("name", s["col.name"], "name", flex=1, minWidth=160, tooltipField="name",
+                   cellClass="data-text"),
             column("street_label", s["col.street"], "street", width=116),
-            column("status_label", s["col.status"], "status", width=72),
+            column("status_label", s["col.status"], "status", width=84),
             column("down_text", s["col.down"], "down", width=110),
-            column("last_text", s["col.last"], "last", width=112),
+            column("last_text", s["col.last"], "last", width=150),
         ],
         lang,
     )
@@ -160,13 +165,14 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
         ids.GRID_TICKETS,
         [
             column("short_id", s["col.id"], width=84, tooltipField="id"),
-            column("category", s["col.category"], "category", width=90),
-            column("summary", s["col.summary"], flex=1, minWidth=150, tooltipField="summary"),
+            column("category", s["col.category"], "category", width=90, cellClass="data-text"),
+            column("summary", s["col.summary"], flex=1, minWidth=150, tooltipField="summary",
+                   cellClass="data-text"),
             column("status_label", s["col.status"], "status", width=80),
             column("street_label", s["col.street"], "street", width=116),
-            column("caller_name", s["col.caller"], width=72),
-            column("caller_phone", s["col.phone"], width=118),
-            column("created_text", s["col.created"], "created", width=112),
+            column("caller_name", s["col.caller"], width=72, cellClass="data-text"),
+            column("caller_phone", s["col.phone"], width=118, cellClass="data-text"),
+            column("created_text", s["col.created"], "created", width=150),
             column("overdue_text", s["col.overdue"], width=56),
         ],
         lang,
@@ -195,11 +201,11 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
                     dcc.Input(id=ids.INBOX_SHELVE_REASON, placeholder=s["inbox.reason"], className="input"),
                     dcc.Dropdown(
                         id=ids.INBOX_SHELVE_MINUTES,
+                        labels=dropdown_labels(s["lang"]),
                         value=60,
                         clearable=False,
-                        options=[
-                            {"label": label, "value": minutes}
-                            for label, minutes in (("30 min", 30), ("1 h", 60), ("4 h", 240), ("24 h", 1440))
+                        options=[{"label": s["minutes"].format(n=30), "value": 30}] + [
+                            {"label": s["hours"].format(n=hours), "value": hours * 60} for hours in (1, 4, 24)
                         ],
                         className="dropdown minutes",
                     ),
@@ -239,13 +245,15 @@ def action_form(s: dict[str, str], dispatch_units: tuple[str, ...]) -> html.Div:
         [
             dcc.Dropdown(
                 id=ids.ACTION_UNIT,
-                options=list(dispatch_units),
+                labels=dropdown_labels(s["lang"]),
+                options=[{"label": unit_label(unit, s["lang"]), "value": unit} for unit in dispatch_units],
                 placeholder=s["action.unit"],
                 className="dropdown",
             ),
             dcc.Input(id=ids.ACTION_NOTE, placeholder=s["action.note_text"], className="input"),
             dcc.Dropdown(
                 id=ids.ACTION_SEVERITY,
+                labels=dropdown_labels(s["lang"]),
                 placeholder=s["action.new_severity"],
                 className="dropdown",
                 options=[{"label": s[f"severity.{n}"], "value": n} for n in LEVEL_VALUES[:-1]],
@@ -275,7 +283,7 @@ def reveal_form(s: dict[str, str]) -> html.Div:
         [
             html.Div(s["reveal.title"], className="reveal-title"),
             dcc.Dropdown(id=ids.REVEAL_FIELD, placeholder=s["reveal.field"], className="dropdown",
-                         clearable=False),
+                         clearable=False, labels=dropdown_labels(s["lang"])),
             dcc.Input(id=ids.REVEAL_REASON, placeholder=s["reveal.reason"], className="input",
                       maxLength=200),
             html.Button(s["reveal.button"], id=ids.REVEAL_BUTTON, className="btn"),
@@ -304,7 +312,7 @@ def page(
         className="streets",
     )
     top = header(s, "console.title")
-    officer = html.Span(user, id=ids.OFFICER, className="officer")
+    officer = html.Span(user, id=ids.OFFICER, className="officer", **{"data-text": "name"})  # type: ignore[arg-type]
     return html.Div(
         [
             top,

@@ -1,7 +1,9 @@
 """The console's detail drawer: one drilled record as components, and the state of its
 action and reveal forms.  Pure builders over plain data (masked records from
 dashboard/console.py ``drilled``) and the language's strings; event text is always a
-component's text, never markup.
+component's text, never markup, and marked as data (layouts/components.py ``data_text``):
+every label, status, unit name and time is in the page's language, what an event or a
+person wrote is shown as written.
 
 :func:`opened`, :func:`not_found` and :func:`closed` return the drawer's outputs as one
 dict (the keys of :data:`DRAWER_KEYS`), which the detail callback returns as is.
@@ -9,14 +11,17 @@ dict (the keys of :data:`DRAWER_KEYS`), which the detail callback returns as is.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Collection
 from typing import Any
 
 from dash import html
 
 from dashboard.classify import REVEALABLE, personal_fields
-from dashboard.clock import clock_text
+from dashboard.clock import clock_text, span_text
+from dashboard.i18n import unit_label
 from dashboard.lifecycle import VERBS
+from layouts.components import data_text
 
 Strings = dict[str, str]
 DRAWER_KEYS = ("body", "drawer_hidden", "version", "form_hidden", "verbs_hidden", "reveal_hidden",
@@ -33,8 +38,20 @@ def duration_text(seconds: int, lang: str) -> str:
     return f"{hours}小时{minutes}分" if hours else f"{minutes}分钟"
 
 
-def timeline(entries: list[tuple[str, str, str]], step_classes: list[str] | None = None) -> html.Ol:
-    """A detail timeline: (time, what, details) per line, newest as given."""
+def data(text: Any, kind: str = "event") -> html.Span:
+    """Text that is data (an event's words, a proper name), marked as such."""
+    return html.Span(str(text), **data_text(kind))  # type: ignore[arg-type]
+
+
+def joined(parts: list[Any], separator: str = " · ") -> list[Any]:
+    """``parts`` (strings or components; empty ones dropped) with ``separator`` between."""
+    kept = [part for part in parts if part not in (None, "")]
+    return [item for i, part in enumerate(kept) for item in ((separator, part) if i else (part,))]
+
+
+def timeline(entries: list[tuple[str, str, Any]], step_classes: list[str] | None = None) -> html.Ol:
+    """A detail timeline: (time, what, details) per line, newest as given; ``details`` is
+    text or components (data marked by :func:`data`)."""
     classes = step_classes or [""] * len(entries)
     return html.Ol(
         [
@@ -52,91 +69,119 @@ def timeline(entries: list[tuple[str, str, str]], step_classes: list[str] | None
     )
 
 
-def detail_head(title: str, pill: str | None = None, pill_class: str = "") -> html.Div:
-    """The heading of a detail: an optional coloured pill and the title (text only)."""
+def detail_head(title: str, pill: str | None = None, pill_class: str = "", kind: str = "event") -> html.Div:
+    """The heading of a detail: an optional coloured pill and the title (data, text only)."""
     parts: list[Any] = [html.Span(pill, className=pill_class)] if pill else []
-    return html.Div([*parts, html.H3(title, className="detail-title")], className="detail-head")
+    return html.Div([*parts, html.H3(title, className="detail-title", **data_text(kind))],  # type: ignore[arg-type]
+                    className="detail-head")
 
 
-def detail_fields(rows: list[tuple[str, Any]]) -> html.Dl:
-    """A detail's label/value list (values as text; None shows as a dash)."""
-    return html.Dl([part for label, value in rows
-                    for part in (html.Dt(label), html.Dd(str(value) if value is not None else "—"))],
+def detail_fields(rows: list[tuple[str, Any, bool]]) -> html.Dl:
+    """A detail's (label, value, is data) list; values as text, None as a dash."""
+    return html.Dl([part for label, value, is_data in rows
+                    for part in (html.Dt(label),
+                                 html.Dd(data(value) if is_data and value is not None
+                                         else str(value) if value is not None else "—"))],
                    className="detail-fields")
 
 
 def shift_text(shift: dict[str, Any]) -> str:
-    """``12-01 08:00 – 20:00`` from a shift's ISO start and end."""
-    return f"{(shift.get('start') or '')[5:16]} – {(shift.get('end') or '')[11:16]}"
+    """``12-01 08:00 – 20:00`` in Beijing time, from a shift's ISO start and end."""
+    return span_text(shift.get("start"), shift.get("end"))
+
+
+def camera_kind(kind: str | None, s: Strings) -> Any:
+    """A camera's kind by its label; a kind the labels do not know is the producer's word."""
+    if not kind:
+        return ""
+    return s.get(f"camera.kind.{kind}") or data(kind)
 
 
 # ---------------------------------------------------------------- one view per kind
 
 
-def incident_view(data: dict[str, Any], s: Strings, lang: str) -> list[Any]:
-    due = data.get("deadline")
+def step_details(step: dict[str, Any], s: Strings) -> list[Any]:
+    """Who took a step (a name), the unit it went to (by its name in the page's language),
+    the note (the officer's words) and the new level of an escalation."""
+    lang = s.get("lang", "zh")
+    return joined([data(step["by"], "name") if step.get("by") else None,
+                   data(unit_label(step["unit"], lang), "name") if step.get("unit") else None,
+                   data(step["note"]) if step.get("note") else None,
+                   s.get(f"severity.{step.get('severity')}")])
+
+
+def incident_view(data_: dict[str, Any], s: Strings, lang: str) -> list[Any]:
+    due = data_.get("deadline")
     deadline_text = (
         s["detail.deadline"].format(stage=s[f"stage.{due['stage']}"], due=clock_text(due["due"]),
                                     state=s[f"deadline.{due['state']}"])
         if due else ""
     )
-    steps = [
-        (clock_text(step["ts"]), s.get(f"incident.{step['step']}", step["step"]),
-         " · ".join(str(x) for x in (step.get("by"), step.get("unit"), step.get("note"),
-                                     s.get(f"severity.{step.get('severity')}")) if x))
-        for step in data["timeline"]
-    ]
-    meta = [data["id"], s[f"domain.{data['domain']}"], s.get(f"unit.{data['street']}", s["district"]),
-            s[f"incident.{data['status']}"], s["detail.version"].format(v=data["version"])]
+    steps = [(clock_text(step["ts"]), s.get(f"incident.{step['step']}", step["step"]), step_details(step, s))
+             for step in data_["timeline"]]
+    unit = html.Span(filled(s["detail.unit"], unit=data(unit_label(data_["unit"], lang), "name"))) \
+        if data_.get("unit") else None
+    street = s.get(f"unit.{data_['street']}", s["district"])
+    meta = joined([data_["id"], s[f"domain.{data_['domain']}"], street, s[f"incident.{data_['status']}"],
+                   s["detail.version"].format(v=data_["version"]), unit])
     return [
-        detail_head(data["title"], s[f"severity.{data['severity']}"], f"sev-pill sev-{data['severity']}"),
-        html.Div(" · ".join(meta), className="detail-meta"),
-        html.Div(data.get("address") or "", className="detail-meta"),
-        html.Div(data.get("description") or "", className="detail-text"),
+        detail_head(data_["title"], s[f"severity.{data_['severity']}"], f"sev-pill sev-{data_['severity']}"),
+        html.Div(meta, className="detail-meta"),
+        html.Div(data(data_["address"]) if data_.get("address") else "", className="detail-meta"),
+        html.Div(data(data_["description"]) if data_.get("description") else "", className="detail-text"),
         html.Div(deadline_text,
                  className=f"detail-deadline is-{due['state']}" if due else "detail-deadline"),
         html.H4(s["detail.timeline"]),
-        timeline(steps, [f"tl-{step['step']}" for step in data["timeline"]]),
+        timeline(steps, [f"tl-{step['step']}" for step in data_["timeline"]]),
     ]
 
 
-def camera_view(data: dict[str, Any], s: Strings, lang: str) -> list[Any]:
-    history = [(clock_text(h["ts"]), s.get(f"status.{h['status']}", h["status"]), h.get("reason") or "")
-               for h in data["history"]]
-    meta = [data["id"], s.get(f"unit.{data['street']}", "—"), data.get("kind") or "",
-            s["col.last"] + " " + clock_text(data["last"])]
-    down = s["detail.down_for"].format(d=duration_text(data["down_s"], lang)) if data["down_s"] else ""
+def camera_view(data_: dict[str, Any], s: Strings, lang: str) -> list[Any]:
+    history = [(clock_text(h["ts"]), s.get(f"status.{h['status']}", h["status"]),
+                data(h["reason"]) if h.get("reason") else "")
+               for h in data_["history"]]
+    meta = joined([data_["id"], s.get(f"unit.{data_['street']}", "—"), camera_kind(data_.get("kind"), s),
+                   s["col.last"] + " " + clock_text(data_["last"])])
+    down = s["detail.down_for"].format(d=duration_text(data_["down_s"], lang)) if data_["down_s"] else ""
     return [
-        detail_head(data["name"], s[f"status.{data['status']}"], f"status-pill status-{data['status']}"),
-        html.Div(" · ".join(meta), className="detail-meta"),
+        detail_head(data_["name"], s[f"status.{data_['status']}"], f"status-pill status-{data_['status']}",
+                    kind="name"),
+        html.Div(meta, className="detail-meta"),
         html.Div(down, className="detail-deadline is-overdue"),
         html.H4(s["detail.history"]),
         timeline(history),
     ]
 
 
-def sensor_view(data: dict[str, Any], s: Strings, lang: str) -> list[Any]:
-    unit = data.get("unit") or ""
+def sensor_view(data_: dict[str, Any], s: Strings, lang: str) -> list[Any]:
+    unit = data_.get("unit") or ""  # the producer's unit of measure
+    kind = data_["kind"]
+    title = s.get(f"sensor.{kind}")
     return [
-        detail_head(f"{s.get('sensor.' + data['kind'], data['kind'])} {data['id']}"),
-        html.Div(s.get(f"unit.{data.get('street')}", "—"), className="detail-meta"),
+        html.Div([html.H3([title or data(kind), " ", data(data_["id"], "name")], className="detail-title")],
+                 className="detail-head"),
+        html.Div(s.get(f"unit.{data_.get('street')}", "—"), className="detail-meta"),
         html.H4(s["detail.readings"]),
-        timeline([(clock_text(ts), f"{value} {unit}", "") for ts, value in reversed(data["readings"])]),
+        timeline([(clock_text(ts), f"{value}", data(unit) if unit else "")
+                  for ts, value in reversed(data_["readings"])]),
     ]
 
 
 def ticket_view(ticket: dict[str, Any], s: Strings, lang: str) -> list[Any]:
+    status = ticket.get("status")
     rows = [
-        (s["ticket.category"], ticket.get("category")),
-        (s["ticket.status"], ticket.get("status")),
-        (s["ticket.created"], clock_text(ticket.get("created"))),
-        (s["field.caller_name"], ticket.get("caller_name")),
-        (s["field.caller_phone"], ticket.get("caller_phone")),
-        (s["field.address"], ticket.get("address")),
-        (s["ticket.summary"], ticket.get("summary")),
+        (s["ticket.category"], ticket.get("category"), True),
+        (s["ticket.status"], s.get(f"hotline.status.{status}", status) if status else None,
+         f"hotline.status.{status}" not in s),
+        (s["ticket.created"], clock_text(ticket.get("created")), False),
+        (s["field.caller_name"], ticket.get("caller_name"), True),
+        (s["field.caller_phone"], ticket.get("caller_phone"), True),
+        (s["field.address"], ticket.get("address"), True),
+        (s["ticket.summary"], ticket.get("summary"), True),
     ]
     return [
-        detail_head(s["ticket.title"].format(id=ticket["id"])),
+        html.Div(html.H3(s["ticket.title"].format(id=ticket["id"]), className="detail-title"),
+                 className="detail-head"),
         html.Div(s.get(f"unit.{ticket.get('street')}", "—"), className="detail-meta"),
         detail_fields(rows),
     ]
@@ -144,13 +189,13 @@ def ticket_view(ticket: dict[str, Any], s: Strings, lang: str) -> list[Any]:
 
 def duty_view(shift: dict[str, Any], s: Strings, lang: str) -> list[Any]:
     rows = [
-        (s["duty.center"], s.get(f"unit.{shift['center']}", s["district"])),
-        (s["duty.post"], shift.get("post")),
-        (s["duty.name"], shift.get("name")),
-        (s["duty.phone"], shift.get("phone")),
-        (s["duty.shift"], shift_text(shift)),
+        (s["duty.center"], s.get(f"unit.{shift['center']}", s["district"]), False),
+        (s["duty.post"], shift.get("post"), True),
+        (s["duty.name"], shift.get("name"), True),
+        (s["duty.phone"], shift.get("phone"), True),
+        (s["duty.shift"], shift_text(shift), False),
     ]
-    return [detail_head(f"{shift.get('post')} · {shift.get('name')}"), detail_fields(rows)]
+    return [detail_head(f"{shift.get('post')} · {shift.get('name')}", kind="name"), detail_fields(rows)]
 
 
 VIEWS: dict[str, Callable[[dict[str, Any], Strings, str], list[Any]]] = {
@@ -174,15 +219,26 @@ def verbs_hidden(allowed: Collection[str]) -> list[bool]:
     return [verb not in allowed for verb in VERBS]
 
 
-def reveal_result(outcome: str, field: str, value: Any, reason: str, s: Strings) -> dict[str, str]:
+def filled(template: str, **parts: Any) -> list[Any]:
+    """``template`` with its ``{name}`` placeholders replaced by ``parts`` (text or components)."""
+    out: list[Any] = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        if literal:
+            out.append(literal)
+        if name is not None:
+            out.append(parts[name])
+    return out
+
+
+def reveal_result(outcome: str, field: str, value: Any, reason: str, s: Strings) -> dict[str, Any]:
     """The reveal form's result line (``children``, ``className``) for an outcome of
-    dashboard/console_policy.py ``reveal`` other than a denial."""
+    dashboard/console_policy.py ``reveal`` other than a denial (the value shown is data)."""
     if outcome == "shown":
-        text = s["reveal.shown"].format(field=s[f"field.{field}"], value=value or "—")
+        text = filled(s["reveal.shown"], field=s[f"field.{field}"], value=data(value or "—"))
         return {"children": text, "className": "result is-ok"}
     if outcome == "need_reason":
         return {"children": s["reveal.need_reason"], "className": "result is-error"}
-    return {"children": s["reveal.refused"].format(reason=reason), "className": "result is-error"}
+    return {"children": s["reveal.unaudited"], "className": "result is-error"}
 
 
 def closed() -> dict[str, Any]:

@@ -16,10 +16,12 @@ from dash import dcc, html
 from dashboard import levels
 from dashboard.clock import clock_text
 from dashboard.console_url import ConsoleUrl, DrillKind
+from dashboard.i18n import unit_label
 from dashboard.levels import MOST_SEVERE
 from dashboard.units import UNITS
 from layouts import ids
-from layouts.console_detail import duration_text, shift_text
+from layouts.components import data_text
+from layouts.console_detail import data, duration_text, shift_text
 
 Strings = dict[str, str]
 Row = dict[str, Any]
@@ -41,7 +43,8 @@ def incident_grid_rows(rows: list[Row], s: Strings) -> list[Row]:
              "severity_label": severity_cell(row["severity"], s),
              "street_label": s.get(f"unit.{row['street']}", s["district"]),
              "reported_text": clock_text(row["reported"]),
-             "deadline_label": s[f"deadline.{row['deadline']}"]} for row in rows]
+             "deadline_label": s[f"deadline.{row['deadline']}"],
+             "unit": unit_label(row["unit"], s["lang"]) if row.get("unit") else ""} for row in rows]
 
 
 def camera_grid_rows(rows: list[Row], s: Strings, lang: str) -> list[Row]:
@@ -77,7 +80,8 @@ def incident_marker(marker: Row, s: Strings) -> dl.DivMarker:
                      "html": "<div></div>", "iconSize": [22, 22]},
         zIndexOffset=1000 - marker["severity"] * 100,
         # text children: the title is data, never markup
-        children=dl.Tooltip(f"{marker['title']} · {s['incident.' + marker['status']]}", direction="top"),
+        children=dl.Tooltip([data(marker["title"]), f" · {s['incident.' + marker['status']]}"],
+                            direction="top"),
     )
 
 
@@ -167,9 +171,9 @@ def duty_table(shifts: list[Row], url: ConsoleUrl, s: Strings) -> html.Table:
     rows = [
         html.Tr([
             html.Td(s.get(f"unit.{x['center']}", s["district"])),
-            html.Td(x["post"]),
-            html.Td(x["name"]),
-            html.Td(x.get("phone") or "—"),
+            html.Td(x["post"], **data_text("name")),  # type: ignore[arg-type]
+            html.Td(x["name"], **data_text("name")),  # type: ignore[arg-type]
+            html.Td(x.get("phone") or "—", **data_text("name")),  # type: ignore[arg-type]
             html.Td(shift_text(x)),
             html.Td(dcc.Link("›", href=url.drill("duty", x["key"]).href, className="inbox-open",
                              title=s["reveal.button"])),
@@ -183,6 +187,15 @@ def duty_table(shifts: list[Row], url: ConsoleUrl, s: Strings) -> html.Table:
 
 INBOX_LIMIT = 200  # items rendered; the rest wait behind them
 _DETAIL_OF_ALARM: dict[str, DrillKind] = {"sensor": "sensor", "camera": "camera"}  # inbox kind → drill
+
+
+def inbox_title(item: dict[str, Any], lang: str) -> html.Span:
+    """An alarm's title: the indicator's or sensor kind's name in ``lang``, else the event's
+    own words (a sensor's message, a camera's name), marked as data."""
+    names = item.get("names")
+    if names:
+        return html.Span(names["en" if lang == "en" else "zh"], className="inbox-title")
+    return html.Span(item["title"], className="inbox-title", **data_text())  # type: ignore[arg-type]
 
 
 def inbox_items(box: dict[str, Any], selected: str | None, url: ConsoleUrl, s: Strings) -> list[Any]:
@@ -200,7 +213,7 @@ def inbox_items(box: dict[str, Any], selected: str | None, url: ConsoleUrl, s: S
         button = html.Button(
             [html.Span(s[f"level.{item['severity']}"], className=f"sev-pill sev-{item['severity']}"),
              html.Span(s[f"inbox.kind.{item['kind']}"], className="inbox-kind"),
-             html.Span(item["title"], className="inbox-title"),
+             inbox_title(item, url.lang),
              html.Span(s.get(f"unit.{item['street']}", s["district"]), className="inbox-street"),
              html.Span(clock_text(item["since"]), className="inbox-time")],
             id=ids.inbox_item(item["key"]),

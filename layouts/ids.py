@@ -66,6 +66,11 @@ def tile_stale(key: str) -> str:
 def map_legend_count(status: str) -> str:
     return f"map-legend-count-{status}"
 
+
+def map_scale(shade: str) -> str:
+    """The legend's range of one street shade (filled in by assets/map.js)."""
+    return f"map-scale-{shade}"
+
 # ---------------------------------------------------------------- the officers' console
 CONSOLE_ROOT = "console-root"
 GRID_RESET = "grid-reset"  # a clientside callback's output: filters changed, grids back to page 1
@@ -142,6 +147,7 @@ ADMIN_ROOT = "admin-root"
 ADMIN_REFRESH = "admin-refresh"
 RISK_CARDS = "risk-cards"
 RISK_DENIALS = "risk-denials"
+RISK_FAILED_SIGNINS = "risk-failed-sign-ins"
 AUDIT_GRID = "audit-grid"
 AUDIT_WHO = "audit-who"
 AUDIT_ACTION = "audit-action"

@@ -44,6 +44,7 @@ class Frame:
     tile_url: str | None
     dispatch_units: tuple[str, ...]
     catalogue: list[Indicator]
+    layers: frozenset[str] = frozenset(LAYERS)  # a wall's map layers unless its URL says (map_layers)
 
 
 def normal_path(pathname: str | None) -> str:
@@ -57,13 +58,15 @@ def lang_of(search: str | None) -> str:
     return lang if lang in LANGS else "zh"
 
 
-def page_for(path: str, search: str | None, principal: Principal) -> Page:
-    """The page of ``path`` (normalised) for ``principal``.  A visitor's wall shows the
-    streets layer only (no camera, incident or sensor points)."""
+def page_for(path: str, search: str | None, principal: Principal,
+             default_layers: frozenset[str] = frozenset(LAYERS)) -> Page:
+    """The page of ``path`` (normalised) for ``principal``.  The wall's map shows the
+    layers of its URL's ``?layers=`` or else ``default_layers`` (``Settings.map_layers``);
+    a visitor's wall the streets layer only (no camera, incident or sensor points)."""
     query = parse_qs((search or "").lstrip("?"))
     kind: PageKind = "admin" if path.startswith("/admin") else "console" if path == "/console" else "wall"
     layers = frozenset(query["layers"][0].split(",")) & frozenset(LAYERS) if "layers" in query \
-        else frozenset(LAYERS)
+        else default_layers
     if principal.audience != "records":
         layers = frozenset({"streets"})
     needed = route_permission(path)

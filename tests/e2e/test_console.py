@@ -113,7 +113,7 @@ def test_two_officers_dispatching_at_once_get_one_success_and_one_refusal(
     results = [page.locator("#action-result").inner_text() for page in (first, second)]
     assert sum(text.startswith("已完成") for text in results) == 1, results
     refusal = next(text for text in results if not text.startswith("已完成"))
-    assert "version conflict" in refusal, refusal
+    assert "已被他人先行更新" in refusal, refusal  # the version conflict, in the officer's language
     # 3 seeded + the winner; the loser is refused either before writing (it already saw the
     # new version) or by the reducer (both were written with the same version)
     assert dashboard.health()["applied"] in (4, 5)
@@ -127,7 +127,7 @@ def test_invalid_transition_is_refused_by_the_server(
     open_console(page, dashboard, "?incident=inc-h1")
     expect(page.locator("button[data-verb=close]")).to_be_hidden()
     page.evaluate("() => document.querySelector('button[data-verb=close]').click()")
-    expect(page.locator("#action-result")).to_have_text("未执行：cannot close an incident that is reported")
+    expect(page.locator("#action-result")).to_have_text("未执行：事件当前为“发现”，不能结案")
     expect(page.locator(".timeline .tl-item")).to_have_count(1)
 
 

@@ -93,6 +93,8 @@ def test_every_console_number_matches_the_published_events(
     expect(figures).to_have_count(5)
     assert [f.locator("b").inner_text() for f in figures.all()] == ["3", "1", "1", "1/3", "1"]
     expect(page.locator("#grid-tickets .ag-paging-row-summary-panel")).to_contain_text("共 1")
+    for status, count in (("online", "1"), ("offline", "1"), ("fault", "1"), ("stale", "0")):
+        expect(page.locator(f"#map-legend-count-{status}")).to_have_text(count)  # the street's own
     page.locator(".tab", has_text="事件").click()
     expect(page.locator("#grid-incidents .ag-paging-row-summary-panel")).to_contain_text("共 4")
     page.locator(".tab", has_text="视频").click()

@@ -294,6 +294,8 @@ def test_failed_sign_ins_are_slowed_recorded_and_locked(
     outcomes = [e["outcome"] for e in audit_entries(rclient, "login")]
     assert outcomes.count("failed") == 4 and outcomes.count("locked") == 2, outcomes
     assert all(e["who"] == "officer" and e["ip"] == "127.0.0.1" for e in audit_entries(rclient, "login"))
+    assert all(e["target"] == "user:officer" and e["detail_key"] in ("audit.d.failures", "audit.d.locked")
+               for e in audit_entries(rclient, "login"))  # the attacked account, the reason by its key
 
 
 def test_sign_in_failures_are_counted_across_instances(dashboards: Any) -> None:

@@ -57,3 +57,10 @@ def test_missing_config_file_is_named() -> None:
 def test_empty_redis_url_means_embedded() -> None:
     """CN_REDIS_URL set but empty is the same as unset."""
     assert load_settings({}, environ={"CN_REDIS_URL": ""}).redis_url is None
+
+
+def test_map_layers_are_checked_by_name() -> None:
+    """``map_layers`` names the wall map's layers; a wrong name stops start-up naming it."""
+    assert load_settings({}, environ={"CN_MAP_LAYERS": "streets,incidents"}).map_layers == "streets,incidents"
+    with pytest.raises(ConfigError, match="map_layers.*cameras"):
+        load_settings({}, environ={"CN_MAP_LAYERS": "streets,cameras"})

@@ -81,12 +81,14 @@ def test_drawers_without_actions_or_reveals() -> None:
 
 
 def test_reveal_results_read_as_the_officer_is_told() -> None:
-    """Shown: field and value; refused: the reason; both as text."""
+    """Shown: field and value (marked as data); unaudited: why nothing is shown; as text."""
     shown = drawer.reveal_result("shown", "caller_phone", "13912345678", "", S)
-    assert shown == {"children": S["reveal.shown"].format(field=S["field.caller_phone"], value="13912345678"),
-                     "className": "result is-ok"}
-    assert drawer.reveal_result("unaudited", "phone", None, "audit unavailable", S)["className"] == (
-        "result is-error")
+    assert "".join(texts(shown["children"])) == S["reveal.shown"].format(field=S["field.caller_phone"],
+                                                                          value="13912345678")
+    value = [c for c in shown["children"] if isinstance(c, html.Span)]
+    assert shown["className"] == "result is-ok" and value[0].to_plotly_json()["props"]["data-text"] == "event"
+    assert drawer.reveal_result("unaudited", "phone", None, "audit unavailable", S) == {
+        "children": S["reveal.unaudited"], "className": "result is-error"}
 
 
 def test_inbox_items_have_their_ids_the_selection_and_detail_links() -> None:
@@ -122,7 +124,7 @@ def test_markers_duty_rows_and_results() -> None:
     marker = panels.incident_marker({"id": "inc-1", "severity": 1, "pulse": True, "position": [31.2, 121.4],
                                      "title": XSS, "status": "reported"}, S)
     assert marker.iconOptions["className"] == "incident-marker sev-1 pulse"
-    assert marker.children.children == f"{XSS} · {S['incident.reported']}"
+    assert "".join(texts(marker.children)) == f"{XSS} · {S['incident.reported']}"
     table = panels.duty_table([{"key": "district/值班长", "center": "district", "post": "值班长",
                                 "name": "王伟", "phone": "139****1111"}], ConsoleUrl(), S)
     assert [item.href for item in walk(table) if isinstance(item, dcc.Link)] == [

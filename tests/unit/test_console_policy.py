@@ -159,7 +159,7 @@ async def test_a_look_is_audited_with_its_target() -> None:
     trail = Trail()
     await audit_look(trail, OFFICER, "ticket", "t-j", ip="10.0.0.2")
     assert trail.entries == [{"action": "view", "who": "officer", "role": "officer", "target": "ticket:t-j",
-                              "detail": "record holding personal data (masked)", "ip": "10.0.0.2"}]
+                              "detail_key": "audit.d.view_masked", "ip": "10.0.0.2"}]
 
 
 def test_the_console_url_and_policies_import_no_io() -> None:
