@@ -4,7 +4,9 @@
  * component descriptions that React renders as text: event text is never HTML.
  * Rendering is throttled to animation frames; props are only sent when they changed.
  * Also here: scaling the design size to the display, the Beijing-time clock, the
- * freshness badge, and attention (banner, fly-to and back, flood summary, sound).
+ * freshness badge, and attention (banner, fly-to and back, sound).  What is pinned in the
+ * feed, whether a flood is on, every count: the server decides (view.attention,
+ * view.dimensions, view.summary, view.hotline); this file only renders.
  */
 (function () {
   "use strict";
@@ -16,7 +18,7 @@
   var mapDirty = { video: true, incidents: true, sensors: true, streets: true };
   var lastMapRender = 0;
   var clockOffset = 0;       // server time minus local time (from beats)
-  var attention = { recent: [], seen: {}, flyUntil: 0, bannerUntil: 0, current: null };
+  var attention = { flyUntil: 0, bannerUntil: 0, current: null };  // the banner and the fly-to
   var MAP_MIN_INTERVAL_MS = 400;
 
   function S(key, values) {
@@ -88,53 +90,62 @@
   }
 
   // ------------------------------------------------------------------ panels
+  // The tiles show the series the server names for this scope (a street's own, where it
+  // has one); the dimension headers show the server's counts (dashboard/figures.py).
   function renderTiles(view) {
     var stale = {};
     ((view.stale && view.stale.indicators) || []).forEach(function (sid) { stale[sid] = true; });
-    var byDimension = {};
+    var dimensions = view.dimensions || {};
     config.catalogue.forEach(function (indicator) {
-      var dim = byDimension[indicator.dimension] || (byDimension[indicator.dimension] = { warn: 0, alarm: 0 });
-      Object.keys(view.indicators || {}).forEach(function (sid) {
-        var series = view.indicators[sid];
-        if (series.key !== indicator.key) { return; }
-        if (series.level !== "ok") { dim[series.level] += 1; }
-      });
-      var series = (view.indicators || {})[indicator.key];
       var id = slug(indicator.key);
-      if (!series || !document.getElementById("tile-" + id)) { return; }  // not on this wall's layout
+      if (!document.getElementById("tile-" + id)) { return; }  // not on this wall's layout
+      var sid = ((dimensions[indicator.dimension] || {}).series || {})[indicator.key] || indicator.key;
+      var series = (view.indicators || {})[sid];
+      if (!series) { return; }
       var lvl = series.level;  // from the server: the catalogue's thresholds
-      var isStale = !!stale[indicator.key];
+      var isStale = !!stale[sid];
       setProps("tile-" + id, { className: "tile level-" + lvl + (isStale ? " is-stale" : "") });
       setProps("tile-value-" + id, { children: formatNumber(series.value, indicator.decimals) });
       setProps("tile-spark-" + id, { points: sparkPoints(series.history) });
       setProps("tile-stale-" + id, { hidden: !isStale });
     });
-    Object.keys(byDimension).forEach(function (dimension) {
-      var d = byDimension[dimension];
-      var text = d.warn || d.alarm ? S("summary.warn_alarm", { w: d.warn, a: d.alarm }) : S("summary.all_ok");
-      var cls = "dim-summary" + (d.alarm ? " has-alarm" : d.warn ? " has-warn" : "");
-      if (has("dim-summary-" + dimension)) { setProps("dim-summary-" + dimension, { children: text, className: cls }); }
+    Object.keys(dimensions).forEach(function (dimension) {
+      var d = dimensions[dimension];
+      var parts = [];
+      if (d.incidents) { parts.push(S("summary.incidents", { n: formatNumber(d.incidents) })); }
+      if (d.alarms) { parts.push(S("summary.alarms", { n: formatNumber(d.alarms) })); }
+      if (d.warnings) { parts.push(S("summary.warnings", { n: formatNumber(d.warnings) })); }
+      var cls = "dim-summary" + (d.level === "alarm" ? " has-alarm" : d.level === "warn" ? " has-warn" : "");
+      if (has("dim-summary-" + dimension)) {
+        setProps("dim-summary-" + dimension, { children: parts.length ? parts.join(" · ") : S("summary.all_ok"),
+                                               className: cls });
+      }
     });
   }
 
-  function feedItem(kind, record) {
+  function minutesSince(ms) { return Math.max(0, Math.floor((serverNow() - ms) / 60000)); }
+
+  function feedItem(kind, record, pinned) {
     var isIncident = kind === "incident";
     var severity = isIncident ? record.severity : record.level;
     var title = isIncident ? record.title
-      : S("sensor." + record.kind) + " · " + S("level." + record.level) + (record.message ? " · " + record.message : "");
+      : S("sensor." + record.kind) + (record.message ? " · " + record.message : "");
     var street = record.street ? S("unit." + record.street) : S("district");
-    var meta = isIncident
-      ? [S("domain." + record.domain), street, S("incident." + record.status)]
+    var meta = pinned ? [street]  // a pin: where, and for how long it has waited (below)
+      : isIncident ? [S("domain." + record.domain), street, S("incident." + record.status)]
       : [S("alarm.sensor"), street, record.sensor_id];
     var when = isIncident ? record.reported : record.ts;
     var closed = isIncident && record.status === "closed";
-    // Three components an item, not six: the severity and the age are drawn by CSS from
+    // Three components an item, not six: the level and the age are drawn by CSS from
     // data attributes (as text: attr() never parses markup).  Every component the feed
     // replaces costs the Dash renderer; six a line kept the wall's main thread busy.
-    return el("Div", { className: "feed-item feed-event sev-" + severity + (closed ? " is-closed" : ""),
-                       key: kind + ":" + record.id,
+    // A pinned item (unacknowledged, levels 1–2) says for how long instead of its age, on
+    // the line of its street, so its title has the whole line.
+    return el("Div", { className: "feed-item feed-event sev-" + severity + (closed ? " is-closed" : "")
+                                   + (pinned ? " is-pinned" : ""),
+                       key: (pinned ? "pin:" : "") + kind + ":" + record.id,
                        "data-sev": S((isIncident ? "severity." : "level.") + severity),
-                       "data-age": age(when) }, [
+                       "data-age": pinned ? S("pin.unacked", { n: minutesSince(when) }) : age(when) }, [
       el("Div", { className: "feed-title", "data-text": "event" }, title),  // the event's own words
       el("Div", { className: "feed-meta" }, meta.join(" · ")),
     ]);
@@ -155,14 +166,35 @@
     setProps("live-feed", { children: rows });
   }
 
+  // The server decides what is pinned and whether a flood is on (view.attention); the feed
+  // shows the pins, then either the flood's summary or the newest items, as many as the
+  // layout has rows for (data-rows).
   function renderFeed(view) {
     if (!has("live-feed")) { return; }
     if (view.audience === "aggregates") { renderCounts(view); return; }
-    var items = [];
-    (view.feed || []).slice(0, 7).forEach(function (entry) {
-      var record = (entry[0] === "incident" ? view.incidents : view.alarms || {})[entry[1]];
-      if (record) { items.push(feedItem(entry[0], record)); }
+    var rows = Number(document.getElementById("live-feed").dataset.rows || 7);
+    var attention = view.attention || { pins: [], more: 0, flood: null };
+    var items = [], pinned = {};
+    function record(entry) { return (entry[0] === "incident" ? view.incidents : view.alarms || {})[entry[1]]; }
+    (attention.pins || []).forEach(function (entry) {
+      pinned[entry[0] + ":" + entry[1]] = true;
+      if (record(entry)) { items.push(feedItem(entry[0], record(entry), true)); }
     });
+    if (attention.more) {
+      items.push(el("Div", { className: "feed-note feed-more", key: "more" }, S("pin.more", { n: attention.more })));
+    }
+    var flood = attention.flood;
+    if (flood) {
+      items.push(el("Div", { className: "feed-flood", key: "flood" }, S("flood.summary", {
+        n: formatNumber(flood.alarms), w: Math.round(flood.window_s / 60), s: flood.severe,
+        h: formatNumber(flood.hidden) })));
+    } else {
+      (view.feed || []).forEach(function (entry) {
+        if (items.length < rows && !pinned[entry[0] + ":" + entry[1]] && record(entry)) {
+          items.push(feedItem(entry[0], record(entry), false));
+        }
+      });
+    }
     if (!items.length) { items.push(el("Div", { className: "feed-empty" }, S("no_items"))); }
     setProps("live-feed", { children: items });
   }
@@ -175,25 +207,38 @@
     setProps("hotline-new", { children: formatNumber(h["new"] || 0) });
     setProps("hotline-open", { children: formatNumber(open) });
     setProps("hotline-overdue", { children: formatNumber(h.overdue || 0) });
+    var known = h.satisfaction !== null && h.satisfaction !== undefined;
     setProps("hotline-satisfaction", {
-      children: h.satisfaction === null || h.satisfaction === undefined ? "—" : (h.satisfaction * 100).toFixed(1) + "%",
+      children: known ? [(h.satisfaction * 100).toFixed(1), el("Span", { className: "kpi-unit" }, "%")] : "—",
     });
   }
 
+  // Every camera figure (the rate, the street bars, the counts, the map legend) is drawn
+  // from one summary at one moment, so they agree wherever they are shown; at most every
+  // CAMERA_FIGURES_MS (rates per street move slowly, and the bars are the costliest panel:
+  // one update for the whole panel, two components a street, the name and the rate drawn
+  // by CSS from data attributes).  A change that arrives sooner is drawn when it is due.
   function renderVideo(view) {
+    var wait = lastCameraFigures + CAMERA_FIGURES_MS - performance.now();
+    if (wait > 0) {
+      if (!cameraQueued) {
+        cameraQueued = true;
+        setTimeout(function () { cameraQueued = false; slowDirty = true; queueRender(); }, wait);
+      }
+      return;
+    }
+    lastCameraFigures = performance.now();
     // Per-status counts come from the server (dashboard/camera.py): shown as they are.
     var video = (view.summary && view.summary.video) || { total: 0, online: 0, streets: {} };
     var rate = video.total ? (100 * video.online) / video.total : null;
     if (has("video-rate")) {
-      setProps("video-rate", { children: rate === null ? "—" : S("video.district") + " " + rate.toFixed(1) + "%" });
+      var where = view.scope ? S("unit." + view.scope) : S("video.district");  // a street's wall: its own
+      setProps("video-rate", { children: rate === null ? "—" : where + " " + rate.toFixed(1) + "%" });
     }
-    // The per-street bars: one update for the whole panel, two components a street (the
-    // name and the rate are drawn by CSS from data attributes, the bar from a CSS
-    // variable), and at most every STREET_BARS_MS: rates per street move slowly.
-    if (has("video-streets") && performance.now() - lastStreetBars >= STREET_BARS_MS) {
-      lastStreetBars = performance.now();
+    if (has("video-streets")) {
       var rows = [];
       config.units.forEach(function (code) {
+        if (view.scope && code !== view.scope) { return; }  // a street's wall: its own bar only
         var pair = (video.streets || {})[code];
         var streetRate = pair && pair[0] ? (100 * pair[1]) / pair[0] : null;
         var rateLevel = (video.levels || {})[code];  // from the server (dashboard/camera.py)
@@ -209,9 +254,9 @@
     // counts from its server callback (callbacks/console.py streets) instead
     var streetView = isConsole() && new URLSearchParams(window.location.search).get("street");
     config.camera.statuses.forEach(function (status) {
-      if (!streetView && has("map-legend-count-" + status)) {
-        setProps("map-legend-count-" + status, { children: formatNumber(video[status] || 0) });
-      }
+      var text = { children: formatNumber(video[status] || 0) };
+      if (has("video-count-" + status)) { setProps("video-count-" + status, text); }  // the wide wall's
+      if (!streetView && has("map-legend-count-" + status)) { setProps("map-legend-count-" + status, text); }
     });
   }
 
@@ -256,62 +301,69 @@
     lastProps["one-map"] = null;
   }
 
+  // The severe items of a patch (severity-1 incidents, level-1 alarms, never conflated)
+  // raise the banner; whether a flood is on is the server's word (view.attention.flood).
   function noteNewItems(view, patch) {
-    var windowMs = config.attention.flood_window_s * 1000;
-    var now = serverNow();
-    var sets = patch.set || {};
-    Object.keys(sets.alarms || {}).forEach(function (aid) {
-      if (!attention.seen["a:" + aid]) { attention.seen["a:" + aid] = 1; attention.recent.push({ t: now, severe: sets.alarms[aid].level === 1 }); }
-    });
-    Object.keys(sets.incidents || {}).forEach(function (iid) {
-      var incident = sets.incidents[iid];
-      if (!attention.seen["i:" + iid] && incident.severity <= 2) {
-        attention.recent.push({ t: now, severe: incident.severity === 1 });
-      }
-      attention.seen["i:" + iid] = 1;
-    });
-    attention.recent = attention.recent.filter(function (x) { return now - x.t < windowMs; });
     (patch.severe || []).forEach(function (item) {
       var record = (item.kind === "incident" ? view.incidents : view.alarms || {})[item.id];
       if (record) { raise(item.kind, record); }
     });
   }
 
-  function inFlood() { return attention.recent.length > config.attention.flood_alarms; }
+  function flood() {
+    var view = window.cnLive && window.cnLive.view;
+    return (view && view.attention && view.attention.flood) || null;
+  }
 
   function raise(kind, record) {
-    var flood = inFlood();
+    var inFlood = !!flood();
     attention.current = { kind: kind, record: record };
     attention.bannerUntil = performance.now() + Math.max(15, config.attention.fly_s) * 1000;
-    if (config.attention.sound && !flood) { beep(); }
-    if (!flood && record.lat !== null && record.lat !== undefined) {
+    if (config.attention.sound && !inFlood) { beep(); }
+    if (!inFlood && record.lat !== null && record.lat !== undefined) {
       flyTo(record.lat, record.lon);
       attention.flyUntil = performance.now() + config.attention.fly_s * 1000;
     }
     renderBanner();
   }
 
+  // The banner names the record's own level, as the feed's pill does (dashboard/levels.py).
   function renderBanner() {
     var now = performance.now();
     if (attention.flyUntil && now > attention.flyUntil) { attention.flyUntil = 0; overview(); }
-    if (inFlood()) {
-      var severe = attention.recent.filter(function (x) { return x.severe; }).length;
+    var f = flood();
+    if (f) {
       setProps("attention-banner", { className: "banner banner-flood",
-        children: S("banner.flood", { n: attention.recent.length, s: severe }) });
+        children: S("flood.banner", { n: formatNumber(f.alarms), w: Math.round(f.window_s / 60), s: f.severe }) });
       return;
     }
     if (attention.current && now < attention.bannerUntil) {
       var r = attention.current.record, isIncident = attention.current.kind === "incident";
       var street = r.street ? S("unit." + r.street) : S("district");
       var text = isIncident ? r.title : S("sensor." + r.kind) + (r.message ? " · " + r.message : "");
-      setProps("attention-banner", { className: "banner banner-severe", children: [
-        el("Span", { className: "banner-kind" }, S(isIncident ? "banner.severe" : "banner.severe_alarm")),
-        el("Span", { className: "banner-text", "data-text": "event" }, text),
-        el("Span", { className: "banner-where" }, street),
-      ] });
+      var kindText = isIncident ? S("banner.incident", { level: S("severity." + r.severity) })
+        : S("banner.alarm", { level: S("level." + r.level) });
+      setProps("attention-banner", { className: "banner banner-severe sev-" + (isIncident ? r.severity : r.level),
+        children: [
+          el("Span", { className: "banner-kind" }, kindText),
+          el("Span", { className: "banner-text", "data-text": "event" }, text),
+          el("Span", { className: "banner-where" }, street),
+        ] });
       return;
     }
     setProps("attention-banner", { className: "banner banner-idle", children: "" });
+  }
+
+  // The wall's scope (a street's wall names its street) and a layout its token overrode.
+  function renderHeader(view) {
+    var root = document.getElementById("wall-root");
+    if (!root) { return; }
+    var asked = new URLSearchParams(window.location.search).get("wall");
+    var used = root.dataset.layout;
+    var known = (root.dataset.layouts || "").split(",").indexOf(asked) >= 0;
+    var note = !asked || asked === used ? "" : S(known ? "layout.token" : "layout.unknown", { used: used, asked: asked });
+    setProps("layout-note", { hidden: !note, children: note });
+    setProps("wall-scope", { children: view && view.scope ? S("scope.street", { name: S("unit." + view.scope) }) : "" });
   }
 
   // ------------------------------------------------------------------ header
@@ -372,8 +424,9 @@
   // so under a steady feed the figures' dozens of small updates per patch kept the main
   // thread busy and delayed a severe alarm behind them (bench: soak, severe p99).
   var SLOW_PANELS_MS = 750;
-  var STREET_BARS_MS = 5000;
-  var lastStreetBars = -Infinity;
+  var CAMERA_FIGURES_MS = 2000;
+  var lastCameraFigures = -Infinity;
+  var cameraQueued = false;
   var lastSlowRender = -Infinity;
   var slowQueued = false;
   var slowDirty = true;
@@ -399,6 +452,7 @@
     renderTiles(view);
     renderHotline(view);
     renderVideo(view);
+    renderHeader(view);
   }
 
   // One render pending at a time, at the earliest time asked for: a patch that arrives
@@ -422,7 +476,7 @@
     }
     if (kind === "hello" || kind === "patch") { slowDirty = true; }
     if (kind === "hello") {
-      lastSlowRender = lastStreetBars = -Infinity;  // a new view: every panel at once
+      lastSlowRender = lastCameraFigures = -Infinity;  // a new view: every panel at once
       mapDirty = { video: true, incidents: true, sensors: true, streets: true };
       window.cnMap.reset(mapApi, false);
       queueRender();
@@ -443,7 +497,7 @@
     window.cnMap.reset(mapApi, true);
     mapDirty = { video: true, incidents: true, sensors: true, streets: true };
     slowDirty = true;
-    lastSlowRender = lastStreetBars = -Infinity;
+    lastSlowRender = lastCameraFigures = -Infinity;
     fit();
     queueRender();
   }

@@ -1,14 +1,15 @@
 """What a scope sees and how a record looks on a screen: the scope rules, the record
-cards of the /live view (personal fields masked), and incremental per-status tallies.
-No I/O."""
+cards of the /live view (personal fields masked), and incremental tallies (per status;
+the 12345 figures per day and street).  No I/O."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from dashboard.classify import mask_address, mask_phone
+from dashboard.clock import beijing_day
 from dashboard.state import State
 
 
@@ -104,4 +105,77 @@ class StatusTally:
             if scope is None or street == scope:
                 for status, n in by_status.items():
                     out[status] = out.get(status, 0) + n
+        return out
+
+
+HOTLINE_FIELDS = ("new", "closed", "satisfied", "rated", "repeat")
+
+
+@dataclass
+class HotlineTally:
+    """12345 figures per Beijing day and street (``new``, ``repeat`` on the day a ticket
+    came in; ``closed``, ``rated``, ``satisfied`` on the day it closed), kept from the
+    tickets as they change, so a street's figures and the district's are one computation
+    (the district's are the sum of its streets').  Keeps :data:`DAYS_KEPT` days."""
+
+    DAYS_KEPT = 14
+    held: dict[str, tuple[tuple[str, str | None, str], ...]] = field(default_factory=dict)
+    days: dict[str, dict[str | None, dict[str, int]]] = field(default_factory=dict)
+
+    def rebuild(self, state: State) -> None:
+        self.held.clear()
+        self.days.clear()
+        self.update(state, state.tickets)
+
+    def update(self, state: State, keys: Iterable[str]) -> None:
+        for key in keys:
+            ticket = state.tickets.get(key)
+            if ticket is None:
+                continue  # forgotten by the reducer (closed long ago): its figures stay
+            self._add(self.held.pop(key, ()), -1)
+            self.held[key] = self._contribution(ticket)
+            self._add(self.held[key], 1)
+        if len(self.held) > 2 * len(state.tickets) + 1000:  # the reducer evicted closed tickets
+            self.held = {k: v for k, v in self.held.items() if k in state.tickets}
+
+    @staticmethod
+    def _contribution(ticket: Mapping[str, Any]) -> tuple[tuple[str, str | None, str], ...]:
+        street = ticket.get("street")
+        day = beijing_day(ticket["created"])
+        out = [(day, street, "new")]
+        if ticket.get("repeat_of"):
+            out.append((day, street, "repeat"))
+        if ticket.get("status") == "closed" and ticket.get("closed") is not None:
+            closed = beijing_day(ticket["closed"])
+            out.append((closed, street, "closed"))
+            if ticket.get("satisfied") is not None:
+                out.append((closed, street, "rated"))
+                if ticket["satisfied"]:
+                    out.append((closed, street, "satisfied"))
+        return tuple(out)
+
+    def _add(self, contribution: Iterable[tuple[str, str | None, str]], n: int) -> None:
+        for day, street, name in contribution:
+            streets = self.days.get(day)
+            if streets is None:
+                if n < 0:
+                    continue  # a day no longer kept
+                streets = self.days[day] = {}
+                for old in sorted(self.days)[:-self.DAYS_KEPT]:
+                    del self.days[old]
+                if day not in self.days:
+                    continue
+            figures = streets.setdefault(street, dict.fromkeys(HOTLINE_FIELDS, 0))
+            figures[name] += n
+
+    def latest_day(self) -> str | None:
+        return max(self.days) if self.days else None
+
+    def figures(self, day: str | None, scope: str | None) -> dict[str, int]:
+        """The figures of ``day`` for ``scope`` (the district: every street and none)."""
+        out = dict.fromkeys(HOTLINE_FIELDS, 0)
+        for street, figures in self.days.get(day or "", {}).items():
+            if scope is None or street == scope:
+                for name in HOTLINE_FIELDS:
+                    out[name] += figures[name]
         return out

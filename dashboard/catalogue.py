@@ -50,6 +50,8 @@ class Indicator(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     stale_after_s: int
     decimals: int
     per_street: bool = False  # also one value per management unit
+    short_zh: str | None = None  # the wall tile's label when the name is too long for it
+    short_en: str | None = None  # (the tile keeps the full name as its title)
     sim: Simulation | None = None
 
 

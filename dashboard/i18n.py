@@ -85,6 +85,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "map.indicator": ("街镇着色：{name}", "Streets coloured by: {name}"),
     "no_items": ("暂无", "None"),
     "weekday": ("日一二三四五六", "Sun,Mon,Tue,Wed,Thu,Fri,Sat"),
+    # the wall's truth (#11): dimension headers, pins, the flood, layouts (one block)
+    "summary.incidents": ("事件 {n}", "Incidents {n}"),
+    "summary.alarms": ("告警 {n}", "Alarms {n}"),
+    "summary.warnings": ("预警 {n}", "Warnings {n}"),
+    "pin.unacked": ("未确认 {n} 分钟", "Unacknowledged {n} min"),
+    "banner.incident": ("{level}事件", "{level} incident"),
+    "banner.alarm": ("{level}告警", "{level} alarm"),
+    "layout.token": ("此大屏令牌固定为 {used} 布局，地址中的 wall={asked} 未采用",
+                     "This wall's token fixes the {used} layout: wall={asked} in the URL is not used"),
+    "layout.unknown": ("未知布局 wall={asked}，按 {used} 显示",
+                       "Unknown layout wall={asked}: showing {used}"),
+    "scope.street": ("· {name}", "· {name}"),
     # the officers' console
     "console.title": ("长宁区城市运行 · 一屏管", "Changning City Operations · Console"),
     "console.officer": ("值班员", "Officer"),
@@ -447,6 +459,16 @@ STRINGS.update(levels.strings())
 STRINGS["banner.severe"] = (levels.label(1, "zh") + "事件", levels.label(1, "en") + " incident")
 STRINGS["banner.severe_alarm"] = (levels.label(1, "zh", "alarm") + "告警",
                                   levels.label(1, "en", "alarm") + " alarm")
+# the wall's feed and banner name levels 1–2 and level 1 as the scale does
+STRINGS["pin.more"] = (f"另有 {{n}} 条未确认（{levels.label(2, 'zh')}及以上）",
+                       f"{{n}} more unacknowledged ({levels.label(2, 'en')} and above)")
+_L1_ZH, _L1_EN = levels.label(1, "zh", "alarm"), levels.label(1, "en", "alarm")
+STRINGS["flood.summary"] = (
+    f"告警激增：{{w}} 分钟内 {{n}} 条（{_L1_ZH} {{s}} 条），已汇总，{{h}} 条未逐条列出",
+    f"Alarm flood: {{n}} in {{w}} min, {{s}} at {_L1_EN}; summarised, {{h}} not listed",
+)
+STRINGS["flood.banner"] = (f"告警激增：{{w}} 分钟内 {{n}} 条（{_L1_ZH} {{s}} 条）",
+                           f"Alarm flood: {{n}} in {{w}} min, {{s}} at {_L1_EN}")
 
 # ---- the map's legend (layouts/map.py, assets/map.js): every symbol and colour on the map
 STRINGS.update({

@@ -31,6 +31,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from dashboard.auth import Principal
 from dashboard.catalogue import Indicator
 from dashboard.config import Settings
+from dashboard.dimensions import DimensionMap
 from dashboard.metrics import Metrics
 from dashboard.projection import Projection
 from dashboard.state import Changes, State
@@ -84,7 +85,7 @@ class Hub:
     def __init__(self, state: State, settings: Settings, metrics: Metrics,
                  catalogue: list[Indicator], *,
                  revalidate: Callable[[Principal], Principal | None],
-                 status: Callable[[], dict[str, Any]]) -> None:
+                 status: Callable[[], dict[str, Any]], dimensions: DimensionMap | None = None) -> None:
         """``revalidate`` re-checks a client's principal before every frame and message
         (None: it may no longer come in); ``status`` gives extra fields of each beat."""
         self.settings = settings
@@ -92,7 +93,9 @@ class Hub:
         self.views = ViewBuilder(state, feed_size=settings.feed_size,
                                  video_stale_s=settings.video_stale_s, catalogue=catalogue,
                                  projection=Projection(settings.map_crs),
-                                 hotline_overdue_s=settings.hotline_overdue_h * 3600)
+                                 hotline_overdue_s=settings.hotline_overdue_h * 3600,
+                                 dimensions=dimensions, flood_alarms=settings.flood_alarms,
+                                 flood_window_s=settings.flood_window_s)
         self.groups: dict[tuple[str | None, str], Group] = {}
         self.revalidate = revalidate
         self.status = status

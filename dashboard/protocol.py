@@ -5,7 +5,8 @@ and a patch hold, so a name cannot differ between the two.  A patch frame is::
 
     {"t": "patch", "seq": n, "last_id", "applied",
      "set": {<record section>: {key: value}}, "del": {<record section>: [key, ...]},
-     <replaced section>: value, ...,              # summary, feed, hotline, counts, stale, geo_version
+     <replaced section>: value, ...,              # summary, feed, attention, dimensions, hotline,
+                                                 # counts, stale, geo_version
      "severe": [...], "rejections": [...],       # events: shown once, never part of the view
      "cue": [<console area>, ...]}               # which console areas should refresh
 
@@ -30,6 +31,8 @@ class Section(StrEnum):
     # replaced sections: a patch carries them whole
     SUMMARY = "summary"  # per-status camera counts (dashboard/camera.py)
     FEED = "feed"  # newest first: [kind, key]
+    ATTENTION = "attention"  # pins (unacknowledged levels 1–2), how many more, the flood
+    DIMENSIONS = "dimensions"  # per dimension: open incidents, active alarms, warnings, level
     HOTLINE = "hotline"  # 12345 figures of the day
     COUNTS = "counts"  # visitors: open cases by domain and level, active alarms
     STALE = "stale"  # stale camera and indicator ids
@@ -46,8 +49,8 @@ RECORD_SECTIONS: tuple[Section, ...] = (
     Section.DUTY,
 )
 REPLACED_SECTIONS: tuple[Section, ...] = (
-    Section.SUMMARY, Section.FEED, Section.HOTLINE, Section.COUNTS, Section.STALE,
-    Section.GEO_VERSION,
+    Section.SUMMARY, Section.FEED, Section.ATTENTION, Section.DIMENSIONS, Section.HOTLINE,
+    Section.COUNTS, Section.STALE, Section.GEO_VERSION,
 )
 
 

@@ -19,6 +19,7 @@ from dashboard.catalogue import Indicator, load_catalogue
 from dashboard.config import ConfigError, Settings
 from dashboard.console import ConsoleConfig, load_console_config
 from dashboard.console_index import IncidentIndex
+from dashboard.dimensions import load_dimensions
 from dashboard.identity import Identity
 from dashboard.live import Hub
 from dashboard.loopwatch import LoopWatch
@@ -86,6 +87,7 @@ def build_runtime(settings: Settings) -> Runtime:
         raise ValueError("create_app needs settings.redis_url (the CLI starts an embedded Redis)")
     try:
         catalogue = load_catalogue(settings.catalogue_path)
+        dimensions = load_dimensions(settings.catalogue_path)
     except ValueError as exc:
         raise ConfigError(f"Config 'catalogue_path': {exc}") from None
     try:
@@ -104,7 +106,8 @@ def build_runtime(settings: Settings) -> Runtime:
     def status() -> dict[str, Any]:
         return {"redis": "up" if replica is not None and replica.redis_up else "down"}
 
-    hub = Hub(state, settings, metrics, catalogue, revalidate=identity.revalidate, status=status)
+    hub = Hub(state, settings, metrics, catalogue, revalidate=identity.revalidate, status=status,
+              dimensions=dimensions)
     index = IncidentIndex(state)
     replica = Replica(bus, settings, metrics, state, listener=Listeners(index, hub))
     auditor = Auditor(bus.redis, settings.keys.audit, settings.audit_spool, settings.audit_spool_max,

@@ -2,7 +2,9 @@
 
 A *view* is a dict of the sections of dashboard/protocol.py: record sections (``video``,
 ``indicators``, ``incidents``, ``alarms``, ``sensors``, ``duty``) and replaced sections
-(``summary``, ``feed``, ``hotline``, ``stale``, ``geo_version``; ``counts`` for visitors).
+(``summary``, ``feed``, ``attention``, ``dimensions``, ``hotline``, ``stale``,
+``geo_version``; ``counts`` for visitors).  Every figure in them comes from
+dashboard/figures.py, once per scope.
 :class:`ViewBuilder` makes the full view for a hello and the partial one for a patch from
 the keys the reducer reported as changed, for one scope (the district or one street) and
 one audience: ``records`` (walls and staff: individual records, personal fields masked as
@@ -19,9 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dashboard import camera, visitor_view
+from dashboard import visitor_view
 from dashboard.cards import (
-    StatusTally,
     alarm_card,
     duty_card,
     in_scope,
@@ -32,16 +33,20 @@ from dashboard.cards import (
 )
 from dashboard.catalogue import Indicator
 from dashboard.catalogue import level as indicator_level
+from dashboard.dimensions import DimensionMap
+from dashboard.figures import Figures
 from dashboard.projection import Projection
 from dashboard.protocol import CUES, Section
 from dashboard.records import Rejection
 from dashboard.state import Changes, State
-from dashboard.units import UNIT_CODES
 
 #: Indicator history points a view holds per series (6 h at 5 min); the state keeps more
 #: (dashboard/state.py INDICATOR_HISTORY) for the console's charts.
 HISTORY_POINTS = 72
-DEFAULT_INDICATOR_STALE_S = 900
+#: Replaced sections sent in a patch only when they differ from what the scope's clients
+#: hold (they are recomputed on many changes that leave them as they were).
+SENT_WHEN_CHANGED = (Section.DIMENSIONS, Section.ATTENTION)
+SentKey = tuple[str | None, str, Section]  # scope, audience, section
 
 
 class ViewBuilder:
@@ -53,33 +58,32 @@ class ViewBuilder:
 
     def __init__(self, state: State, *, feed_size: int = 50, video_stale_s: int = 900,
                  catalogue: list[Indicator] | None = None,
-                 projection: Projection | None = None, hotline_overdue_s: float = 86_400) -> None:
+                 projection: Projection | None = None, hotline_overdue_s: float = 86_400,
+                 dimensions: DimensionMap | None = None, flood_alarms: int = 10,
+                 flood_window_s: int = 600) -> None:
         self.state = state
         self.feed_size = feed_size
-        self.video_stale_ms = video_stale_s * 1000
         self.catalogue = {indicator.key: indicator for indicator in catalogue or ()}
         self.projection = projection or Projection("gcj02")
-        self.hotline_overdue_ms = int(hotline_overdue_s * 1000)
-        self.overdue: dict[str, str | None] = {}  # open 12345 tickets past their limit → street
-        self.video = StatusTally("video")
-        self.tickets = StatusTally("tickets")
-        self.stale: dict[str, list[str]] = {"video": [], "indicators": []}
-        # per scope: the incidents and alarms its clients hold (feed + open severe cases)
+        self.figures = Figures(state, self.catalogue, dimensions=dimensions, video_stale_s=video_stale_s,
+                               hotline_overdue_s=hotline_overdue_s, flood_alarms=flood_alarms,
+                               flood_window_s=flood_window_s)
+        # per scope: the incidents and alarms its clients hold (feed, pins, open severe cases)
         self._members: dict[str | None, tuple[set[str], set[str]]] = {}
+        self._sent: dict[SentKey, Any] = {}  # see SENT_WHEN_CHANGED
         self._open_severe: set[str] = set()
         self.reset(state)
 
     def reset(self, state: State) -> None:
         """Point at a new state object (after a snapshot restore); clients get new hellos."""
         self.state = state
-        self.video.rebuild(state)
-        self.tickets.rebuild(state)
+        self.figures.reset(state)
         self._members.clear()
+        self._sent.clear()
         self._open_severe = {iid for iid, incident in state.incidents.items() if _open_severe(incident)}
 
     def observe(self, changes: Changes) -> None:
-        self.video.update(self.state, changes.keys.get(Section.VIDEO, set()))
-        self.tickets.update(self.state, changes.keys.get(Section.TICKETS, set()))
+        self.figures.observe(changes)
         for iid in changes.keys.get(Section.INCIDENTS, ()):
             incident = self.state.incidents.get(iid)
             if incident is not None and _open_severe(incident):
@@ -94,36 +98,22 @@ class ViewBuilder:
 
     # ---------------------------------------------------------------- the clock
     def tick(self, now_ms: int) -> bool:
-        """Recompute what is stale at ``now_ms`` (wall-clock: views only, never the
-        reducer).  True when that changed, so a patch is due."""
-        video = camera.stale_ids(self.state.video, now_ms, self.video_stale_ms)
-        indicators = sorted(
-            sid for sid, x in self.state.indicators.items()
-            if x["ts"] is not None and x["ts"] < now_ms - 1000 * self._stale_after_s(x["key"])
-        )
-        stale = {"video": video, "indicators": indicators}
-        overdue_cutoff = now_ms - self.hotline_overdue_ms
-        overdue = {tid: t.get("street") for tid, t in self.state.tickets.items()
-                   if t.get("status") != "closed" and t["created"] < overdue_cutoff}
-        if stale == self.stale and overdue == self.overdue:
-            return False
-        self.stale, self.overdue = stale, overdue
-        return True
-
-    def _stale_after_s(self, key: str) -> int:
-        indicator = self.catalogue.get(key)
-        return indicator.stale_after_s if indicator else DEFAULT_INDICATOR_STALE_S
+        """Recompute what depends on the wall clock (views only, never the reducer): stale
+        cameras and series, overdue tickets, the flood window, shelves.  True when that
+        changed, so a patch is due."""
+        return self.figures.tick(now_ms)
 
     def stale_view(self, scope: str | None) -> dict[str, list[str]]:
-        if scope is None:
-            return self.stale
-        video = self.state.video
-        indicators = self.state.indicators
-        return {
-            "video": [p for p in self.stale["video"] if p in video and video[p]["street"] == scope],
-            "indicators": [i for i in self.stale["indicators"]
-                           if i in indicators and indicator_in_scope(indicators[i]["street"], scope)],
-        }
+        return self.figures.stale_view(scope)
+
+    def summary(self, scope: str | None) -> dict[str, Any]:
+        return self.figures.summary(scope)
+
+    def hotline(self, scope: str | None) -> dict[str, Any]:
+        return self.figures.hotline(scope)
+
+    def dimensions(self, scope: str | None) -> dict[str, Any]:
+        return self.figures.dimensions(scope)
 
     # ---------------------------------------------------------------- the point set
     def video_geojson(self, scope: str | None = None) -> dict[str, Any]:
@@ -173,7 +163,8 @@ class ViewBuilder:
         if audience != "records":
             return visitor_view.hello(self, scope)
         s = self.state
-        incidents, alarms = self._membership(scope)
+        attention = self.figures.attention(scope)
+        incidents, alarms = self._membership(scope, attention["pins"])
         held = self._members.setdefault(scope, (set(), set()))
         held[0].update(incidents)  # what this scope's clients may hold now: see patch()
         held[1].update(alarms)
@@ -196,18 +187,34 @@ class ViewBuilder:
             "duty": {k: duty_card(x) for k, x in s.duty.items()
                      if scope is None or x["center"] in ("district", scope)},
             "feed": self.feed(scope),
+            "attention": self.remember((scope, "records", Section.ATTENTION), attention),
+            "dimensions": self.remember((scope, "records", Section.DIMENSIONS),
+                                        self.figures.dimensions(scope)),
             "summary": self.summary(scope),
             "hotline": self.hotline(scope),
         }
 
-    def _membership(self, scope: str | None) -> tuple[set[str], set[str]]:
-        """The incidents and alarms a view of ``scope`` holds: those of its feed, and every
-        open severity-1 incident."""
-        feed = self.feed(scope)
-        incidents = {key for kind, key in feed if kind == "incident"}
+    def remember(self, group: SentKey, value: Any) -> Any:
+        """``value`` as a hello of ``group`` (scope, audience, section) gives it."""
+        self._sent[group] = value
+        return value
+
+    def changed(self, group: SentKey, value: Any) -> bool:
+        """Whether ``value`` differs from what the group's clients hold (then remembered):
+        a section of :data:`SENT_WHEN_CHANGED` goes in a patch only when this is True."""
+        if self._sent.get(group) == value:
+            return False
+        self._sent[group] = value
+        return True
+
+    def _membership(self, scope: str | None, pins: list[list[str]]) -> tuple[set[str], set[str]]:
+        """The incidents and alarms a view of ``scope`` holds: those of its feed and of its
+        pins, and every open severity-1 incident."""
+        listed = self.feed(scope) + pins
+        incidents = {key for kind, key in listed if kind == "incident"}
         incidents.update(iid for iid in self._open_severe
                          if in_scope(self.state.incidents[iid]["street"], scope))
-        return incidents, {key for kind, key in feed if kind == "alarm"}
+        return incidents, {key for kind, key in listed if kind == "alarm"}
 
     # ---------------------------------------------------------------- patch
     def patch(self, changes: Changes, scope: str | None, audience: str = "records",
@@ -232,8 +239,10 @@ class ViewBuilder:
             series = s.indicators.get(sid)
             if series is not None and indicator_in_scope(series["street"], scope):
                 put(Section.INDICATORS, sid, self.indicator_card(series, changes.points.get(sid, 0)))
-        if Section.INCIDENTS in keys or Section.ALARMS in keys:
-            self._patch_members(changes, scope, put, del_)
+        attention_due = bool(keys.keys() & {Section.INCIDENTS, Section.ALARMS, Section.INBOX}) or ticked
+        attention = self.figures.attention(scope) if attention_due else None
+        if attention is not None:
+            self._patch_members(changes, scope, attention["pins"], put, del_)
         for sid in keys.get(Section.SENSORS, ()):
             sensor = s.sensors.get(sid)
             if sensor is not None and in_scope(sensor.get("street"), scope):
@@ -256,6 +265,12 @@ class ViewBuilder:
             patch[Section.SUMMARY.value] = self.summary(scope)
         if Section.INCIDENTS in keys or Section.ALARMS in keys:
             patch[Section.FEED.value] = self.feed(scope)
+        if attention is not None and self.changed((scope, "records", Section.ATTENTION), attention):
+            patch[Section.ATTENTION.value] = attention
+        if attention_due or Section.INDICATORS in keys:
+            dimensions = self.figures.dimensions(scope)
+            if self.changed((scope, "records", Section.DIMENSIONS), dimensions):
+                patch[Section.DIMENSIONS.value] = dimensions
         if Section.TICKETS in keys or ticked:
             patch[Section.HOTLINE.value] = self.hotline(scope)
         if ticked:
@@ -270,12 +285,12 @@ class ViewBuilder:
             patch["cue"] = cue
         return patch
 
-    def _patch_members(self, changes: Changes, scope: str | None, put: Any,
+    def _patch_members(self, changes: Changes, scope: str | None, pins: list[list[str]], put: Any,
                        del_: dict[str, list[str]]) -> None:
         """Incidents and alarms: set the changed members and those that joined, delete those
         that left (fell out of the feed, closed after being severe, or were evicted)."""
         s = self.state
-        incidents, alarms = self._membership(scope)
+        incidents, alarms = self._membership(scope, pins)
         held_incidents, held_alarms = self._members.get(scope, (set(), set()))
         for iid in sorted((changes.keys.get(Section.INCIDENTS, set()) & incidents)
                           | (incidents - held_incidents)):
@@ -337,41 +352,6 @@ class ViewBuilder:
                 if len(out) >= self.feed_size:
                     break
         return out
-
-    def summary(self, scope: str | None) -> dict[str, Any]:
-        """Cameras by status (dashboard/camera.py: each counted once, stale among them) for
-        the scope, and per street ``[total, online]``."""
-        video = self.state.video
-        stale_by_street: dict[str, int] = {}
-        for pid in self.stale["video"]:
-            point = video.get(pid)
-            if point is not None and point["status"] == "online":
-                street = point["street"] or "none"
-                stale_by_street[street] = stale_by_street.get(street, 0) + 1
-        streets = {}
-        for street, by_status in sorted(self.video.counts.items()):
-            if street in UNIT_CODES and in_scope(street, scope):
-                street_counts = camera.counts(by_status, stale_by_street.get(street, 0))
-                streets[street] = [sum(by_status.values()), street_counts["online"]]
-        stale = sum(n for street, n in stale_by_street.items() if in_scope(street, scope))
-        totals = camera.counts(self.video.totals(scope), stale)
-        levels = {street: camera.rate_level(total, online) for street, (total, online) in streets.items()}
-        return {"video": {"total": sum(totals.values()), **totals, "streets": streets, "levels": levels}}
-
-    def hotline(self, scope: str | None) -> dict[str, Any]:
-        """The latest day's 12345 figures (district-wide daily counts; open tickets in scope)."""
-        days = self.state.hotline_days
-        day = max(days) if days else None
-        figures = dict(days[day]) if day else {}
-        open_by_status = {k: n for k, n in self.tickets.totals(scope).items() if k != "closed"}
-        rated = figures.get("rated", 0)
-        return {
-            "day": day,
-            **figures,
-            "open": open_by_status,
-            "overdue": sum(1 for street in self.overdue.values() if in_scope(street, scope)),
-            "satisfaction": round(figures["satisfied"] / rated, 3) if rated else None,
-        }
 
 
 def _open_severe(incident: Mapping[str, Any]) -> bool:

@@ -1,9 +1,9 @@
 """The visitors' view (audience ``aggregates``): public figures only, never a record.  No I/O.
 
-Indicators, camera and 12345 figures as in the records view, open cases by domain and
-level and active alarms as counts (``counts``); no incident, alarm, sensor, duty or
-camera id, and no stale camera list.  Built from the figures of the records view
-(:class:`Figures`, which dashboard/views.py ``ViewBuilder`` provides).
+Indicators, camera and 12345 figures and the dimension headers as in the records view,
+open cases by domain and level and active alarms as counts (``counts``); no incident,
+alarm, sensor, duty or camera id, and no stale camera list.  Built from the figures of
+the records view (:class:`RecordsView`, which dashboard/views.py ``ViewBuilder`` provides).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dashboard.protocol import Section
 from dashboard.state import Changes, State
 
 
-class Figures(Protocol):
+class RecordsView(Protocol):
     """What the visitors' view takes from the records view."""
 
     state: State
@@ -27,9 +27,12 @@ class Figures(Protocol):
     def stale_view(self, scope: str | None) -> dict[str, list[str]]: ...
     def summary(self, scope: str | None) -> dict[str, Any]: ...
     def hotline(self, scope: str | None) -> dict[str, Any]: ...
+    def dimensions(self, scope: str | None) -> dict[str, Any]: ...
+    def remember(self, group: tuple[str | None, str, Section], value: Any) -> Any: ...
+    def changed(self, group: tuple[str | None, str, Section], value: Any) -> bool: ...
 
 
-def hello(views: Figures, scope: str | None) -> dict[str, Any]:
+def hello(views: RecordsView, scope: str | None) -> dict[str, Any]:
     """Public figures only: indicators, camera and 12345 counts, open cases by domain."""
     s = views.state
     return {
@@ -42,11 +45,12 @@ def hello(views: Figures, scope: str | None) -> dict[str, Any]:
         "stale": _stale(views, scope),
         "summary": views.summary(scope),
         "hotline": views.hotline(scope),
+        "dimensions": views.remember((scope, "aggregates", Section.DIMENSIONS), views.dimensions(scope)),
         "counts": counts(s, scope),
     }
 
 
-def patch(views: Figures, changes: Changes, scope: str | None,
+def patch(views: RecordsView, changes: Changes, scope: str | None,
           ticked: bool = False) -> dict[str, Any] | None:
     """What ``changes`` (and the clock, when ``ticked``) moved in the visitors' view."""
     s = views.state
@@ -64,6 +68,10 @@ def patch(views: Figures, changes: Changes, scope: str | None,
         out[Section.HOTLINE.value] = views.hotline(scope)
     if ticked:
         out[Section.STALE.value] = _stale(views, scope)
+    if changes.keys.keys() & {Section.INCIDENTS, Section.ALARMS, Section.INBOX, Section.INDICATORS} or ticked:
+        dimensions = views.dimensions(scope)
+        if views.changed((scope, "aggregates", Section.DIMENSIONS), dimensions):
+            out[Section.DIMENSIONS.value] = dimensions
     if not out:
         return None
     return {"last_id": s.last_id, "applied": s.applied, **out}
@@ -84,6 +92,6 @@ def counts(state: State, scope: str | None) -> dict[str, Any]:
     return {"incidents": by_domain, "severity": by_severity, "alarms": alarms}
 
 
-def _stale(views: Figures, scope: str | None) -> dict[str, list[str]]:
+def _stale(views: RecordsView, scope: str | None) -> dict[str, list[str]]:
     """Stale indicators; no camera ids for visitors."""
     return {"video": [], "indicators": views.stale_view(scope)["indicators"]}

@@ -36,19 +36,28 @@ def panel(title: str, children: Any, class_name: str = "", extra: Any = None) ->
 def kpi(label: str, value_id: str, class_name: str = "") -> html.Div:
     """A big figure with its label (the browser client fills the value)."""
     return html.Div(
-        [html.Div("—", id=value_id, className="kpi-value"), html.Div(label, className="kpi-label")],
+        [html.Div("—", id=value_id, className="kpi-value"),
+         html.Div(label, className="kpi-label", title=label)],
         className=f"kpi {class_name}".strip(),
     )
+
+
+def tile_label(indicator: Indicator, lang: str) -> tuple[str, str]:
+    """The tile's label and its full name: the catalogue's short name where it has one
+    (a label read from 8 m must fit its tile on one line), the full name as the title."""
+    name = indicator.name_en if lang == "en" else indicator.name_zh
+    short = indicator.short_en if lang == "en" else indicator.short_zh
+    return short or name, name
 
 
 def indicator_tile(indicator: Indicator, lang: str, stale_label: str) -> html.Div:
     """One vital-sign tile: name, value + unit, trend line, stale mark."""
     key = indicator.key
-    name = indicator.name_en if lang == "en" else indicator.name_zh
+    label, name = tile_label(indicator, lang)
     unit = indicator.unit_en if lang == "en" else indicator.unit
     return html.Div(
         [
-            html.Div(name, className="tile-name", title=name),
+            html.Div(label, className="tile-name", title=name),
             html.Div(
                 [
                     html.Span("—", id=ids.tile_value(key), className="tile-value"),
@@ -66,6 +75,7 @@ def indicator_tile(indicator: Indicator, lang: str, stale_label: str) -> html.Di
         ],
         id=ids.tile(key),
         className="tile level-ok",
+        **{"data-key": key},  # type: ignore[arg-type]
     )
 
 
@@ -73,7 +83,8 @@ def dimension_panel(dimension: str, title: str, indicators: list[Indicator], lan
                     stale_label: str) -> html.Section:
     summary = html.Span("", id=ids.dimension_summary(dimension), className="dim-summary")
     tiles = [indicator_tile(i, lang, stale_label) for i in indicators]
-    return panel(title, html.Div(tiles, className="tiles"), f"dimension dim-{dimension}", summary)
+    return panel(title, html.Div(tiles, className=f"tiles tiles-{len(tiles)}"), f"dimension dim-{dimension}",
+                 summary)
 
 
 def legend_item(status: str, label: str, help_text: str = "") -> html.Div:

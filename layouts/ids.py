@@ -28,6 +28,14 @@ HOTLINE_OVERDUE = "hotline-overdue"
 HOTLINE_SATISFACTION = "hotline-satisfaction"
 VIDEO_RATE = "video-rate"
 VIDEO_STREETS = "video-streets"
+# the wall's truth (#11): scope, a layout its token overrode, the camera counts panel
+WALL_SCOPE = "wall-scope"
+LAYOUT_NOTE = "layout-note"
+
+
+def video_count(status: str) -> str:
+    """The video panel's count of cameras in ``status`` (the wide wall's big figures)."""
+    return f"video-count-{status}"
 
 
 def dimension_summary(dimension: str) -> str:

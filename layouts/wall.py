@@ -1,17 +1,22 @@
 """The wall (一屏观): header, vital signs, the one map, the live feed.
 
-``page(...)`` is a pure function of the language, the wall's design size and the
-catalogue; the browser client (assets/live.js + wall.js) fills every live value.
+``page(...)`` is a pure function of the language, the wall's layout and the catalogue;
+the browser client (assets/live.js + wall.js) fills every live value.  Two designs
+(dashboard/walls.py): 1920×1080 (also scaled 2× on a 3840×2160 display) with vital signs,
+map and feed side by side, and the spliced 5760×1080 wall whose three 1920-wide screens
+each carry one part (map; vital signs; feed, 12345 and cameras), with nothing across a
+seam.  Every text is at least 16 design px, labels 20 and figures 40 (assets/wall.css).
 """
 
 from __future__ import annotations
 
 from dash import dcc, html
 
+from dashboard.camera import CAMERA_STATUSES
 from dashboard.catalogue import DIMENSIONS, Indicator
 from dashboard.i18n import client_strings
 from dashboard.units import UNITS
-from dashboard.walls import design_size
+from dashboard.walls import DEFAULT_LAYOUT, WALL_LAYOUTS, design_size
 from layouts import ids
 from layouts.components import dimension_panel, kpi, panel
 from layouts.map import LAYERS, one_map
@@ -26,9 +31,14 @@ def shell() -> html.Div:
 def header(strings: dict[str, str], title: str = "title") -> html.Header:
     return html.Header(
         [
-            html.Div([html.H1(strings[title]), html.Div(strings["subtitle"], className="subtitle")],
+            html.Div([html.H1(strings[title]),
+                      html.Div([html.Span(strings["subtitle"]),
+                                html.Span("", id=ids.WALL_SCOPE, className="wall-scope")],
+                               className="subtitle")],
                      className="wall-title"),
-            html.Div("", id=ids.BANNER, className="banner banner-idle", role="alert"),
+            html.Div([html.Div("", id=ids.BANNER, className="banner banner-idle", role="alert"),
+                      html.Div("", id=ids.LAYOUT_NOTE, className="layout-note", hidden=True)],
+                     className="header-centre"),
             html.Div(
                 [
                     html.Div(strings["live.connecting"], id=ids.LIVE_BADGE,
@@ -54,7 +64,9 @@ def vital_signs(strings: dict[str, str], catalogue: list[Indicator], lang: str,
     return html.Div(panels, className="vital-signs")
 
 
-def right_column(strings: dict[str, str]) -> html.Div:
+def right_column(strings: dict[str, str], wide: bool) -> html.Div:
+    """The feed, the 12345 figures of the day and the cameras' online rates; the wide wall
+    also shows the cameras by status in big figures (the map legend's counts)."""
     hotline = panel(strings["hotline"], html.Div(
         [kpi(strings["hotline.new"], ids.HOTLINE_NEW),
          kpi(strings["hotline.open"], ids.HOTLINE_OPEN),
@@ -70,9 +82,14 @@ def right_column(strings: dict[str, str]) -> html.Div:
         )
         for code, _, _ in UNITS
     ]
-    video = panel(strings["video"], html.Div(streets, id=ids.VIDEO_STREETS, className="bars"),
+    bars = html.Div(streets, id=ids.VIDEO_STREETS, className="bars")
+    counts = html.Div([kpi(strings[f"status.{s}"], ids.video_count(s), f"kpi-status status-{s}")
+                       for s in CAMERA_STATUSES], className="kpis video-counts")
+    video = panel(strings["video"], [counts, bars] if wide else bars,
                   "video", html.Span("—", id=ids.VIDEO_RATE, className="video-rate"))
-    feed = panel(strings["feed"], html.Div(id=ids.FEED, className="feed"), "feed-panel")
+    feed = panel(strings["feed"], html.Div(id=ids.FEED, className="feed",
+                                           **{"data-rows": "12" if wide else "7"}),  # type: ignore[arg-type]
+                 "feed-panel")
     return html.Div([feed, hotline, video], className="right-column")
 
 
@@ -82,7 +99,8 @@ def page(lang: str, wall: str | None, catalogue: list[Indicator],
     """The whole wall at its design size (scaled to the display by assets/wall.js); for
     visitors (``audience="aggregates"``) the same frame fed with aggregates only."""
     strings = client_strings(lang)
-    width, height = design_size(wall)
+    layout = wall if wall in WALL_LAYOUTS else DEFAULT_LAYOUT
+    width, height = design_size(layout)
     wide = width / height > 3
     return html.Div(
         [
@@ -91,7 +109,7 @@ def page(lang: str, wall: str | None, catalogue: list[Indicator],
                 [
                     vital_signs(strings, catalogue, lang, 6 if wide else 4),
                     one_map(strings, bounds, tile_url, layers=layers, records=audience == "records"),
-                    right_column(strings),
+                    right_column(strings, wide),
                 ],
                 className="wall-body",
             ),
@@ -100,5 +118,9 @@ def page(lang: str, wall: str | None, catalogue: list[Indicator],
         className=f"wall lang-{lang}" + (" wall-wide" if wide else "")
         + (" wall-visitor" if audience != "records" else ""),
         style={"width": f"{width}px", "height": f"{height}px"},
-        **{"data-design": f"{width}x{height}", "data-lang": lang, "data-audience": audience},  # type: ignore[arg-type]
+        # data-layout: the layout shown; wall.js says so on screen when the URL asked for
+        # another (a wall token fixes its layout: docs/config.md "Wall layouts")
+        **{"data-design": f"{width}x{height}", "data-layout": layout,  # type: ignore[arg-type]
+           "data-layouts": ",".join(WALL_LAYOUTS),
+           "data-lang": lang, "data-audience": audience},
     )

@@ -184,8 +184,9 @@ def screenshot_wall(page: Page, dashboard: DashboardProcess, rclient: redis.Redi
                     simulator: DistrictSimulator, query: str, name: str) -> None:
     """Open the wall, let it receive a step of live events as a wall always does, then
     take its picture and check that it fits the display."""
-    # a wall token is bound to its layout: the spliced wall has a token of its own
-    token = dashboard.add_wall("5760x1080") if "wall=5760x1080" in query else None
+    # a wall token is bound to its layout: the 4K and the spliced wall have tokens of their own
+    layout = next((name for name in ("3840x2160", "5760x1080") if f"wall={name}" in query), None)
+    token = dashboard.add_wall(layout) if layout else None
     open_wall(page, dashboard, query, token)
     page.wait_for_selector(".video-cluster", timeout=20_000)
     before = dashboard.applied()
@@ -205,14 +206,19 @@ def screenshot_wall(page: Page, dashboard: DashboardProcess, rclient: redis.Redi
 def test_realistic_wall_fits_every_display_without_scrolling(
     dashboard: DashboardProcess, rclient: redis.Redis, open_page: Callable[..., Page]
 ) -> None:
-    """Fed by the simulator, the wall fits 1920×1080 (zh, en) and 5760×1080 with no scroll bars."""
+    """Fed by the simulator, the wall fits 1920×1080, 3840×2160 and 5760×1080 (zh, en) with
+    no scroll bars."""
     simulator = feed_district(rclient, dashboard)
-    for query, width, name in (("", 1920, "wall-zh.png"), ("?lang=en", 1920, "wall-en.png"),
-                               ("?wall=5760x1080", 5760, "wall-5760.png")):
-        screenshot_wall(open_page(width, 1080), dashboard, rclient, simulator, query, name)
+    shots = (("", 1920, 1080, "wall-zh.png"), ("?lang=en", 1920, 1080, "wall-en.png"),
+             ("?wall=3840x2160", 3840, 2160, "wall-4k-zh.png"),
+             ("?wall=3840x2160&lang=en", 3840, 2160, "wall-4k-en.png"),
+             ("?wall=5760x1080", 5760, 1080, "wall-5760-zh.png"),
+             ("?wall=5760x1080&lang=en", 5760, 1080, "wall-5760-en.png"))
+    for query, width, height, name in shots:
+        screenshot_wall(open_page(width, height), dashboard, rclient, simulator, query, name)
     if os.environ.get("CN_UPDATE_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for name in ("wall-zh.png", "wall-en.png"):
+        for *_, name in shots:
             shutil.copyfile(ARTIFACTS / name, SCREENSHOTS / name)
 
 

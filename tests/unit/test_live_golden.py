@@ -36,8 +36,10 @@ def test_golden_sequence_exercises_every_section(recorded: dict) -> None:
     sets = {section for p in patches for section in p.get("set", {})}
     assert sets >= {"video", "indicators", "incidents", "alarms", "sensors", "duty"}
     assert {s for p in patches for s in p.get("del", {})} >= {"incidents"}
-    replaced = {name for p in patches for name in p} & {"summary", "feed", "hotline", "stale", "geo_version"}
-    assert replaced == {"summary", "feed", "hotline", "stale", "geo_version"}
+    names = {"summary", "feed", "attention", "dimensions", "hotline", "stale", "geo_version"}
+    assert {name for p in patches for name in p} & names == names
+    assert any((p.get("attention") or {}).get("flood") for p in patches), "a flood"
+    assert any("attention" in p and not p["attention"]["flood"] for p in patches[-1:]), "the clock ends it"
     assert any(p.get("severe") for p in patches) and any(p.get("rejections") for p in patches)
     assert any("inbox" in p.get("cue", []) for p in patches)
     assert any(len(card.get("tail", [])) > 1 for p in patches

@@ -193,7 +193,7 @@ def test_cumulative_indicators_never_decrease_within_a_day():
     for n in range(1, 600):  # 08:00 to 18:00 in one-minute steps
         for event in sim.step(DEFAULT_START_MS + n * 60_000, 30):
             if event["type"] == "indicator.value" and "street" not in event \
-                    and event["data"]["key"] == "safety.hotline_tickets_today":
+                    and event["data"]["key"] == "health.clinic_visits_today":
                 seen.append(event["data"]["value"])
     assert len(seen) > 10 and seen == sorted(seen)
 
