@@ -88,6 +88,7 @@ def console_figures(data: dict[str, Any]) -> dict[str, Any]:
             "bytes_per_refresh": percentiles([r[4] for r in refreshes]),
             "refresh_ms": percentiles([(r[3] - r[2]) * 1000 for r in refreshes]),
             "cues_merged_per_refresh": percentiles([r[7] for r in refreshes]),
+            "cued_areas_per_refresh": percentiles([r[8] for r in refreshes]),
             "by_callback_ms": {k: percentiles(v) for k, v in by_output.items()},
             "officers": data.get("officers", []),
             "officers_loop_lag_ms": percentiles(np.array(data.get("lag", [])) * 1000)}

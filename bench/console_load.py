@@ -112,14 +112,20 @@ def _officers_file(count: int) -> Path:
 
 def _burst(client: redis.Redis, sim: DistrictSimulator, street: str) -> None:
     """Events that concern every console area at once (cameras, sensors, indicators,
-    a ticket, an incident, a duty shift): the capture's live cue."""
+    a ticket, an incident, a duty shift): the capture's live cue.  Appended in one
+    MULTI/EXEC, so the replica reads them in one batch and one patch cues every area
+    (a plain pipeline let the first entries out alone: a first cue of one area, and
+    the page's refresh came in two rounds)."""
     t = now_ms()
     events = sim.step(t, 30) + [
         dict(incident_reported(f"inc-capture-{t}", title="容量测试", severity=3, street=street, ts=t)),
         dict(hotline_ticket(f"12345-capture-{t}", street=street, ts=t)),
         dict(duty_shift("district", "值班员", "测试员", ts=t)),
     ]
-    xadd_pipelined(client, [orjson.dumps(e) for e in events])
+    pipe = client.pipeline(transaction=True)
+    for event in events:
+        pipe.xadd(LOG_KEY, {"event": orjson.dumps(event)})
+    pipe.execute()
 
 
 async def _ask(child: asyncio.subprocess.Process, message: dict[str, Any] | None,

@@ -9,12 +9,12 @@ officer, on one asyncio loop, with its own ``httpx.AsyncClient`` (its own cookie
 2. opens its own ``/live`` WebSocket with its cookies and reads the hello;
 3. replays the capture's **initial** requests, wave by wave (a wave's requests together,
    the next wave once they are all answered), each body as recorded and the recorded
-   headers with its own CSRF token;
+   headers with its own CSRF token (and this server's origin);
 4. once told to go, on each patch carrying a ``cue``, replays the capture's **refresh**
    the way the page does: at most one refresh in flight; a cue arriving while one runs
    marks the officer dirty and one new refresh starts when it ends (cues are merged,
-   never queued); refreshes start at least :data:`MIN_GAP_S` apart (``assets/wall.js``
-   ``tickConsole``).  A store value equal to a cue ``seq`` of the capture is replaced by
+   never queued); refreshes start at least :data:`MIN_GAP_S` apart (``assets/console.js``
+   ``MIN_GAP_MS``).  A store value equal to a cue ``seq`` of the capture is replaced by
    the officer's newest seq.
 
 Talks with its parent over stdin/stdout, one JSON object per line:
@@ -30,7 +30,9 @@ Talks with its parent over stdin/stdout, one JSON object per line:
 A request record is ``[officer, phase, refresh_no, output, start, end, status, bytes,
 error]`` (times ``time.monotonic()``, the system's clock, so they compare with the
 parent's; ``bytes``: the response body as it travelled, never decoded); a refresh record
-``[officer, refresh_no, start, end, bytes, requests, failures, cues_merged]``.
+``[officer, refresh_no, start, end, bytes, requests, failures, cues_merged, areas]`` (``areas``:
+how many console areas the merged cues named; the replay sends the whole captured refresh
+whatever they were, where the page refreshes the cued areas only).
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ class Officer:
     seq: int | None = None
     cues: int = 0
     dirty: int = 0  # cues since the last refresh started
+    areas: set[str] = field(default_factory=set)  # the areas those cues named
     following: bool = False
     stopping: bool = False
     closed: str | None = None
@@ -145,10 +148,12 @@ class Officer:
                 frame = await self.ws.recv(decode=False)
                 assert isinstance(frame, bytes)
                 if frame.startswith(b'{"t":"patch"') and b'"cue":[' in frame and b'"cue":[]' not in frame:
-                    self.seq = orjson.loads(frame).get("seq", self.seq)
+                    patch = orjson.loads(frame)
+                    self.seq = patch.get("seq", self.seq)
                     self.cues += 1
                     if self.following:
                         self.dirty += 1
+                        self.areas.update(patch.get("cue") or ())
                         self.wake.set()
         except ConnectionClosed as exc:
             self.closed = f"{exc.rcvd.code if exc.rcvd else ''} {exc.rcvd.reason if exc.rcvd else ''}"
@@ -193,12 +198,12 @@ class Officer:
             if self.stopping:
                 break
             await asyncio.sleep(max(0.0, last_start + MIN_GAP_S - time.monotonic()))
-            merged, self.dirty = self.dirty, 0
+            merged, areas, self.dirty, self.areas = self.dirty, len(self.areas), 0, set()
             number += 1
             last_start = time.monotonic()
             done = await self.replay(waves, "refresh", number)
             self.refreshes.append([self.index, number, last_start, time.monotonic(), sum(r[7] for r in done),
-                                   len(done), sum(1 for r in done if r[8]), merged])
+                                   len(done), sum(1 for r in done if r[8]), merged, areas])
             if self.dirty:
                 self.wake.set()
 
