@@ -7,10 +7,16 @@
 // Refreshes are merged, never queued: while any of the page's server callbacks is in
 // flight, cues only mark their areas dirty, and the dirty areas refresh together once the
 // page is idle again (and at most every MIN_GAP_MS), so a slow server gets fewer refreshes
-// from each officer, not a growing queue.
+// from each officer, not a growing queue.  Once a second is the console's pace: lists and
+// panels that people read, while the wall is the sub-second screen (an officer's page at
+// 2.5 refreshes a second cost the server 2.5 times the work for changes no one reads that
+// fast; bench/console_officers.py replays this pace, reading it here).  Every console
+// receives a patch at the same moment, so each waits a random 0–JITTER_MS more: twenty
+// pages asking at once queue each other's answers; spread over a few hundred ms they do not.
 (function () {
   "use strict";
-  var MIN_GAP_MS = 400;
+  var MIN_GAP_MS = 1000;
+  var JITTER_MS = 300;
   var GRIDS = { incidents: "grid-incidents", cameras: "grid-cameras", tickets: "grid-tickets" };
   var dirty = {};
   var inFlight = 0;
@@ -41,7 +47,7 @@
 
   function schedule() {
     if (timer || inFlight > 0 || !Object.keys(dirty).length) { return; }
-    var wait = Math.max(0, MIN_GAP_MS - (performance.now() - last));
+    var wait = Math.max(0, MIN_GAP_MS - (performance.now() - last)) + Math.random() * JITTER_MS;
     timer = setTimeout(function () {
       timer = null;
       if (inFlight > 0) { return; }  // fetch's completion schedules again

@@ -87,6 +87,9 @@ def console_figures(data: dict[str, Any]) -> dict[str, Any]:
             "errors": errors, "refreshes": len(refreshes),
             "bytes_per_refresh": percentiles([r[4] for r in refreshes]),
             "refresh_ms": percentiles([(r[3] - r[2]) * 1000 for r in refreshes]),
+            # what the officer waits: the first cue of a refresh → its last answer (the
+            # page's pace and jitter included)
+            "cue_to_answered_ms": percentiles([(r[3] - r[9]) * 1000 for r in refreshes]),
             "cues_merged_per_refresh": percentiles([r[7] for r in refreshes]),
             "cued_areas_per_refresh": percentiles([r[8] for r in refreshes]),
             "by_callback_ms": {k: percentiles(v) for k, v in by_output.items()},

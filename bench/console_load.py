@@ -161,6 +161,21 @@ async def _poll_health(url: str, samples: list[tuple[float, float, str | None]],
         await asyncio.gather(*polls)
 
 
+async def _worker_ready(url: str, timeout: float = 120.0) -> dict[str, Any]:
+    """The server's console worker (dashboard/console_worker.py) once it is ready (the
+    officers' first requests start it; until it is ready the server serves them itself),
+    as /healthz describes it; what it said last after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    worker: dict[str, Any] = {}
+    async with httpx.AsyncClient(timeout=10) as client:
+        while time.monotonic() < deadline:
+            worker = (await client.get(f"{url}/healthz")).json().get("console_worker") or {}
+            if worker.get("status") in ("ready", None):
+                break
+            await asyncio.sleep(0.5)
+    return worker
+
+
 async def _measure(dashboard: Dashboard, redis_url: str, redis_pid: int, officers: int,
                    capture_file: Path | None, sim: DistrictSimulator, seconds: float) -> dict[str, Any]:
     child = None
@@ -182,6 +197,9 @@ async def _measure(dashboard: Dashboard, redis_url: str, redis_pid: int, officer
                 raise RuntimeError(f"officers not ready: {ready['error']}")
             progress(f"    {officers} officers loaded their consoles: slowest "
                      f"{record['initial']['per_officer_ms'].get('max', math.nan):,.0f} ms")
+            record["console_worker"] = worker = await _worker_ready(dashboard.url)
+            if worker.get("status") != "ready":
+                progress(f"    the console worker is not ready ({worker}): callbacks served in process")
         ws, wall = await _open(dashboard.live_url())
         reader = asyncio.create_task(_read(ws, wall))
         health: list[tuple[float, float, str | None]] = []
@@ -190,8 +208,10 @@ async def _measure(dashboard: Dashboard, redis_url: str, redis_pid: int, officer
         tasks = [asyncio.create_task(_poll_health(dashboard.url, health, stop)),
                  asyncio.create_task(_loop_lag(lag, stop))]
         lag_before = await asyncio.to_thread(figures.lag_metrics, dashboard.url)
+        worker_pid = record.get("console_worker", {}).get("pid")
         pids = {"server": dashboard.pid, "redis": redis_pid, "harness": os.getpid(),
-                **({"officers": child.pid} if child else {})}
+                **({"officers": child.pid} if child else {}),
+                **({"console_worker": worker_pid} if worker_pid else {})}
         cpu, machine = ProcessCpu(pids).start(), CpuWatch()
         if child:
             assert child.stdin is not None

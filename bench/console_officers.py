@@ -41,9 +41,12 @@ import argparse
 import asyncio
 import contextlib
 import os
+import random
+import re
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -55,7 +58,20 @@ from bench.live_latency import _loop_lag
 
 UPDATE_PATH = "/_dash-update-component"
 CONNECTIONS = 6
-MIN_GAP_S = 0.4
+
+
+def _page_seconds(name: str) -> float:
+    """One of the page's own pacing constants (``var NAME = <ms>;`` in assets/console.js),
+    so that the replay follows the page."""
+    script = (Path(__file__).resolve().parent.parent / "assets" / "console.js").read_text(encoding="utf-8")
+    found = re.search(rf"var {name} = (\d+);", script)
+    if found is None:
+        raise RuntimeError(f"assets/console.js no longer says `var {name} = <ms>;`")
+    return int(found.group(1)) / 1000
+
+
+MIN_GAP_S = _page_seconds("MIN_GAP_MS")
+JITTER_S = _page_seconds("JITTER_MS")
 REQUEST_TIMEOUT_S = 60.0
 SIGN_IN_TIMEOUT_S = 60.0
 OK_STATUSES = (200, 204)
@@ -112,6 +128,7 @@ class Officer:
     seq: int | None = None
     cues: int = 0
     dirty: int = 0  # cues since the last refresh started
+    cued_at: float = 0.0  # when the first of them came
     areas: set[str] = field(default_factory=set)  # the areas those cues named
     following: bool = False
     stopping: bool = False
@@ -119,6 +136,7 @@ class Officer:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
+        self.random = random.Random(self.index)  # the page's Math.random(), reproducibly
         self.client = httpx.AsyncClient(
             base_url=self.base, timeout=httpx.Timeout(REQUEST_TIMEOUT_S), follow_redirects=False,
             limits=httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS))
@@ -152,6 +170,8 @@ class Officer:
                     self.seq = patch.get("seq", self.seq)
                     self.cues += 1
                     if self.following:
+                        if not self.dirty:
+                            self.cued_at = time.monotonic()
                         self.dirty += 1
                         self.areas.update(patch.get("cue") or ())
                         self.wake.set()
@@ -190,20 +210,21 @@ class Officer:
         return done
 
     async def follow(self, waves: list[list[Template]]) -> None:
-        """Refresh on cues: one at a time, merged, MIN_GAP_S apart."""
+        """Refresh on cues: one at a time, merged, MIN_GAP_S apart and 0–JITTER_S later."""
         number, last_start = 0, -1e9
         while not self.stopping:
             await self.wake.wait()
             self.wake.clear()
             if self.stopping:
                 break
-            await asyncio.sleep(max(0.0, last_start + MIN_GAP_S - time.monotonic()))
+            await asyncio.sleep(max(0.0, last_start + MIN_GAP_S - time.monotonic())
+                                + self.random.uniform(0.0, JITTER_S))
             merged, areas, self.dirty, self.areas = self.dirty, len(self.areas), 0, set()
             number += 1
-            last_start = time.monotonic()
+            last_start, cued_at = time.monotonic(), self.cued_at
             done = await self.replay(waves, "refresh", number)
             self.refreshes.append([self.index, number, last_start, time.monotonic(), sum(r[7] for r in done),
-                                   len(done), sum(1 for r in done if r[8]), merged, areas])
+                                   len(done), sum(1 for r in done if r[8]), merged, areas, cued_at])
             if self.dirty:
                 self.wake.set()
 

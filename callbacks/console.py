@@ -19,11 +19,9 @@ are audited.
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING, Any
 
 import dash
-import orjson
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
@@ -92,6 +90,11 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     def answer(rows: list[dict[str, Any]], count: int) -> dict[str, Any]:
         return {"rowData": rows, "rowCount": count}
 
+    def shared(name: str, areas: tuple[Cue, ...], principal: Principal, asked: list[Any],
+               compute: Any) -> Any:
+        """One answer for every page that asks the same (dashboard/shared_answers.py)."""
+        return runtime.answers.get(name, areas, [principal.role, principal.scope, *asked], compute)
+
     # ------------------------------------------------------------ the lists, a page at a time
     # Each grid asks for the rows it shows (AG Grid's infinite row model); a /live cue
     # makes assets/console.js refresh the pages a grid holds, a filter change sends it back
@@ -102,11 +105,15 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     async def incident_page(request: dict[str, Any] | None, search: str | None,
                             **filters: Any) -> dict[str, Any]:
         principal = require("console")
-        url, t = where(search, principal), now()
-        rows, count = pages.incident_page(index, runtime.state, url.filters(**filters, now=t),
-                                          pages.PageRequest.of_grid(request), t, runtime.console,
-                                          deadlines, principal.scope)
-        return answer(panels.incident_grid_rows(rows, client_strings(url.lang)), count)
+
+        def compute() -> dict[str, Any]:
+            url, t = where(search, principal), now()
+            rows, count = pages.incident_page(index, runtime.state, url.filters(**filters, now=t),
+                                              pages.PageRequest.of_grid(request), t, runtime.console,
+                                              deadlines, principal.scope)
+            return answer(panels.incident_grid_rows(rows, client_strings(url.lang)), count)
+
+        return shared("incidents.page", (Cue.INCIDENTS,), principal, [search, request, filters], compute)
 
     @app.callback(Output(ids.GRID_CAMERAS, "getRowsResponse"),
                   inputs={"request": Input(ids.GRID_CAMERAS, "getRowsRequest")},
@@ -114,10 +121,14 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     async def camera_page(request: dict[str, Any] | None, search: str | None,
                           text: str | None) -> dict[str, Any]:
         principal = require("console")
-        url, t = where(search, principal), now()
-        rows, count = pages.camera_page(runtime.state, sel.Filters(street=url.street, text=text or ""),
-                                        pages.PageRequest.of_grid(request), t, stale_ms, principal.scope)
-        return answer(panels.camera_grid_rows(rows, client_strings(url.lang), url.lang), count)
+
+        def compute() -> dict[str, Any]:
+            url, t = where(search, principal), now()
+            rows, count = pages.camera_page(runtime.state, sel.Filters(street=url.street, text=text or ""),
+                                            pages.PageRequest.of_grid(request), t, stale_ms, principal.scope)
+            return answer(panels.camera_grid_rows(rows, client_strings(url.lang), url.lang), count)
+
+        return shared("cameras.page", (Cue.CAMERAS,), principal, [search, request, text], compute)
 
     @app.callback(Output(ids.GRID_TICKETS, "getRowsResponse"),
                   inputs={"request": Input(ids.GRID_TICKETS, "getRowsRequest")},
@@ -126,12 +137,16 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     async def ticket_page(request: dict[str, Any] | None, search: str | None, text: str | None,
                           since: str | None) -> dict[str, Any]:
         principal = require("console")
-        url, t = where(search, principal), now()
-        window = url.filters(text=text, since=since, now=t)
-        only = sel.Filters(street=url.street, since_ms=window.since_ms, text=window.text)
-        rows, count = pages.ticket_page(runtime.state, only, pages.PageRequest.of_grid(request), t,
-                                        overdue_ms, principal.scope)
-        return answer(panels.ticket_grid_rows(rows, client_strings(url.lang)), count)
+
+        def compute() -> dict[str, Any]:
+            url, t = where(search, principal), now()
+            window = url.filters(text=text, since=since, now=t)
+            only = sel.Filters(street=url.street, since_ms=window.since_ms, text=window.text)
+            rows, count = pages.ticket_page(runtime.state, only, pages.PageRequest.of_grid(request), t,
+                                            overdue_ms, principal.scope)
+            return answer(panels.ticket_grid_rows(rows, client_strings(url.lang)), count)
+
+        return shared("tickets.page", (Cue.TICKETS,), principal, [search, request, text, since], compute)
 
     app.clientside_callback(  # filters changed: every grid back to its first page (assets/console.js)
         ClientsideFunction("console", "resetGrids"),
@@ -155,27 +170,37 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         """The map's open cases; sent only when what they show changed (most cues concern
         other cases than the few hundred on the map, and 300 markers are ~150 kB)."""
         principal = require("console")
-        url, t = where(search, principal), now()
-        rows = pages.open_incidents(index, runtime.state, url.filters(**filters, now=t), t, runtime.console,
-                                    deadlines, principal.scope)
-        placed = incident_markers(runtime.state, rows, projection)
-        signature = hashlib.blake2b(orjson.dumps(
-            [url.lang, [(m["id"], m["version"], m["deadline"], m["pulse"]) for m in placed]]),
-            digest_size=12).hexdigest()
-        if signature == shown:
+
+        def compute() -> dict[str, Any]:
+            url, t = where(search, principal), now()
+            rows = pages.open_incidents(index, runtime.state, url.filters(**filters, now=t), t,
+                                        runtime.console, deadlines, principal.scope)
+            placed = incident_markers(runtime.state, rows, projection)
+            s = client_strings(url.lang)
+            return {"markers": [panels.incident_marker(marker, s) for marker in placed],
+                    "shown": pages.markers_signature(url.lang, placed)}
+
+        answered = shared("incidents.markers", (Cue.INCIDENTS,), principal, [search, filters], compute)
+        if answered["shown"] == shown:
             raise PreventUpdate
-        s = client_strings(url.lang)
-        return {"markers": [panels.incident_marker(marker, s) for marker in placed], "shown": signature}
+        return answered
 
     @app.callback(Output(ids.CAMERA_RATES, "children"), Input(ids.CONSOLE_SEARCH, "data"),
                   Input(ids.tick(Cue.CAMERAS), "data"), Input(ids.SEARCH, "value"))
     async def rates(search: str | None, _tick: int, text: str | None) -> list[Any]:
         principal = require("console")
-        url, t = where(search, principal), now()
-        rows = sel.camera_rows(runtime.state, sel.Filters(street=url.street, text=text or ""), t, stale_ms,
-                               principal.scope)
-        return panels.camera_rates(sel.camera_rates(rows), url, client_strings(url.lang),
-                                   settings.video_stale_s // 60)
+
+        def compute() -> list[Any]:
+            url, t = where(search, principal), now()
+            if text:  # the cameras the search finds
+                found = sel.Filters(street=url.street, text=text)
+                rates = sel.camera_rates(sel.camera_rows(runtime.state, found, t, stale_ms, principal.scope))
+            else:  # every camera: the wall's figures
+                video = runtime.hub.views.summary(principal.scope)["video"]
+                rates = sel.street_camera_rates(video["streets"], url.street)
+            return panels.camera_rates(rates, url, client_strings(url.lang), settings.video_stale_s // 60)
+
+        return shared("cameras.rates", (Cue.CAMERAS,), principal, [search, text], compute)
 
     # ------------------------------------------------------------ streets, overview, breadcrumbs
     @app.callback(
@@ -189,6 +214,14 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     )
     async def streets(search: str | None, **_ticks: int) -> dict[str, Any]:
         principal = require("console")
+        url = where(search, principal)
+        # what the panels show: cases, cameras, duty; a street's indicator chips (their
+        # changes cue the inbox); the street of a drilled record
+        areas = (Cue.INCIDENTS, Cue.CAMERAS, Cue.DUTY, *((Cue.INBOX,) if url.street else ()),
+                 *((Cue.TICKETS, Cue.SENSORS) if url.kind else ()))
+        return shared("streets", areas, principal, [search], lambda: street_panels(search, principal))
+
+    def street_panels(search: str | None, principal: Principal) -> dict[str, Any]:
         url, t, state = where(search, principal), now(), runtime.state
         s = client_strings(url.lang)
         counts = index.street_counts(principal.scope, t, deadlines, runtime.console.near)
@@ -205,8 +238,13 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     @app.callback(Output(ids.DUTY, "children"), Input(ids.CONSOLE_SEARCH, "data"),
                   Input(ids.tick(Cue.DUTY), "data"))
     async def duty(search: str | None, _tick: int) -> Any:
-        url = where(search, require("console"))
-        return panels.duty_table(sel.duty_rows(runtime.state, url.street), url, client_strings(url.lang))
+        principal = require("console")
+
+        def compute() -> Any:
+            url = where(search, principal)
+            return panels.duty_table(sel.duty_rows(runtime.state, url.street), url, client_strings(url.lang))
+
+        return shared("duty", (Cue.DUTY,), principal, [search], compute)
 
     # ------------------------------------------------------------ the detail drawer
     @app.callback(

@@ -24,6 +24,7 @@ from callbacks import register_all
 from dashboard import http_api
 from dashboard.access import CallbackPermissions
 from dashboard.config import Settings
+from dashboard.console_worker import ConsoleWorker, WorkerDoor
 from dashboard.gate import CallbackGate
 from dashboard.guard import Denied, Guard
 from dashboard.guard import current as current_principal
@@ -39,10 +40,14 @@ HERE = Path(__file__).resolve().parent
 ASSETS = HERE / "assets" if (HERE / "assets").is_dir() else HERE.parent / "assets"
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     """The ASGI app of one dashboard instance (``app.state.runtime`` holds its parts,
-    ``app.state.callbacks`` each Dash callback's permission)."""
-    runtime = build_runtime(settings)
+    ``app.state.callbacks`` each Dash callback's permission); ``worker``: the app of its
+    console worker (dashboard/console_worker.py), which serves the console's requests
+    that the instance hands it, on a replica that only follows the log."""
+    runtime = build_runtime(settings, follower=worker)
+    if settings.console_worker and not worker:
+        runtime.console_worker = ConsoleWorker(settings, lambda: runtime.state.last_id)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,6 +58,8 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            if runtime.console_worker is not None:
+                await runtime.console_worker.stop()
             await runtime.loop_watch.stop()
             await runtime.auditor.stop()
             await runtime.hub.stop()
@@ -67,7 +74,13 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse(runtime.health(with_digest=digest not in ("", "0")))
 
     @server.get("/metrics")
-    async def metrics() -> Response:
+    async def metrics(process: str = "") -> Response:
+        if process == "console":  # the console worker's own (dashboard/console_worker.py)
+            text = await runtime.console_worker.metrics() if runtime.console_worker else None
+            if text is None:
+                return Response("no console worker is running\n", status_code=404,
+                                media_type="text/plain")
+            return Response(text, media_type="text/plain; version=0.0.4")
         runtime.metrics.clients.set(runtime.hub.client_count())
         return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4")
 
@@ -99,12 +112,15 @@ def create_app(settings: Settings) -> FastAPI:
         headers=SecurityHeaders(dash_app.csp_hashes(), settings.frame_ancestors, settings.tile_url),
         refusals=runtime.refusals,
         gate=CallbackGate(settings.callback_concurrency),
+        console=runtime.console_worker,
         max_request_bytes=settings.max_request_bytes,
         allowed_origins=settings.allowed_origins.split(),
         monitoring_token=settings.monitoring_token,
         csrf_max_age_s=settings.wall_session_ttl_s,
         cookie_secure=settings.cookie_secure,
     )
+    if worker:  # outside the guard: the caller's address and the entry to wait for
+        server.add_middleware(WorkerDoor, replica=runtime.replica, wait_s=settings.console_worker_wait_s)
     return server
 
 

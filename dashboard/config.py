@@ -45,6 +45,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     snapshot_fork: bool = True  # serialise snapshots in a forked child, off the event loop
     # push
     callback_concurrency: int = 1  # Dash callbacks run at a time (dashboard/gate.py)
+    console_worker: bool = True  # the console's callbacks in a worker process (dashboard/console_worker.py)
+    console_worker_wait_s: float = 1.0  # the worker's wait for the entry a request was cued by
     patch_interval_ms: int = 100  # conflation window: at most 1000/patch_interval_ms patches/s
     client_queue_frames: int = 64  # a client further behind than this is resynchronised
     client_send_timeout_s: float = 10.0  # a client stuck this long in one send is disconnected
@@ -234,6 +236,7 @@ def _validate(s: Settings) -> None:
     need(not unknown, "map_layers", f"names unknown layers {unknown} (known: {', '.join(MAP_LAYERS)})")
     need(s.patch_interval_ms >= 10, "patch_interval_ms", "must be at least 10")
     need(s.callback_concurrency >= 1, "callback_concurrency", "must be at least 1")
+    need(0 <= s.console_worker_wait_s <= 30, "console_worker_wait_s", "must be within 0–30 s")
     need(s.client_queue_frames >= 2, "client_queue_frames", "must be at least 2")
     need(s.snapshot_every_events >= 100, "snapshot_every_events", "must be at least 100")
     need(s.audit_spool_max >= 1, "audit_spool_max", "must be positive")

@@ -155,6 +155,14 @@ def camera_rates(rows: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
     return {street: (total, online) for street, (total, online) in rates.items()}
 
 
+def street_camera_rates(summary_streets: dict[str, Any], street: str | None) -> dict[str, tuple[int, int]]:
+    """:func:`camera_rates` from the wall's own camera figures (dashboard/figures.py
+    ``summary(scope)["video"]["streets"]``: per street ``[total, online]``, maintained per
+    change) for the console URL's street or every street, without reading each camera."""
+    return {code: (total, online) for code, (total, online) in summary_streets.items()
+            if street is None or code == street}
+
+
 def duty_rows(state: State, street: str | None) -> list[dict[str, Any]]:
     """Shifts of the district centre and, for a street, of that street's centre; phones masked."""
     shifts = [

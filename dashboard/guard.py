@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dashboard import access, login_page
 from dashboard.auth import Principal
+from dashboard.console_worker import ConsoleWorker
 from dashboard.gate import CallbackGate
 from dashboard.headers import (
     CSRF_COOKIE,
@@ -84,7 +85,8 @@ class Guard:
 
     def __init__(self, app: ASGIApp, *, callbacks: access.CallbackPermissions, identity: Identity,
                  sign_in: SignIn, connections: ConnectionLimit, headers: SecurityHeaders,
-                 refusals: Refusals, gate: CallbackGate, max_request_bytes: int,
+                 refusals: Refusals, gate: CallbackGate, console: ConsoleWorker | None,
+                 max_request_bytes: int,
                  allowed_origins: Iterable[str],
                  monitoring_token: str | None, csrf_max_age_s: int, cookie_secure: bool) -> None:
         self.app = app
@@ -95,6 +97,7 @@ class Guard:
         self.headers = headers
         self.refusals = refusals
         self.gate = gate
+        self.console = console
         self.max_request_bytes = max_request_bytes
         self.allowed_origins = frozenset(allowed_origins)
         self.monitoring_token = monitoring_token
@@ -171,6 +174,9 @@ class Guard:
             if checked is None:
                 return
             receive = checked
+        if (self.console is not None and _for_console(scope, path)  # checked: to the worker
+                and await self.console.forward(scope, scope.get("cn.body", b""), send, ip)):
+            return
         token = _principal.set(principal)
         try:
             if "cn.output" in scope:  # a Dash callback: through the gate
@@ -250,7 +256,8 @@ class Guard:
             return None
         if path.endswith("/_dash-update-component"):
             scope["cn.output"] = access.output_of(body)  # the gate's key (dashboard/gate.py)
-            permission = self.callbacks.of_request(body)
+            scope["cn.permission"] = permission = self.callbacks.of_request(body)
+            scope["cn.body"] = body  # for the console worker (dashboard/console_worker.py)
             if not principal.can(permission):
                 self.refusals.deny(f"callback:{permission}", ip, path, who)
                 await _json(send, 403, f"this callback needs the {permission!r} permission")
@@ -283,6 +290,13 @@ class Guard:
             await send(message)
 
         return finishing
+
+
+def _for_console(scope: Scope, path: str) -> bool:
+    """Whether the console worker serves this request: the console's callbacks and exports."""
+    if scope["type"] != "http":
+        return False
+    return scope.get("cn.permission") == "console" or path.startswith("/console/export/")
 
 
 async def _respond(send: Send, status: int, body: bytes, content_type: str,

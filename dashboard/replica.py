@@ -73,8 +73,11 @@ class Replica:
     """Holds ``state`` and keeps it current, telling ``listener`` what changed."""
 
     def __init__(self, bus: EventLog, settings: Settings, metrics: Metrics, state: st.State,
-                 listener: StateListener) -> None:
+                 listener: StateListener, *, follower: bool = False) -> None:
         self.bus = bus
+        # a follower (the console worker, dashboard/console_worker.py) only follows the log:
+        # the instance beside it bridges pub/sub and writes the snapshots
+        self.follower = follower
         self.settings = settings
         self.metrics = metrics
         self.listener = listener
@@ -99,11 +102,10 @@ class Replica:
         except REDIS_DOWN as exc:
             log.warning("redis unavailable at start-up (%s); serving an empty state", exc)
             self.redis_up = False
-        self._tasks = [
-            asyncio.create_task(self._follow_log(), name="follow-log"),
-            asyncio.create_task(self._bridge_pubsub(), name="bridge-pubsub"),
-            asyncio.create_task(self._snapshots(), name="snapshots"),
-        ]
+        self._tasks = [asyncio.create_task(self._follow_log(), name="follow-log")]
+        if not self.follower:
+            self._tasks += [asyncio.create_task(self._bridge_pubsub(), name="bridge-pubsub"),
+                            asyncio.create_task(self._snapshots(), name="snapshots")]
 
     async def stop(self) -> None:
         # redis-py may turn a cancellation into a connection error, which the loops would

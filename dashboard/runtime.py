@@ -19,6 +19,7 @@ from dashboard.catalogue import Indicator, load_catalogue
 from dashboard.config import ConfigError, Settings
 from dashboard.console import ConsoleConfig, load_console_config
 from dashboard.console_index import IncidentIndex
+from dashboard.console_worker import ConsoleWorker
 from dashboard.dimensions import load_dimensions
 from dashboard.identity import Identity
 from dashboard.live import Hub
@@ -26,6 +27,7 @@ from dashboard.loopwatch import LoopWatch
 from dashboard.metrics import Metrics
 from dashboard.replica import Listeners, Replica
 from dashboard.risk import Refusals
+from dashboard.shared_answers import AreaVersions, SharedAnswers
 
 
 @dataclass
@@ -44,6 +46,8 @@ class Runtime:
     refusals: Refusals
     loop_watch: LoopWatch
     incidents: IncidentIndex
+    answers: SharedAnswers
+    console_worker: ConsoleWorker | None = None  # set by the app unless it is the worker
     started: float = field(default_factory=time.time)
     _digest: tuple[tuple[str, int, int], str] | None = None
 
@@ -77,12 +81,14 @@ class Runtime:
             "uptime_s": round(time.time() - self.started, 1),
             "audit_spooled": self.auditor.spooled,
             "loop_lag_max_s": round(self.loop_watch.longest, 4),
+            "console_worker": self.console_worker.health() if self.console_worker else None,
         }
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
     """Every part, each given its collaborators at construction.  Connects to nothing yet
-    (the app's lifespan starts the replica, the hub and the auditor)."""
+    (the app's lifespan starts the replica, the hub and the auditor).  ``follower``: the
+    replica only follows the log (the console worker's, dashboard/console_worker.py)."""
     if not settings.redis_url:
         raise ValueError("create_app needs settings.redis_url (the CLI starts an embedded Redis)")
     try:
@@ -108,9 +114,10 @@ def build_runtime(settings: Settings) -> Runtime:
 
     hub = Hub(state, settings, metrics, catalogue, revalidate=identity.revalidate, status=status,
               dimensions=dimensions)
-    index = IncidentIndex(state)
-    replica = Replica(bus, settings, metrics, state, listener=Listeners(index, hub))
+    index, versions = IncidentIndex(state), AreaVersions()
+    replica = Replica(bus, settings, metrics, state, listener=Listeners(index, versions, hub),
+                      follower=follower)
     auditor = Auditor(bus.redis, settings.keys.audit, settings.audit_spool, settings.audit_spool_max,
                       metrics)
     return Runtime(settings, metrics, bus, replica, hub, catalogue, console, auditor, identity,
-                   Refusals(metrics), LoopWatch(metrics), index)
+                   Refusals(metrics), LoopWatch(metrics), index, SharedAnswers(versions))
