@@ -230,6 +230,10 @@ def test_an_officer_of_one_street_gets_only_that_street(
     reveals = audit_entries(rclient, "reveal", after=mark)
     assert [(e["who"], e["target"], e["detail"]) for e in reveals] == [
         ("jiangsu", "ticket:t-j#caller_phone", "回访核实")]
+    # the out-of-scope reveal was refused and recorded as refused (#12 finding 8)
+    refused = audit_entries(rclient, "refused", after=mark)
+    assert [(e["who"], e["outcome"]) for e in refused] == [("jiangsu", "refused")]
+    assert "reveal-result" in refused[0]["target"] and refused[0]["detail"]
 
 
 def test_personal_data_leaves_masked_per_role(dashboard: DashboardProcess, rclient: redis.Redis) -> None:
