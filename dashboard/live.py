@@ -334,7 +334,7 @@ class Hub:
                 message = None
             kind = message.get("t") if isinstance(message, dict) else None
             if not isinstance(kind, str):  # any other JSON: said so, the connection kept
-                self._offer(client, encode({"t": "error", "reason": "expected a JSON object with 't'"}))
+                self._offer(client, encode({"t": "error", "reason": "expected JSON: an object with 't'"}))
                 continue
             assert isinstance(message, dict)
             if kind == "resync":

@@ -424,7 +424,7 @@ def test_monitoring_answers_loopback_and_its_token_only(
 
     async def get(client_ip: str, headers: dict[str, str] | None = None) -> int:
         transport = httpx.ASGITransport(app=app, client=(client_ip, 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://dash") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             return (await client.get(monitoring, headers=headers or {})).status_code
 
     assert asyncio.run(get("127.0.0.1")) == 200
