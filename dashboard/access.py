@@ -121,7 +121,12 @@ def monitoring_allowed(ip: str, authorization: str, token: str | None) -> bool:
     return is_loopback(ip) or bool(token) and hmac.compare_digest(authorization, f"Bearer {token}")
 
 
-def origin_allowed(origin: str | None, host: str, allowed: frozenset[str]) -> bool:
-    """A request's ``Origin``: none (not a browser: nothing to hijack), this host, or
-    one of ``allowed``."""
-    return origin is None or origin in allowed or urlsplit(origin).netloc == host
+def origin_allowed(origin: str | None, host: str, allowed: frozenset[str], scheme: str = "http") -> bool:
+    """A request's ``Origin``: none (not a browser: nothing to hijack), this site (the
+    same scheme, host and port as the request: ``scheme`` is the request's own, a
+    WebSocket's ``ws``/``wss`` counting as ``http``/``https``), or one of ``allowed``."""
+    if origin is None or origin in allowed:
+        return True
+    parts = urlsplit(origin)
+    own_scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+    return parts.scheme == own_scheme and parts.netloc == host and not parts.path.strip("/")

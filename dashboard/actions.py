@@ -22,6 +22,7 @@ import orjson
 
 from dashboard import clock
 from dashboard.i18n import say
+from dashboard.inbox import alarm_exists
 from dashboard.lifecycle import STEP_OF_VERB, Refusal, why_refused
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ async def _incident_action(runtime: Runtime, user: str, incident_id: str, verb: 
         return _refused("unknown_incident", id=incident_id)
     if step == "dispatched" and not unit:
         return _refused("no_unit")
+    if unit and unit not in runtime.console.dispatch_units:  # only the configured units
+        return _refused("unknown_unit", unit=unit[:60])
     if step == "noted" and not (note or "").strip():
         return _refused("no_note")
     reason = why_refused(incident, step, version, severity)
@@ -116,6 +119,8 @@ async def _alarm_action(runtime: Runtime, user: str, alarm_key: str, verb: str, 
                         comment: str | None, reason: str | None,
                         shelve_minutes: float | None) -> Outcome:
     now = clock.now_ms()
+    if not alarm_exists(runtime.state, alarm_key):
+        return _refused("unknown_alarm", key=alarm_key[:80])
     data: dict[str, Any] = {"alarm_id": alarm_key, "by": user}
     if verb == "acknowledge":
         kind = "alarm.acknowledged"

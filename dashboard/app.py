@@ -15,16 +15,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import dash
-from dash import html
-from fastapi import FastAPI, WebSocket
+from dash.exceptions import DependencyException
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 from limits.aio.storage import MemoryStorage
 
 from callbacks import register_all
-from dashboard import http_api
+from dashboard import hosts, http_api
 from dashboard.access import CallbackPermissions
 from dashboard.config import Settings
-from dashboard.console_worker import ConsoleWorker, WorkerDoor
+from dashboard.console_worker import WORKER_HOST, ConsoleWorker, WorkerDoor
 from dashboard.gate import CallbackGate
 from dashboard.guard import Denied, Guard
 from dashboard.guard import current as current_principal
@@ -32,7 +32,7 @@ from dashboard.headers import SecurityHeaders
 from dashboard.ratelimits import ConnectionLimit, sign_in_limits
 from dashboard.runtime import Runtime, build_runtime
 from dashboard.signin import SignIn
-from layouts import admin, console, wall
+from layouts import wall
 
 log = logging.getLogger("dashboard.app")
 HERE = Path(__file__).resolve().parent
@@ -92,6 +92,12 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
             return
         await runtime.hub.serve(ws, principal)
 
+    @server.exception_handler(DependencyException)
+    async def unknown_suite_file(request: Request, exc: DependencyException) -> Response:
+        # Dash refuses a /_dash-component-suites/ path it did not register by raising;
+        # that is a file not found, not a server error
+        return Response("not found\n", status_code=404, media_type="text/plain")
+
     http_api.register(server, runtime)
     sign_in = SignIn(runtime.identity,
                      sign_in_limits(runtime.bus.redis, settings.keys.limits, settings.login_max_failures,
@@ -102,6 +108,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     sign_in.register(server)
     dash_app, callbacks = _mount_dash(server, runtime)
     server.state.callbacks = callbacks
+    server.state.dash = dash_app
     # the guard is the outermost layer: nothing of the app runs before it has checked
     server.add_middleware(
         Guard,
@@ -111,9 +118,14 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
         connections=ConnectionLimit(MemoryStorage(), settings.live_connects_per_min),
         headers=SecurityHeaders(dash_app.csp_hashes(), settings.frame_ancestors, settings.tile_url),
         refusals=runtime.refusals,
+        auditor=runtime.auditor,
         gate=CallbackGate(settings.callback_concurrency),
         console=runtime.console_worker,
         max_request_bytes=settings.max_request_bytes,
+        body_timeout_s=settings.body_timeout_s,
+        # the worker also answers the instance's own requests (health, metrics)
+        served_hosts=(hosts.served_hosts(settings.host, settings.allowed_hosts)
+                      | (WORKER_HOST if worker else frozenset())),
         allowed_origins=settings.allowed_origins.split(),
         monitoring_token=settings.monitoring_token,
         csrf_max_age_s=settings.wall_session_ttl_s,
@@ -146,13 +158,13 @@ def _mount_dash(server: FastAPI, runtime: Runtime) -> tuple[dash.Dash, CallbackP
         # phones lay the console out at their own width (assets/console.css, narrow screens)
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         on_error=_logged,  # Dash's FastAPI backend answers a failing callback 500 and logs nothing
+        # each page is rendered for its role by the router callback, so callbacks name ids
+        # the first layout lacks; Dash would otherwise send every page a validation layout
+        # of all screens (the console's and admin's structure to walls and visitors).
+        # tests/unit/test_layout_ids.py checks every callback's ids against the pages.
+        suppress_callback_exceptions=True,
     )
     app.layout = wall.shell()
-    app.validation_layout = html.Div([  # type: ignore[assignment]  # typed None in Dash 4
-        wall.shell(), wall.page("zh", None, runtime.catalogue, [[0, 0], [1, 1]], None),
-        console.page("zh", [[0, 0], [1, 1]], None, runtime.console.dispatch_units),
-        admin.page("zh"),
-    ])
     permissions = CallbackPermissions(register_all(app, runtime))
     # Dash registers the assets folder on its first request; under the FastAPI backend only
     # a request to "/" runs that hook, so a kiosk opening /console first got a page with no

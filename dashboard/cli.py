@@ -203,6 +203,7 @@ def _run(settings: Settings, demo: bool) -> int:
             ws_ping_interval=20, ws_ping_timeout=20, lifespan="on",
             ws_per_message_deflate=False,  # a frame is encoded once for all clients: no
             # per-connection compression (CPU per client, ~50 KiB of memory per connection)
+            **uvicorn_limits(settings),
         )
         server = uvicorn.Server(config)
         from dashboard.users_cli import how_to_get_in
@@ -217,6 +218,18 @@ def _run(settings: Settings, demo: bool) -> int:
             redis_url_file(settings).unlink(missing_ok=True)
             embedded.cleanup()
     return 0
+
+
+def uvicorn_limits(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for the HTTP limits and the trusted proxies (docs/security.md)."""
+    from dashboard.http_limits import HttpLimits, guarded_protocol, proxy_list, trusts
+
+    limits = HttpLimits(max_head_bytes=settings.max_head_bytes, max_url_bytes=settings.max_url_bytes,
+                        max_headers=settings.max_headers, head_timeout_s=settings.head_timeout_s,
+                        max_connections_per_address=settings.max_connections_per_address)
+    return {"http": guarded_protocol(limits, trusts(settings.trusted_proxies)),
+            "timeout_keep_alive": settings.keep_alive_s, "limit_concurrency": settings.max_connections,
+            "proxy_headers": True, "forwarded_allow_ips": proxy_list(settings.trusted_proxies)}
 
 
 def _attach_simulator(app: Any, settings: Settings) -> None:

@@ -83,6 +83,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_window_s: int = 900
     live_connects_per_min: int = 600  # /live connections per address per minute (0: no limit)
     max_request_bytes: int = 1_048_576
+    # HTTP limits below the guard (dashboard/http_limits.py) and uvicorn's own
+    max_head_bytes: int = 32_768  # request line and headers of one request (431 beyond)
+    max_url_bytes: int = 8_192  # the request line's target (414 beyond)
+    max_headers: int = 100  # header fields of one request (431 beyond)
+    head_timeout_s: float = 10.0  # a request's head must be complete within this
+    body_timeout_s: float = 30.0  # a request's body must be complete within this (408)
+    keep_alive_s: float = 5.0  # an idle keep-alive connection is closed after this
+    max_connections: int = 4_096  # open connections in all (503 beyond: uvicorn limit_concurrency)
+    max_connections_per_address: int = 256  # per client address (trusted proxies excepted)
+    trusted_proxies: str = "127.0.0.1"  # addresses whose X-Forwarded-For/-Proto are believed
+    allowed_hosts: str = ""  # Host names served (space-separated); empty: `host` and loopback names
 
     sim_seed: int = 7
     sim_points: int = 2_000
@@ -237,6 +248,12 @@ def _validate(s: Settings) -> None:
     need(s.patch_interval_ms >= 10, "patch_interval_ms", "must be at least 10")
     need(s.callback_concurrency >= 1, "callback_concurrency", "must be at least 1")
     need(0 <= s.console_worker_wait_s <= 30, "console_worker_wait_s", "must be within 0–30 s")
+    for name in ("max_head_bytes", "max_url_bytes", "max_headers", "max_connections",
+                 "max_connections_per_address"):
+        need(getattr(s, name) >= 1, name, "must be positive")
+    need(s.max_url_bytes <= s.max_head_bytes, "max_url_bytes", "must not exceed max_head_bytes")
+    for name in ("head_timeout_s", "body_timeout_s", "keep_alive_s"):
+        need(getattr(s, name) > 0, name, "must be positive")
     need(s.client_queue_frames >= 2, "client_queue_frames", "must be at least 2")
     need(s.snapshot_every_events >= 100, "snapshot_every_events", "must be at least 100")
     need(s.audit_spool_max >= 1, "audit_spool_max", "must be positive")

@@ -54,6 +54,7 @@ _DROP_REQUEST = frozenset({b"content-length", b"connection", b"keep-alive",
 # response headers the instance passes on; its guard adds the security headers itself
 _KEEP_RESPONSE = frozenset({b"content-type", b"content-disposition", b"content-encoding",
                             b"content-length", b"set-cookie", b"location"})
+WORKER_HOST = frozenset({"console-worker"})  # the Host of the instance's own requests to it
 START_TIMEOUT_S = 180.0  # a worker not answering by then is killed and started again
 
 

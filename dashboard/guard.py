@@ -17,16 +17,18 @@ context variable this middleware sets) and check again themselves.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import hmac
 import secrets
 from collections.abc import Iterable
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, unquote, urlencode
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dashboard import access, login_page
+from dashboard import access, hosts, login_page
+from dashboard.audit import Auditor
 from dashboard.auth import Principal
 from dashboard.console_worker import ConsoleWorker
 from dashboard.gate import CallbackGate
@@ -85,8 +87,8 @@ class Guard:
 
     def __init__(self, app: ASGIApp, *, callbacks: access.CallbackPermissions, identity: Identity,
                  sign_in: SignIn, connections: ConnectionLimit, headers: SecurityHeaders,
-                 refusals: Refusals, gate: CallbackGate, console: ConsoleWorker | None,
-                 max_request_bytes: int,
+                 refusals: Refusals, auditor: Auditor, gate: CallbackGate, console: ConsoleWorker | None,
+                 max_request_bytes: int, body_timeout_s: float, served_hosts: frozenset[str],
                  allowed_origins: Iterable[str],
                  monitoring_token: str | None, csrf_max_age_s: int, cookie_secure: bool) -> None:
         self.app = app
@@ -96,9 +98,12 @@ class Guard:
         self.connections = connections
         self.headers = headers
         self.refusals = refusals
+        self.auditor = auditor
         self.gate = gate
         self.console = console
         self.max_request_bytes = max_request_bytes
+        self.body_timeout_s = body_timeout_s
+        self.served_hosts = served_hosts
         self.allowed_origins = frozenset(allowed_origins)
         self.monitoring_token = monitoring_token
         self.csrf_max_age_s = csrf_max_age_s
@@ -124,6 +129,14 @@ class Guard:
         headers = request_headers(scope)
         websocket = scope["type"] == "websocket"
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        if hosts.host_name(headers.get("host", "")) not in self.served_hosts:  # DNS rebinding, misrouting
+            self.refusals.deny("host", ip, path)
+            await _refuse(send, websocket, 400, 4400, "this Host is not served here (allowed_hosts)")
+            return
+        if _has_control_characters(scope):
+            self.refusals.deny("bad-request", ip, path)
+            await _refuse(send, websocket, 400, 4400, "control characters in the request")
+            return
         if path in access.MONITORING_PATHS:
             if access.monitoring_allowed(ip, headers.get("authorization", ""), self.monitoring_token):
                 await self.app(scope, receive, send)
@@ -131,7 +144,7 @@ class Guard:
                 self.refusals.deny("monitoring", ip, path)
                 await _refuse(send, websocket, 403, 4403, "loopback or monitoring token only")
             return
-        if websocket and not self._origin_ok(headers):
+        if websocket and not self._origin_ok(headers, scope.get("scheme", "ws")):
             self.refusals.deny("origin", ip, path)
             await send({"type": "websocket.close", "code": 4403, "reason": "origin not allowed"})
             return
@@ -193,8 +206,9 @@ class Guard:
         finally:
             _principal.reset(token)
 
-    def _origin_ok(self, headers: dict[str, str]) -> bool:
-        return access.origin_allowed(headers.get("origin"), headers.get("host", ""), self.allowed_origins)
+    def _origin_ok(self, headers: dict[str, str], scheme: str) -> bool:
+        return access.origin_allowed(headers.get("origin"), headers.get("host", ""), self.allowed_origins,
+                                     scheme)
 
     # ---------------------------------------------------------------- refusing
     async def _unauthenticated(self, scope: Scope, send: Send, path: str, ip: str,
@@ -231,9 +245,9 @@ class Guard:
             return receive
         if not await self._length_ok(send, headers, FORM_BYTES, ip, scope["path"], ""):
             return None
-        body = await _read_body(receive, FORM_BYTES)
-        if body is None:
-            await _json(send, 413, f"request over {FORM_BYTES} bytes")
+        body = await _read_body(receive, FORM_BYTES, self.body_timeout_s)
+        if not isinstance(body, bytes):
+            await _body_refused(send, body, FORM_BYTES)
             return None
         return _replaying(body, receive)
 
@@ -246,13 +260,13 @@ class Guard:
             return None
         csrf = request_cookies(headers).get(CSRF_COOKIE, "")
         if (not csrf or not hmac.compare_digest(csrf, headers.get(CSRF_HEADER, ""))
-                or not self._origin_ok(headers)):
+                or not self._origin_ok(headers, scope.get("scheme", "http"))):
             self.refusals.deny("csrf", ip, path, who)
             await _json(send, 403, "CSRF check failed: reload the page")
             return None
-        body = await _read_body(receive, limit)
-        if body is None:
-            await _json(send, 413, f"request over {limit} bytes")
+        body = await _read_body(receive, limit, self.body_timeout_s)
+        if not isinstance(body, bytes):
+            await _body_refused(send, body, limit)
             return None
         if path.endswith("/_dash-update-component"):
             scope["cn.output"] = access.output_of(body)  # the gate's key (dashboard/gate.py)
@@ -281,6 +295,11 @@ class Guard:
             if message["type"] == "http.response.start":
                 if refusal.get("reason") and message["status"] >= 500:  # a callback refused
                     self.refusals.deny("callback", ip, scope["path"], refusal["reason"])
+                    # refused as well as taken: an out-of-scope act or reveal is recorded
+                    who = _principal.get()
+                    await self.auditor.record("refused", who.name if who else "?", who.role if who else "",
+                                              target=scope.get("cn.output", scope["path"])[:200],
+                                              detail=refusal["reason"], outcome="refused", ip=ip)
                     replaced.append(orjson.dumps({"error": refusal["reason"]}))
                     message = {**message, "status": 403, "headers": [
                         (b"content-type", b"application/json"),
@@ -333,14 +352,34 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None once it passes ``limit`` bytes."""
+async def _read_body(receive: Receive, limit: int, timeout_s: float) -> bytes | int:
+    """The whole request body; 413 once it passes ``limit`` bytes, 408 when it is not
+    complete within ``timeout_s``."""
     body = b""
     more = True
-    while more:
-        message = await receive()
-        body += message.get("body", b"")
-        more = message.get("more_body", False)
-        if len(body) > limit:
-            return None
+    try:
+        async with asyncio.timeout(timeout_s):
+            while more:
+                message = await receive()
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+                if len(body) > limit:
+                    return 413
+    except TimeoutError:
+        return 408
     return body
+
+
+async def _body_refused(send: Send, status: int, limit: int) -> None:
+    if status == 408:
+        await _respond(send, 408, orjson.dumps({"error": "request body too slow"}), "application/json",
+                       [("connection", "close")])
+    else:
+        await _json(send, 413, f"request over {limit} bytes")
+
+
+def _has_control_characters(scope: Scope) -> bool:
+    """A path or query parameter holding a control character (after percent-decoding),
+    which no screen of this application sends."""
+    text = scope["path"] + unquote(scope.get("query_string", b"").decode("latin-1"))
+    return any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)

@@ -338,6 +338,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "refusal.unknown_action": ("未知操作“{verb}”", "Unknown action “{verb}”"),
     "refusal.unknown_incident": ("未找到事件 {id}", "Case {id} is not known"),
     "refusal.no_unit": ("请先选择派往单位", "Choose a unit to dispatch to"),
+    "refusal.unknown_unit": ("无此派往单位：{unit}", "No such unit to dispatch to: {unit}"),
+    "refusal.unknown_alarm": ("无此告警：{key}", "No such alarm: {key}"),
     "refusal.no_note": ("备注不能为空", "A note needs text"),
     "refusal.shelve_needs": ("搁置须填写原因并选择时长", "Shelving needs a reason and a duration"),
     "refusal.not_applied": ("已写入，但本实例 5 秒内尚未应用：请稍后查看",

@@ -33,6 +33,17 @@ def sensor_names(kind: str) -> dict[str, str] | None:
     return {lang: t(key, lang) for lang in ("zh", "en")} if key in STRINGS else None
 
 
+def alarm_exists(state: State, key: str) -> bool:
+    """Whether ``key`` names an alarm the inbox can show: a sensor alarm (its id), a
+    camera (``video:<point>``) or an indicator series (``indicator:<series>``)."""
+    kind, _, rest = key.partition(":")
+    if kind == "video" and rest:
+        return rest in state.video
+    if kind == "indicator" and rest:
+        return rest in state.indicators
+    return key in state.alarms
+
+
 def inbox(
     state: State,
     now: int,

@@ -315,7 +315,13 @@ class Hub:
     async def _receive_loop(self, client: Client) -> None:
         limit = self.settings.max_client_message_bytes
         while True:
-            text = await client.ws.receive_text()
+            received = await client.ws.receive()
+            if received["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(received.get("code", 1000))
+            text = received.get("text")
+            if text is None:  # a binary frame
+                self._offer(client, encode({"t": "error", "reason": "text frames only"}))
+                continue
             if len(text) > limit:
                 await client.ws.close(code=1009, reason=f"message over {limit} bytes")
                 return
@@ -324,16 +330,20 @@ class Hub:
                 return
             try:
                 message = orjson.loads(text)
-                kind = message["t"]
-            except (orjson.JSONDecodeError, KeyError, TypeError):
-                self._offer(client, encode({"t": "error", "reason": "expected JSON with a 't' field"}))
+            except orjson.JSONDecodeError:
+                message = None
+            kind = message.get("t") if isinstance(message, dict) else None
+            if not isinstance(kind, str):  # any other JSON: said so, the connection kept
+                self._offer(client, encode({"t": "error", "reason": "expected JSON: an object with 't'"}))
                 continue
+            assert isinstance(message, dict)
             if kind == "resync":
                 self.metrics.resyncs.inc()
                 self._offer(client, client.group.hello_frame(self.views))
             elif kind == "scope":
                 scope = message.get("scope") or None
-                error = self._scope_error(client.principal, scope)
+                error = (self._scope_error(client.principal, scope) if scope is None or isinstance(scope, str)
+                         else "a scope is a unit code or null")
                 if error:
                     self._offer(client, encode({"t": "error", "reason": error}))
                     continue
@@ -341,4 +351,4 @@ class Hub:
             elif kind == "ping":
                 self._offer(client, encode({"t": "pong", "now": int(time.time() * 1000)}))
             else:
-                self._offer(client, encode({"t": "error", "reason": f"unknown message type {kind!r}"}))
+                self._offer(client, encode({"t": "error", "reason": f"unknown message type {kind[:40]!r}"}))

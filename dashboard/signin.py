@@ -31,17 +31,11 @@ from dashboard.headers import CSRF_COOKIE, SESSION_COOKIE, cookie_header, csrf_c
 from dashboard.identity import Identity
 from dashboard.metrics import Metrics
 from dashboard.ratelimits import SignInLimits
+from dashboard.redirects import own_path
 from dashboard.risk import Refusals
 
 FORM_BYTES = 8192  # the largest sign-in or sign-out form accepted
 MAX_DELAY_S = 8.0
-
-
-def safe_next(target: str) -> str:
-    """Only a path on this site (never //host, a scheme or a backslash)."""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
 
 
 def failure_delay(count: int) -> float:
@@ -90,7 +84,7 @@ class SignIn:
         return request.query_params.get("lang", "zh")
 
     async def show_login(self, request: Request) -> Response:
-        csrf, next_ = self._csrf(request), safe_next(request.query_params.get("next", "/"))
+        csrf, next_ = self._csrf(request), own_path(request.query_params.get("next", "/"))
         return self._page(login_page.form(csrf, next_, self._lang(request),
                                           anonymous_visitor=self.visitor_anonymous), csrf)
 
@@ -117,7 +111,7 @@ class SignIn:
     def _csrf_refused(self, request: Request, account: str = "") -> Response:
         ip = _ip(request)
         self.refusals.deny("csrf", ip, request.url.path, account)
-        csrf, next_ = self._csrf(request), safe_next(request.query_params.get("next", "/"))
+        csrf, next_ = self._csrf(request), own_path(request.query_params.get("next", "/"))
         return self._page(login_page.form(csrf, next_, self._lang(request), error="csrf"), csrf, 403)
 
     async def submit_login(self, request: Request) -> Response:
@@ -127,7 +121,7 @@ class SignIn:
             return self._csrf_refused(request, name)
         ip, lang = _ip(request), self._lang(request)
         password = form.get("password", "")[:256]
-        next_ = safe_next(form.get("next", "/"))
+        next_ = own_path(form.get("next", "/"))
         csrf = self._csrf(request)
         if not await self.limits.admit(ip, name):  # counts this attempt before the check
             failures = await self.limits.failures(ip, name)
@@ -188,7 +182,7 @@ class SignIn:
         await self.auditor.record("wall.session", principal.name, "wall", ip=ip,
                                   target=f"session:{principal.sid}", detail_key="audit.d.layout",
                                   detail_values={"layout": principal.layout})
-        response = RedirectResponse(path + (f"?{urlencode(rest)}" if rest else ""), 303)
+        response = RedirectResponse(own_path(path) + (f"?{urlencode(rest)}" if rest else ""), 303)
         response.headers.append("set-cookie", cookie_header(SESSION_COOKIE, cookie, ttl,
                                                             secure=self.cookie_secure))
         return response

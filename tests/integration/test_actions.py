@@ -10,7 +10,7 @@ import redis
 from dashboard.actions import alarm_action, incident_action
 from dashboard.config import load_settings
 from dashboard.runtime import build_runtime
-from support.events import Envelope, incident_reported
+from support.events import Envelope, incident_reported, video_point
 from support.log import xadd
 
 
@@ -82,6 +82,8 @@ def test_invalid_transition_is_refused_without_writing(redis_url: str, rclient: 
 
 def test_alarm_acknowledgement_and_shelving(redis_url: str, rclient: redis.Redis) -> None:
     """Ack needs nothing but a user; shelving without a reason is refused."""
+    xadd(rclient, video_point("c1", status="offline"))
+
     async def body(runtime):  # type: ignore[no-untyped-def]
         ack = await alarm_action(runtime, "officer-1", "video:c1", "acknowledge", comment="已派维修")
         bad = await alarm_action(runtime, "officer-1", "video:c1", "shelve", shelve_minutes=30)

@@ -63,7 +63,7 @@ def test_the_worker_starts_with_the_first_console_request_and_answers_it(
 
     # the worker checks the session itself: asked on its socket without one, it refuses
     socket = psutil.Process(worker["pid"]).cmdline()[-1]
-    with httpx.Client(transport=httpx.HTTPTransport(uds=socket), base_url="http://worker") as direct:
+    with httpx.Client(transport=httpx.HTTPTransport(uds=socket), base_url="http://console-worker") as direct:
         assert direct.get("/console/export/incidents.csv").status_code == 401
         forged = direct.get("/console/export/incidents.csv", headers={"cookie": "cn_session=forged"})
         assert forged.status_code == 401

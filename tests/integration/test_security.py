@@ -230,6 +230,10 @@ def test_an_officer_of_one_street_gets_only_that_street(
     reveals = audit_entries(rclient, "reveal", after=mark)
     assert [(e["who"], e["target"], e["detail"]) for e in reveals] == [
         ("jiangsu", "ticket:t-j#caller_phone", "回访核实")]
+    # the out-of-scope reveal was refused and recorded as refused (#12 finding 8)
+    refused = audit_entries(rclient, "refused", after=mark)
+    assert [(e["who"], e["outcome"]) for e in refused] == [("jiangsu", "refused")]
+    assert "reveal-result" in refused[0]["target"] and refused[0]["detail"]
 
 
 def test_personal_data_leaves_masked_per_role(dashboard: DashboardProcess, rclient: redis.Redis) -> None:
@@ -420,7 +424,7 @@ def test_monitoring_answers_loopback_and_its_token_only(
 
     async def get(client_ip: str, headers: dict[str, str] | None = None) -> int:
         transport = httpx.ASGITransport(app=app, client=(client_ip, 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://dash") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             return (await client.get(monitoring, headers=headers or {})).status_code
 
     assert asyncio.run(get("127.0.0.1")) == 200

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from dashboard import access
+from dashboard import access, hosts
 from dashboard.access import NOBODY, PERMISSIONS, ROLES, STRICTEST, CallbackPermissions
 
 # path → the roles that may open it (every prefix of the table, and its neighbours)
@@ -103,6 +103,19 @@ def test_origin_is_this_host_or_allowed() -> None:
     assert access.origin_allowed("https://proxy.example", "dash:8050", allowed)
     assert not access.origin_allowed("http://evil.example", "dash:8050", allowed)
     assert not access.origin_allowed("null", "dash:8050", allowed)
+    # the scheme counts: a page of http://dash:8050 is not the https site, nor the reverse
+    assert not access.origin_allowed("https://dash:8050", "dash:8050", allowed, "http")
+    assert access.origin_allowed("https://dash:8050", "dash:8050", allowed, "https")
+    assert access.origin_allowed("https://dash:8050", "dash:8050", allowed, "wss")
+    assert not access.origin_allowed("http://dash:8050", "dash:8050", allowed, "wss")
+
+
+def test_served_hosts_and_host_names() -> None:
+    assert hosts.served_hosts("127.0.0.1", "") >= {"127.0.0.1", "localhost", "::1"}
+    assert "evil.example" not in hosts.served_hosts("127.0.0.1", "")
+    assert hosts.served_hosts("0.0.0.0", "cityops.intranet") == {"cityops.intranet", *hosts.LOOPBACK_NAMES}
+    assert [hosts.host_name(h) for h in ("a.b:8050", "[::1]:8050", "::1", "A.B", "")] == \
+        ["a.b", "::1", "::1", "a.b", ""]
 
 
 def test_every_route_of_the_app_is_named_by_the_table(tmp_path: Path) -> None:

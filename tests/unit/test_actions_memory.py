@@ -11,6 +11,7 @@ import orjson
 from dashboard import state as st
 from dashboard.actions import alarm_action, incident_action
 from dashboard.config import load_settings
+from dashboard.console import ConsoleConfig, load_console_config
 from dashboard.eventlog_memory import MemoryLog
 from dashboard.metrics import Metrics
 from dashboard.replica import Replica
@@ -35,6 +36,7 @@ class Parts:
     bus: MemoryLog
     replica: Replica
     auditor: Audit
+    console: ConsoleConfig = field(default_factory=lambda: load_console_config(None))
 
     @property
     def state(self) -> st.State:
@@ -47,7 +49,11 @@ async def started() -> Parts:
     await replica.start()
     report = {"type": "incident.reported", "street": "hongqiao", "data": {
         "incident_id": "i1", "domain": "safety", "title": "t", "severity": 2}}
+    camera = {"type": "video.point", "street": "hongqiao", "data": {
+        "point_id": "c9", "name": "c9", "lat": 31.2, "lon": 121.4, "status": "offline"}}
     assert await replica.wait_applied(await log.append(orjson.dumps(report)), timeout=10)
+    assert await replica.wait_applied(await log.append(orjson.dumps(camera)), timeout=10)
+    assert "c9" in replica.state.video
     return Parts(log, replica, Audit())
 
 
@@ -59,12 +65,32 @@ def test_two_dispatches_on_one_version_give_one_success_and_one_conflict() -> No
             ack = await incident_action(parts, "a", "i1", "acknowledge", version=1)  # type: ignore[arg-type]
             assert ack.ok and ack.version == 2
             first, second = await asyncio.gather(*(
-                incident_action(parts, name, "i1", "dispatch", version=2, unit="城管")  # type: ignore[arg-type]
+                incident_action(parts, name, "i1", "dispatch", version=2, unit="区城管执法局")  # type: ignore[arg-type]
                 for name in ("a", "b")))
             assert sorted([first.ok, second.ok]) == [False, True]
             refused = first if not first.ok else second
             assert "version conflict" in refused.message
             assert [e["outcome"] for e in parts.auditor.entries].count("refused") == 1
+        finally:
+            await parts.replica.stop()
+    asyncio.run(body())
+
+
+def test_units_and_alarms_that_do_not_exist_are_refused_before_anything_is_written() -> None:
+    """A dispatch unit outside the configuration, an alarm key the state does not know:
+    refused with the reason, nothing appended (#12)."""
+    async def body() -> None:
+        parts = await started()
+        try:
+            await incident_action(parts, "a", "i1", "acknowledge", version=1)  # type: ignore[arg-type]
+            before = len(parts.bus.entries)
+            wrong = await incident_action(parts, "a", "i1", "dispatch", version=2,  # type: ignore[arg-type]
+                                          unit="<b>nobody</b>")
+            assert not wrong.ok and "nobody" in wrong.message
+            for key in ("no-such-alarm", "video:no-such-camera", "indicator:nope", "video:", ""):
+                alarm = await alarm_action(parts, "a", key, "acknowledge")  # type: ignore[arg-type]
+                assert not alarm.ok, key
+            assert len(parts.bus.entries) == before
         finally:
             await parts.replica.stop()
     asyncio.run(body())
