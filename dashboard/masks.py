@@ -101,7 +101,7 @@ def mask_name(name: str | None) -> str | None:
 
 _NUMBER = r"\d+[A-Za-z]?(?:\s*[-－—/]\s*\d+[A-Za-z]?)*"
 _CN_NUMERAL = r"[一二三四五六七八九十百零〇两]+"
-_ZH_UNIT = (rf"(?:{_NUMBER}\s*(?:支弄|号楼|号院|号(?!线)|弄|栋|幢|座|单元|室|层|楼(?!盘))"
+_ZH_UNIT = (rf"(?:{_NUMBER}\s*(?:支弄|号楼|号院|号(?!线|航站楼|口)|弄|栋|幢|座|单元|室|层|楼(?!盘))"
             rf"|{_CN_NUMERAL}(?:号楼|号(?![线位])|栋|幢|单元)|[A-Za-z](?:座|栋|幢|区(?=\d)))")
 _EN_ROAD = r"(?:Road|Rd|Street|St|Avenue|Ave|Boulevard|Blvd|Highway|Hwy|Way|Drive|Dr|Lane|Ln|Alley)"
 _EN_NAME_WORD = r"[A-Z][A-Za-z'’-]*"

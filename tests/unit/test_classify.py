@@ -45,6 +45,7 @@ TEXTS = [
     ("天山路100弄7号302，2人受伤", "天山路***，2人受伤"),
     ("3号楼2单元电梯故障", "***电梯故障"),
     ("地铁5号线停运", "地铁5号线停运"),
+    ("虹桥1号航站楼站2号口客流大", "虹桥1号航站楼站2号口客流大"),
     ("Water leaking at Room 302, No. 7, Lane 100, Tianshan Road", "Water leaking at ***, Tianshan Road"),
     ("Gas smell near 1088 Yuyuan Road", "Gas smell near *** Yuyuan Road"),
     ("来电13812345678反映噪声", "来电138****5678反映噪声"),
