@@ -1,6 +1,7 @@
 """What a scope sees and how a record looks on a screen: the scope rules, the record
-cards of the /live view (personal fields masked), and incremental tallies (per status;
-the 12345 figures per day and street).  No I/O."""
+cards of the /live view (the fields they carry, projected by dashboard/classify.py:
+personal fields masked, free text scanned), and incremental tallies (per status; the
+12345 figures per day and street).  No I/O."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dashboard.classify import mask_address, mask_phone
+from dashboard.classify import project
 from dashboard.clock import beijing_day
 from dashboard.state import State
 
@@ -38,34 +39,34 @@ def inbox_street(state: State, key: str) -> tuple[bool, str | None]:
     return (alarm is not None, alarm.get("street") if alarm else None)
 
 
+#: The fields of each record card of a /live view (docs/live-protocol.md).
+INCIDENT_CARD = ("id", "domain", "title", "severity", "street", "status", "reported", "updated", "unit",
+                 "version", "lat", "lon", "crs", "address")
+ALARM_CARD = ("id", "sensor_id", "kind", "level", "message", "street", "ts", "lat", "lon", "crs", "acked")
+SENSOR_CARD = ("id", "kind", "value", "unit", "ts", "street", "lat", "lon", "crs", "alarm")
+DUTY_CARD = ("center", "post", "name", "phone", "start", "end", "ts")
+
+
 def incident_card(incident: Mapping[str, Any]) -> dict[str, Any]:
-    """An incident as the wall and the feed show it (the address masked)."""
-    card = {
-        name: incident.get(name)
-        for name in ("id", "domain", "title", "severity", "street", "status", "reported",
-                     "updated", "unit", "version", "lat", "lon", "crs")
-    }
-    card["address"] = mask_address(incident.get("address"))
-    return card
+    """An incident as the wall and the feed show it (the address masked, the title scanned)."""
+    return project("incident", incident, INCIDENT_CARD)
 
 
 def alarm_card(alarm: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        name: alarm.get(name)
-        for name in ("id", "sensor_id", "kind", "level", "message", "street", "ts",
-                     "lat", "lon", "crs", "acked")
-    }
+    return project("alarm", alarm, ALARM_CARD)
 
 
 def sensor_card(sensor: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        name: sensor.get(name)
-        for name in ("id", "kind", "value", "unit", "ts", "street", "lat", "lon", "crs", "alarm")
-    }
+    return project("sensor", sensor, SENSOR_CARD)
 
 
 def duty_card(shift: Mapping[str, Any]) -> dict[str, Any]:
-    return {**shift, "phone": mask_phone(shift.get("phone"))}
+    return project("duty", shift, DUTY_CARD)
+
+
+def rejection_card(rejection: Mapping[str, Any]) -> dict[str, Any]:
+    """A refused event (dashboard/records.py Rejection), as a view or a detail lists it."""
+    return project("rejection", rejection)
 
 
 @dataclass

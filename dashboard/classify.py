@@ -1,29 +1,40 @@
-"""Data classification: every field of every event type is public, internal or personal.
+"""Data classification, and the one projection through which records reach a screen.
 
-This table is the one place that says so.  What leaves the process follows from it:
+Every field of every event type (:data:`CLASSIFICATION`) and of every record the reducer
+keeps (:data:`RECORDS`) is one of:
 
 * ``public``   may be shown to anyone, visitors included (in aggregates);
 * ``internal`` is shown to signed-in staff and wall devices, never to visitors;
+* ``text``     internal free text (titles, descriptions, notes, summaries, alarm
+  messages, comments): shown like internal, after the personal data found in it
+  (phones, ID numbers, house and room numbers, names) has been masked;
 * ``personal`` (names and phones of 12345 callers, officers' phones, exact addresses)
   leaves only masked (:data:`MASKS`), for every role; an officer may reveal one field of
-  one record with a reason, and that reveal is audited (callbacks/console.py).
+  one record with a reason, and that reveal is audited (dashboard/console_policy.py).
 
-A unit test checks that every field of every payload in :mod:`dashboard.events` is
-classified here, so a new field cannot slip out unclassified.
+Masking by construction: a view, a row, a detail or an export is built by
+:func:`project`, naming the fields its screen shows; what is not named is not sent (a
+producer's extra fields included), and each named field leaves as its class says.  No
+other module masks (how each kind of datum is masked is dashboard/masks.py, which only
+this module calls); unit tests hold every payload field and every record field to a
+class here, and every other module to this door.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from dashboard.lifecycle import STEPS
+from dashboard.masks import mask_address, mask_free_text, mask_name, mask_phone
 
-PUBLIC, INTERNAL, PERSONAL = "public", "internal", "personal"
+PUBLIC, INTERNAL, TEXT, PERSONAL = "public", "internal", "text", "personal"
+CLASSES = (PUBLIC, INTERNAL, TEXT, PERSONAL)
 
-_INCIDENT_STEP = {"incident_id": INTERNAL, "by": INTERNAL, "unit": INTERNAL, "note": INTERNAL,
+_INCIDENT_STEP = {"incident_id": INTERNAL, "by": INTERNAL, "unit": INTERNAL, "note": TEXT,
                   "version": INTERNAL, "severity": PUBLIC}
-_ALARM_ACK = {"alarm_id": INTERNAL, "by": INTERNAL, "comment": INTERNAL, "reason": INTERNAL,
+_ALARM_ACK = {"alarm_id": INTERNAL, "by": INTERNAL, "comment": TEXT, "reason": TEXT,
               "until": INTERNAL}
 
 CLASSIFICATION: dict[str, dict[str, str]] = {
@@ -31,19 +42,19 @@ CLASSIFICATION: dict[str, dict[str, str]] = {
                  "street": PUBLIC, "crs": INTERNAL},
     "video.point": {"point_id": INTERNAL, "name": INTERNAL, "lat": INTERNAL, "lon": INTERNAL,
                     "kind": PUBLIC, "status": PUBLIC},
-    "video.status": {"point_id": INTERNAL, "status": PUBLIC, "reason": INTERNAL},
+    "video.status": {"point_id": INTERNAL, "status": PUBLIC, "reason": TEXT},
     "indicator.value": {"key": PUBLIC, "value": PUBLIC},
-    "incident.reported": {"incident_id": INTERNAL, "domain": PUBLIC, "title": INTERNAL,
+    "incident.reported": {"incident_id": INTERNAL, "domain": PUBLIC, "title": TEXT,
                           "severity": PUBLIC, "lat": INTERNAL, "lon": INTERNAL,
-                          "address": PERSONAL, "description": INTERNAL},
+                          "address": PERSONAL, "description": TEXT},
     **{f"incident.{step}": _INCIDENT_STEP for step in STEPS},
-    "hotline.ticket": {"ticket_id": INTERNAL, "category": PUBLIC, "summary": INTERNAL,
+    "hotline.ticket": {"ticket_id": INTERNAL, "category": PUBLIC, "summary": TEXT,
                        "status": PUBLIC, "address": PERSONAL, "lat": INTERNAL, "lon": INTERNAL,
                        "caller_name": PERSONAL, "caller_phone": PERSONAL, "satisfied": PUBLIC,
                        "repeat_of": INTERNAL},
     "sensor.reading": {"sensor_id": INTERNAL, "kind": PUBLIC, "value": INTERNAL, "unit": PUBLIC,
                        "lat": INTERNAL, "lon": INTERNAL},
-    "sensor.alarm": {"sensor_id": INTERNAL, "kind": PUBLIC, "level": PUBLIC, "message": INTERNAL,
+    "sensor.alarm": {"sensor_id": INTERNAL, "kind": PUBLIC, "level": PUBLIC, "message": TEXT,
                      "lat": INTERNAL, "lon": INTERNAL},
     "duty.shift": {"center": PUBLIC, "post": PUBLIC, "name": INTERNAL, "phone": PERSONAL,
                    "start": INTERNAL, "end": INTERNAL},
@@ -52,39 +63,46 @@ CLASSIFICATION: dict[str, dict[str, str]] = {
 }
 
 
-def mask_phone(phone: str | None) -> str | None:
-    """138****5678: keep the first three and last four digits."""
-    if not phone:
-        return phone
-    digits = phone.strip()
-    if len(digits) < 8:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+@dataclass(frozen=True)
+class Records:
+    """A field holding records of another kind of :data:`RECORDS` (a list, or one record
+    with ``many=False``), projected with every field of that kind."""
+
+    kind: str
+    many: bool = True
 
 
-def mask_name(name: str | None) -> str | None:
-    """张*, 欧阳** : keep the first character."""
-    if not name:
-        return name
-    return name[0] + "*" * max(1, len(name) - 1)
+_PLACE = {"lat": INTERNAL, "lon": INTERNAL, "crs": INTERNAL, "street": PUBLIC}
 
-
-_ROAD_ENDS = ("大道", "路", "街", "巷", "弄", "道")
-
-
-def mask_address(address: str | None) -> str | None:
-    """An exact address cut to its road: 长宁区天山路123号5室 → 长宁区天山路***."""
-    if not address:
-        return address
-    cut = -1
-    for end in _ROAD_ENDS:
-        found = address.find(end)
-        if found != -1 and (cut == -1 or found + len(end) < cut):
-            cut = found + len(end)
-    if cut == -1 or cut >= len(address):
-        return address[: max(1, len(address) // 2)] + "***"
-    return address[:cut] + "***"
-
+#: The records of dashboard/records.py (and the audit trail's entries), field by field.
+RECORDS: dict[str, dict[str, str | Records]] = {
+    "camera": {"id": INTERNAL, "name": INTERNAL, "kind": PUBLIC, "status": PUBLIC, "since": INTERNAL,
+               "last": INTERNAL, **_PLACE},
+    "camera_status": {"ts": INTERNAL, "status": PUBLIC, "reason": TEXT},
+    "incident": {"id": INTERNAL, "domain": PUBLIC, "title": TEXT, "severity": PUBLIC, "address": PERSONAL,
+                 "description": TEXT, "status": PUBLIC, "version": INTERNAL, "reported": INTERNAL,
+                 "updated": INTERNAL, "unit": INTERNAL, "timeline": Records("step"), **_PLACE},
+    "step": {"step": PUBLIC, "ts": INTERNAL, "by": INTERNAL, "entry": INTERNAL, "unit": INTERNAL,
+             "note": TEXT, "severity": PUBLIC},
+    "ticket": {"id": INTERNAL, "created": INTERNAL, "closed": INTERNAL, "updated": INTERNAL,
+               "status": PUBLIC, "category": PUBLIC, "summary": TEXT, "address": PERSONAL,
+               "caller_name": PERSONAL, "caller_phone": PERSONAL, "satisfied": PUBLIC,
+               "repeat_of": INTERNAL, "lat": INTERNAL, "lon": INTERNAL, "street": PUBLIC},
+    "sensor": {"id": INTERNAL, "kind": PUBLIC, "value": INTERNAL, "unit": PUBLIC, "ts": INTERNAL,
+               "readings": INTERNAL, "alarm": INTERNAL, **_PLACE},
+    "alarm": {"id": INTERNAL, "sensor_id": INTERNAL, "kind": PUBLIC, "level": PUBLIC, "message": TEXT,
+              "ts": INTERNAL, "acked": Records("ack", many=False), **_PLACE},
+    "ack": {"by": INTERNAL, "ts": INTERNAL, "comment": TEXT},
+    "decision": {"by": INTERNAL, "ts": INTERNAL, "comment": TEXT, "reason": TEXT, "entry": INTERNAL,
+                 "until": INTERNAL},
+    "duty": {"center": PUBLIC, "post": PUBLIC, "name": INTERNAL, "phone": PERSONAL, "start": INTERNAL,
+             "end": INTERNAL, "ts": INTERNAL},
+    "rejection": {"entry": INTERNAL, "type": PUBLIC, "id": INTERNAL, "incident_id": INTERNAL,
+                  "by": INTERNAL, "reason": INTERNAL},
+    "audit": {"id": INTERNAL, "ts": INTERNAL, "who": INTERNAL, "role": INTERNAL, "action": INTERNAL,
+              "target": INTERNAL, "detail": TEXT, "outcome": INTERNAL, "ip": INTERNAL,
+              "instance": INTERNAL, "detail_key": INTERNAL, "detail_values": INTERNAL},
+}
 
 # how each personal field is masked (a personal field without a mask is withheld whole)
 MASKS: dict[str, Callable[[Any], Any]] = {
@@ -103,13 +121,30 @@ def personal_fields(event_type: str) -> tuple[str, ...]:
     return tuple(name for name, cls in CLASSIFICATION[event_type].items() if cls == PERSONAL)
 
 
-def mask_personal(record: dict[str, Any], event_type: str) -> dict[str, Any]:
-    """A copy of ``record`` with every personal field of ``event_type`` masked."""
-    out = dict(record)
-    for name in personal_fields(event_type):
-        if name in out:
+def project(kind: str, record: Mapping[str, Any], fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The ``fields`` of ``record`` (a record of ``kind``) that a screen shows, each as
+    its class allows: personal fields masked, free text scanned and masked, nothing
+    else.  ``fields`` None: every classified field.  A field that :data:`RECORDS` does not
+    classify for ``kind`` cannot be asked for (KeyError), so it cannot slip out."""
+    table = RECORDS[kind]
+    out: dict[str, Any] = {}
+    for name in table if fields is None else fields:
+        cls = table[name]
+        value = record.get(name)
+        if isinstance(cls, Records):
+            if value is None:
+                out[name] = None
+            elif cls.many:
+                out[name] = [project(cls.kind, item) for item in value]
+            else:
+                out[name] = project(cls.kind, value)
+        elif cls == TEXT:
+            out[name] = mask_free_text(value)
+        elif cls == PERSONAL:
             mask = MASKS.get(name)
-            out[name] = mask(out[name]) if mask else None
+            out[name] = mask(value) if mask else None
+        else:
+            out[name] = value
     return out
 
 

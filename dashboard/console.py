@@ -2,8 +2,10 @@
 dashboard/inbox.py).
 
 Pure functions of the state, the console configuration and ``now`` (epoch ms, passed in:
-deadlines and ages run on the views' clock, never in the reducer).  Personal fields are
-masked here, before anything reaches a callback.
+deadlines and ages run on the views' clock, never in the reducer).  Every row and detail
+is built by dashboard/classify.py ``project`` from the fields its screen shows (personal
+fields masked, free text scanned), before anything reaches a callback; a search matches
+what the screen shows, never a masked value.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import msgspec
 from dashboard.camera import camera_status
 from dashboard.cards import in_scope
 from dashboard.catalogue import Indicator, level, read_toml
-from dashboard.classify import REVEALABLE, mask_address, mask_name, mask_personal, mask_phone
+from dashboard.classify import project
 from dashboard.clock import MINUTE_MS
 from dashboard.i18n import t
 from dashboard.lifecycle import STAGE_OF_STATUS, STAGES
@@ -126,23 +128,25 @@ class Filters:
         return not needle or any(needle in str(v).lower() for v in values if v)
 
 
+#: The fields of each list's rows, and of each drilled record (what its screen shows).
+INCIDENT_ROW = ("id", "title", "domain", "severity", "street", "status", "reported", "updated", "unit",
+                "version")
+CAMERA_ROW = ("id", "name", "kind", "street", "since", "last")
+TICKET_ROW = ("id", "category", "summary", "status", "street", "created", "updated", "caller_name",
+              "caller_phone", "address", "satisfied", "repeat_of")
+INCIDENT_DETAIL = ("id", "title", "domain", "severity", "street", "status", "version", "unit", "address",
+                   "description", "timeline")
+TICKET_DETAIL = ("id", "category", "status", "created", "street", "caller_name", "caller_phone",
+                 "address", "summary")
+CAMERA_DETAIL = ("id", "name", "kind", "street", "since", "last")
+SENSOR_DETAIL = ("id", "kind", "unit", "street", "readings")
+
+
 def incident_row(incident: Mapping[str, Any], now: int, config: ConsoleConfig) -> dict[str, Any]:
     """One incident as the console lists it, with its deadline state."""
     due = deadline(incident, now, config)
-    return {
-        "id": incident["id"],
-        "title": incident["title"],
-        "domain": incident["domain"],
-        "severity": incident["severity"],
-        "street": incident["street"],
-        "status": incident["status"],
-        "reported": incident["reported"],
-        "updated": incident["updated"],
-        "unit": incident["unit"],
-        "version": incident["version"],
-        "deadline": due["state"] if due else "done",
-        "due": due["due"] if due else None,
-    }
+    return {**project("incident", incident, INCIDENT_ROW),
+            "deadline": due["state"] if due else "done", "due": due["due"] if due else None}
 
 
 def camera_rates(rows: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
@@ -166,7 +170,7 @@ def street_camera_rates(summary_streets: dict[str, Any], street: str | None) -> 
 def duty_rows(state: State, street: str | None) -> list[dict[str, Any]]:
     """Shifts of the district centre and, for a street, of that street's centre; phones masked."""
     shifts = [
-        {**shift, "key": key, "phone": mask_phone(shift.get("phone"))}
+        {**project("duty", shift), "key": key}
         for key, shift in state.duty.items()
         if street is None or shift["center"] in ("district", street)
     ]
@@ -189,27 +193,18 @@ def camera_rows(
         down_since = point["since"] if status != "online" else None
         if status == "stale":
             down_since = point["last"]
-        rows.append(
-            {
-                "id": pid,
-                "name": point["name"],
-                "kind": point.get("kind"),
-                "street": point["street"],
-                "status": status,
-                "since": point["since"],
-                "last": point["last"],
-                "down_s": (now - down_since) // 1000 if down_since else 0,
-            }
-        )
+        rows.append({**project("camera", point, CAMERA_ROW), "status": status,
+                     "down_s": (now - down_since) // 1000 if down_since else 0})
     rows.sort(key=lambda r: (-r["down_s"], r["id"]))
     return rows
 
 
 def ticket_rows(
-    state: State, filters: Filters, now: int, overdue_ms: int, scope: str | None = None, reveal: bool = False
+    state: State, filters: Filters, now: int, overdue_ms: int, scope: str | None = None
 ) -> list[dict[str, Any]]:
-    """12345 tickets, newest first.  Callers' names, phones and exact addresses are
-    masked unless ``reveal`` (an audited act of an authorised officer)."""
+    """12345 tickets, newest first; callers' names, phones and exact addresses masked (only
+    the audited reveal of dashboard/console_policy.py shows one), the search matching the
+    summary as shown."""
     rows: list[dict[str, Any]] = []
     for ticket in state.tickets.values():
         street = ticket.get("street")
@@ -219,28 +214,11 @@ def ticket_rows(
             continue
         if filters.since_ms and ticket["created"] < filters.since_ms:
             continue
-        if not filters.matches_text(ticket["id"], ticket.get("summary"), ticket.get("category")):
+        row = project("ticket", ticket, TICKET_ROW)
+        if not filters.matches_text(row["id"], row["summary"], row["category"]):
             continue
-        open_ = ticket.get("status") != "closed"
-        rows.append(
-            {
-                "id": ticket["id"],
-                "category": ticket.get("category"),
-                "summary": ticket.get("summary"),
-                "status": ticket.get("status"),
-                "street": street,
-                "created": ticket["created"],
-                "updated": ticket.get("updated"),
-                "caller_name": ticket.get("caller_name") if reveal else mask_name(ticket.get("caller_name")),
-                "caller_phone": ticket.get("caller_phone")
-                if reveal
-                else mask_phone(ticket.get("caller_phone")),
-                "address": ticket.get("address") if reveal else mask_address(ticket.get("address")),
-                "overdue": open_ and now - ticket["created"] > overdue_ms,
-                "satisfied": ticket.get("satisfied"),
-                "repeat_of": ticket.get("repeat_of"),
-            }
-        )
+        row["overdue"] = ticket.get("status") != "closed" and now - ticket["created"] > overdue_ms
+        rows.append(row)
     rows.sort(key=lambda r: r["created"], reverse=True)
     return rows
 
@@ -251,26 +229,25 @@ def ticket_rows(
 def drilled(state: State, kind: str, key: str, now: int, config: ConsoleConfig,
             stale_ms: int) -> dict[str, Any] | None:
     """The detail of the record a console URL drills into (``incident``, ``ticket``,
-    ``duty``, ``camera`` or ``sensor``), its personal fields masked; None if unknown."""
+    ``duty``, ``camera`` or ``sensor``), as its drawer shows it; None if unknown."""
     if kind == "incident":
-        data = incident_detail(state, key, now, config)
-    elif kind == "camera":
-        data = camera_detail(state, key, now, stale_ms)
-    elif kind == "sensor":
-        data = sensor_detail(state, key)
-    else:
-        record: Mapping[str, Any] | None = (state.tickets if kind == "ticket" else state.duty).get(key)
-        data = dict(record) if record is not None else None
-    event_type = REVEALABLE.get(kind)
-    return mask_personal(data, event_type) if data is not None and event_type else data
+        return incident_detail(state, key, now, config)
+    if kind == "camera":
+        return camera_detail(state, key, now, stale_ms)
+    if kind == "sensor":
+        return sensor_detail(state, key)
+    if kind == "ticket":
+        ticket = state.tickets.get(key)
+        return project("ticket", ticket, TICKET_DETAIL) if ticket is not None else None
+    shift = state.duty.get(key)
+    return project("duty", shift) if shift is not None else None
 
 
 def incident_detail(state: State, incident_id: str, now: int, config: ConsoleConfig) -> dict[str, Any] | None:
     incident = state.incidents.get(incident_id)
     if incident is None:
         return None
-    rejections = [r for r in state.rejections if r.get("incident_id") == incident_id]
-    return {**incident, "deadline": deadline(incident, now, config), "rejections": rejections[-5:]}
+    return {**project("incident", incident, INCIDENT_DETAIL), "deadline": deadline(incident, now, config)}
 
 
 def camera_detail(state: State, point_id: str, now: int, stale_ms: int) -> dict[str, Any] | None:
@@ -279,12 +256,12 @@ def camera_detail(state: State, point_id: str, now: int, stale_ms: int) -> dict[
         return None
     status = camera_status(point, now, stale_ms)
     history = [
-        {"ts": ts, "status": status_, "reason": reason}
+        project("camera_status", {"ts": ts, "status": status_, "reason": reason})
         for ts, status_, reason in reversed(state.video_history.get(point_id, []))
     ]
     down_since = point["last"] if status == "stale" else point["since"] if status != "online" else None
     return {
-        **point,
+        **project("camera", point, CAMERA_DETAIL),
         "status": status,
         "history": history,
         "down_s": (now - down_since) // 1000 if down_since else 0,
@@ -295,8 +272,7 @@ def sensor_detail(state: State, sensor_id: str) -> dict[str, Any] | None:
     sensor = state.sensors.get(sensor_id)
     if sensor is None:
         return None
-    alarms = [a for a in state.alarms.values() if a["sensor_id"] == sensor_id][-10:]
-    return {**sensor, "alarms": list(reversed(alarms))}
+    return project("sensor", sensor, SENSOR_DETAIL)
 
 
 def street_overview(state: State, street: str, now: int, stale_ms: int,

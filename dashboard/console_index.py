@@ -28,6 +28,7 @@ from typing import Any, Literal, NamedTuple
 from sortedcontainers import SortedList
 
 from dashboard.cards import in_scope
+from dashboard.classify import project
 from dashboard.clock import MINUTE_MS
 from dashboard.lifecycle import FLOW, OPEN, STAGE_OF_STATUS
 from dashboard.protocol import Section
@@ -126,8 +127,8 @@ class IncidentIndex:
         entry = (incident["reported"], iid)
         self.buckets.setdefault(bucket, SortedList()).add(entry)
         self._where[iid] = (bucket, entry)
-        if old is None:  # id and title only: the address is personal data, masked on screen
-            self._text.add(iid, f"{iid} {incident['title']}")
+        if old is None:  # the id and the title as shown (masked): never the address or the description
+            self._text.add(iid, f"{iid} {project('incident', incident, ('title',))['title']}")
 
     def __len__(self) -> int:
         return len(self._where)

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 
 from dashboard import audit, camera, clock, geo, levels
 from dashboard.catalogue import public_catalogue
+from dashboard.classify import project
 from dashboard.guard import client_ip, require
 from dashboard.i18n import LANGS, client_strings
 from dashboard.units import UNITS
@@ -86,8 +87,9 @@ def register(server: FastAPI, runtime: Runtime) -> None:
         writer = csv.writer(out)
         writer.writerow(["id", *audit.FIELDS])
         for e in entries:
+            shown = project("audit", e, ("id", *audit.FIELDS))  # what officers wrote, scanned
             # a cell starting with = + - @ would be a formula in a spreadsheet: quote it
-            writer.writerow([spreadsheet_cell(e.get(name, "")) for name in ("id", *audit.FIELDS)])
+            writer.writerow([spreadsheet_cell(str(shown[name] or "")) for name in ("id", *audit.FIELDS)])
         return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
 

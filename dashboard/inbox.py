@@ -9,6 +9,7 @@ from typing import Any
 
 from dashboard.cards import in_scope
 from dashboard.catalogue import Indicator, level
+from dashboard.classify import project
 from dashboard.clock import MINUTE_MS
 from dashboard.console import ConsoleConfig
 from dashboard.i18n import STRINGS, t
@@ -83,7 +84,7 @@ def inbox(
                 alarm_id,
                 "sensor",
                 alarm["level"],
-                alarm.get("message") or alarm["kind"],
+                project("alarm", alarm, ("message",))["message"] or alarm["kind"],
                 alarm.get("street"),
                 alarm["ts"],
                 alarm["sensor_id"],

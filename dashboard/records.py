@@ -77,6 +77,8 @@ class TicketRecord(TypedDict, total=False):
     caller_phone: str
     satisfied: bool
     repeat_of: str
+    lat: float
+    lon: float
 
 
 class SensorRecord(TypedDict, total=False):

@@ -29,6 +29,7 @@ from dashboard.cards import (
     inbox_street,
     incident_card,
     indicator_in_scope,
+    rejection_card,
     sensor_card,
 )
 from dashboard.catalogue import Indicator
@@ -37,7 +38,6 @@ from dashboard.dimensions import DimensionMap
 from dashboard.figures import Figures
 from dashboard.projection import Projection
 from dashboard.protocol import CUES, Section
-from dashboard.records import Rejection
 from dashboard.state import Changes, State
 
 #: Indicator history points a view holds per series (6 h at 5 min); the state keeps more
@@ -303,7 +303,7 @@ class ViewBuilder:
             del_[Section.ALARMS.value] = gone
         self._members[scope] = (incidents, alarms)
 
-    def _rejections(self, entries: set[str], scope: str | None) -> list[Rejection]:
+    def _rejections(self, entries: set[str], scope: str | None) -> list[dict[str, Any]]:
         if not entries:
             return []
         out = []
@@ -312,7 +312,7 @@ class ViewBuilder:
                 continue
             incident = self.state.incidents.get(rejection.get("incident_id") or "")
             if scope is None or (incident is not None and in_scope(incident["street"], scope)):
-                out.append(rejection)
+                out.append(rejection_card(rejection))
         return out
 
     def _cue(self, changes: Changes, scope: str | None, set_: dict[str, Any],

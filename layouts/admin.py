@@ -16,6 +16,7 @@ from dash import dcc, html
 
 from dashboard.admin_figures import FailedSignIns, RiskFigures
 from dashboard.audit import detail_of
+from dashboard.classify import project
 from dashboard.clock import clock_text
 from dashboard.i18n import client_strings, dropdown_labels, say
 from layouts import ids
@@ -128,7 +129,7 @@ def detail_text(entry: Mapping[str, str], s: Strings) -> tuple[str, bool]:
     coded = detail_of(entry)
     if coded is not None:
         return say(s, *coded), False
-    return entry.get("detail", ""), True
+    return project("audit", entry, ("detail",))["detail"] or "", True
 
 
 def audit_grid_rows(entries: list[dict[str, str]], s: Strings) -> list[dict[str, Any]]:

@@ -1,34 +1,14 @@
-"""Users file, sessions, classification: the parts of zero trust that need no server."""
+"""Users file and sessions: the parts of zero trust that need no server (classification:
+tests/unit/test_classify.py)."""
 
 from __future__ import annotations
 
 import time
 
-import msgspec
 import orjson
 import pytest
 
-from dashboard import classify
 from dashboard.auth import AuthError, Principal, Sessions, UserStore
-from dashboard.events import PAYLOADS
-
-
-def test_every_field_of_every_event_type_is_classified() -> None:
-    for event_type, payload in PAYLOADS.items():
-        fields = {f.name for f in msgspec.structs.fields(payload)}
-        classified = set(classify.CLASSIFICATION[event_type])
-        assert fields <= classified, (event_type, fields - classified)
-        assert set(classify.CLASSIFICATION[event_type].values()) <= {"public", "internal", "personal"}
-
-
-def test_personal_fields_are_masked() -> None:
-    ticket = {"caller_name": "欧阳娜娜", "caller_phone": "13812345678", "address": "长宁区天山路123号5室",
-              "summary": "噪声"}
-    masked = classify.mask_personal(ticket, "hotline.ticket")
-    assert masked == {"caller_name": "欧***", "caller_phone": "138****5678", "address": "长宁区天山路***",
-                      "summary": "噪声"}
-    assert classify.can_reveal("ticket", "caller_phone") and not classify.can_reveal("ticket", "summary")
-    assert not classify.can_reveal("camera", "name")
 
 
 def test_passwords_are_argon2_and_checked(store: UserStore) -> None:

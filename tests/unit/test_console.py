@@ -125,14 +125,30 @@ def test_deadline_counts_per_street() -> None:
                                                 "jiangsulu": {"open": 1, "near": 0, "overdue": 1}}
 
 
-def test_ticket_rows_mask_callers_unless_revealed() -> None:
-    """Caller name, phone and exact address are masked by default."""
-    s = run([hotline_ticket("t1", category="噪声", summary="夜间施工", status="new", caller_name="李小龙",
-                            caller_phone="13812345678", address="长宁区天山路8号", street="hongqiao", ts=T0)])
+def test_ticket_rows_mask_callers_and_search_what_they_show() -> None:
+    """Caller name, phone and exact address are masked in every row (only the audited reveal
+    shows one); the search matches the summary as shown, never a masked phone in it."""
+    s = run([hotline_ticket("t1", category="噪声", summary="来电13912345678称夜间施工", status="new",
+                            caller_name="李小龙", caller_phone="13812345678", address="长宁区天山路8号",
+                            street="hongqiao", ts=T0)])
     row = ticket_rows(s, Filters(), T0, 86_400_000)[0]
-    assert (row["caller_name"], row["caller_phone"], row["address"]) == (
-        "李**", "138****5678", "长宁区天山路***")
-    assert ticket_rows(s, Filters(), T0, 86_400_000, reveal=True)[0]["caller_phone"] == "13812345678"
+    assert (row["caller_name"], row["caller_phone"], row["address"], row["summary"]) == (
+        "李**", "138****5678", "长宁区天山路***", "来电139****5678称夜间施工")
+    assert [r["id"] for r in ticket_rows(s, Filters(text="夜间施工"), T0, 86_400_000)] == ["t1"]
+    for hidden in ("13912345678", "1234", "13812345678", "李小龙", "8号"):
+        assert ticket_rows(s, Filters(text=hidden), T0, 86_400_000) == [], hidden
+
+
+def test_incident_search_matches_the_shown_title_only() -> None:
+    """The incident list's search reads the id and the masked title: never the address, the
+    description or a phone number the title held."""
+    s = run([incident_reported("i1", title="王丽华女士13812345678报漏水", severity=2, street="hongqiao",
+                               address="长宁区天山路100弄7号302室", description="遵义路539号", ts=T0)])
+    assert [r["id"] for r in incidents(s, Filters(text="报漏水"))] == ["i1"]
+    assert incidents(s, Filters())[0]["title"] == "王**女士138****5678报漏水"
+    for hidden in ("13812345678", "丽华", "100弄", "天山路", "遵义路", "539"):
+        assert incidents(s, Filters(text=hidden)) == [], hidden
+    assert "address" not in incidents(s, Filters())[0]
 
 
 def test_camera_rows_show_stale_and_longest_outage_first() -> None:
