@@ -12,7 +12,7 @@ from dashboard.auth import ANONYMOUS_VISITOR, UserStore
 from dashboard.bus import connect
 from dashboard.identity import Identity
 from dashboard.revocations import Revocations
-from dashboard.security_feed import Notice, SecurityFeed
+from dashboard.security_feed import PENDING_MAX, Notice, SecurityFeed
 from dashboard.sessions import Sessions
 
 
@@ -83,6 +83,7 @@ async def test_sign_out_ends_the_session_here_even_without_redis(store: UserStor
     assert await who.identify(cookie, "", None) is None
     assert who.revalidate(issued) is None
     assert list(who.feed.pending) == [Notice.revoke(issued.sid, issued.expires_ms)]  # shared once back
+    assert who.feed.pending.maxlen == PENDING_MAX  # what waits for Redis is bounded too
     assert await who.sign_out(cookie) is None  # already ended
     assert await who.sign_out(None) is None
 
