@@ -161,6 +161,9 @@ async def _poll_health(url: str, samples: list[tuple[float, float, str | None]],
         await asyncio.gather(*polls)
 
 
+OFFICERS_NICE = 10
+
+
 async def _worker_ready(url: str, timeout: float = 120.0) -> dict[str, Any]:
     """The server's console worker (dashboard/console_worker.py) once it is ready (the
     officers' first requests start it; until it is ready the server serves them itself),
@@ -186,7 +189,10 @@ async def _measure(dashboard: Dashboard, redis_url: str, redis_pid: int, officer
             child = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bench.console_officers", "--base", dashboard.url,
                 "--capture", str(capture_file), "--users", str(_officers_file(officers)),
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**31)
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**31,
+                # the officers stand for browsers on other machines: at a lower CPU priority
+                # than the server, so the load generator does not take the server's cores
+                preexec_fn=lambda: os.nice(OFFICERS_NICE))
             try:
                 ready = await _ask(child, None, READY_TIMEOUT_S)
             except TimeoutError:

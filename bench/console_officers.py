@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gzip
 import os
 import random
 import re
@@ -87,24 +88,44 @@ class Template:
     wave: int
     seq_slots: list[dict[str, Any]]  # the inputs whose value is a cue seq
     parsed: dict[str, Any] | None
+    # the other inputs and states by (id, property): the page sends what its last answers
+    # set there (a store holding what a panel shows), as the browser's memory of them
+    prop_slots: dict[tuple[str, str], list[dict[str, Any]]]
 
     @classmethod
     def of(cls, recorded: dict[str, Any], cue_seqs: set[int]) -> Template:
         parsed = orjson.loads(recorded["body"]) if recorded["body"] else None
         slots: list[dict[str, Any]] = []
-        for item in (parsed or {}).get("inputs", []):
+        props: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for item in (parsed or {}).get("inputs", []) + (parsed or {}).get("state", []):
             for entry in item if isinstance(item, list) else [item]:
                 value = entry.get("value")
                 if entry.get("property") == "data" and isinstance(value, int) and value in cue_seqs:
                     slots.append(entry)
+                elif isinstance(entry.get("id"), str):
+                    props.setdefault((entry["id"], entry["property"]), []).append(entry)
         return cls(recorded["output"], recorded["body"].encode(), dict(recorded["headers"]),
-                   int(recorded["wave"]), slots, parsed if slots else None)
+                   int(recorded["wave"]), slots, parsed, props)
 
-    def body_for(self, seq: int | None) -> bytes:
-        if not self.seq_slots or seq is None or self.parsed is None:
+    @property
+    def outputs(self) -> set[tuple[str, str]]:
+        """The (id, property) pairs this callback sets (Dash's output key: ``id.prop`` or
+        ``..id.prop...id.prop..``; pattern ids left out)."""
+        parts = self.output.strip(".").split("...") if self.output.startswith("..") else [self.output]
+        return {(cid, prop) for part in parts if not part.startswith("{")
+                for cid, _, prop in [part.rpartition(".")]}
+
+    def body_for(self, seq: int | None, props: dict[tuple[str, str], Any]) -> bytes:
+        if self.parsed is None:
             return self.body
-        for slot in self.seq_slots:
+        known = [key for key in self.prop_slots if key in props]
+        if not known and (not self.seq_slots or seq is None):
+            return self.body
+        for slot in self.seq_slots if seq is not None else ():
             slot["value"] = seq
+        for key in known:
+            for slot in self.prop_slots[key]:
+                slot["value"] = props[key]
         return orjson.dumps(self.parsed)
 
 
@@ -134,6 +155,19 @@ class Officer:
     stopping: bool = False
     closed: str | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    remembered: set[tuple[str, str]] = field(default_factory=set)  # what the page sends back
+    props: dict[tuple[str, str], Any] = field(default_factory=dict)  # their newest values
+
+    def remember(self, raw: bytes, encoding: str | None) -> None:
+        """Keep what an answer set of the props the page sends back (as Dash's store does)."""
+        if encoding == "gzip":
+            raw = gzip.decompress(raw)
+        elif encoding:
+            return
+        for cid, values in orjson.loads(raw).get("response", {}).items():
+            for prop, value in values.items():
+                if (cid, prop) in self.remembered:
+                    self.props[(cid, prop)] = value
 
     def __post_init__(self) -> None:
         self.random = random.Random(self.index)  # the page's Math.random(), reproducibly
@@ -184,15 +218,17 @@ class Officer:
             headers["origin"] = self.base
         if "referer" in headers:
             headers["referer"] = self.base + "/" + headers["referer"].split("/", 3)[-1]
-        body = template.body_for(self.seq)
+        body = template.body_for(self.seq, self.props)
         start, status, size, error = time.monotonic(), None, 0, None
         try:
             async with self.client.stream("POST", UPDATE_PATH, content=body, headers=headers) as response:
                 status = response.status_code
-                async for chunk in response.aiter_raw():
-                    size += len(chunk)
+                chunks = [chunk async for chunk in response.aiter_raw()]
+                size = sum(len(chunk) for chunk in chunks)
             if status not in OK_STATUSES:
                 error = f"status {status}"
+            elif status == 200 and self.remembered & template.outputs:
+                self.remember(b"".join(chunks), response.headers.get("content-encoding"))
         except asyncio.CancelledError:
             self.requests.append([self.index, phase, number, template.output, start, time.monotonic(), status,
                                   size, "unfinished"])
@@ -247,7 +283,10 @@ async def serve(base: str, capture: dict[str, Any], users: list[list[str]]) -> N
     refresh = _waves([Template.of(r, seqs) for r in capture["refresh"]])
     requests: list[list[Any]] = []
     refreshes: list[list[Any]] = []
-    officers = [Officer(k, user, password, base, requests, refreshes)
+    templates = [t for wave in initial + refresh for t in wave]
+    sent_back = ({key for t in templates for key in t.prop_slots}
+                 & {key for t in templates for key in t.outputs})
+    officers = [Officer(k, user, password, base, requests, refreshes, remembered=set(sent_back))
                 for k, (user, password) in enumerate(users)]
     lag: list[float] = []
     stop_lag = asyncio.Event()

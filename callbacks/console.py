@@ -95,6 +95,15 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         """One answer for every page that asks the same (dashboard/shared_answers.py)."""
         return runtime.answers.get(name, areas, [principal.role, principal.scope, *asked], compute)
 
+    def unless_shown(name: str, areas: tuple[Cue, ...], principal: Principal, asked: list[Any],
+                     compute: Any, shown: str | None) -> tuple[Any, str]:
+        """:func:`shared`, with its signature; nothing (204) when the page shows it already."""
+        answer, signature = runtime.answers.signed(name, areas, [principal.role, principal.scope, *asked],
+                                                   compute)
+        if signature == shown:
+            raise PreventUpdate
+        return answer, signature
+
     # ------------------------------------------------------------ the lists, a page at a time
     # Each grid asks for the rows it shows (AG Grid's infinite row model); a /live cue
     # makes assets/console.js refresh the pages a grid holds, a filter change sends it back
@@ -185,9 +194,10 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             raise PreventUpdate
         return answered
 
-    @app.callback(Output(ids.CAMERA_RATES, "children"), Input(ids.CONSOLE_SEARCH, "data"),
-                  Input(ids.tick(Cue.CAMERAS), "data"), Input(ids.SEARCH, "value"))
-    async def rates(search: str | None, _tick: int, text: str | None) -> list[Any]:
+    @app.callback(Output(ids.CAMERA_RATES, "children"), Output(ids.shown("rates"), "data"),
+                  Input(ids.CONSOLE_SEARCH, "data"), Input(ids.tick(Cue.CAMERAS), "data"),
+                  Input(ids.SEARCH, "value"), State(ids.shown("rates"), "data"))
+    async def rates(search: str | None, _tick: int, text: str | None, shown: str | None) -> tuple[Any, str]:
         principal = require("console")
 
         def compute() -> list[Any]:
@@ -200,7 +210,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                 rates = sel.street_camera_rates(video["streets"], url.street)
             return panels.camera_rates(rates, url, client_strings(url.lang), settings.video_stale_s // 60)
 
-        return shared("cameras.rates", (Cue.CAMERAS,), principal, [search, text], compute)
+        return unless_shown("cameras.rates", (Cue.CAMERAS,), principal, [search, text], compute, shown)
 
     # ------------------------------------------------------------ streets, overview, breadcrumbs
     @app.callback(
@@ -208,18 +218,22 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                 "crumbs": Output(ids.BREADCRUMBS, "children"),
                 # a street's own camera counts in the map's legend (the district's: assets/wall.js)
                 "legend": {status: Output(ids.map_legend_count(status), "children")
-                           for status in CAMERA_STATUSES}},
+                           for status in CAMERA_STATUSES},
+                "shown": Output(ids.shown("streets"), "data")},
         inputs={"search": search_input, **{f"_{cue}": Input(ids.tick(cue), "data")
                                            for cue in (Cue.INCIDENTS, Cue.CAMERAS, Cue.DUTY)}},
+        state={"shown": State(ids.shown("streets"), "data")},
     )
-    async def streets(search: str | None, **_ticks: int) -> dict[str, Any]:
+    async def streets(search: str | None, shown: str | None, **_ticks: int) -> dict[str, Any]:
         principal = require("console")
         url = where(search, principal)
         # what the panels show: cases, cameras, duty; a street's indicator chips (their
         # changes cue the inbox); the street of a drilled record
         areas = (Cue.INCIDENTS, Cue.CAMERAS, Cue.DUTY, *((Cue.INBOX,) if url.street else ()),
                  *((Cue.TICKETS, Cue.SENSORS) if url.kind else ()))
-        return shared("streets", areas, principal, [search], lambda: street_panels(search, principal))
+        panels_, signature = unless_shown("streets", areas, principal, [search],
+                                          lambda: street_panels(search, principal), shown)
+        return {**panels_, "shown": signature}
 
     def street_panels(search: str | None, principal: Principal) -> dict[str, Any]:
         url, t, state = where(search, principal), now(), runtime.state
@@ -235,16 +249,17 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                 "legend": {status: f"{figures['video'].get(status, 0):,}" if figures else dash.no_update
                            for status in CAMERA_STATUSES}}
 
-    @app.callback(Output(ids.DUTY, "children"), Input(ids.CONSOLE_SEARCH, "data"),
-                  Input(ids.tick(Cue.DUTY), "data"))
-    async def duty(search: str | None, _tick: int) -> Any:
+    @app.callback(Output(ids.DUTY, "children"), Output(ids.shown("duty"), "data"),
+                  Input(ids.CONSOLE_SEARCH, "data"), Input(ids.tick(Cue.DUTY), "data"),
+                  State(ids.shown("duty"), "data"))
+    async def duty(search: str | None, _tick: int, shown: str | None) -> tuple[Any, str]:
         principal = require("console")
 
         def compute() -> Any:
             url = where(search, principal)
             return panels.duty_table(sel.duty_rows(runtime.state, url.street), url, client_strings(url.lang))
 
-        return shared("duty", (Cue.DUTY,), principal, [search], compute)
+        return unless_shown("duty", (Cue.DUTY,), principal, [search], compute, shown)
 
     # ------------------------------------------------------------ the detail drawer
     @app.callback(

@@ -25,6 +25,7 @@ here: never one that audits a look, depends on which input fired, or reveals.
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -67,13 +68,19 @@ class SharedAnswers:
         self.versions = versions
         self.now_ms = now_ms
         self.size = size
-        self._answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._answers: OrderedDict[tuple[Any, ...], tuple[Any, str]] = OrderedDict()
         self.hits = self.misses = 0
 
     def get(self, name: str, areas: tuple[Cue, ...], asked: Any, compute: Callable[[], Any]) -> Any:
         """The answer of callback ``name`` to ``asked`` (JSON-able: inputs, role, scope),
         computed by ``compute()`` unless an answer under the same areas' versions and
         second is kept."""
+        return self.signed(name, areas, asked, compute)[0]
+
+    def signed(self, name: str, areas: tuple[Cue, ...], asked: Any,
+               compute: Callable[[], Any]) -> tuple[Any, str]:
+        """:meth:`get`, and the answer's signature (a page that holds an answer with that
+        signature needs nothing new)."""
         key = (name, orjson.dumps(asked, option=orjson.OPT_SORT_KEYS), self.versions.of(areas),
                self.now_ms() // GRANULARITY_MS)
         if key in self._answers:
@@ -82,10 +89,11 @@ class SharedAnswers:
             return self._answers[key]
         self.misses += 1
         answer = plain(compute())
-        self._answers[key] = answer
+        signature = hashlib.blake2b(orjson.dumps(answer, default=repr), digest_size=12).hexdigest()
+        self._answers[key] = answer, signature
         while len(self._answers) > self.size:
             self._answers.popitem(last=False)
-        return answer
+        return answer, signature
 
 
 def plain(value: Any) -> Any:

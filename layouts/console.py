@@ -360,6 +360,7 @@ def page(
             *[dcc.Store(id=ids.tick(cue), data=0) for cue in Cue],
             dcc.Store(id=ids.GRID_RESET),
             dcc.Store(id=ids.MARKERS_SHOWN),
+            *[dcc.Store(id=ids.shown(panel)) for panel in ids.SHOWN_PANELS],
             dcc.Store(id=ids.DETAIL_VERSION),
         ],
         id=ids.CONSOLE_ROOT,

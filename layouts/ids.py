@@ -82,6 +82,15 @@ def tick(area: str) -> str:
     return f"tick-{area}"
 
 
+def shown(panel: str) -> str:
+    """The store holding the signature of what a console panel shows (its callback sends
+    the panel again only when its answer's signature differs; dashboard/shared_answers.py)."""
+    return f"shown-{panel}"
+
+
+#: The panels sent only when they change (besides the map's markers, MARKERS_SHOWN).
+SHOWN_PANELS = ("duty", "rates", "streets")
+
 OFFICER = "officer-name"  # who is signed in (text; actions take the session's user)
 REVEAL_FORM = "reveal-form"
 REVEAL_FIELD = "reveal-field"
