@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from prometheus_client import Counter
 
 from dashboard import clock
+from dashboard.audit import count_of
 from dashboard.metrics import Metrics
 
 AUDIT_CSV = "/api/admin/audit.csv"
@@ -79,7 +80,8 @@ class FailedSignIns:
 
 def failed_sign_ins(entries: Sequence[Mapping[str, str]], limit: int = 10) -> list[FailedSignIns]:
     """Failed and locked ``login`` entries of the audit trail (newest first, as
-    dashboard/audit.py ``query`` returns them) by account, the most recent first."""
+    dashboard/audit.py ``query`` returns them) by account, the most recent first; an
+    entry of repeated failures counts as many attempts as it says (dashboard/audit_rollup.py)."""
     by_account: dict[str, FailedSignIns] = {}
     for e in entries:
         if e.get("action") != "login" or e.get("outcome") not in SIGN_IN_FAILURES:
@@ -88,9 +90,10 @@ def failed_sign_ins(entries: Sequence[Mapping[str, str]], limit: int = 10) -> li
         seen = by_account.get(account)
         locked = e.get("outcome") == "locked"
         if seen is None:
-            by_account[account] = FailedSignIns(account, 1, locked, int(e.get("ts") or 0), e.get("ip", ""))
+            by_account[account] = FailedSignIns(account, count_of(e), locked, int(e.get("ts") or 0),
+                                                e.get("ip", ""))
         else:
-            by_account[account] = FailedSignIns(account, seen.attempts + 1, seen.locked or locked,
+            by_account[account] = FailedSignIns(account, seen.attempts + count_of(e), seen.locked or locked,
                                                 seen.last_ts, seen.last_ip)
     return sorted(by_account.values(), key=lambda f: -f.last_ts)[:limit]
 

@@ -29,7 +29,7 @@ from dashboard.gate import CallbackGate
 from dashboard.guard import Denied, Guard
 from dashboard.guard import current as current_principal
 from dashboard.headers import SecurityHeaders
-from dashboard.ratelimits import ConnectionLimit, sign_in_limits
+from dashboard.ratelimits import ConnectionLimit
 from dashboard.runtime import Runtime, build_runtime
 from dashboard.signin import SignIn
 from layouts import wall
@@ -51,9 +51,11 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.feed.start(runtime.on_notice)  # the sign-outs so far, before serving
         await runtime.replica.start()
         runtime.hub.start()
         runtime.auditor.start()
+        runtime.rollup.start()
         runtime.loop_watch.start()
         try:
             yield
@@ -61,7 +63,9 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
             if runtime.console_worker is not None:
                 await runtime.console_worker.stop()
             await runtime.loop_watch.stop()
+            await runtime.rollup.stop()
             await runtime.auditor.stop()
+            await runtime.feed.stop()
             await runtime.hub.stop()
             await runtime.replica.stop()
             await runtime.bus.redis.aclose()
@@ -99,10 +103,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
         return Response("not found\n", status_code=404, media_type="text/plain")
 
     http_api.register(server, runtime)
-    sign_in = SignIn(runtime.identity,
-                     sign_in_limits(runtime.bus.redis, settings.keys.limits, settings.login_max_failures,
-                                    settings.login_window_s),
-                     runtime.auditor, runtime.metrics, runtime.refusals,
+    sign_in = SignIn(runtime.identity, runtime.sign_in_limits, runtime.auditor, runtime.rollup,
+                     runtime.metrics, runtime.refusals,
                      session_ttl_s=settings.session_ttl_s, cookie_secure=settings.cookie_secure,
                      visitor_anonymous=settings.visitor_anonymous)
     sign_in.register(server)

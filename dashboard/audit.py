@@ -34,15 +34,17 @@ from dashboard.i18n import message
 
 log = logging.getLogger("dashboard.audit")
 FIELDS = ("ts", "who", "role", "action", "target", "detail", "outcome", "ip", "instance",
-          "detail_key", "detail_values")
-AUDIT_MAX_LEN = 5_000_000  # entries kept in the stream (approximate trim)
+          "detail_key", "detail_values", "count")
+AUDIT_MAX_LEN = 5_000_000  # entries kept in the stream (approximate trim; docs/security.md)
 
 
 def entry(action: str, who: str, role: str, *, target: str = "", detail: str = "",
           detail_key: str = "", detail_values: Mapping[str, Any] | None = None,
-          outcome: str = "ok", ip: str = "", ts_ms: int | None = None) -> dict[str, str]:
+          outcome: str = "ok", ip: str = "", ts_ms: int | None = None,
+          count: int | None = None) -> dict[str, str]:
     """One audit entry, every field a string (as the stream stores it).  With
-    ``detail_key``, ``detail`` defaults to that message in English."""
+    ``detail_key``, ``detail`` defaults to that message in English.  ``count``: how many
+    acts the entry stands for (repeated failures, dashboard/audit_rollup.py); absent: one."""
     item = {"ts": str(ts_ms if ts_ms is not None else int(time.time() * 1000)), "who": who,
             "role": role, "action": action, "target": target,
             "detail": (detail or (message(detail_key, detail_values, "en") if detail_key else ""))[:500],
@@ -50,7 +52,15 @@ def entry(action: str, who: str, role: str, *, target: str = "", detail: str = "
     if detail_key:
         item["detail_key"] = detail_key
         item["detail_values"] = orjson.dumps(dict(detail_values or {}), default=str).decode()
+    if count is not None:
+        item["count"] = str(count)
     return item
+
+
+def count_of(item: Mapping[str, str]) -> int:
+    """How many acts an entry stands for (1 unless it says)."""
+    raw = item.get("count", "")
+    return int(raw) if raw.isdigit() else 1
 
 
 def detail_of(item: Mapping[str, str]) -> tuple[str, dict[str, Any]] | None:

@@ -4,8 +4,11 @@ Users and wall devices live in one JSON file (``users_file``), written only by
 ``changning-dashboard users ...`` and read by every instance, which notices a change on
 the next request (the file's mtime), so a disabled user or a revoked wall token stops
 working at once.  Passwords are argon2id hashes (argon2-cffi); wall tokens are random
-and stored as SHA-256 digests; sessions are cookies signed with the file's secret
-(itsdangerous) that expire and name a session id a logout revokes.
+and stored as SHA-256 digests; the file's secret signs the sessions (dashboard/sessions.py).
+
+Every change of a user (password, disable, enable) moves the user's *generation* on; a
+session (dashboard/sessions.py) of an older generation is over, however close in time
+the change came.
 
 Roles and what they may do are in dashboard/access.py; the scope of an officer (the
 district, or one unit code) limits every record they receive.
@@ -13,20 +16,18 @@ district, or one unit code) limits every record they receive.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import os
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from dashboard.access import ROLES, can
 from dashboard.units import UNIT_CODES
@@ -50,6 +51,9 @@ class Principal:
     scope: str | None = None  # None: the whole district
     layout: str | None = None  # a wall token's layout
     sid: str = ""  # the session (or wall token id) it came from
+    issued_ms: int = 0  # a session's: when it was issued
+    expires_ms: int = 0  # a session's: when it ends (0: no session, e.g. a bearer wall token)
+    generation: int = 0  # a user's: the users file's generation of the user it was checked against
 
     def can(self, permission: str) -> bool:
         return can(self.role, permission)
@@ -64,6 +68,14 @@ class Principal:
 
     def label(self) -> str:
         return f"{self.name} ({self.role})"
+
+    @property
+    def wall_id(self) -> str:
+        """A wall's token id (its sid is ``wall:<id>`` or, for a session, ``wall:<id>:<n>``)."""
+        return self.sid.split(":")[1] if self.kind == "wall" and self.sid.count(":") >= 1 else ""
+
+    def expired(self, now_ms: int) -> bool:
+        return self.expires_ms > 0 and now_ms >= self.expires_ms
 
 
 ANONYMOUS_VISITOR = Principal("anonymous", "anonymous", "visitor", sid="anonymous")
@@ -169,7 +181,7 @@ class UserStore:
             raise AuthError(f"user {name!r} already exists")
         now = int(time.time())
         directory.users[name] = {"role": role, "scope": scope, "hash": hash_password(password),
-                                 "disabled": False, "created": now, "changed": now}
+                                 "disabled": False, "created": now, "changed": now, "generation": 0}
         self._write(directory)
 
     def set_password(self, name: str, password: str) -> None:
@@ -183,7 +195,8 @@ class UserStore:
         user = directory.users.get(name)
         if user is None:
             raise AuthError(f"no user {name!r}")
-        user.update(fields, changed=int(time.time()))  # sessions signed before this end
+        # the sessions of the user's earlier generations end (exactly: not by the clock)
+        user.update(fields, changed=int(time.time()), generation=int(user.get("generation", 0)) + 1)
         self._write(directory)
 
     def add_wall(self, name: str, layout: str = DEFAULT_LAYOUT, scope: str | None = None) -> str:
@@ -220,7 +233,8 @@ class UserStore:
             return None
         if user is None or user.get("disabled"):
             return None
-        return Principal("user", name, user["role"], user.get("scope"))
+        return Principal("user", name, user["role"], user.get("scope"),
+                         generation=int(user.get("generation", 0)))
 
     def check_wall_token(self, token: str) -> Principal | None:
         parts = token.split(".")
@@ -234,66 +248,29 @@ class UserStore:
         return Principal("wall", wall["name"], "wall", wall.get("scope"), wall["layout"],
                          sid=f"wall:{parts[1]}")
 
-    def still_valid(self, principal: Principal, issued: int | None = None) -> Principal | None:
+    def generation(self, name: str) -> int | None:
+        """The user's generation now (None: no such user)."""
+        user = self.current().users.get(name)
+        return None if user is None else int(user.get("generation", 0))
+
+    def changed_s(self, name: str) -> int:
+        """When the user last changed (whole seconds; for cookies from before generations)."""
+        user = self.current().users.get(name)
+        return 0 if user is None else int(user.get("changed", 0))
+
+    def still_valid(self, principal: Principal) -> Principal | None:
         """``principal`` as the file says now (role and scope may have changed), or None
-        when it no longer may come in (disabled, revoked, password changed since)."""
+        when it no longer may come in (disabled, revoked, changed since: another generation)."""
         if principal.kind == "anonymous":
             return principal
         directory = self.current()
         if principal.kind == "wall":
-            wall = directory.walls.get(principal.sid.removeprefix("wall:"))
+            wall = directory.walls.get(principal.wall_id)
             if wall is None or wall.get("revoked"):
                 return None
-            return Principal("wall", wall["name"], "wall", wall.get("scope"), wall["layout"],
-                             sid=principal.sid)
+            return replace(principal, name=wall["name"], role="wall", scope=wall.get("scope"),
+                           layout=wall["layout"])
         user = directory.users.get(principal.name)
-        if user is None or user.get("disabled"):
+        if user is None or user.get("disabled") or principal.generation != int(user.get("generation", 0)):
             return None
-        if issued is not None and issued < int(user.get("changed", 0)):
-            return None
-        return Principal("user", principal.name, user["role"], user.get("scope"), sid=principal.sid)
-
-
-# ---------------------------------------------------------------------- sessions
-
-
-class Sessions:
-    """Signed, expiring session cookies naming a principal and a session id."""
-
-    def __init__(self, store: UserStore, user_ttl_s: int, wall_ttl_s: int) -> None:
-        self.store = store
-        self.user_ttl_s = user_ttl_s
-        self.wall_ttl_s = wall_ttl_s
-        self.revoked: dict[str, float] = {}  # sid → when it may be forgotten
-
-    def _serializer(self) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self.store.current().secret, salt="cn-session")
-
-    def issue(self, principal: Principal) -> tuple[str, Principal]:
-        sid = principal.sid if principal.kind == "wall" else secrets.token_urlsafe(12)
-        payload = {"k": principal.kind, "n": principal.name, "s": sid, "i": int(time.time())}
-        return self._serializer().dumps(payload), Principal(
-            principal.kind, principal.name, principal.role, principal.scope, principal.layout, sid)
-
-    def ttl(self, principal: Principal) -> int:
-        return self.wall_ttl_s if principal.kind == "wall" else self.user_ttl_s
-
-    def resolve(self, cookie: str) -> Principal | None:
-        """The principal of a session cookie, checked against the users file now."""
-        try:
-            payload = self._serializer().loads(cookie, max_age=self.wall_ttl_s)
-            kind, name, sid, issued = payload["k"], payload["n"], payload["s"], int(payload["i"])
-        except (BadSignature, KeyError, TypeError, ValueError, AuthError):
-            return None
-        if kind == "user" and time.time() - issued > self.user_ttl_s:
-            return None
-        if sid in self.revoked:
-            return None
-        with contextlib.suppress(AuthError):
-            return self.store.still_valid(Principal(kind, name, "", sid=sid), issued)
-        return None
-
-    def revoke(self, sid: str) -> None:
-        now = time.time()
-        self.revoked = {s: t for s, t in self.revoked.items() if t > now}
-        self.revoked[sid] = now + self.wall_ttl_s
+        return replace(principal, role=user["role"], scope=user.get("scope"))

@@ -17,7 +17,6 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -25,6 +24,7 @@ import orjson
 
 from dashboard.config import ConfigError, Settings, load_settings
 from dashboard.logs import setup_logging
+from dashboard.users_cli import redis_url_file
 from dashboard.walls import DEFAULT_LAYOUT, WALL_LAYOUTS
 
 log = logging.getLogger("dashboard.cli")
@@ -108,6 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
     wall.add_argument("--base-url", help="the dashboard's URL as the kiosk reaches it")
     revoke = verbs.add_parser("revoke-wall", help="revoke a wall token (its wall stops at once)")
     revoke.add_argument("wall_id")
+    unlock = verbs.add_parser(
+        "unlock", help="lift a sign-in lock: an account (everywhere, or at --address), or an address",
+        description="Empty the failure counts of an account (at every address, or at --address "
+                    "only) or of an address (its sign-ins and wall tokens), on every instance. "
+                    "Needs the dashboard's Redis (CN_REDIS_URL, --redis-url, or the one a running "
+                    "`run` names in .run/redis.url).")
+    unlock.add_argument("name", nargs="?", help="the account (user name) to unlock")
+    unlock.add_argument("--address", help="the client address (IPv4 or IPv6) to unlock")
+    unlock.add_argument("--redis-url", dest="redis_url", help="Redis URL (else CN_REDIS_URL)")
+    unlock.add_argument("--redis-prefix", dest="redis_prefix", help="key prefix (default cn:)")
     return parser
 
 
@@ -134,11 +144,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "simulate":
         return _with_redis(settings, lambda s: _simulate(s, args.duration, not args.no_bootstrap))
     return _with_redis(settings, lambda s: _publish(s, args), embedded_ok=False)
-
-
-def redis_url_file(settings: Settings) -> Path:
-    """Where ``run`` names its embedded Redis while it runs (beside the users file)."""
-    return Path(settings.users_file).parent / "redis.url"
 
 
 def _with_redis(settings: Settings, body: Any, embedded_ok: bool = True) -> int:

@@ -79,8 +79,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     frame_ancestors: str = ""  # origins that may frame the pages (space-separated); empty: none
     allowed_origins: str = ""  # extra WebSocket/CSRF origins (space-separated), e.g. behind a proxy
     cookie_secure: bool = False  # set True behind TLS
-    login_max_failures: int = 10  # failures per user or address within login_window_s → locked
+    login_max_failures: int = 10  # failures of one account from one address within login_window_s → locked
+    login_address_max_failures: int = 30  # failures from one address (any accounts) → the address locked
+    login_account_slow_after: int = 20  # failures of one account (any addresses) beyond: slowed, not locked
+    wall_token_max_failures: int = 10  # bad wall tokens from one address within login_window_s → locked
     login_window_s: int = 900
+    audit_rollup_s: float = 60.0  # repeated failures of one source: one audit entry per this window
+    audit_rollup_sources: int = 200  # sources with an open window at a time; others counted together
     live_connects_per_min: int = 600  # /live connections per address per minute (0: no limit)
     max_request_bytes: int = 1_048_576
     # HTTP limits below the guard (dashboard/http_limits.py) and uvicorn's own
@@ -145,9 +150,11 @@ class RedisKeys:
         """A producer channel (the bridge subscribes to :attr:`pub_pattern`)."""
         return f"{self.prefix}pub:{channel}"
 
-    def revoked(self, session_id: str) -> str:
-        """Marks a signed-out session for every instance."""
-        return f"{self.prefix}revoked:{session_id}"
+    @property
+    def security(self) -> str:
+        """The stream of ended sessions and lifted locks every instance follows
+        (dashboard/security_feed.py)."""
+        return f"{self.prefix}security"
 
     @property
     def limits(self) -> str:
@@ -257,8 +264,12 @@ def _validate(s: Settings) -> None:
     need(s.client_queue_frames >= 2, "client_queue_frames", "must be at least 2")
     need(s.snapshot_every_events >= 100, "snapshot_every_events", "must be at least 100")
     need(s.audit_spool_max >= 1, "audit_spool_max", "must be positive")
-    need(s.session_ttl_s >= 60, "session_ttl_s", "must be at least 60")
-    need(s.login_max_failures >= 1, "login_max_failures", "must be positive")
+    need(s.session_ttl_s >= 5, "session_ttl_s", "must be at least 5")
+    need(s.wall_session_ttl_s >= 5, "wall_session_ttl_s", "must be at least 5")
+    for name in ("login_max_failures", "login_address_max_failures", "login_account_slow_after",
+                 "wall_token_max_failures", "login_window_s", "audit_rollup_sources"):
+        need(getattr(s, name) >= 1, name, "must be positive")
+    need(1 <= s.audit_rollup_s <= 3600, "audit_rollup_s", "must be within 1–3600 s")
     need(s.max_request_bytes >= 65_536, "max_request_bytes", "must be at least 65536")
     need(1 <= s.sim_points <= 50_000, "sim_points", "must be between 1 and 50000")
     need(s.sim_rate > 0, "sim_rate", "must be positive")

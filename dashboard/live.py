@@ -2,9 +2,12 @@
 
 Clients are grouped by scope (the district, or one street) and audience (individual
 records, or aggregates only for visitors).  Who a client is comes from the connection's
-session (dashboard/identity.py); it is checked again before every frame sent and every
-message received, so a revoked wall token or a disabled user is cut off at once, and a
-client may only ask for scopes its principal covers.  Changes from the replica
+session (dashboard/identity.py); it is checked again before every frame sent, every
+message received and at every beat (once a second, even for a client too far behind to
+be sent the beat), and at once for every client when another instance signs a session
+out (:meth:`Hub.recheck`), so an expired session, a changed password, a disabled user,
+a sign-out anywhere or a revoked wall token closes the connection (4401) within one
+beat; and a client may only ask for scopes its principal covers.  Changes from the replica
 are accumulated and flushed at most once per ``patch_interval_ms``: each flush builds
 one patch per group, encodes it once, and offers the same frame to every client of the
 group.  Every client has a bounded queue and its own sender task, so a slow client
@@ -183,6 +186,24 @@ class Hub:
             return
         client.queue.put_nowait(client.group.hello_frame(self.views))
 
+    def recheck(self) -> int:
+        """Re-check every client's principal now (a session ended somewhere); those that
+        may no longer come in are closed with 4401 ahead of anything queued.  How many."""
+        ended = 0
+        for group in list(self.groups.values()):
+            for client in list(group.clients):
+                ended += not self._check(client)
+        return ended
+
+    def _check(self, client: Client) -> bool:
+        """Whether ``client`` may stay; if not, its sender closes it next (4401)."""
+        if self._still_allowed(client):
+            return True
+        while not client.queue.empty():
+            client.queue.get_nowait()
+        client.queue.put_nowait("")  # wakes the sender, which checks again and closes
+        return False
+
     def _drop(self, client: Client, reason: str) -> None:
         client.closed = True
         client.group.clients.discard(client)
@@ -243,10 +264,12 @@ class Hub:
                 "t": "beat", "now": int(time.time() * 1000), "last_id": state.last_id,
                 "applied": state.applied, **self.status(),
             })
-            for group in self.groups.values():
+            for group in list(self.groups.values()):
                 for client in list(group.clients):
                     if client.queue.qsize() < client.queue.maxsize // 2:  # beats are optional
-                        self._offer(client, frame)
+                        self._offer(client, frame)  # checked by the sender before it goes
+                    else:
+                        self._check(client)  # no beat for it, but the check all the same
 
     # ------------------------------------------------------------------ the endpoint
     async def serve(self, ws: WebSocket, principal: Principal) -> None:

@@ -83,8 +83,10 @@ def forbidden(principal: Principal, path: str, lang: str = "zh") -> str:
     return _page(t["forbidden"], body, lang)
 
 
-def bad_token(lang: str = "zh") -> str:
+def bad_token(lang: str = "zh", locked: bool = False) -> str:
+    """The answer to a wrong wall token; ``locked``: too many from this address."""
     t = _t(lang)
-    body = f'<h1>{escape(t["bad_token"])}</h1><p class="sub">{escape(t["bad_token_body"])}</p>'
+    body = (f'<h1>{escape(t["bad_token"])}</h1>'
+            f'<p class="sub">{escape(t["locked" if locked else "bad_token_body"])}</p>')
     return _page(t["bad_token"], body, lang)
 

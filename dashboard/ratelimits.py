@@ -1,138 +1,156 @@
-"""Rate limits, on the ``limits`` library's moving windows.
+"""Who may try how often: the sign-in and wall-token doors, and ``/live`` connections.
 
-* Failed sign-ins (:class:`SignInLimits`), per address and per user name within
-  ``login_window_s``: counted in Redis, so every instance behind a load balancer sees the
-  same count, and in this process too, which stands in while Redis is away; the stricter
-  of the two decides.  An attempt is counted against its user name *before* the password
-  is checked (hit, then test): parallel guesses cannot all slip under the limit, as they
-  could when the count was read before the check and written after it.  The address
-  counts failures after the check, so the successful sign-ins of a control room behind
-  one address never lock it.
-* ``/live`` connections per address per minute (:class:`ConnectionLimit`), in this
-  process only.
+Sign-in attempts (:class:`SignInLimits`) are counted *before* the password is checked,
+in one atomic step (dashboard/attempts.py), within ``login_window_s``:
+
+* per address and account (``login_max_failures``): full → that account is locked *from
+  that address* (429) until the window has passed;
+* per address (``login_address_max_failures``, over every account): full → the address
+  is locked;
+* per account over every address (``login_account_slow_after``): beyond it each attempt
+  waits before its password is checked (0.25 s, 0.5 s, ... 8 s), but is never refused,
+  so nobody can lock an account (the admin's included) by knowing its name.
+
+The right password gives its attempt back (an address's successful sign-ins never count
+against it) and empties the account's window at that address.  Bad wall tokens are
+counted the same way per address (``wall_token_max_failures``), apart from sign-in, so
+a flood of them locks neither the address's sign-in nor anyone else.  An admin lifts a
+lock with ``changning-dashboard users unlock NAME`` / ``--address A``.
+
+``/live`` connections per address per minute (:class:`ConnectionLimit`) are counted on
+this instance only, on the ``limits`` library's moving window.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
+import hashlib
+import ipaddress
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
-import redis.asyncio as aioredis
-from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits import RateLimitItemPerMinute
+from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.errors import StorageError
-from redis.exceptions import RedisError
 
-log = logging.getLogger("dashboard.ratelimits")
+from dashboard.attempts import Attempts, Ceiling, Taken
+from dashboard.config import Settings
 
-# what a Redis storage raises while Redis is away (limits wraps only some of its calls)
-SHARED_ERRORS: tuple[type[Exception], ...] = (StorageError, RedisError, OSError)
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
-def redis_storage(redis: aioredis.Redis, key_prefix: str) -> RedisStorage:
-    """A limits storage on the app's own Redis connection pool (keys ``<key_prefix>:...``,
-    ``RedisKeys.limits``)."""
-    return RedisStorage("async+redis://", implementation="redispy", key_prefix=key_prefix,
-                        wrap_exceptions=True,
-                        connection_pool=redis.connection_pool)  # type: ignore[arg-type]  # typed too narrowly
+def _part(text: str) -> str:
+    """A key part for any text: a user name as it is, anything else as a digest."""
+    if _PLAIN_NAME.fullmatch(text):
+        return text
+    return "~" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
 
 
-class SharedWindow:
-    """A moving window per key, counted in ``shared`` (Redis) and ``local`` (this process).
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """An attempt, counted: whether it may be checked; ``failures`` in the window that
+    decided (the account's at this address, this attempt included; when refused, the
+    full window's: ``locked_by`` ``"account"`` or ``"address"``); ``over``: attempts beyond
+    the account's slow-down ceiling (0: no wait)."""
 
-    ``local`` holds what this instance saw, so that while ``shared`` is unreachable the
-    instance still counts on its own; when both answer, the stricter decides."""
-
-    def __init__(self, item: RateLimitItem, shared: Storage, local: Storage) -> None:
-        self.item = item
-        self.shared = MovingWindowRateLimiter(shared)
-        self.local = MovingWindowRateLimiter(local)
-        self._shared_down = False
-
-    def _away(self, exc: Exception) -> None:
-        if not self._shared_down:
-            log.warning("rate limits counted on this instance only: Redis unavailable (%s)", exc)
-        self._shared_down = True
-
-    def _back(self) -> None:
-        self._shared_down = False
-
-    async def has_room(self, *key: str) -> bool:
-        """Whether one more would fit (reads only)."""
-        if not await self.local.test(self.item, *key):
-            return False
-        try:
-            room = await self.shared.test(self.item, *key)
-        except SHARED_ERRORS as exc:
-            self._away(exc)
-            return True
-        self._back()
-        return room
-
-    async def hit(self, *key: str) -> bool:
-        """Count one if it fits, atomically in each store; False (and nothing counted in
-        Redis) when the window is full."""
-        if not await self.local.test(self.item, *key):
-            return False
-        try:
-            if not await self.shared.hit(self.item, *key):
-                return False
-            self._back()
-        except SHARED_ERRORS as exc:
-            self._away(exc)
-        return await self.local.hit(self.item, *key)
-
-    async def count(self, *key: str) -> int:
-        """How many the window holds now (the larger of the two counts)."""
-        local = self.item.amount - (await self.local.get_window_stats(self.item, *key)).remaining
-        try:
-            shared = self.item.amount - (await self.shared.get_window_stats(self.item, *key)).remaining
-        except SHARED_ERRORS as exc:
-            self._away(exc)
-            return local
-        return max(local, shared)
-
-    async def clear(self, *key: str) -> None:
-        await self.local.clear(self.item, *key)
-        with contextlib.suppress(*SHARED_ERRORS):
-            await self.shared.clear(self.item, *key)
+    admitted: bool
+    failures: int
+    over: int
+    taken: Taken
+    ceilings: tuple[Ceiling, ...]
+    locked_by: str = ""
 
 
 class SignInLimits:
-    """Failed sign-ins: ``max_failures`` per address or user name within ``window_s`` lock
-    that address or name until the window has passed."""
+    """The sign-in and wall-token doors' counts (see the module doc)."""
 
-    def __init__(self, shared: Storage, local: Storage, max_failures: int, window_s: int) -> None:
+    def __init__(self, attempts: Attempts, prefix: str, *, max_failures: int, address_max_failures: int,
+                 account_slow_after: int, wall_max_failures: int) -> None:
+        self.attempts = attempts
+        self.prefix = prefix
         self.max_failures = max_failures
-        self.window_s = window_s
-        self.window = SharedWindow(RateLimitItemPerSecond(max_failures, window_s, namespace="login"),
-                                   shared, local)
+        self.address_max_failures = address_max_failures
+        self.account_slow_after = account_slow_after
+        self.wall_max_failures = wall_max_failures
+        self.window_s = attempts.window_ms // 1000
 
-    async def admit(self, ip: str, user: str) -> bool:
-        """Whether this attempt may check a password.  Counts it against ``user`` at once
-        (as a failure, until :meth:`succeeded` says otherwise); False: locked."""
-        if not await self.window.has_room("ip", ip):
-            return False
-        return await self.window.hit("user", user)
+    @classmethod
+    def from_settings(cls, attempts: Attempts, settings: Settings) -> SignInLimits:
+        """The ceilings of ``settings``, keys under ``RedisKeys.limits``."""
+        return cls(attempts, settings.keys.limits, max_failures=settings.login_max_failures,
+                   address_max_failures=settings.login_address_max_failures,
+                   account_slow_after=settings.login_account_slow_after,
+                   wall_max_failures=settings.wall_token_max_failures)
 
-    async def failures(self, ip: str, user: str) -> int:
-        """The larger of the address's and the name's count in the window."""
-        return max(await self.window.count("ip", ip), await self.window.count("user", user))
+    # ---- keys (the CLI's unlock finds them by the same rules)
+    def _pair(self, account: str, ip: str) -> str:
+        return f"{self.prefix}:login/pair/{_part(account)}/{ip}"
 
-    async def failed(self, ip: str, user: str) -> int:
-        """A wrong password (admitted before): count it against the address too; the
-        name's count in the window (1 for the first failure)."""
-        await self.window.hit("ip", ip)
-        return await self.window.count("user", user)
+    def _address(self, ip: str) -> str:
+        return f"{self.prefix}:login/address/{ip}"
 
-    async def succeeded(self, user: str) -> None:
-        """The right password: the name's failures are forgotten (the address's stay)."""
-        await self.window.clear("user", user)
+    def _account(self, account: str) -> str:
+        return f"{self.prefix}:login/account/{_part(account)}"
 
-    async def bad_wall_token(self, ip: str) -> None:
-        """A wrong wall token counts against the address."""
-        await self.window.hit("ip", ip)
+    def _wall(self, ip: str) -> str:
+        return f"{self.prefix}:wall/address/{ip}"
+
+    # ---- sign-in
+    async def admit(self, ip: str, account: str) -> Admission:
+        """Count this attempt (as a failure until :meth:`succeeded` says otherwise)."""
+        ceilings = (Ceiling(self._pair(account, ip), self.max_failures),
+                    Ceiling(self._address(ip), self.address_max_failures),
+                    Ceiling(self._account(account), self.account_slow_after + 8, locks=False))
+        taken = await self.attempts.take(ceilings)
+        pair, address, account_count = taken.counts
+        if not taken.admitted and pair < self.max_failures:
+            return Admission(False, address, 0, taken, ceilings, "address")
+        return Admission(taken.admitted, pair, max(0, account_count - self.account_slow_after), taken,
+                         ceilings, "" if taken.admitted else "account")
+
+    async def succeeded(self, admission: Admission) -> None:
+        """The right password: its attempt is no failure, the account's failures at this
+        address are forgotten (the account's elsewhere stay)."""
+        pair, address, account = (c.key for c in admission.ceilings)
+        await self.attempts.refund(admission.taken, [address, account], clear=[pair])
+
+    # ---- wall tokens
+    async def admit_wall(self, ip: str) -> Admission:
+        ceilings = (Ceiling(self._wall(ip), self.wall_max_failures),)
+        taken = await self.attempts.take(ceilings)
+        return Admission(taken.admitted, taken.counts[0], 0, taken, ceilings,
+                         "" if taken.admitted else "address")
+
+    async def wall_succeeded(self, admission: Admission) -> None:
+        await self.attempts.refund(admission.taken, [c.key for c in admission.ceilings])
+
+    # ---- unlocking (an admin's command)
+    def unlock_patterns(self, account: str | None, address: str | None) -> list[str]:
+        """The glob patterns of the windows an unlock empties: the account at one address,
+        the account everywhere, or everything of one address.  The parts hold no glob
+        characters: an account is a user name (or a digest), an address an IP address."""
+        if address is not None:
+            address = str(ipaddress.ip_address(address))  # ValueError: not an address
+        if account is not None and address is not None:
+            return [self._pair(account, address)]
+        if account is not None:
+            return [self._pair(account, "") + "*", self._account(account)]
+        if address is not None:
+            return [f"{self.prefix}:login/pair/*/{address}", self._address(address), self._wall(address)]
+        raise ValueError("unlock needs an account, an address or both")
+
+    async def unlock(self, account: str | None, address: str | None) -> int:
+        """Empty those windows in Redis and here; how many there were in Redis."""
+        count = 0
+        for pattern in self.unlock_patterns(account, address):
+            count += await self.attempts.forget(pattern)
+        self.forget_local(account, address)
+        return count
+
+    def forget_local(self, account: str | None, address: str | None) -> int:
+        """Empty this process's windows of an unlock (told by another instance or the CLI)."""
+        patterns = self.unlock_patterns(account, address)
+        return self.attempts.local.forget(lambda key: any(fnmatchcase(key, p) for p in patterns))
 
 
 class ConnectionLimit:
@@ -146,9 +164,3 @@ class ConnectionLimit:
 
     async def admit(self, ip: str) -> bool:
         return self.per_minute <= 0 or await self.limiter.hit(self.item, ip)
-
-
-def sign_in_limits(redis: aioredis.Redis, key_prefix: str, max_failures: int,
-                   window_s: int) -> SignInLimits:
-    """The production wiring: Redis shared, an in-process window as stand-in."""
-    return SignInLimits(redis_storage(redis, key_prefix), MemoryStorage(), max_failures, window_s)

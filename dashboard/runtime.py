@@ -6,14 +6,17 @@ that only the composition root (dashboard/app.py) imports the pages and callback
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from dashboard import state as st
 from dashboard import streamids
+from dashboard.attempts import Attempts
 from dashboard.audit import Auditor
-from dashboard.auth import Sessions, UserStore
+from dashboard.audit_rollup import FailureRollup
+from dashboard.auth import UserStore
 from dashboard.bus import Bus, connect
 from dashboard.catalogue import Indicator, load_catalogue
 from dashboard.config import ConfigError, Settings
@@ -25,8 +28,11 @@ from dashboard.identity import Identity
 from dashboard.live import Hub
 from dashboard.loopwatch import LoopWatch
 from dashboard.metrics import Metrics
+from dashboard.ratelimits import SignInLimits
 from dashboard.replica import Listeners, Replica
 from dashboard.risk import Refusals
+from dashboard.security_feed import Notice, SecurityFeed
+from dashboard.sessions import Sessions
 from dashboard.shared_answers import AreaVersions, SharedAnswers
 
 
@@ -43,6 +49,9 @@ class Runtime:
     console: ConsoleConfig
     auditor: Auditor
     identity: Identity
+    sign_in_limits: SignInLimits
+    feed: SecurityFeed
+    rollup: FailureRollup
     refusals: Refusals
     loop_watch: LoopWatch
     incidents: IncidentIndex
@@ -62,6 +71,16 @@ class Runtime:
         if self._digest is None or self._digest[0] != key:
             self._digest = (key, st.digest(s))
         return self._digest[1]
+
+    def on_notice(self, notice: Notice) -> None:
+        """What another instance (or the CLI) told every instance through the feed: a
+        session ended (open /live connections of it close at once), or a lock was lifted."""
+        if notice.kind == "revoke":
+            self.identity.sessions.revoke(notice.sid, notice.until_ms)
+            self.hub.recheck()
+        elif notice.kind == "unlock":
+            with contextlib.suppress(ValueError):  # not an address: nothing of ours to forget
+                self.sign_in_limits.forget_local(notice.account, notice.address)
 
     def health(self, *, with_digest: bool = False) -> dict[str, Any]:
         """The /healthz body.  The state digest hashes the whole state (at 100,000
@@ -103,8 +122,11 @@ def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
     metrics = Metrics()
     bus = Bus(connect(settings.redis_url, settings.redis_max_connections), settings)
     store = UserStore(settings.users_file)
+    feed = SecurityFeed(bus.redis, settings.keys.security,
+                        max(settings.session_ttl_s, settings.wall_session_ttl_s))
     identity = Identity(store, Sessions(store, settings.session_ttl_s, settings.wall_session_ttl_s),
-                        bus.redis, settings.keys, visitor_anonymous=settings.visitor_anonymous)
+                        feed, visitor_anonymous=settings.visitor_anonymous)
+    limits = SignInLimits.from_settings(Attempts(bus.redis, settings.login_window_s), settings)
 
     state = st.State()
     replica: Replica | None = None  # the hub's beat asks it whether Redis is up
@@ -119,5 +141,6 @@ def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
                       follower=follower)
     auditor = Auditor(bus.redis, settings.keys.audit, settings.audit_spool, settings.audit_spool_max,
                       metrics)
-    return Runtime(settings, metrics, bus, replica, hub, catalogue, console, auditor, identity,
-                   Refusals(metrics), LoopWatch(metrics), index, SharedAnswers(versions))
+    rollup = FailureRollup(auditor, settings.audit_rollup_s, settings.audit_rollup_sources)
+    return Runtime(settings, metrics, bus, replica, hub, catalogue, console, auditor, identity, limits,
+                   feed, rollup, Refusals(metrics), LoopWatch(metrics), index, SharedAnswers(versions))

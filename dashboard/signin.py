@@ -9,10 +9,14 @@ A kiosk opens ``/?token=cnw....`` once: the guard hands that request to
 a session cookie and sends the browser to the same URL without the token (kept out of
 history and referrers).
 
-Failed sign-ins are slowed (0.25 s, 0.5 s, 1 s, ... up to 8 s), counted
-(dashboard/ratelimits.py), audited with the account they tried (as ``who`` and as the
-target ``user:<name>``) and the address, and once locked refused with 429.  A sign-in
-form refused for its CSRF field is counted with the account it named.
+Every attempt is counted before its password (or wall token) is checked
+(dashboard/ratelimits.py): a locked one is refused with 429 unchecked, an account under
+attack from many addresses is slowed before the check, a wrong password is answered
+after a growing delay (0.25 s, 0.5 s, 1 s, ... up to 8 s).  Failures are audited with
+the account they tried (as ``who`` and as the target ``user:<name>``) and the address,
+repeated ones as one entry per source and window with their count
+(dashboard/audit_rollup.py).  A sign-in form refused for its CSRF field is counted with
+the account it named.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from dashboard import login_page
 from dashboard.audit import Auditor
+from dashboard.audit_rollup import FailureRollup
 from dashboard.headers import CSRF_COOKIE, SESSION_COOKIE, cookie_header, csrf_cookie
 from dashboard.identity import Identity
 from dashboard.metrics import Metrics
@@ -46,12 +51,13 @@ def failure_delay(count: int) -> float:
 class SignIn:
     """The sign-in room: forms, sessions issued and ended, every outcome audited."""
 
-    def __init__(self, identity: Identity, limits: SignInLimits, auditor: Auditor, metrics: Metrics,
-                 refusals: Refusals, *, session_ttl_s: int, cookie_secure: bool,
+    def __init__(self, identity: Identity, limits: SignInLimits, auditor: Auditor, rollup: FailureRollup,
+                 metrics: Metrics, refusals: Refusals, *, session_ttl_s: int, cookie_secure: bool,
                  visitor_anonymous: bool) -> None:
         self.identity = identity
         self.limits = limits
         self.auditor = auditor
+        self.rollup = rollup
         self.metrics = metrics
         self.refusals = refusals
         self.session_ttl_s = session_ttl_s
@@ -123,23 +129,27 @@ class SignIn:
         password = form.get("password", "")[:256]
         next_ = own_path(form.get("next", "/"))
         csrf = self._csrf(request)
-        if not await self.limits.admit(ip, name):  # counts this attempt before the check
-            failures = await self.limits.failures(ip, name)
+        admission = await self.limits.admit(ip, name)  # counted before the password is checked
+        if not admission.admitted:
             self.metrics.rate_limited.labels("login").inc()
             self.metrics.logins.labels("locked").inc()
-            await self.auditor.record("login", name or "?", "", target=f"user:{name}", outcome="locked",
-                                      ip=ip, detail_key="audit.d.locked", detail_values={"n": failures})
+            target = f"address:{ip}" if admission.locked_by == "address" else f"user:{name}"
+            await self.rollup.failure("login", name or "?", "", outcome="locked", ip=ip, target=target,
+                                      detail_key="audit.d.locked", detail_values={"n": admission.failures})
             return self._page(login_page.form(csrf, next_, lang, error="locked"), csrf, 429,
                               {"retry-after": str(self.limits.window_s)})
+        if admission.over:  # the account is tried from many addresses: slowed, never locked
+            self.metrics.logins.labels("slowed").inc()
+            await asyncio.sleep(failure_delay(admission.over))
         principal = await self.identity.password(name, password)
         if principal is None:
-            count = await self.limits.failed(ip, name)
             self.metrics.logins.labels("failed").inc()
-            await self.auditor.record("login", name or "?", "", target=f"user:{name}", outcome="failed",
-                                      ip=ip, detail_key="audit.d.failures", detail_values={"n": count})
-            await asyncio.sleep(failure_delay(count))
+            await self.rollup.failure("login", name or "?", "", outcome="failed", ip=ip,
+                                      target=f"user:{name}", detail_key="audit.d.failures",
+                                      detail_values={"n": admission.failures})
+            await asyncio.sleep(failure_delay(admission.failures))
             return self._page(login_page.form(csrf, next_, lang, error="failed"), csrf, 401)
-        await self.limits.succeeded(name)
+        await self.limits.succeeded(admission)
         cookie, principal, ttl = self.identity.issue(principal)
         self.metrics.logins.labels("ok").inc()
         await self.auditor.record("login", principal.name, principal.role, ip=ip,
@@ -165,18 +175,30 @@ class SignIn:
     # ---------------------------------------------------------------- kiosks
     async def exchange_wall_token(self, path: str, query: dict[str, list[str]], ip: str) -> Response:
         """Answer ``GET <path>?token=...&...``: a session for the wall, and the same URL
-        without the token; a wrong or revoked token is refused (401) and counted."""
+        without the token; a wrong or revoked token is refused (401), and counted before
+        it is checked: too many from one address are refused unchecked (429)."""
         rest = {k: v[0] for k, v in query.items() if k != "token"}
-        token = query["token"][0]
+        token, lang = query["token"][0], rest.get("lang", "zh")
+        admission = await self.limits.admit_wall(ip)
+        if not admission.admitted:
+            self.refusals.deny("rate:wall-token", ip, path)
+            self.refusals.rate_limited("wall-token")
+            await self.rollup.failure("wall.token", "?", "wall", outcome="locked", ip=ip,
+                                      target=f"address:{ip}", detail_key="audit.d.locked",
+                                      detail_values={"n": admission.failures})
+            return HTMLResponse(login_page.bad_token(lang, locked=True), 429,
+                                headers={"retry-after": str(self.limits.window_s)})
         principal = self.identity.wall_token(token)
         if principal is None:
-            await self.limits.bad_wall_token(ip)
             self.refusals.deny("wall-token", ip, path)
             self.metrics.logins.labels("failed").inc()
-            wall_id = token.split(".")[1] if token.count(".") == 2 else "?"
-            await self.auditor.record("wall.token", wall_id, "wall", target=f"wall:{wall_id}",
+            wall_id = token.split(".")[1] if token.count(".") == 2 else ""
+            wall_id = wall_id if self.identity.knows_wall(wall_id) else "?"  # made-up ids: one source
+            await self.rollup.failure("wall.token", wall_id, "wall", target=f"wall:{wall_id}",
                                       outcome="failed", ip=ip)
-            return HTMLResponse(login_page.bad_token(rest.get("lang", "zh")), 401)
+            await asyncio.sleep(failure_delay(admission.failures))
+            return HTMLResponse(login_page.bad_token(lang), 401)
+        await self.limits.wall_succeeded(admission)
         cookie, principal, ttl = self.identity.issue(principal)
         self.metrics.logins.labels("wall").inc()
         await self.auditor.record("wall.session", principal.name, "wall", ip=ip,

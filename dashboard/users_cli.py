@@ -2,19 +2,27 @@
 
 Every change is written to the users file (which running instances re-read on their
 next request) and to the audit spool, which a running instance flushes to ``cn:audit``.
+``unlock`` works on the dashboard's Redis instead: it empties the failure counts there
+and tells every instance, through the security feed, to forget its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import os
 import sys
 from pathlib import Path
 
+from redis.exceptions import RedisError
+
+from dashboard.attempts import Attempts
 from dashboard.audit import entry, spool_append
 from dashboard.auth import AuthError, UserStore, new_password
 from dashboard.config import Settings
+from dashboard.ratelimits import SignInLimits
+from dashboard.security_feed import Notice, SecurityFeed
 from dashboard.walls import DEFAULT_LAYOUT, WALL_LAYOUTS
 
 FIRST_LOGIN = "first-login.txt"
@@ -37,6 +45,38 @@ def _password(from_stdin: bool) -> str | None:
             raise AuthError("the passwords differ")
         return first
     return None  # generate one
+
+
+def redis_url_file(settings: Settings) -> Path:
+    """Where ``run`` names its embedded Redis while it runs (beside the users file)."""
+    return Path(settings.users_file).parent / "redis.url"
+
+
+def _redis_url(settings: Settings) -> str:
+    if settings.redis_url:
+        return settings.redis_url
+    named = redis_url_file(settings)
+    if named.is_file():
+        return named.read_text(encoding="utf-8").strip()
+    raise AuthError(f"set CN_REDIS_URL or --redis-url (no running `run` named its Redis in {named})")
+
+
+async def unlock(settings: Settings, account: str | None, address: str | None) -> int:
+    """Lift the lock of ``account`` (at ``address``, or everywhere) or of ``address`` on
+    every instance; how many windows held counts in Redis."""
+    from dashboard.bus import connect
+
+    client = connect(_redis_url(settings), 4)
+    try:
+        limits = SignInLimits.from_settings(Attempts(client, settings.login_window_s), settings)
+        emptied = await limits.unlock(account, address)
+        feed = SecurityFeed(client, settings.keys.security,
+                            max(settings.session_ttl_s, settings.wall_session_ttl_s))
+        if not await feed.publish(Notice.unlock(account, address)):
+            raise OSError("the instances could not be told (Redis went away)")
+        return emptied
+    finally:
+        await client.aclose()
 
 
 def wall_url(settings: Settings, token: str, base_url: str | None = None) -> str:
@@ -87,6 +127,21 @@ def users_command(settings: Settings, args: argparse.Namespace) -> int:
                    layout=args.layout)
             print(f"wall token {wall_id} for {args.name} ({args.layout}); open this URL on the kiosk:")
             print(f"  {wall_url(settings, token, args.base_url)}")
+        elif args.verb == "unlock":
+            if not args.name and not args.address:
+                raise AuthError("unlock needs an account name, --address, or both")
+            try:
+                emptied = asyncio.run(unlock(settings, args.name, args.address))
+            except ValueError as exc:
+                raise AuthError(f"--address {args.address!r}: {exc}") from None
+            except RedisError as exc:
+                raise AuthError(f"the dashboard's Redis does not answer ({exc})") from None
+            target = f"user:{args.name}" if args.name else f"address:{args.address}"
+            _audit(settings, "user.unlock", target, "audit.d.unlock", account=args.name or "*",
+                   address=args.address or "*")
+            where = f" at {args.address}" if args.name and args.address else ""
+            print(f"unlocked {args.name or args.address}{where} on every instance "
+                  f"({emptied} count{'s' if emptied != 1 else ''} emptied)")
         elif args.verb == "revoke-wall":
             store.revoke_wall(args.wall_id)
             _audit(settings, "wall.revoke", f"wall:{args.wall_id}")

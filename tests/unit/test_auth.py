@@ -8,7 +8,8 @@ import time
 import orjson
 import pytest
 
-from dashboard.auth import AuthError, Principal, Sessions, UserStore
+from dashboard.auth import AuthError, Principal, UserStore
+from dashboard.sessions import Sessions
 
 
 def test_passwords_are_argon2_and_checked(store: UserStore) -> None:
@@ -54,14 +55,57 @@ def test_sessions_expire_and_end_on_password_change_and_logout(store: UserStore)
     assert principal is not None
     cookie, issued = sessions.issue(principal)
     assert sessions.resolve(cookie) == issued
+    assert issued.expires_ms - issued.issued_ms == 60_000
     assert sessions.resolve(cookie + "x") is None
-    sessions.revoke(issued.sid)
+    assert sessions.revoke(issued.sid, issued.expires_ms)
     assert sessions.resolve(cookie) is None
     cookie, issued = sessions.issue(principal)
-    time.sleep(1.1)  # deliberately lets time pass: sessions and password changes are stamped in whole
-    # seconds, and this password change must come after the session was issued
     store.set_password("li", "another-horse")
     assert sessions.resolve(cookie) is None
-    old = Sessions(store, user_ttl_s=60, wall_ttl_s=3600)._serializer().dumps(
-        {"k": "user", "n": "li", "s": "s", "i": int(time.time()) - 120})
+    old = sessions._serializer().dumps({"k": "user", "n": "li", "s": "s", "g": store.generation("li"),
+                                        "t": int(time.time() * 1000) - 61_000})
     assert sessions.resolve(old) is None  # past the user's ttl
+
+
+def test_a_session_issued_in_the_same_instant_as_a_change_ends_with_it(store: UserStore) -> None:
+    """No clock decides (issue #12, finding 5): every change moves the user's generation on."""
+    sessions = Sessions(store, user_ttl_s=60, wall_ttl_s=3600)
+    for n in range(3):
+        principal = store.check_password("li", f"password-{n}" if n else "correct-horse")
+        assert principal is not None
+        cookie, issued = sessions.issue(principal)
+        store.set_password("li", f"password-{n + 1}")  # within the same millisecond or not
+        assert sessions.resolve(cookie) is None, n
+        assert store.still_valid(issued) is None
+    principal = store.check_password("li", "password-3")
+    assert principal is not None
+    cookie, _ = sessions.issue(principal)
+    store.set_disabled("li")
+    store.set_disabled("li", False)  # enabled again: the session of before stays over
+    assert sessions.resolve(cookie) is None
+
+
+def test_cookies_from_before_generations_follow_the_old_rule(store: UserStore) -> None:
+    """A cookie of whole seconds without a generation: valid if issued after the last change."""
+    sessions = Sessions(store, user_ttl_s=60, wall_ttl_s=3600)
+    changed = store.changed_s("li")
+    after = sessions._serializer().dumps({"k": "user", "n": "li", "s": "a", "i": changed})
+    before = sessions._serializer().dumps({"k": "user", "n": "li", "s": "b", "i": changed - 1})
+    resolved = sessions.resolve(after)
+    assert resolved is not None and resolved.generation == store.generation("li")
+    assert sessions.resolve(before) is None
+    store.set_password("li", "another-horse")
+    assert store.still_valid(resolved) is None
+
+
+def test_each_wall_session_has_its_own_id(store: UserStore) -> None:
+    """Signing one wall session out leaves the wall's other sessions and its token working."""
+    sessions = Sessions(store, user_ttl_s=60, wall_ttl_s=3600)
+    token = store.add_wall("hall", "1920x1080")
+    principal = store.check_wall_token(token)
+    assert principal is not None
+    (first, one), (second, two) = sessions.issue(principal), sessions.issue(principal)
+    assert one.sid != two.sid and one.wall_id == two.wall_id == principal.wall_id
+    sessions.revoke(one.sid, one.expires_ms)
+    assert sessions.resolve(first) is None and sessions.resolve(second) == two
+    assert store.still_valid(principal) is not None

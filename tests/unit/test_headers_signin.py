@@ -7,6 +7,7 @@ import inspect
 
 from dashboard.guard import Guard
 from dashboard.headers import SecurityHeaders, content_security_policy, cookie_header, request_cookies
+from dashboard.identity import Identity
 from dashboard.live import Hub
 from dashboard.signin import MAX_DELAY_S, SignIn, failure_delay
 
@@ -51,7 +52,8 @@ def test_collaborators_are_required_arguments() -> None:
     """No collaborator has a default that could fail open if the wiring forgot it."""
     for cls, names in ((Hub, ("revalidate", "status")),
                        (Guard, ("callbacks", "identity", "sign_in", "connections", "headers", "refusals")),
-                       (SignIn, ("identity", "limits", "auditor", "metrics", "refusals"))):
+                       (SignIn, ("identity", "limits", "auditor", "rollup", "metrics", "refusals")),
+                       (Identity, ("store", "sessions", "feed"))):
         parameters = inspect.signature(cls.__init__).parameters
         for name in names:
             assert parameters[name].default is inspect.Parameter.empty, (cls.__name__, name)

@@ -156,6 +156,10 @@ def test_failed_sign_ins_name_the_attacked_account() -> None:
     table = admin.failed_sign_ins_table(failed, ZH)
     assert "officer" in marked(table, "name") and ZH["audit.outcome.locked"] in texts(table)
     assert admin.failed_sign_ins_table([], EN).children == EN["no_items"]
+    rolled_up = {"action": "login", "outcome": "failed", "who": "officer", "ts": "9", "ip": "10.0.0.9",
+                 "count": "37", "detail_key": "audit.d.repeated", "detail_values": '{"n": 37, "s": 60}'}
+    assert failed_sign_ins([rolled_up, *entries()])[0].attempts == 39  # an entry counts as it says
+    assert message("audit.d.repeated", {"n": 37, "s": 60}, "en") == "37 more within 60 s"
 
 
 def test_refusal_reasons_and_risk_figures_read_in_the_page_language() -> None:

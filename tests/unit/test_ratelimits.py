@@ -1,107 +1,108 @@
-"""Sign-in and /live limits on the limits library's in-memory storage, and the fallback
-to this process's count while the shared store (Redis) is unreachable."""
+"""Sign-in, wall-token and /live limits without a Redis: the counts of this process (which
+stand in while Redis is away) follow the same rules as the shared Lua script, and every
+window and the number of windows are bounded.  The shared count itself, on a real Redis,
+is tested in tests/integration/test_identity_limits.py."""
 
 from __future__ import annotations
 
 import asyncio
 
-from limits.aio.storage import MemoryStorage, Storage
+import pytest
+from limits.aio.storage import MemoryStorage
 
+from dashboard.attempts import Attempts, Ceiling, LocalWindows
 from dashboard.bus import connect
-from dashboard.ratelimits import ConnectionLimit, SignInLimits, redis_storage
+from dashboard.ratelimits import ConnectionLimit, SignInLimits
 
 
-def unreachable() -> Storage:
-    """A real Redis storage on a port where no Redis listens (Redis away)."""
-    return redis_storage(connect("redis://127.0.0.1:1"), "cn:limits")
+def limits_away(max_failures: int = 4, address_max: int = 10, slow_after: int = 6,
+                wall_max: int = 3) -> SignInLimits:
+    """The limits of an instance whose Redis does not answer (a port where none listens)."""
+    return SignInLimits(Attempts(connect("redis://127.0.0.1:1"), 900), "cn:limits", max_failures=max_failures,
+                        address_max_failures=address_max, account_slow_after=slow_after,
+                        wall_max_failures=wall_max)
 
 
-async def fail(limits: SignInLimits, ip: str, user: str) -> bool:
-    """One wrong password; False when the attempt was locked out."""
-    if not await limits.admit(ip, user):
-        return False
-    await limits.failed(ip, user)
-    return True
+async def test_an_account_locks_at_one_address_only() -> None:
+    """Four failures of one account from one address lock it there; the account stays
+    open from elsewhere, and the address for other accounts."""
+    limits = limits_away()
+    admitted = [await limits.admit("10.0.0.1", "officer") for _ in range(5)]
+    assert [a.admitted for a in admitted] == [True] * 4 + [False]
+    assert [a.failures for a in admitted[:4]] == [1, 2, 3, 4] and admitted[4].locked_by == "account"
+    assert (await limits.admit("10.0.0.2", "officer")).admitted
+    assert (await limits.admit("10.0.0.1", "someone-else")).admitted
 
 
-async def test_max_failures_lock_the_name_and_count_up() -> None:
-    """Four failures are admitted and counted 1..4; the fifth attempt is locked."""
-    limits = SignInLimits(MemoryStorage(), MemoryStorage(), 4, 900)
-    counts = []
-    for _ in range(4):
-        assert await limits.admit("10.0.0.1", "officer")
-        counts.append(await limits.failed("10.0.0.1", "officer"))
-    assert counts == [1, 2, 3, 4]
-    assert not await limits.admit("10.0.0.1", "officer")
-    assert not await limits.admit("10.0.0.2", "officer")  # the name is locked from anywhere
-    assert await limits.failures("10.0.0.2", "officer") == 4
+async def test_an_account_tried_from_many_addresses_is_slowed_never_locked() -> None:
+    limits = limits_away(slow_after=6)
+    attempts = [await limits.admit(f"10.0.1.{n}", "admin") for n in range(20)]
+    assert all(a.admitted for a in attempts)
+    assert [a.over for a in attempts[:8]] == [0] * 6 + [1, 2]
+    assert max(a.over for a in attempts) == 8  # the count saturates: a bounded window
 
 
-async def test_parallel_guesses_cannot_pass_the_lock() -> None:
-    """Twenty attempts at once: only max_failures may check a password (issue #12)."""
-    limits = SignInLimits(MemoryStorage(), MemoryStorage(), 4, 900)
-    admitted = await asyncio.gather(*(limits.admit(f"10.0.0.{i}", "officer") for i in range(20)))
-    assert sum(admitted) == 4
+async def test_an_address_locks_over_many_accounts() -> None:
+    limits = limits_away(address_max=10)
+    assert all([(await limits.admit("10.0.0.9", f"name-{n}")).admitted for n in range(10)])
+    refused = await limits.admit("10.0.0.9", "name-x")
+    assert not refused.admitted and refused.locked_by == "address" and refused.failures == 10
 
 
-async def test_an_address_is_locked_by_its_failures_over_many_names() -> None:
-    limits = SignInLimits(MemoryStorage(), MemoryStorage(), 4, 900)
-    for name in ("a", "b", "c", "d"):
-        assert await fail(limits, "10.0.0.9", name)
-    assert not await limits.admit("10.0.0.9", "e")
-    assert await limits.admit("10.0.0.10", "e")
+async def test_parallel_attempts_cannot_pass_a_ceiling() -> None:
+    limits = limits_away(max_failures=5, address_max=5)
+    admitted = await asyncio.gather(*(limits.admit("10.0.0.1", f"n{n % 3}") for n in range(30)))
+    assert sum(a.admitted for a in admitted) == 5
 
 
-async def test_success_forgets_the_name_but_not_the_address() -> None:
-    """The right password clears the name's failures; successes never count against an
-    address (a control room signs in from one)."""
-    limits = SignInLimits(MemoryStorage(), MemoryStorage(), 4, 900)
+async def test_the_right_password_gives_its_attempt_back() -> None:
+    """Successes never count against an address (a control room signs in from one), and
+    clear the account's failures at that address only."""
+    limits = limits_away(max_failures=4, address_max=4)
     for _ in range(3):
-        assert await fail(limits, "10.0.0.1", "officer")
-    assert await limits.admit("10.0.0.1", "officer")
-    await limits.succeeded("officer")
-    assert await limits.failures("10.0.0.1", "someone-else") == 3
-    for name in ("a", "b", "c", "d", "e", "f"):  # six successful sign-ins from one address
-        assert await limits.admit("10.0.0.5", name)
-        await limits.succeeded(name)
-    assert await limits.failures("10.0.0.5", "x") == 0
+        await limits.admit("10.0.0.1", "officer")
+    await limits.succeeded(await limits.admit("10.0.0.1", "officer"))
+    assert (await limits.admit("10.0.0.1", "officer")).failures == 1
+    for n in range(20):  # twenty successful sign-ins of one address
+        await limits.succeeded(await limits.admit("10.0.0.5", f"user-{n}"))
+    assert (await limits.admit("10.0.0.5", "x")).admitted
 
 
-async def test_two_instances_share_the_count() -> None:
-    """Guesses spread over two instances (one shared store, each its own local) lock both."""
-    shared = MemoryStorage()
-    first, second = (SignInLimits(shared, MemoryStorage(), 4, 900) for _ in range(2))
-    for instance in (first, second, first, second):
-        assert await fail(instance, "10.0.0.1", "officer")
-    assert not await first.admit("10.0.0.1", "officer")
-    assert not await second.admit("10.0.0.1", "officer")
+async def test_bad_wall_tokens_lock_that_door_only() -> None:
+    limits = limits_away(wall_max=3)
+    assert [(await limits.admit_wall("10.0.0.7")).admitted for _ in range(4)] == [True] * 3 + [False]
+    assert (await limits.admit("10.0.0.7", "officer")).admitted  # sign-in from there still open
+    assert limits.forget_local(None, "10.0.0.7") == 3  # its wall tokens, its sign-ins, officer there
+    assert (await limits.admit_wall("10.0.0.7")).admitted
 
 
-async def test_while_the_shared_store_is_away_each_instance_counts_on_its_own() -> None:
-    limits = SignInLimits(unreachable(), MemoryStorage(), 3, 900)
-    for _ in range(3):
-        assert await fail(limits, "10.0.0.1", "officer")
-    assert await limits.failures("10.0.0.1", "officer") == 3
-    assert not await limits.admit("10.0.0.1", "officer")
-    await limits.succeeded("officer")  # clearing works too (the shared part is skipped)
-    assert await limits.failures("10.0.0.2", "officer") == 0
+async def test_unlock_by_account_by_address_or_both() -> None:
+    limits = limits_away(max_failures=2)
+    for ip in ("10.0.0.1", "10.0.0.2"):
+        for _ in range(2):
+            await limits.admit(ip, "admin")
+    assert limits.forget_local("admin", "10.0.0.1") == 1
+    assert (await limits.admit("10.0.0.1", "admin")).admitted
+    assert not (await limits.admit("10.0.0.2", "admin")).admitted
+    assert limits.forget_local("admin", None) >= 2
+    assert (await limits.admit("10.0.0.2", "admin")).admitted
+    with pytest.raises(ValueError):
+        limits.unlock_patterns(None, "10.0.0.*")  # an address, not a pattern
+    with pytest.raises(ValueError):
+        limits.unlock_patterns(None, None)
 
 
-async def test_the_stricter_count_decides() -> None:
-    """What this instance counted while Redis was away still holds once it is back."""
-    local = MemoryStorage()
-    away = SignInLimits(unreachable(), local, 3, 900)
-    for _ in range(3):
-        assert await fail(away, "10.0.0.1", "officer")
-    back = SignInLimits(MemoryStorage(), local, 3, 900)  # an empty shared store
-    assert not await back.admit("10.0.0.1", "officer")
-
-
-async def test_a_bad_wall_token_counts_against_the_address() -> None:
-    limits = SignInLimits(MemoryStorage(), MemoryStorage(), 2, 900)
-    await limits.bad_wall_token("10.0.0.7")
-    await limits.bad_wall_token("10.0.0.7")
-    assert not await limits.admit("10.0.0.7", "officer")
+def test_local_windows_are_bounded_in_number_and_size() -> None:
+    """However many addresses try, this process keeps at most max_keys windows, each of at
+    most its ceiling's limit (issue #12: bounded security structures)."""
+    now = [1000.0]
+    local = LocalWindows(window_ms=60_000, max_keys=100, clock=lambda: now[0])
+    for n in range(5000):
+        local.take([Ceiling(f"a/{n}", 5), Ceiling("account", 8, locks=False)], f"m{n}")
+    assert len(local) == 100
+    assert local.take([Ceiling("account", 8, locks=False)], "last").counts == (8,)
+    now[0] += 61
+    assert local.take([Ceiling("a/4999", 5)], "later").counts == (1,)  # the window moved on
 
 
 async def test_live_connections_per_address_per_minute() -> None:
