@@ -101,7 +101,8 @@ RECORDS: dict[str, dict[str, str | Records]] = {
                   "by": INTERNAL, "reason": INTERNAL},
     "audit": {"id": INTERNAL, "ts": INTERNAL, "who": INTERNAL, "role": INTERNAL, "action": INTERNAL,
               "target": INTERNAL, "detail": TEXT, "outcome": INTERNAL, "ip": INTERNAL,
-              "instance": INTERNAL, "detail_key": INTERNAL, "detail_values": INTERNAL},
+              "instance": INTERNAL, "detail_key": INTERNAL, "detail_values": INTERNAL,
+              "count": INTERNAL},  # how many failures one rolled-up entry stands for
 }
 
 # how each personal field is masked (a personal field without a mask is withheld whole)
