@@ -18,7 +18,6 @@ import dash
 from dash.exceptions import DependencyException
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
-from limits.aio.storage import MemoryStorage
 
 from callbacks import register_all
 from dashboard import hosts, http_api
@@ -117,7 +116,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
         callbacks=callbacks,
         identity=runtime.identity,
         sign_in=sign_in,
-        connections=ConnectionLimit(MemoryStorage(), settings.live_connects_per_min),
+        connections=ConnectionLimit(settings.live_connects_per_min),
         headers=SecurityHeaders(dash_app.csp_hashes(), settings.frame_ancestors, settings.tile_url),
         refusals=runtime.refusals,
         auditor=runtime.auditor,

@@ -177,7 +177,7 @@ class Guard:
                                "text/html; charset=utf-8")
             return
         if websocket:
-            if path == "/live" and not await self.connections.admit(ip):
+            if path == "/live" and not self.connections.admit(ip):
                 self.refusals.deny("rate:live", ip, path, principal.label())
                 self.refusals.rate_limited("live")
                 await send({"type": "websocket.close", "code": 4429, "reason": "too many connections"})

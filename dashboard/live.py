@@ -240,6 +240,9 @@ class Hub:
 
     # ------------------------------------------------------------------ heartbeat
     def start(self) -> None:
+        # the clock first: a hello before the first beat must not show a day or staleness
+        # computed without it (two instances would then disagree for a few seconds)
+        self.on_tick(int(time.time() * 1000))
         self._beat_task = asyncio.create_task(self._beats(), name="live-beats")
 
     async def stop(self) -> None:

@@ -18,7 +18,16 @@ a flood of them locks neither the address's sign-in nor anyone else.  An admin l
 lock with ``changning-dashboard users unlock NAME`` / ``--address A``.
 
 ``/live`` connections per address per minute (:class:`ConnectionLimit`) are counted on
-this instance only, on the ``limits`` library's moving window.
+this instance only, in the same bounded windows as sign-in's local fallback
+(:class:`dashboard.attempts.LocalWindows`: at most ``per_minute`` times per address and
+``max_addresses`` addresses, the least recently seen dropped first).  The ``limits``
+library's memory store was used before: it expires entries only when a later hit comes
+and pays a thread hop per tracked address on each pass, so a burst of many addresses
+stayed in memory after it ended.
+
+An "address" is counted as :func:`source`: an IPv4 address itself, an IPv6 address by its
+/64 (one host may take any address of its /64 at will, so counting single IPv6 addresses
+would let it rotate past every ceiling and grow every store).
 """
 
 from __future__ import annotations
@@ -29,11 +38,7 @@ import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from limits import RateLimitItemPerMinute
-from limits.aio.storage import Storage
-from limits.aio.strategies import MovingWindowRateLimiter
-
-from dashboard.attempts import Attempts, Ceiling, Taken
+from dashboard.attempts import Attempts, Ceiling, LocalWindows, Taken
 from dashboard.config import Settings
 
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -44,6 +49,20 @@ def _part(text: str) -> str:
     if _PLAIN_NAME.fullmatch(text):
         return text
     return "~" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+def source(ip: str) -> str:
+    """The unit an address is counted as (see the module doc); text that is no address is
+    counted as it is (a test client's name, say)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,16 +103,16 @@ class SignInLimits:
 
     # ---- keys (the CLI's unlock finds them by the same rules)
     def _pair(self, account: str, ip: str) -> str:
-        return f"{self.prefix}:login/pair/{_part(account)}/{ip}"
+        return f"{self.prefix}:login/pair/{_part(account)}/{source(ip) if ip else ''}"
 
     def _address(self, ip: str) -> str:
-        return f"{self.prefix}:login/address/{ip}"
+        return f"{self.prefix}:login/address/{source(ip)}"
 
     def _account(self, account: str) -> str:
         return f"{self.prefix}:login/account/{_part(account)}"
 
     def _wall(self, ip: str) -> str:
-        return f"{self.prefix}:wall/address/{ip}"
+        return f"{self.prefix}:wall/address/{source(ip)}"
 
     # ---- sign-in
     async def admit(self, ip: str, account: str) -> Admission:
@@ -130,7 +149,7 @@ class SignInLimits:
         the account everywhere, or everything of one address.  The parts hold no glob
         characters: an account is a user name (or a digest), an address an IP address."""
         if address is not None:
-            address = str(ipaddress.ip_address(address))  # ValueError: not an address
+            address = source(str(ipaddress.ip_address(address)))  # ValueError: not an address
         if account is not None and address is not None:
             return [self._pair(account, address)]
         if account is not None:
@@ -154,13 +173,14 @@ class SignInLimits:
 
 
 class ConnectionLimit:
-    """At most ``per_minute`` new ``/live`` connections per address (0: no limit), counted
-    on this instance only."""
+    """At most ``per_minute`` new ``/live`` connections per address (:func:`source`) within
+    ``window_s`` (0: no limit), counted on this instance only."""
 
-    def __init__(self, storage: Storage, per_minute: int) -> None:
+    def __init__(self, per_minute: int, window_s: float = 60, max_addresses: int = 50_000) -> None:
         self.per_minute = per_minute
-        self.limiter = MovingWindowRateLimiter(storage)
-        self.item = RateLimitItemPerMinute(max(1, per_minute), 1, namespace="live")
+        self.windows = LocalWindows(int(window_s * 1000), max_keys=max_addresses)
 
-    async def admit(self, ip: str) -> bool:
-        return self.per_minute <= 0 or await self.limiter.hit(self.item, ip)
+    def admit(self, ip: str) -> bool:
+        if self.per_minute <= 0:
+            return True
+        return self.windows.take([Ceiling(source(ip), self.per_minute)], "").admitted

@@ -6,13 +6,13 @@ is tested in tests/integration/test_identity_limits.py."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
-from limits.aio.storage import MemoryStorage
 
 from dashboard.attempts import Attempts, Ceiling, LocalWindows
 from dashboard.bus import connect
-from dashboard.ratelimits import ConnectionLimit, SignInLimits
+from dashboard.ratelimits import ConnectionLimit, SignInLimits, source
 
 
 def limits_away(max_failures: int = 4, address_max: int = 10, slow_after: int = 6,
@@ -105,9 +105,36 @@ def test_local_windows_are_bounded_in_number_and_size() -> None:
     assert local.take([Ceiling("a/4999", 5)], "later").counts == (1,)  # the window moved on
 
 
-async def test_live_connections_per_address_per_minute() -> None:
-    connections = ConnectionLimit(MemoryStorage(), 3)
-    assert [await connections.admit("10.0.0.1") for _ in range(5)] == [True] * 3 + [False] * 2
-    assert await connections.admit("10.0.0.2")
-    unlimited = ConnectionLimit(MemoryStorage(), 0)
-    assert all([await unlimited.admit("10.0.0.1") for _ in range(50)])
+def test_live_connections_per_address_per_minute() -> None:
+    connections = ConnectionLimit(3)
+    assert [connections.admit("10.0.0.1") for _ in range(5)] == [True] * 3 + [False] * 2
+    assert connections.admit("10.0.0.2")
+    unlimited = ConnectionLimit(0)
+    assert all([unlimited.admit("10.0.0.1") for _ in range(50)])
+
+
+def test_live_connections_count_an_ipv6_host_by_its_slash_64() -> None:
+    connections = ConnectionLimit(3)
+    rotated = [connections.admit(f"2001:db8:1:2::{n:x}") for n in range(5)]
+    assert rotated == [True] * 3 + [False] * 2
+    assert connections.admit("2001:db8:1:3::1")  # the next /64 is somebody else
+    assert source("::ffff:10.0.0.9") == "10.0.0.9"  # an IPv4-mapped address is its IPv4 one
+    assert source("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
+
+
+def test_live_connection_memory_is_bounded() -> None:
+    """Many addresses cost at most ``max_addresses`` windows of ``per_minute`` entries."""
+    connections = ConnectionLimit(2, max_addresses=1_000)
+    for n in range(20_000):
+        for _ in range(3):
+            connections.admit(f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}")
+    windows = connections.windows
+    assert len(windows) == 1_000
+    assert max(len(w) for w in windows._windows.values()) == 2
+    assert not connections.admit("10.0.78.31")  # the newest addresses are still counted
+    stale = ConnectionLimit(1, window_s=0.05)
+    assert stale.admit("10.0.0.1") and not stale.admit("10.0.0.1")
+    deadline = time.monotonic() + 5
+    while not stale.admit("10.0.0.1"):  # the window passes
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
