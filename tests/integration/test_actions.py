@@ -94,3 +94,26 @@ def test_alarm_acknowledgement_and_shelving(redis_url: str, rclient: redis.Redis
     ack, bad, good, state = asyncio.run(with_runtime(redis_url, body))
     assert ack.ok and good.ok and not bad.ok
     assert state.alarm_shelves["video:c1"]["reason"] == "施工断电"
+
+
+def test_units_and_alarm_keys_a_client_sends_are_checked(redis_url: str, rclient: redis.Redis) -> None:
+    """A dispatch to a unit the configuration does not name, and an acknowledge or shelf of an
+    alarm the state does not hold, are refused with their reason and write nothing (#12 finding 9)."""
+    xadd(rclient, report_event("i1"))
+    xadd(rclient, video_point("c1", status="offline"))
+
+    async def body(runtime):  # type: ignore[no-untyped-def]
+        await runtime.replica.wait_applied(rclient.xinfo_stream("cn:events")["last-generated-id"].decode())
+        await incident_action(runtime, "officer-1", "i1", "acknowledge", version=1)
+        before = rclient.xlen("cn:events")
+        outcomes = [
+            await incident_action(runtime, "officer-1", "i1", "dispatch", version=2, unit="evil<unit>"),
+            await alarm_action(runtime, "officer-1", "video:nope", "acknowledge", comment="x"),
+            await alarm_action(runtime, "officer-1", "sensor:1-0", "shelve", reason="r", shelve_minutes=5),
+        ]
+        return outcomes, before, rclient.xlen("cn:events")
+
+    outcomes, before, after = asyncio.run(with_runtime(redis_url, body))
+    assert [o.refused.code if o.refused else None for o in outcomes] == [
+        "unknown_unit", "unknown_alarm", "unknown_alarm"]
+    assert after == before
