@@ -41,14 +41,15 @@ def inbox_street(state: State, key: str) -> tuple[bool, str | None]:
 
 #: The fields of each record card of a /live view (docs/live-protocol.md).
 INCIDENT_CARD = ("id", "domain", "title", "severity", "street", "status", "reported", "updated", "unit",
-                 "version", "lat", "lon", "crs", "address")
+                 "version", "lat", "lon", "crs")
 ALARM_CARD = ("id", "sensor_id", "kind", "level", "message", "street", "ts", "lat", "lon", "crs", "acked")
 SENSOR_CARD = ("id", "kind", "value", "unit", "ts", "street", "lat", "lon", "crs", "alarm")
 DUTY_CARD = ("center", "post", "name", "phone", "start", "end", "ts")
 
 
 def incident_card(incident: Mapping[str, Any]) -> dict[str, Any]:
-    """An incident as the wall and the feed show it (the address masked, the title scanned)."""
+    """An incident as the wall and the feed show it (the title scanned); its address is
+    not sent: no wall shows it (the console's detail shows it masked, with a reveal)."""
     return project("incident", incident, INCIDENT_CARD)
 
 
