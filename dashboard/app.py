@@ -56,11 +56,13 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
         runtime.auditor.start()
         runtime.rollup.start()
         runtime.loop_watch.start()
+        runtime.users_watch.start()
         try:
             yield
         finally:
             if runtime.console_worker is not None:
                 await runtime.console_worker.stop()
+            await runtime.users_watch.stop()
             await runtime.loop_watch.stop()
             await runtime.rollup.stop()
             await runtime.auditor.stop()

@@ -21,6 +21,7 @@ import hmac
 import os
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -112,18 +113,46 @@ class Directory:
 
 
 class UserStore:
-    """The users file: read on change (every call stats it), written atomically, 0600."""
+    """The users file: read on change, written atomically, 0600.
 
-    def __init__(self, path: str | Path) -> None:
+    :meth:`current` stats the file on every call (an HTTP request, the CLI): a change is
+    seen by the very next request.  :meth:`watched` is for the ``/live`` checks before
+    every frame: it stats the file only when a :class:`~dashboard.users_watch.UsersWatch`
+    has said it changed, or when ``recheck_s`` has passed since the last look (the safety
+    net for file systems that send no notification), so the frames of a thousand clients
+    cost no system call each."""
+
+    def __init__(self, path: str | Path, recheck_s: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.path = Path(path)
+        self.recheck_s = recheck_s
+        self.clock = clock
+        self.looks = 0  # how many times the file was looked at (tests)
         self._stamp: tuple[int, int] | None = None
         self._directory: Directory | None = None
+        self._looked = 0.0
+        self._changed = True
 
     # ---- reading
     def exists(self) -> bool:
         return self.path.exists()
 
+    def changed(self) -> None:
+        """The file may have changed (a notification): :meth:`watched` looks next time."""
+        self._changed = True
+
+    def watched(self) -> Directory:
+        """The file as last seen, looked at again after a notice or ``recheck_s``."""
+        if (self._directory is not None and not self._changed
+                and self.clock() - self._looked < self.recheck_s):
+            return self._directory
+        return self.current()
+
     def current(self) -> Directory:
+        """The file as it is now."""
+        self._changed = False
+        self._looked = self.clock()
+        self.looks += 1
         try:
             stat = self.path.stat()
         except FileNotFoundError:
@@ -155,6 +184,7 @@ class UserStore:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, self.path)
+        self._changed = True
 
     def create(self) -> Directory:
         if self.path.exists():
@@ -258,12 +288,13 @@ class UserStore:
         user = self.current().users.get(name)
         return 0 if user is None else int(user.get("changed", 0))
 
-    def still_valid(self, principal: Principal) -> Principal | None:
+    def still_valid(self, principal: Principal, *, watched: bool = False) -> Principal | None:
         """``principal`` as the file says now (role and scope may have changed), or None
-        when it no longer may come in (disabled, revoked, changed since: another generation)."""
+        when it no longer may come in (disabled, revoked, changed since: another generation).
+        ``watched``: as :meth:`watched` has it (the ``/live`` checks)."""
         if principal.kind == "anonymous":
             return principal
-        directory = self.current()
+        directory = self.watched() if watched else self.current()
         if principal.kind == "wall":
             wall = directory.walls.get(principal.wall_id)
             if wall is None or wall.get("revoked"):

@@ -76,11 +76,12 @@ class Identity:
     def revalidate(self, principal: Principal) -> Principal | None:
         """``principal`` as the users file says now (role and scope may have changed);
         None when it may no longer come in: expired, signed out (on any instance),
-        disabled, changed since (another generation), revoked."""
+        disabled, changed since (another generation), revoked.  For ``/live``'s checks
+        before every frame: the users file as its watch has it (``UserStore.watched``)."""
         if principal.sid in self.sessions.revoked or principal.expired(int(time.time() * 1000)):
             return None
         try:
-            return self.store.still_valid(principal)
+            return self.store.still_valid(principal, watched=True)
         except AuthError:
             return None
 

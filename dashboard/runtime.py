@@ -34,6 +34,10 @@ from dashboard.risk import Refusals
 from dashboard.security_feed import Notice, SecurityFeed
 from dashboard.sessions import Sessions
 from dashboard.shared_answers import AreaVersions, SharedAnswers
+from dashboard.users_watch import UsersWatch
+
+#: the users file is looked at once a second at most, unless its watch says it changed
+USERS_RECHECK_S = 1.0
 
 
 @dataclass
@@ -56,6 +60,7 @@ class Runtime:
     loop_watch: LoopWatch
     incidents: IncidentIndex
     answers: SharedAnswers
+    users_watch: UsersWatch
     console_worker: ConsoleWorker | None = None  # set by the app unless it is the worker
     started: float = field(default_factory=time.time)
     _digest: tuple[tuple[str, int, int], str] | None = None
@@ -121,7 +126,7 @@ def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
         raise ConfigError(f"Config 'console_path': {exc}") from None
     metrics = Metrics()
     bus = Bus(connect(settings.redis_url, settings.redis_max_connections), settings)
-    store = UserStore(settings.users_file)
+    store = UserStore(settings.users_file, recheck_s=USERS_RECHECK_S)
     feed = SecurityFeed(bus.redis, settings.keys.security,
                         max(settings.session_ttl_s, settings.wall_session_ttl_s))
     identity = Identity(store, Sessions(store, settings.session_ttl_s, settings.wall_session_ttl_s),
@@ -143,4 +148,5 @@ def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
                       metrics)
     rollup = FailureRollup(auditor, settings.audit_rollup_s, settings.audit_rollup_sources)
     return Runtime(settings, metrics, bus, replica, hub, catalogue, console, auditor, identity, limits,
-                   feed, rollup, Refusals(metrics), LoopWatch(metrics), index, SharedAnswers(versions))
+                   feed, rollup, Refusals(metrics), LoopWatch(metrics), index, SharedAnswers(versions),
+                   UsersWatch(store))
