@@ -15,7 +15,9 @@ never delays the others: when its queue is full it is resynchronised (queue drop
 one fresh hello queued), and a client stuck in one send longer than
 ``client_send_timeout_s`` is disconnected.  Severe incidents and alarms travel in the
 patch's ``severe`` list, which is never conflated: every one is delivered (or the
-client gets a hello holding them).
+client gets a hello holding them), and they do not wait for the conflation window: a
+batch that brings one is flushed at once (at most one such flush per
+``SEVERE_GAP_MS``), with whatever else is pending.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ log = logging.getLogger("dashboard.live")
 BEAT_INTERVAL_S = 1.0
 MAX_RESYNCS_PER_MINUTE = 6
 CLOCK_EVERY_BEATS = 5  # staleness is recomputed every 5 s
+SEVERE_GAP_MS = 10  # a severe incident or alarm is flushed at once, at most this often
 
 
 def encode(message: dict[str, Any]) -> str:
@@ -105,6 +108,7 @@ class Hub:
         self._pending = Changes()
         self._ticked = False  # the clock moved what is stale or overdue since the last flush
         self._flush_handle: asyncio.TimerHandle | None = None
+        self._flush_due = 0.0
         self._last_flush = 0.0
         self._beat_task: asyncio.Task[None] | None = None
 
@@ -113,7 +117,7 @@ class Hub:
         """Called by the replica after each applied batch (in the event loop)."""
         self.views.observe(changes)
         self._pending.merge(changes)
-        self._schedule_flush()
+        self._schedule_flush(urgent=bool(changes.severe))
 
     def on_tick(self, now_ms: int) -> None:
         """The clock: recompute staleness and overdue tickets; a patch follows if they moved."""
@@ -121,11 +125,18 @@ class Hub:
             self._ticked = True
             self._schedule_flush()
 
-    def _schedule_flush(self) -> None:
-        if self._flush_handle is None:
-            interval = self.settings.patch_interval_ms / 1000
-            delay = max(0.0, self._last_flush + interval - time.monotonic())
-            self._flush_handle = asyncio.get_running_loop().call_later(delay, self.flush)
+    def _schedule_flush(self, urgent: bool = False) -> None:
+        """A flush within the conflation window, or (``urgent``: a severe item is pending)
+        at once, bringing a flush already planned forward."""
+        now = time.monotonic()
+        interval = (SEVERE_GAP_MS if urgent else self.settings.patch_interval_ms) / 1000
+        due = max(now, self._last_flush + interval)
+        if self._flush_handle is not None:
+            if due >= self._flush_due:
+                return
+            self._flush_handle.cancel()
+        self._flush_due = due
+        self._flush_handle = asyncio.get_running_loop().call_later(due - now, self.flush)
 
     def on_restore(self, state: State) -> None:
         """The replica restored a snapshot (a new state object): resync every client."""

@@ -16,7 +16,7 @@ import orjson
 import redis
 import websockets
 
-from support.events import video_point, video_status
+from support.events import incident_reported, video_point, video_status
 from support.log import last_entry_id, xadd, xadd_all
 from support.processes import DashboardProcess, metric, wait_for
 
@@ -209,3 +209,31 @@ def test_slow_client_is_bounded_and_does_not_slow_others(
 
     asyncio.run(scenario())
     assert slow_handled(dashboard.url), "the stalled client was never resynced or dropped"
+
+
+def test_a_severe_incident_does_not_wait_for_the_conflation_window(
+    dashboards: Callable[..., DashboardProcess], rclient: redis.Redis
+) -> None:
+    """With a 4 s window, a severe incident reported just after a patch arrives long before
+    the window would have let it; an ordinary change after it waits for the window."""
+    dashboard = dashboards(CN_PATCH_INTERVAL_MS="4000")
+
+    async def scenario() -> tuple[float, float]:
+        async with websockets.connect(dashboard.ws_url) as ws:
+            await next_of(ws, "hello")
+            xadd(rclient, video_point("sev-c0", street="hongqiao"))
+            await next_of(ws, "patch")  # a flush: the next ordinary one is 4 s away
+            sent = time.monotonic()
+            xadd(rclient, incident_reported("sev-1", severity=1, street="hongqiao"))
+            patch = await next_of(ws, "patch")
+            severe_after = time.monotonic() - sent
+            assert [s["id"] for s in patch["severe"]] == ["sev-1"], patch.get("severe")
+            sent = time.monotonic()
+            xadd(rclient, video_status("sev-c0", "offline"))
+            await next_of(ws, "patch")
+            return severe_after, time.monotonic() - sent
+
+    severe_after, ordinary_after = asyncio.run(scenario())
+    # not a speed: the behaviour (flushed at once vs. held for the window), with seconds to spare
+    assert severe_after < 2.0, f"the severe incident waited {severe_after:.2f} s"
+    assert ordinary_after > 2.0, f"an ordinary change was not conflated ({ordinary_after:.2f} s)"
