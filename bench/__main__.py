@@ -21,7 +21,19 @@ from typing import Any
 
 import orjson
 
-from bench import console_load, ingest, live_latency, memory, restart, screen, soak, visible, wall_page, wire
+from bench import (
+    console_load,
+    ingest,
+    live_latency,
+    memory,
+    restart,
+    screen,
+    snapshot_stall,
+    soak,
+    visible,
+    wall_page,
+    wire,
+)
 from bench.common import Budget, CpuWatch, Row, machine_facts, progress
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -43,6 +55,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "latency-load": live_latency.load,
     "wire": wire.run,
     "restart": restart.run,
+    "snapshot-stall": snapshot_stall.run,
     "memory": memory.run,
     "wall-page": wall_page_rows,
     "visible": visible.run,
