@@ -100,7 +100,8 @@ def run(quick: bool) -> tuple[list[Row], dict[str, Any]]:
     incidents = 20_000 if quick else 100_000
     now = int(time.time() * 1000)
     history, facts = incident_history(incidents, now - 60_000)
-    bootstrap = [orjson.dumps(e) for e in DistrictSimulator(seed=7, video_points=2000, start_ms=now).bootstrap()]
+    simulator = DistrictSimulator(seed=7, video_points=2000, start_ms=now)
+    bootstrap = [orjson.dumps(e) for e in simulator.bootstrap()]
     data: dict[str, Any] = {"incidents": incidents, "state": facts, "window_s": WINDOW_S,
                             "snapshot_every_s": SNAPSHOT_EVERY_S, "feed_per_s": FEED_PER_S, "configs": {}}
     for name, settings in CONFIGS.items():
