@@ -65,7 +65,8 @@ def run(quick: bool) -> tuple[list[Row], dict[str, Any]]:
     record.update({"rss_before_bytes": before, "rss_peak_bytes": peak[0],
                    "rss_per_client_bytes": per_client})
     metrics = record["server_metrics"]
-    dropped = sum(metrics.get(name) or 0 for name in ("cn_live_resyncs_total", "cn_live_slow_disconnects_total"))
+    lost = ("cn_live_resyncs_total", "cn_live_slow_disconnects_total")
+    dropped = sum(metrics.get(name) or 0 for name in lost)
     lat = record["latency_ms"]
     progress(f"live-thousand: p50 {lat.get('p50', math.nan):.0f} ms, p99 {lat.get('p99', math.nan):.0f} ms; "
              f"{per_client / 1024:.0f} KiB per client; {dropped:.0f} resynced or dropped")
