@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench lint install install-test browser node clean
+.PHONY: run test bench lint install install-test browser node nginx clean
 
 $(VENV)/.stamp-install: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,7 +39,12 @@ test: install browser node
 	node --test tests/js/
 	$(PY) -m pytest -q -p no:cacheprovider
 
-bench: install browser
+# nginx in front of several instances (bench/nginx_scale.py): Debian's package.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx >/dev/null; }
+
+bench: install browser nginx
 	$(PY) -m bench
 
 lint: install

@@ -44,7 +44,7 @@ WINDOW_S = 20.0
 SNAPSHOT_EVERY_S = 2
 FEED_PER_S = 50
 STALL_BUDGET = Budget("<=", 50.0, "<= 50 ms")
-CONFIGS = {  # name → the dashboard's settings
+CONFIGS: dict[str, dict[str, Any]] = {  # name → the dashboard's settings
     "fork": {"CN_SNAPSHOT_EVERY_S": SNAPSHOT_EVERY_S, "CN_SNAPSHOT_FORK": "true"},
     "in-loop": {"CN_SNAPSHOT_EVERY_S": SNAPSHOT_EVERY_S, "CN_SNAPSHOT_FORK": "false"},
     "none": {"CN_SNAPSHOT_EVERY_S": 3600, "CN_SNAPSHOT_EVERY_EVENTS": 10**9},
