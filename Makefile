@@ -33,7 +33,7 @@ node:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs >/dev/null; }
 	@node --version
 
-test: install browser node
+test: install browser node nginx
 	$(VENV)/bin/ruff check dashboard layouts callbacks support tests bench scripts
 	$(VENV)/bin/mypy dashboard layouts callbacks support
 	node --test tests/js/
