@@ -83,6 +83,9 @@ class Client:
     principal: Principal  # re-checked before every frame and message (Hub.revalidate)
     resync_times: list[float] = field(default_factory=list)
     closed: bool = False
+    sender: asyncio.Task[None] | None = None
+    sending_since: float | None = None  # loop time a send began that has not finished
+    stuck: bool = False  # the beat found it in one send past client_send_timeout_s
 
 
 class Hub:
@@ -278,8 +281,10 @@ class Hub:
                 "t": "beat", "now": int(time.time() * 1000), "last_id": state.last_id,
                 "applied": state.applied, **self.status(),
             })
+            now = asyncio.get_running_loop().time()
             for group in list(self.groups.values()):
                 for client in list(group.clients):
+                    self._cut_stuck(client, now)
                     if client.queue.qsize() < client.queue.maxsize // 2:  # beats are optional
                         self._offer(client, frame)  # checked by the sender before it goes
                     else:
@@ -299,7 +304,7 @@ class Hub:
                         queue=asyncio.Queue(maxsize=self.settings.client_queue_frames))
         self._join(client, scope)
         self.metrics.clients.inc()
-        sender = asyncio.create_task(self._send_loop(client), name="live-send")
+        sender = client.sender = asyncio.create_task(self._send_loop(client), name="live-send")
         try:
             await self._receive_loop(client)
         except WebSocketDisconnect:
@@ -316,28 +321,44 @@ class Hub:
                     await ws.close()
 
     async def _send_loop(self, client: Client) -> None:
-        timeout = self.settings.client_send_timeout_s
+        """Send the client's frames in order.  A send that has not finished after
+        ``client_send_timeout_s`` is cut off by the beat (:meth:`_cut_stuck`), which keeps
+        the common send free of a timer (``wait_for`` cost a task per frame per client)."""
+        loop = asyncio.get_running_loop()
         while True:
             frame = await client.queue.get()
             if not self._still_allowed(client):
                 with contextlib.suppress(Exception):
                     await client.ws.close(code=4401, reason="signed out: session or token no longer valid")
                 return
+            client.sending_since = loop.time()
             try:
-                await asyncio.wait_for(client.ws.send_text(frame), timeout)
-            except TimeoutError:
+                await client.ws.send_text(frame)
+            except asyncio.CancelledError:
+                if not client.stuck:
+                    raise
                 self.metrics.disconnects.inc()
-                log.info("closing /live client stuck in send for %.0fs", timeout)
+                log.info("closing /live client stuck in send for %.0fs", self.settings.client_send_timeout_s)
                 with contextlib.suppress(Exception):
                     await client.ws.close(code=1013, reason="too slow")
                 return
             except Exception:  # the socket is gone; the receive loop will notice
                 return
+            finally:
+                client.sending_since = None
             self.metrics.frames_sent.inc()
             if client.closed and client.queue.empty():
                 with contextlib.suppress(Exception):
                     await client.ws.close(code=1013, reason="too slow")
                 return
+
+    def _cut_stuck(self, client: Client, now: float) -> None:
+        """Cut off a client whose current send began over ``client_send_timeout_s`` ago."""
+        since = client.sending_since
+        if (since is not None and now - since > self.settings.client_send_timeout_s and not client.stuck
+                and client.sender is not None):
+            client.stuck = True
+            client.sender.cancel()
 
     def _still_allowed(self, client: Client) -> bool:
         principal = self.revalidate(client.principal)

@@ -211,6 +211,42 @@ def test_slow_client_is_bounded_and_does_not_slow_others(
     assert slow_handled(dashboard.url), "the stalled client was never resynced or dropped"
 
 
+def test_a_client_stuck_in_one_send_is_cut_off_and_others_go_on(
+    dashboards: Callable[..., DashboardProcess], rclient: redis.Redis
+) -> None:
+    """A client that stops reading while its queue has room (so no resync) is disconnected
+    once one send has waited ``client_send_timeout_s`` (here 2 s), and a reading client
+    keeps getting its patches meanwhile."""
+    dashboard = dashboards(CN_CLIENT_QUEUE_FRAMES="100000", CN_CLIENT_SEND_TIMEOUT_S="2")
+    cameras = [f"c{n:05d}-{'x' * 90}" for n in range(3000)]
+    xadd_all(rclient, [video_point(camera, street="hongqiao") for camera in cameras])
+    wait_for(lambda: dashboard.health()["applied"] == 3000, timeout=30)
+
+    def cut_off() -> bool:
+        return metric(dashboard.url, "cn_live_slow_disconnects_total") > 0
+
+    async def scenario() -> None:
+        stalled = socket.socket()
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.connect(("127.0.0.1", dashboard.port))
+        slow = await websockets.connect(dashboard.ws_url, sock=stalled, max_queue=1)
+        async with websockets.connect(dashboard.ws_url, max_size=2**24) as fast:
+            await next_of(fast, "hello")
+            deadline = time.monotonic() + 60
+            burst = 0
+            while not cut_off():
+                assert time.monotonic() < deadline, "the stuck client was never cut off"
+                value = ("offline", "online")[burst % 2]
+                burst += 1
+                xadd_all(rclient, [video_status(camera, value) for camera in cameras])
+                patch = await next_of(fast, "patch", timeout=10)
+                assert len(patch["set"]["video"]) > 0
+        slow.transport.abort()
+
+    asyncio.run(scenario())
+    assert metric(dashboard.url, "cn_live_resyncs_total") == 0  # cut off by the timeout, not resynced
+
+
 def test_a_severe_incident_does_not_wait_for_the_conflation_window(
     dashboards: Callable[..., DashboardProcess], rclient: redis.Redis
 ) -> None:
