@@ -197,5 +197,10 @@ def test_cluster_applies_xadd_and_publish_dead_letters_snapshots_and_twins_agree
             for instance in (first, second):
                 wait_for(caught_up(instance, client, keys.log), timeout=60, message="caught up")
             assert first.health(digest=True)["digest"] == second.health(digest=True)["digest"]
+            # signing in runs the limits' multi-key script and a transaction, and is audited
+            first.session("officer").close()
+            wait_for(lambda: any(fields.get(b"action") == b"login"
+                                 for _, fields in client.xrange(keys.audit)),
+                     timeout=30, message="the sign-in audited under {cn}:")
         finally:
             client.close()
