@@ -317,35 +317,41 @@ class Replica:
 
     async def _give_up(self, raws: list[bytes]) -> None:
         """Each message of a refused batch alone: appended if Redis takes it now, else
-        dead-lettered with the reason (counted in ``cn_pubsub_given_up_total``).  Should the
-        dead letter be refused too, the message is dropped (logged and counted): the bridge
-        must read on.  While Redis is away, wait: nothing is lost for an outage."""
+        dead-lettered with the reason (``cn_pubsub_given_up_total``).  Should the dead
+        letter be refused too, the message is dropped (logged and counted): the bridge must
+        read on.  While Redis is away, wait: an outage loses nothing."""
         for raw in raws:
             backoff = Backoff()
             while not self._stopping:
                 try:
-                    try:
-                        await self.bus.bridge_many([raw])
-                        self.metrics.bridged.inc()
-                        break
-                    except REDIS_AWAY:
-                        raise
-                    except Exception as exc:
-                        reason = f"pub/sub message not appended to the log: {error_text(exc)}"
-                    try:
-                        await self.bus.dead_letter_published(raw, reason)
-                        self.metrics.given_up.labels("dead_lettered").inc()
-                        log.warning("dead-lettered a published message: %s", reason)
-                    except REDIS_AWAY:
-                        raise
-                    except Exception as exc:
-                        self.metrics.given_up.labels("dropped").inc()
-                        log.error("dropped a published message (%s); its dead letter was refused "
-                                  "too: %s", reason, error_text(exc))
+                    await self._append_or_dead_letter(raw)
                     break
                 except REDIS_AWAY as exc:
-                    log.debug("redis away while dead-lettering pub/sub messages: %s", error_text(exc))
+                    log.debug("redis away while giving up on pub/sub messages: %s", error_text(exc))
                     await backoff.wait()
+
+    async def _append_or_dead_letter(self, raw: bytes) -> None:
+        """One published message to the log, else to the dead letters, else dropped;
+        raises only while Redis is away (REDIS_AWAY)."""
+        try:
+            await self.bus.bridge_many([raw])
+            self.metrics.bridged.inc()
+            return
+        except REDIS_AWAY:
+            raise
+        except Exception as exc:
+            reason = f"pub/sub message not appended to the log: {error_text(exc)}"
+        try:
+            await self.bus.dead_letter_published(raw, reason)
+        except REDIS_AWAY:
+            raise
+        except Exception as exc:
+            self.metrics.given_up.labels("dropped").inc()
+            log.error("dropped a published message (%s); its dead letter was refused too: %s",
+                      reason, error_text(exc))
+            return
+        self.metrics.given_up.labels("dead_lettered").inc()
+        log.warning("dead-lettered a published message: %s", reason)
 
     async def _snapshots(self) -> None:
         """Write a snapshot every ``snapshot_every_s`` (or sooner after many events)."""

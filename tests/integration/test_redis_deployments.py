@@ -99,7 +99,8 @@ def test_sentinel_fail_over_under_a_writing_producer_loses_and_doubles_nothing(
 ) -> None:
     """SIGKILL of the Sentinel master while a producer writes: the instance on the
     redis+sentinel:// URL follows the new master; every acknowledged event is in the log
-    once and applied once, and a fresh instance reaches the same digest."""
+    once and applied once, pub/sub is bridged again, and a fresh instance reaches the same
+    digest."""
     with SentinelSet(down_after_ms=1000) as deployment:
         instance = instances(deployment.url)
         producer = Producer(deployment.url)
@@ -121,6 +122,13 @@ def test_sentinel_fail_over_under_a_writing_producer_loses_and_doubles_nothing(
         health = wait_for(caught_up(instance, client, "cn:events"), timeout=60,
                           message="the instance caught up on the new master")
         assert health["applied"] + health["dead"] == len(logged)
+        # the bridge subscribed again, on the new master
+        wait_for(lambda: sum(int(c["psub"]) for c in client.client_list()) >= 1, timeout=30,
+                 message="the bridge subscribed on the new master")
+        client.publish("cn:pub:cams", orjson.dumps(video_point("after", street="hongqiao",
+                                                               event_id="published-after")))
+        wait_for(lambda: instance.health()["applied"] == len(logged) + 1, timeout=30,
+                 message="an event published after the fail-over applied")
         fresh = instances(deployment.url)
         wait_for(caught_up(fresh, client, "cn:events"), timeout=60, message="a fresh instance caught up")
         assert instance.health(digest=True)["digest"] == fresh.health(digest=True)["digest"]

@@ -92,3 +92,28 @@ def test_an_outage_is_waited_out_not_given_up() -> None:
         await replica.stop()
         assert failures == 6 and not log.dead and given_up(metrics, "dead_lettered") == 0
     asyncio.run(body())
+
+
+class RefusingEverythingLog(RefusingLog):
+    """Refuses poisoned batches and every dead letter of a published message, too."""
+
+    async def dead_letter_published(self, raw: bytes, reason: str) -> bool:
+        raise ResponseError("OOM command not allowed when used memory > 'maxmemory'")
+
+
+def test_a_message_whose_dead_letter_is_refused_too_is_dropped_and_counted() -> None:
+    """When the dead letter is refused as well the message is dropped (counted as such) and
+    the bridge still reads what comes next."""
+    async def body() -> None:
+        poison = b'{"type":"video.point","id":"poison"}'
+        log = RefusingEverythingLog({poison})
+        replica, metrics = replica_on(log, bridge_max_attempts="1")
+        await replica.start()
+        await until(lambda: bool(log.subscribers))
+        log.publish(poison)
+        await until(lambda: given_up(metrics, "dropped") == 1, timeout=20)
+        log.publish(camera(1))
+        await until(lambda: replica.state.applied == 1)
+        await replica.stop()
+        assert not log.dead and given_up(metrics, "dead_lettered") == 0
+    asyncio.run(body())
