@@ -134,8 +134,9 @@ def _sentinel_master(target: RedisTarget, options: ClientOptions, common: dict[s
 def sync_client(url: str, options: ClientOptions | None = None) -> Any:
     """A synchronous client of the same deployment (producers in tests, benchmarks and
     scripts): ``redis.Redis``, a Sentinel master's ``redis.Redis`` or
-    ``redis.cluster.RedisCluster``; bytes in and out."""
-    options = options or ClientOptions()
+    ``redis.cluster.RedisCluster``; bytes in and out.  The default socket timeout is a
+    generous 30 s: a producer's bulk write on a loaded machine is no dead server."""
+    options = options or ClientOptions(socket_timeout_s=30.0)
     target = parse_redis_url(url)
     common: dict[str, Any] = {"socket_timeout": options.socket_timeout_s,
                               "socket_connect_timeout": options.connect_timeout_s}
