@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from dashboard.config import ConfigError, hash_tagged, load_settings
@@ -95,3 +97,37 @@ def test_an_error_is_told_by_its_type_and_message() -> None:
 
     assert error_text(RedisClusterException("Command EVALSHA is blocked")) == (
         "RedisClusterException: Command EVALSHA is blocked")
+
+
+def test_every_kind_of_client_takes_pool_size_and_timeouts_from_the_settings() -> None:
+    """connect_for builds the client the URL names (nothing is connected yet), with
+    redis_max_connections, redis_socket_timeout_s and redis_connect_timeout_s."""
+    import asyncio
+
+    from redis.asyncio import BlockingConnectionPool
+    from redis.asyncio.cluster import RedisCluster
+    from redis.asyncio.sentinel import SentinelConnectionPool
+
+    from dashboard.bus import connect_for
+
+    async def body() -> None:
+        env = {"CN_REDIS_MAX_CONNECTIONS": "12", "CN_REDIS_SOCKET_TIMEOUT_S": "3.5",
+               "CN_REDIS_CONNECT_TIMEOUT_S": "1.5"}
+        for url in ("redis://127.0.0.1:1/0", "redis+sentinel://127.0.0.1:1,127.0.0.1:2/changning/2"):
+            client: Any = connect_for(load_settings({}, environ={**env, "CN_REDIS_URL": url}))
+            pool = client.connection_pool
+            assert isinstance(pool, BlockingConnectionPool) and pool.max_connections == 12
+            assert (pool.connection_kwargs["socket_timeout"], pool.connection_kwargs["socket_connect_timeout"]
+                    ) == (3.5, 1.5)
+            if "sentinel" in url:
+                assert isinstance(pool, SentinelConnectionPool) and pool.service_name == "changning"
+                assert pool.connection_kwargs["db"] == 2
+            await client.aclose()
+        cluster: Any = connect_for(load_settings({}, environ={**env, "CN_REDIS_URL": "redis+cluster://127.0.0.1:1"}))
+        assert isinstance(cluster, RedisCluster)
+        node = cluster.get_default_node() or cluster.nodes_manager.startup_nodes["127.0.0.1:1"]
+        assert node.max_connections == 12
+        assert (node.connection_kwargs["socket_timeout"], node.connection_kwargs["socket_connect_timeout"]
+                ) == (3.5, 1.5)
+        await cluster.aclose()
+    asyncio.run(body())
