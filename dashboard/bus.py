@@ -33,7 +33,6 @@ import zlib
 from typing import Any
 
 import msgspec
-from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ResponseError
 
 from dashboard.config import RedisKeys, Settings
@@ -113,7 +112,6 @@ class Bus:
         self.redis = client
         self.settings = settings
         self.keys: RedisKeys = settings.keys
-        self.cluster = isinstance(client, RedisCluster)
         self._options = ClientOptions.of(settings)
         self._bridge = client.register_script(_BRIDGE)
         self._snapshot = client.register_script(_SNAPSHOT)

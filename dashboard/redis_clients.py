@@ -53,7 +53,6 @@ REDIS_AWAY: tuple[type[BaseException], ...] = (
 REDIS_DOWN: tuple[type[BaseException], ...] = (*REDIS_AWAY, RedisClusterException)
 
 
-
 def error_text(exc: BaseException) -> str:
     """``Type: message`` of a Redis error, for logs and dead letters (``%r`` of a Cluster
     exception shows only its class)."""
