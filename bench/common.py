@@ -30,6 +30,7 @@ import psutil
 import redis
 
 from dashboard import streamids
+from dashboard.redis_clients import sync_client
 from dashboard.redis_server import EmbeddedRedis, free_port
 from support.processes import DashboardProcess, metric, wait_for, with_query
 
@@ -280,7 +281,7 @@ def xadd_pipelined(client: redis.Redis, raws: Sequence[bytes], key: str = LOG_KE
 def fresh_redis() -> Iterator[tuple[EmbeddedRedis, redis.Redis]]:
     """A new redis-server on loopback and a client for it; both gone afterwards."""
     server = EmbeddedRedis().start()
-    client = redis.Redis.from_url(server.url)
+    client = sync_client(server.url)
     try:
         yield server, client
     finally:

@@ -25,6 +25,8 @@ from typing import Any
 
 import orjson
 
+from dashboard.redis_clients import sync_client
+
 KEY = "cn:events"
 ROWS = 20  # newest entries shown
 INTERVAL_MS = 1000
@@ -44,10 +46,9 @@ def describe(raw: bytes | None) -> str:
 
 
 def build_app(redis_url: str) -> Any:
-    import redis
     from dash import Dash, Input, Output, dcc, html
 
-    client = redis.Redis.from_url(redis_url)
+    client = sync_client(redis_url)
     app = Dash(__name__, title="Dash polling reference", update_title=None)
     app.layout = html.Div([
         html.H1("Newest events"),

@@ -37,7 +37,6 @@ from typing import Any
 import numpy as np
 import orjson
 import psutil
-import redis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -56,6 +55,7 @@ from bench.common import (
     stream_id,
     xadd_pipelined,
 )
+from dashboard.redis_clients import sync_client
 
 RATE = 2_000  # events/s
 TICK_S = 0.01  # one pipelined XADD batch every 10 ms
@@ -144,7 +144,7 @@ async def _open(url: str) -> tuple[ClientConnection, Receiver]:
 
 def _publish(redis_url: str, schedule: list[list[bytes]], tick_s: float) -> dict[str, Any]:
     """XADD ``schedule[k]`` at start + k·tick (clock-paced); ids and monotonic stamps."""
-    client = redis.Redis.from_url(redis_url)
+    client = sync_client(redis_url)
     ids: list[bytes] = []
     stamps: list[float] = []
     lateness: list[float] = []

@@ -23,9 +23,10 @@ import signal
 from typing import Any
 
 import orjson
-import redis.asyncio as aioredis
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.http11 import Request, Response
+
+from dashboard.redis_clients import connect
 
 KEY = "cn:events"
 
@@ -58,7 +59,7 @@ def _page(connection: ServerConnection, request: Request) -> Response | None:
 
 
 async def relay(redis_url: str, port: int, forward: bool = False) -> None:
-    client = aioredis.Redis.from_url(redis_url)
+    client = connect(redis_url)  # the same client the dashboard builds (dashboard/redis_clients.py)
     clients: set[ServerConnection] = set()
     last_id = "0-0"
     seq = 0

@@ -38,6 +38,7 @@ from bench.common import (
 )
 from bench.console_figures import lag_metrics, stall
 from bench.console_state import incident_history
+from dashboard.redis_clients import sync_client
 from dashboard.simulator import DistrictSimulator
 
 WINDOW_S = 20.0
@@ -53,7 +54,7 @@ CONFIGS: dict[str, dict[str, Any]] = {  # name → the dashboard's settings
 
 def _feed(url: str, stop: threading.Event) -> int:
     """Events of the demo mix at FEED_PER_S until ``stop``; how many."""
-    client = redis.Redis.from_url(url)
+    client = sync_client(url)
     _, ticks = district_schedule(-int(WINDOW_S * FEED_PER_S / 5) - 50, 5, 100, int(time.time() * 1000))
     sent = 0
     for tick in ticks:

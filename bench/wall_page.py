@@ -49,6 +49,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from websockets.sync.client import connect
 
 from bench.common import CpuWatch
+from dashboard.redis_clients import sync_client
 from dashboard.redis_server import EmbeddedRedis
 from dashboard.simulator import DistrictSimulator
 from support.events import now_ms, video_status
@@ -154,7 +155,7 @@ def dashboard_with(points: int) -> Iterator[tuple[DashboardProcess, redis.Redis,
     """A fresh Redis and dashboard with the bootstrap of ``points`` cameras applied."""
     raws, status = district(points)
     with EmbeddedRedis() as server:
-        client = redis.Redis.from_url(server.url)
+        client = sync_client(server.url)
         process = DashboardProcess(server.url, workdir=LOG_DIR)
         try:
             process.start()

@@ -26,8 +26,9 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
+
+from dashboard.redis_clients import RedisClient
 
 log = logging.getLogger("dashboard.attempts")
 SHARED_ERRORS: tuple[type[Exception], ...] = (RedisError, OSError)
@@ -147,7 +148,7 @@ class LocalWindows:
 class Attempts:
     """Counts attempts in Redis (shared by every instance) and in this process."""
 
-    def __init__(self, redis: aioredis.Redis, window_s: int, local: LocalWindows | None = None) -> None:
+    def __init__(self, redis: RedisClient, window_s: int, local: LocalWindows | None = None) -> None:
         self.redis = redis
         self.window_ms = window_s * 1000
         self.local = local or LocalWindows(self.window_ms)

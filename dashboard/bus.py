@@ -1,5 +1,6 @@
 """Everything that talks to Redis: the event log, the pub/sub bridge, dead letters,
-snapshots and the audit stream.
+snapshots and the audit stream.  Clients are built by :mod:`dashboard.redis_clients`
+(one server, Sentinel or Cluster, by ``redis_url``); this module works with any of them.
 
 Delivery guarantees, honestly:
 
@@ -10,30 +11,49 @@ Delivery guarantees, honestly:
   while no dashboard instance is subscribed is lost.  A message that at least one
   instance receives is appended to the log exactly once, however many instances
   receive it: the append is a Lua script guarded by ``SET NX`` on the event's ``id``
-  (or on a hash of the bytes when there is no id) for ``dedup_ttl_s``.
+  (or on a hash of the bytes when there is no id) for ``dedup_ttl_s``.  One script call
+  bridges a whole batch, never inside a client pipeline (a Cluster client refuses
+  EVALSHA there), and all its keys share the prefix's hash tag on a Cluster.
+* On a Cluster the bridge subscribes with PSUBSCRIBE on one node: a Cluster forwards
+  every classic PUBLISH to all its nodes over the cluster bus, so one node hears every
+  producer channel whichever node the producer published on.  (Sharded pub/sub,
+  SSUBSCRIBE, needs Redis 7 and has no patterns; producers would have to SPUBLISH.)
 * Dead letters are written with the log entry's own id, so several instances reading
-  the same bad entry leave one dead letter (a second XADD with that id is refused).
+  the same bad entry leave one dead letter (a second XADD with that id is refused).  A
+  published message that Redis keeps refusing to log is dead-lettered too, once per
+  idempotency key (:meth:`Bus.dead_letter_published`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 import zlib
 from typing import Any
 
 import msgspec
-import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from dashboard.config import RedisKeys, Settings
 from dashboard.eventlog import Entry  # noqa: F401  (re-exported: (entry id, raw bytes))
+from dashboard.redis_clients import ClientOptions, RedisClient, blocking_read_ms
+from dashboard.redis_clients import connect as connect_client
 
+BRIDGE_CHUNK = 100  # published messages per script call
+
+# KEYS[1] the log, KEYS[i] (i > 1) the idempotency key of ARGV[i]; ARGV[1] the TTL.
+# Each message is appended unless its key was set already: the new id, or 0.
 _BRIDGE = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[2])) then
-  return redis.call('XADD', KEYS[2], '*', 'event', ARGV[1])
+local ttl, out = tonumber(ARGV[1]), {}
+for i = 2, #KEYS do
+  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ttl) then
+    out[i - 1] = redis.call('XADD', KEYS[1], '*', 'event', ARGV[i])
+  else
+    out[i - 1] = 0
+  end
 end
-return false
+return out
 """
 
 # Keep the snapshot with the newest log id: a slower instance never overwrites a newer one.
@@ -56,18 +76,21 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def connect(url: str, max_connections: int = 64) -> aioredis.Redis:
-    """An asyncio Redis client (hiredis parser when installed), bytes in and out.
+def connect(url: str, max_connections: int = 64) -> RedisClient:
+    """A client of the deployment ``url`` names, with this pool size and the default
+    timeouts (:func:`dashboard.redis_clients.connect`; :func:`connect_for` takes them from
+    the settings)."""
+    return connect_client(url, ClientOptions(max_connections=max_connections))
 
-    The pool is bounded and *blocking*: in a burst a command waits (up to 5 s) for a free
-    connection instead of failing at once, as redis-py's default pool does when it is full
-    (MaxConnectionsError at 100).  The blocking log reader and the pub/sub bridge hold one
-    connection each."""
-    pool = aioredis.BlockingConnectionPool.from_url(
-        url, max_connections=max_connections, timeout=5, decode_responses=False,
-        health_check_interval=10, socket_connect_timeout=2, retry_on_timeout=False,
-    )
-    return aioredis.Redis.from_pool(pool)  # closing the client closes the pool
+
+def connect_for(settings: Settings, url: str | None = None) -> RedisClient:
+    """The client of ``settings`` (``url`` instead of ``settings.redis_url`` when given):
+    pool size and timeouts from ``redis_max_connections``, ``redis_socket_timeout_s``,
+    ``redis_connect_timeout_s``."""
+    target = url or settings.redis_url
+    if not target:
+        raise ValueError("no Redis URL: set redis_url (CN_REDIS_URL)")
+    return connect_client(target, ClientOptions.of(settings))
 
 
 def idempotency_key(raw: bytes) -> str:
@@ -85,10 +108,11 @@ class Bus:
     """The Redis side of one dashboard instance.  Methods raise redis ConnectionError when
     Redis is away; callers decide whether to retry."""
 
-    def __init__(self, client: aioredis.Redis, settings: Settings) -> None:
+    def __init__(self, client: RedisClient, settings: Settings) -> None:
         self.redis = client
         self.settings = settings
         self.keys: RedisKeys = settings.keys
+        self._options = ClientOptions.of(settings)
         self._bridge = client.register_script(_BRIDGE)
         self._snapshot = client.register_script(_SNAPSHOT)
 
@@ -106,7 +130,10 @@ class Bus:
         return [_text(i) for i in ids]
 
     async def read(self, after: str, count: int, block_ms: int | None) -> list[Entry]:
-        """Entries strictly after ``after``; blocks up to ``block_ms`` when there are none."""
+        """Entries strictly after ``after``; blocks up to ``block_ms`` when there are none
+        (at most half the socket timeout: a wait is never taken for a dead server)."""
+        if block_ms:
+            block_ms = blocking_read_ms(self._options, block_ms)
         reply: Any = await self.redis.xread({self.keys.log: after}, count=count, block=block_ms)
         if not reply:
             return []
@@ -136,14 +163,17 @@ class Bus:
     # ---- pub/sub
     async def bridge_many(self, raws: list[bytes]) -> list[str | None]:
         """Append pub/sub messages to the log, each unless an instance already did (the new
-        ids, or None), in one pipelined round trip on one connection, in the order given.
-        Safe to repeat after a failure: what was appended is not appended again."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for raw in raws:
-                await self._bridge(keys=[self.keys.seen(idempotency_key(raw)), self.keys.log],
-                                   args=[raw, self.settings.dedup_ttl_s], client=pipe)
-            results: list[Any] = await pipe.execute()
-        return [_text(result) if result else None for result in results]
+        ids, or None), in the order given: one script call per :data:`BRIDGE_CHUNK`
+        messages, outside any pipeline.  Safe to repeat after a failure: what was appended
+        is not appended again."""
+        out: list[str | None] = []
+        ttl = self.settings.dedup_ttl_s
+        for start in range(0, len(raws), BRIDGE_CHUNK):
+            chunk = raws[start:start + BRIDGE_CHUNK]
+            keys = [self.keys.log, *(self.keys.seen(idempotency_key(raw)) for raw in chunk)]
+            results: Any = await self._bridge(keys=keys, args=[ttl, *chunk])
+            out += [_text(result) if result else None for result in results]
+        return out
 
     async def publish(self, channel: str, raw: bytes) -> int:
         """PUBLISH on a producer channel (as a producer would); how many received it."""
@@ -172,6 +202,26 @@ class Bus:
         except ResponseError as exc:
             if "equal or smaller" in str(exc):
                 return False
+            raise
+        return True
+
+    async def dead_letter_published(self, raw: bytes, reason: str) -> bool:
+        """Record a published message that could not be logged (no log entry id), once per
+        idempotency key for ``dedup_ttl_s`` however many instances give up on it; False
+        if it was recorded already."""
+        key = self.keys.seen("dead:" + idempotency_key(raw))
+        if not await self.redis.set(key, b"1", nx=True, ex=self.settings.dedup_ttl_s):
+            return False
+        try:
+            await self.redis.xadd(
+                self.keys.dead,
+                {"entry": "", "source": "pubsub", "reason": reason, "raw": raw,
+                 "at": str(int(time.time() * 1000))},
+                maxlen=100_000, approximate=True,
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):  # not recorded: let the next try record it
+                await self.redis.delete(key)
             raise
         return True
 

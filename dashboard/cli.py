@@ -239,14 +239,14 @@ def uvicorn_limits(settings: Settings) -> dict[str, Any]:
 
 def _attach_simulator(app: Any, settings: Settings) -> None:
     """Run the demo simulator inside the server's event loop, on its own Redis client."""
-    from dashboard.bus import Bus, connect
+    from dashboard.bus import Bus, connect_for
 
     outer = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
     async def lifespan(application: Any) -> Any:
         async with outer(application):
-            bus = Bus(connect(settings.redis_url or "", settings.redis_max_connections), settings)
+            bus = Bus(connect_for(settings), settings)
             task = asyncio.create_task(run_simulator(bus, settings, None, bootstrap=True))
             try:
                 yield
@@ -302,9 +302,9 @@ async def run_simulator(bus: Any, settings: Settings, duration: float | None,
 
 
 async def _simulate(settings: Settings, duration: float | None, bootstrap: bool) -> int:
-    from dashboard.bus import Bus, connect
+    from dashboard.bus import Bus, connect_for
 
-    bus = Bus(connect(settings.redis_url or "", settings.redis_max_connections), settings)
+    bus = Bus(connect_for(settings), settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -345,7 +345,7 @@ def _event_from_flags(args: argparse.Namespace) -> dict[str, Any]:
 
 async def _publish(settings: Settings, args: argparse.Namespace) -> int:
     """Validate locally (a bad line is reported with its number and skipped), then write."""
-    from dashboard.bus import Bus, connect
+    from dashboard.bus import Bus, connect_for
     from dashboard.events import InvalidEvent, parse_event
 
     raws: list[bytes] = []
@@ -369,7 +369,7 @@ async def _publish(settings: Settings, args: argparse.Namespace) -> int:
         except (ValueError, InvalidEvent) as exc:
             print(f"changning-dashboard publish: {exc}", file=sys.stderr)
             return 2
-    bus = Bus(connect(settings.redis_url or "", settings.redis_max_connections), settings)
+    bus = Bus(connect_for(settings), settings)
     try:
         if args.via == "pubsub":
             for raw in raws:

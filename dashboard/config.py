@@ -18,6 +18,7 @@ from typing import Any, get_args, get_type_hints
 import msgspec
 
 from dashboard.events import CRS_NAMES
+from dashboard.redis_url import RedisUrlError, is_cluster_url, parse_redis_url
 from dashboard.walls import MAP_LAYERS
 
 
@@ -32,6 +33,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     redis_url: str | None = None  # None: start an embedded redis-server on loopback
     redis_prefix: str = "cn:"
     redis_max_connections: int = 64  # per instance; a command waits up to 5 s for a free one
+    # Redis deployments (dashboard/redis_url.py, dashboard/redis_clients.py, docs/deploy.md)
+    redis_socket_timeout_s: float = 5.0  # no reply within this: Redis counts as down (a cut network)
+    redis_connect_timeout_s: float = 2.0  # a new connection must be up within this
+    bridge_max_attempts: int = 10  # failed writes of one pub/sub batch before it is dead-lettered
     host: str = "127.0.0.1"
     port: int = 8050
     log_level: str = "warning"
@@ -114,6 +119,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def keys(self) -> RedisKeys:
+        """The key names; on a Cluster URL under the hash-tagged prefix (``cn:`` → ``{cn}:``)
+        so that every key, and so every multi-key script, is in one slot."""
+        if is_cluster_url(self.redis_url):
+            return RedisKeys(hash_tagged(self.redis_prefix))
         return RedisKeys(self.redis_prefix)
 
 
@@ -160,6 +169,15 @@ class RedisKeys:
     def limits(self) -> str:
         """The prefix of the rate-limit counters (the limits library adds its own parts)."""
         return f"{self.prefix}limits"
+
+
+def hash_tagged(prefix: str) -> str:
+    """``prefix`` as a Cluster hash tag: ``cn:`` → ``{cn}:``; a prefix that has a tag
+    already (``{cn}:``, ``app:{cn}:``) is kept."""
+    if "{" in prefix and "}" in prefix.split("{", 1)[1]:
+        return prefix
+    name = prefix.rstrip(":")
+    return f"{{{name}}}:" if name else prefix
 
 
 _TYPES: dict[str, Any] = {name: kind for name, kind in get_type_hints(Settings).items()
@@ -248,6 +266,14 @@ def _validate(s: Settings) -> None:
     need(1 <= s.port <= 65535, "port", "must be a TCP port (1-65535)")
     need(s.redis_prefix != "", "redis_prefix", "may not be empty")
     need(s.redis_max_connections >= 4, "redis_max_connections", "must be at least 4")
+    if s.redis_url is not None:
+        try:
+            parse_redis_url(s.redis_url)
+        except RedisUrlError as exc:
+            need(False, "redis_url", f"is not usable: {exc}")
+    need(0.1 <= s.redis_socket_timeout_s <= 300, "redis_socket_timeout_s", "must be within 0.1–300 s")
+    need(0.1 <= s.redis_connect_timeout_s <= 60, "redis_connect_timeout_s", "must be within 0.1–60 s")
+    need(1 <= s.bridge_max_attempts <= 1000, "bridge_max_attempts", "must be within 1–1000")
     need(s.max_event_bytes >= 1024, "max_event_bytes", "must be at least 1024")
     need(s.read_batch >= 1, "read_batch", "must be positive")
     unknown = sorted(set(s.map_layers.split(",")) - set(MAP_LAYERS))

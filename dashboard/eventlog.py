@@ -8,7 +8,8 @@ Delivery guarantees every implementation must give (the Redis one documents how)
   it, in id order, once;
 * a bridged (published) message is appended at most once per idempotency key, however
   many instances bridge it;
-* a dead letter is recorded once per log entry id;
+* a dead letter is recorded once per log entry id (a published message that could
+  not be appended: once per idempotency key);
 * a snapshot is stored only if it is newer (by log id) than the one already there.
 
 Methods raise ``ConnectionError`` (or redis-py's, which subclasses it) while the log
@@ -59,6 +60,10 @@ class EventLog(Protocol):
 
     async def dead_letter(self, entry_id: str, raw: bytes | None, reason: str) -> bool:
         """Record a bad entry once; False if it was recorded already."""
+
+    async def dead_letter_published(self, raw: bytes, reason: str) -> bool:
+        """Record a published message that could not be appended, once per idempotency
+        key; False if it was recorded already."""
 
     async def save_snapshot(self, last_id: str, blob: bytes) -> bool:
         """Store a snapshot (the state JSON compressed with zlib: dashboard/snapshots.py)

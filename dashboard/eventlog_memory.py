@@ -127,6 +127,14 @@ class MemoryLog:
         self.dead[entry_id] = (raw, reason)
         return True
 
+    async def dead_letter_published(self, raw: bytes, reason: str) -> bool:
+        self.check()
+        key = "pubsub:" + idempotency_key(raw)
+        if key in self.dead:
+            return False
+        self.dead[key] = (raw, reason)
+        return True
+
     async def save_snapshot(self, last_id: str, blob: bytes) -> bool:
         self.check()
         if self.snapshot is not None and not streamids.is_after(last_id, self.snapshot[0]):

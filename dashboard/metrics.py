@@ -23,6 +23,9 @@ class Metrics:
         self.bridged = counter("cn_pubsub_bridged", "Pub/sub messages offered to the log")
         self.bridge_errors = counter("cn_pubsub_bridge_errors", "Failed writes of received pub/sub "
                                      "messages to the log (each retried)")
+        self.given_up = Counter("cn_pubsub_given_up", "Received pub/sub messages the log kept refusing "
+                                "(bridge_max_attempts): dead-lettered, or dropped when the dead "
+                                "letter was refused too", ["outcome"], registry=r)
         self.trim_gaps = counter("cn_log_trim_gaps", "Times this instance fell behind a log trim "
                                  "and reloaded the newest snapshot")
         self.lag_seconds = gauge("cn_ingest_lag_seconds", "Now minus the time of the last applied entry")

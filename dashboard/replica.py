@@ -15,18 +15,15 @@ import logging
 import time
 from typing import Any, Protocol
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
 from dashboard import snapshots, streamids
 from dashboard import state as st
 from dashboard.config import Settings
 from dashboard.eventlog import Entry, EventLog, Subscription
 from dashboard.events import InvalidEvent, parse_event
 from dashboard.metrics import Metrics
+from dashboard.redis_clients import REDIS_AWAY, REDIS_DOWN, error_text
 
 log = logging.getLogger("dashboard.replica")
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)  # OSError: ConnectionError too
 
 
 class StateListener(Protocol):
@@ -257,9 +254,12 @@ class Replica:
 
     async def _bridge_pubsub(self) -> None:
         """Append what producers PUBLISH to the log.  A received batch is written before the
-        next one is read, and a write that fails is retried (the bridge is idempotent) while
-        the subscription stays open, so nothing this instance received is dropped.  What is
-        published while no instance is subscribed is lost, as pub/sub does (docs/deploy.md)."""
+        next one is read, and a write that fails because Redis is away is retried (the
+        bridge is idempotent) while the subscription stays open, so nothing this instance
+        received is dropped.  A batch that Redis answers but refuses is retried
+        ``bridge_max_attempts`` times, then dead-lettered (:meth:`_give_up`), and reading
+        goes on.  What is published while no instance is subscribed is lost, as pub/sub
+        does (docs/deploy.md)."""
         backoff = Backoff()
         unwritten: list[bytes] = []
         while not self._stopping:
@@ -276,7 +276,8 @@ class Replica:
                 if self._stopping:
                     return
                 (log.warning if backoff.delay == backoff.first else log.debug)(
-                    "pub/sub subscription lost (%d received messages kept): %r", len(unwritten), exc)
+                    "pub/sub subscription lost (%d received messages kept): %s", len(unwritten),
+                    error_text(exc))
                 await backoff.wait()
             finally:
                 if subscription is not None:
@@ -284,21 +285,73 @@ class Replica:
                         await subscription.aclose()
 
     async def _write_bridged(self, raws: list[bytes]) -> None:
-        """Write received pub/sub messages to the log, retrying with backoff until it works."""
+        """Write received pub/sub messages to the log.  While Redis is away: retry with
+        backoff for as long as it takes.  When Redis answers with a refusal (a script an
+        ACL forbids, a Cluster client refusing a command): retry up to
+        ``bridge_max_attempts`` times, then :meth:`_give_up` on the batch."""
         backoff = Backoff()
-        while True:
+        refusals = 0
+        while not self._stopping:
             try:
                 await self.bus.bridge_many(raws)
-            except Exception as exc:  # Redis away, or refusing (e.g. an ACL): keep them, retry
-                if self._stopping:
+            except REDIS_AWAY as exc:
+                cause = error_text(exc)
+            except Exception as exc:  # Redis answered, and refused
+                refusals += 1
+                cause = error_text(exc)
+                if refusals >= self.settings.bridge_max_attempts:
+                    self.metrics.bridge_errors.inc()
+                    log.warning("writing %d pub/sub messages to the log failed %d times (%s); "
+                                "writing them one by one, dead-lettering those refused",
+                                len(raws), refusals, cause)
+                    await self._give_up(raws)
                     return
-                self.metrics.bridge_errors.inc()
-                (log.warning if backoff.delay == backoff.first else log.debug)(
-                    "writing %d pub/sub messages to the log failed, retrying: %r", len(raws), exc)
-                await backoff.wait()
-                continue
-            self.metrics.bridged.inc(len(raws))
+            else:
+                self.metrics.bridged.inc(len(raws))
+                return
+            self.metrics.bridge_errors.inc()
+            (log.warning if backoff.delay == backoff.first else log.debug)(
+                "writing %d pub/sub messages to the log failed (%d of %d refusals), retrying: %s",
+                len(raws), refusals, self.settings.bridge_max_attempts, cause)
+            await backoff.wait()
+
+    async def _give_up(self, raws: list[bytes]) -> None:
+        """Each message of a refused batch alone: appended if Redis takes it now, else
+        dead-lettered with the reason (``cn_pubsub_given_up_total``).  Should the dead
+        letter be refused too, the message is dropped (logged and counted): the bridge must
+        read on.  While Redis is away, wait: an outage loses nothing."""
+        for raw in raws:
+            backoff = Backoff()
+            while not self._stopping:
+                try:
+                    await self._append_or_dead_letter(raw)
+                    break
+                except REDIS_AWAY as exc:
+                    log.debug("redis away while giving up on pub/sub messages: %s", error_text(exc))
+                    await backoff.wait()
+
+    async def _append_or_dead_letter(self, raw: bytes) -> None:
+        """One published message to the log, else to the dead letters, else dropped;
+        raises only while Redis is away (REDIS_AWAY)."""
+        try:
+            await self.bus.bridge_many([raw])
+            self.metrics.bridged.inc()
             return
+        except REDIS_AWAY:
+            raise
+        except Exception as exc:
+            reason = f"pub/sub message not appended to the log: {error_text(exc)}"
+        try:
+            await self.bus.dead_letter_published(raw, reason)
+        except REDIS_AWAY:
+            raise
+        except Exception as exc:
+            self.metrics.given_up.labels("dropped").inc()
+            log.error("dropped a published message (%s); its dead letter was refused too: %s",
+                      reason, error_text(exc))
+            return
+        self.metrics.given_up.labels("dead_lettered").inc()
+        log.warning("dead-lettered a published message: %s", reason)
 
     async def _snapshots(self) -> None:
         """Write a snapshot every ``snapshot_every_s`` (or sooner after many events)."""

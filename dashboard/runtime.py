@@ -17,7 +17,7 @@ from dashboard.attempts import Attempts
 from dashboard.audit import Auditor
 from dashboard.audit_rollup import FailureRollup
 from dashboard.auth import UserStore
-from dashboard.bus import Bus, connect
+from dashboard.bus import Bus, connect_for
 from dashboard.catalogue import Indicator, load_catalogue
 from dashboard.config import ConfigError, Settings
 from dashboard.console import ConsoleConfig, load_console_config
@@ -29,6 +29,7 @@ from dashboard.live import Hub
 from dashboard.loopwatch import LoopWatch
 from dashboard.metrics import Metrics
 from dashboard.ratelimits import SignInLimits
+from dashboard.redis_clients import ClientOptions, blocking_read_ms
 from dashboard.replica import Listeners, Replica
 from dashboard.risk import Refusals
 from dashboard.security_feed import Notice, SecurityFeed
@@ -125,10 +126,11 @@ def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
     except ValueError as exc:
         raise ConfigError(f"Config 'console_path': {exc}") from None
     metrics = Metrics()
-    bus = Bus(connect(settings.redis_url, settings.redis_max_connections), settings)
+    bus = Bus(connect_for(settings), settings)
     store = UserStore(settings.users_file, recheck_s=USERS_RECHECK_S)
     feed = SecurityFeed(bus.redis, settings.keys.security,
-                        max(settings.session_ttl_s, settings.wall_session_ttl_s))
+                        max(settings.session_ttl_s, settings.wall_session_ttl_s),
+                        block_ms=blocking_read_ms(ClientOptions.of(settings), 5_000))
     identity = Identity(store, Sessions(store, settings.session_ttl_s, settings.wall_session_ttl_s),
                         feed, visitor_anonymous=settings.visitor_anonymous)
     limits = SignInLimits.from_settings(Attempts(bus.redis, settings.login_window_s), settings)

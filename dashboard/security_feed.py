@@ -26,8 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
+
+from dashboard.redis_clients import RedisClient
 
 log = logging.getLogger("dashboard.security_feed")
 PENDING_MAX = 10_000
@@ -75,7 +76,7 @@ def _text(value: Any) -> str:
 class SecurityFeed:
     """Writes and follows the stream ``key`` (see the module doc)."""
 
-    def __init__(self, redis: aioredis.Redis, key: str, keep_s: int, *, block_ms: int = 5_000) -> None:
+    def __init__(self, redis: RedisClient, key: str, keep_s: int, *, block_ms: int = 5_000) -> None:
         self.redis = redis
         self.key = key
         self.keep_ms = keep_s * 1000

@@ -15,6 +15,7 @@ import os
 import sys
 from pathlib import Path
 
+import msgspec
 from redis.exceptions import RedisError
 
 from dashboard.attempts import Attempts
@@ -64,9 +65,9 @@ def _redis_url(settings: Settings) -> str:
 async def unlock(settings: Settings, account: str | None, address: str | None) -> int:
     """Lift the lock of ``account`` (at ``address``, or everywhere) or of ``address`` on
     every instance; how many windows held counts in Redis."""
-    from dashboard.bus import connect
+    from dashboard.bus import connect_for
 
-    client = connect(_redis_url(settings), 4)
+    client = connect_for(msgspec.structs.replace(settings, redis_max_connections=4), _redis_url(settings))
     try:
         limits = SignInLimits.from_settings(Attempts(client, settings.login_window_s), settings)
         emptied = await limits.unlock(account, address)

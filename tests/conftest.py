@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import redis
 
+from dashboard.redis_clients import sync_client
 from dashboard.redis_server import EmbeddedRedis
 from support.processes import DashboardProcess
 
@@ -36,7 +37,7 @@ def redis_server() -> Iterator[EmbeddedRedis]:
 
 @pytest.fixture
 def redis_url(redis_server: EmbeddedRedis) -> str:
-    client = redis.Redis.from_url(redis_server.url)
+    client = sync_client(redis_server.url)
     client.flushall()
     client.close()
     return redis_server.url
@@ -44,7 +45,7 @@ def redis_url(redis_server: EmbeddedRedis) -> str:
 
 @pytest.fixture
 def rclient(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
+    client = sync_client(redis_url)
     yield client
     client.close()
 
@@ -92,6 +93,6 @@ def shared_dashboard(module_redis: EmbeddedRedis) -> Iterator[DashboardProcess]:
 @pytest.fixture
 def shared_rclient(module_redis: EmbeddedRedis) -> Iterator[redis.Redis]:
     """A client of the shared dashboard's Redis."""
-    client = redis.Redis.from_url(module_redis.url)
+    client = sync_client(module_redis.url)
     yield client
     client.close()

@@ -27,6 +27,7 @@ from playwright.sync_api import Page, expect
 
 from dashboard.catalogue import load_catalogue
 from dashboard.i18n import client_strings
+from dashboard.redis_clients import sync_client
 from support.events import (
     duty_shift,
     hotline_ticket,
@@ -183,7 +184,7 @@ def publish_known_events(client: redis.Redis, dashboard: DashboardProcess) -> No
 
 @pytest.fixture(scope="module")
 def known(shared_dashboard: DashboardProcess, module_redis: object) -> DashboardProcess:
-    client = redis.Redis.from_url(module_redis.url)  # type: ignore[attr-defined]
+    client = sync_client(module_redis.url)  # type: ignore[attr-defined]
     publish_known_events(client, shared_dashboard)
     client.close()
     return shared_dashboard

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import redis
 from playwright.sync_api import Page
 
 from dashboard.i18n import t
+from dashboard.redis_clients import sync_client
 from dashboard.redis_server import EmbeddedRedis
 from dashboard.simulator import DistrictSimulator
 from support.events import now_ms
@@ -108,7 +108,7 @@ CUT_OFF = """labels => {
 def district(module_redis: EmbeddedRedis, shared_dashboard: DashboardProcess) -> Iterator[DashboardProcess]:
     """The shared dashboard fed a realistic district: the simulator's bootstrap 9 minutes
     ago and 200 events every 30 s since (trend lines, a full feed, pins)."""
-    client = redis.Redis.from_url(module_redis.url)
+    client = sync_client(module_redis.url)
     now = now_ms()
     simulator = DistrictSimulator(seed=7, video_points=2000, start_ms=now - 540_000)
     total = shared_dashboard.applied() + xadd_all(client, simulator.bootstrap())

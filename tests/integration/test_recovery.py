@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
+from dashboard.redis_clients import sync_client
 from dashboard.redis_server import EmbeddedRedis
 from support.log import xadd_all
 from support.processes import DashboardProcess, metric, wait_for
@@ -101,7 +102,7 @@ def test_redis_restart_mid_stream_loses_nothing(
     dashboards: Callable[..., DashboardProcess], persistent_redis: EmbeddedRedis
 ) -> None:
     """Redis killed and restarted mid-stream: every event applied exactly once."""
-    client = redis.Redis.from_url(persistent_redis.url)
+    client = sync_client(persistent_redis.url)
     dashboard = dashboards(persistent_redis.url)
     xadd_all(client, mixed_events(2000))
     wait_for(settled(dashboard, client), timeout=CATCH_UP_S, message="first half applied")
@@ -109,7 +110,7 @@ def test_redis_restart_mid_stream_loses_nothing(
     wait_for(lambda: dashboard.health()["redis"] == "down", message="redis reported down")
     assert dashboard.health()["applied"] == 2000  # still serving its last state
     persistent_redis.start()
-    client = redis.Redis.from_url(persistent_redis.url)
+    client = sync_client(persistent_redis.url)
     xadd_all(client, mixed_events(2000, offset=2000))
     health = wait_for(settled(dashboard, client), timeout=CATCH_UP_S, message="caught up after restart")
     assert health["redis"] == "up" and health["applied"] == 4000

@@ -24,6 +24,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from dashboard.audit import count_of
 from dashboard.auth import UserStore
+from dashboard.redis_clients import sync_client
 from dashboard.redis_server import EmbeddedRedis
 from support.events import duty_shift, hotline_ticket, incident_reported
 from support.log import xadd
@@ -59,7 +60,7 @@ def seed(client: redis.Redis, dashboard: DashboardProcess) -> None:
 @pytest.fixture(scope="module")
 def seeded(shared_dashboard: DashboardProcess, module_redis: EmbeddedRedis) -> DashboardProcess:
     """The shared dashboard with :func:`seed`'s events, written once for the module."""
-    client = redis.Redis.from_url(module_redis.url)
+    client = sync_client(module_redis.url)
     seed(client, shared_dashboard)
     client.close()
     return shared_dashboard
@@ -455,7 +456,7 @@ def test_audit_waits_in_the_spool_while_redis_is_down(dashboards: Any) -> None:
         assert [orjson.loads(line)["action"] for line in lines] == ["login"], lines
         assert health["audit_spooled"] == 1
         server.start()
-        client = redis.Redis.from_url(server.url)
+        client = sync_client(server.url)
         wait_for(lambda: dashboard.health()["audit_spooled"] == 0, timeout=20, message="spool flushed")
         assert [e["action"] for e in audit_entries(client)] == ["login"]
         assert not dashboard.audit_spool.exists()
