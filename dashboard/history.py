@@ -36,7 +36,7 @@ from dashboard.events import InvalidEvent, parse_event
 #: the ``stream`` names of the archive's cursors
 EVENTS_STREAM = "events"
 AUDIT_STREAM = "audit"
-#: synthetic log ids (the backfill's, dashboard/history_backfill.py) start with this letter:
+#: synthetic log ids (the backfill's, dashboard/simulator_backfill.py) start with this letter:
 #: a Redis stream id is always ``<digits>-<digits>``, so the two can never collide
 SYNTHETIC_PREFIX = "b"
 

@@ -1,0 +1,139 @@
+"""The history archive on real engines: each applied event archived exactly once across an
+instance restart (DuckDB) and an archiver fail-over (two instances, one Redis, PostgreSQL);
+the same queries answer the same on DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from dashboard import clock
+from dashboard.history import QUERIES, event_row
+from dashboard.history_duckdb import DuckDBArchive
+from dashboard.history_postgres import PostgresArchive
+from dashboard.simulator_backfill import backfill, synthetic_days
+from support.log import last_entry_id, xadd_all
+from support.postgres import PostgresCluster
+from support.processes import DashboardProcess, wait_for
+from tests.integration.streams import mixed_events
+
+CATCH_UP_S = 60  # generous: a busy 2-core machine
+SMALL_BATCHES = {"CN_HISTORY_BATCH": "200"}
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[PostgresCluster]:
+    """A throw-away PostgreSQL cluster (Debian's package) for the module."""
+    with PostgresCluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresCluster) -> str:
+    """The cluster's database, emptied of the archive's tables."""
+    import psycopg
+
+    with psycopg.connect(postgres.url, autocommit=True) as db:
+        db.execute("DROP TABLE IF EXISTS events, audit, cursors")
+    return postgres.url
+
+
+def archived_to(process: DashboardProcess, last_id: str) -> Callable[[], dict[str, Any] | None]:
+    """The instance's history health once it has archived up to ``last_id``."""
+    def check() -> dict[str, Any] | None:
+        history = process.health()["history"]
+        return history if history["cursor"] == last_id else None
+    return check
+
+
+def valid_log_ids(client: redis.Redis) -> list[str]:
+    """The ids of the log's entries that validate (the ones the archive must hold)."""
+    ids = []
+    for entry_id, fields in client.xrange("cn:events"):
+        log_id = entry_id.decode()
+        if event_row(log_id, fields.get(b"event")) is not None:
+            ids.append(log_id)
+    return ids
+
+
+def test_archive_after_a_restart_holds_each_event_once(
+    dashboards: Callable[..., DashboardProcess], rclient: redis.Redis
+) -> None:
+    """An instance killed while archiving and started again archives every event exactly once."""
+    process = dashboards(**SMALL_BATCHES)
+    xadd_all(rclient, mixed_events(3000) + [b'{"type": "no.such.type", "data": {}}'])
+    wait_for(lambda: (process.health()["history"]["archived"] or 0) > 0, CATCH_UP_S,
+             message="archiving begun")
+    process.kill()  # mid-way through (200 per batch)
+    xadd_all(rclient, mixed_events(2000, offset=3000))
+    process.start()
+    wait_for(archived_to(process, last_entry_id(rclient)), CATCH_UP_S, message="archived to the end")
+    process.stop()  # DuckDB: one process at a time opens the file
+    archive = DuckDBArchive(process.history_path)
+    try:
+        rows = archive._run("SELECT log_id, count(*) FROM events GROUP BY log_id")
+        assert max(count for _, count in rows) == 1
+        assert sorted(log_id for log_id, _ in rows) == sorted(valid_log_ids(rclient))
+        assert len(rows) == 5000
+    finally:
+        archive.close()
+
+
+def test_archiver_fail_over_archives_each_event_once(
+    dashboards: Callable[..., DashboardProcess], rclient: redis.Redis, pg_url: str
+) -> None:
+    """Two instances on one Redis and PostgreSQL: the lease holder is killed mid-stream, the
+    other takes over within seconds, and every event and audit entry is archived once."""
+    env = {"CN_HISTORY_URL": pg_url, "CN_HISTORY_LEASE_S": "3", **SMALL_BATCHES}
+    first, second = dashboards(**env), dashboards(**env)
+    roles = wait_for(lambda: sorted(p.health()["history"]["role"] for p in (first, second))
+                     == ["standby", "writer"], 30, message="one writer, one standby")
+    assert roles
+    writer, standby = (first, second) if first.health()["history"]["role"] == "writer" else (second, first)
+    standby.session("admin").close()  # a sign-in: an audit entry to archive
+    xadd_all(rclient, mixed_events(3000))
+    wait_for(lambda: (writer.health()["history"]["archived"] or 0) > 0, CATCH_UP_S,
+             message="the writer archiving")
+    writer.kill()
+    killed = time.monotonic()
+    xadd_all(rclient, mixed_events(3000, offset=3000))
+    wait_for(lambda: standby.health()["history"]["role"] == "writer", 30, message="take-over")
+    took_over_s = time.monotonic() - killed
+    wait_for(archived_to(standby, last_entry_id(rclient)), CATCH_UP_S, message="archived to the end")
+    archive = PostgresArchive(pg_url)
+    try:
+        rows = archive._run("SELECT log_id, count(*) FROM events GROUP BY log_id")
+        assert max(count for _, count in rows) == 1
+        assert sorted(log_id for log_id, _ in rows) == sorted(valid_log_ids(rclient))
+        wait_for(lambda: archive.count("audit") == rclient.xlen("cn:audit"), 30,
+                 message="the audit stream archived")
+        assert archive.count("audit") >= 1
+    finally:
+        archive.close()
+    assert took_over_s < 15, f"take-over took {took_over_s:.1f} s (lease 3 s)"
+
+
+def test_the_same_queries_answer_the_same_on_duckdb_and_postgresql(tmp_path: Path, pg_url: str) -> None:
+    """Backfilled history, written to both engines, gives equal answers to every query."""
+    engines = [DuckDBArchive(tmp_path / "history.duckdb"), PostgresArchive(pg_url)]
+    end_ms = int(clock.beijing(1_781_000_000_000).replace(hour=0, minute=0).timestamp() * 1000)
+    try:
+        for archive in engines:
+            written = backfill(archive, days=3, end_ms=end_ms, seed=11, video_points=300)
+            assert written > 10_000
+        first, last = synthetic_days(3, end_ms)[0], synthetic_days(3, end_ms)[-1]
+        params = {"day_by_street": [first], "counts_by_type_day": [first, last],
+                  "ticket_facts": [first, last], "audit_by_day": [first, last]}
+        assert set(params) == set(QUERIES)
+        for name, args in params.items():
+            duck, pg = (archive.query(name, *args) for archive in engines)
+            assert duck == pg, name
+        assert engines[0].query("ticket_facts", first, last), "the backfill has 12345 tickets"
+    finally:
+        for archive in engines:
+            archive.close()
