@@ -34,6 +34,7 @@ from redis.exceptions import RedisError
 
 from dashboard import streamids
 from dashboard.bus import Bus
+from dashboard.eventlog import Entry
 from dashboard.history import (
     AUDIT_STREAM,
     EVENTS_STREAM,
@@ -83,6 +84,7 @@ class Archiver:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="history")
         self._archive: Archive | None = None
         self._cursors: dict[str, str] = {}
+        self._ahead: tuple[str, list[Entry]] | None = None  # (read after, entries) read ahead
         self._tasks: list[asyncio.Task[None]] = []
         self.problem: str | None = None
         self.archived = 0  # rows this process wrote
@@ -115,6 +117,7 @@ class Archiver:
     async def _close(self) -> None:
         archive, self._archive = self._archive, None
         self._cursors.clear()
+        self._ahead = None
         if archive is not None:
             with contextlib.suppress(Exception):
                 await self._call(archive.close)
@@ -165,13 +168,15 @@ class Archiver:
         return self._cursors[stream]
 
     async def _archive_events(self) -> int:
+        """One batch of the log; while the thread writes it, the next batch is read."""
         archive = self._archive
         assert archive is not None
         after = await self._cursor(archive, EVENTS_STREAM)
-        entries = await self.bus.read_range(after, self.batch)
+        ahead, self._ahead = self._ahead, None
+        entries = ahead[1] if ahead and ahead[0] == after else await self.bus.read_range(after, self.batch)
         if not entries:
             return 0
-        if after != streamids.ZERO:
+        if after != streamids.ZERO and not ahead:
             head = await self.bus.log_head_id()
             if head == entries[0][0] and streamids.is_after(head, after):
                 self.metrics.gaps.inc()
@@ -180,12 +185,17 @@ class Archiver:
         if not self.lease.held:  # lost it while reading: the new holder archives these
             return 0
         last = entries[-1][0]
-        written = await self._call(self._write_events, archive, entries, last)
+        writing = asyncio.ensure_future(self._call(self._write_events, archive, entries, last))
+        try:
+            if len(entries) == self.batch:  # probably more waiting: read it meanwhile
+                self._ahead = (last, await self.bus.read_range(last, self.batch))
+        finally:
+            written = await writing
         self._done(EVENTS_STREAM, last, written)
         self.metrics.lag.set(max(0.0, time.time() - streamids.entry_ms(last) / 1000))
         return len(entries)
 
-    def _write_events(self, archive: Archive, entries: list[tuple[str, bytes | None]], last: str) -> int:
+    def _write_events(self, archive: Archive, entries: list[Entry], last: str) -> int:
         rows = [row for entry_id, raw in entries
                 if (row := event_row(entry_id, raw, self.max_event_bytes)) is not None]
         return archive.write_events(rows, last)
