@@ -54,9 +54,14 @@ class PostgresCluster:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def start(self) -> PostgresCluster:
+        """Make the cluster and start it."""
         subprocess.run([*self._as, str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
                         "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
                        check=True, capture_output=True)
+        return self.resume()
+
+    def resume(self) -> PostgresCluster:
+        """Start the server on the cluster (again, after :meth:`halt`), on the same port."""
         options = ["-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.root}",
                    "-c", "max_connections=50", "-c", "shared_buffers=128MB"]
         if not self.durable:
@@ -76,9 +81,9 @@ class PostgresCluster:
         wait_for(ready, 30, interval=0.1, message="PostgreSQL accepting connections")
         return self
 
-    def stop(self) -> None:
+    def halt(self) -> None:
         """A fast shutdown (SIGINT to the postmaster named in ``postmaster.pid``: open
-        connections are ended), then the directory goes."""
+        connections are ended); the cluster stays for :meth:`resume`."""
         with contextlib.suppress(FileNotFoundError, ValueError, ProcessLookupError):
             postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
             os.kill(postmaster, signal.SIGINT)
@@ -88,6 +93,11 @@ class PostgresCluster:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+            self.process = None
+
+    def stop(self) -> None:
+        """:meth:`halt`, then the directory goes."""
+        self.halt()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> PostgresCluster:

@@ -137,3 +137,32 @@ def test_the_same_queries_answer_the_same_on_duckdb_and_postgresql(tmp_path: Pat
     finally:
         for archive in engines:
             archive.close()
+
+
+def test_the_archive_going_away_stops_nothing_and_archiving_resumes(
+    dashboards: Callable[..., DashboardProcess], rclient: redis.Redis, postgres: PostgresCluster,
+    pg_url: str,
+) -> None:
+    """With PostgreSQL down the instance goes on applying events and says why it cannot archive;
+    once PostgreSQL is back, every event is archived exactly once."""
+    process = dashboards(CN_HISTORY_URL=pg_url, **SMALL_BATCHES)
+    xadd_all(rclient, mixed_events(1000))
+    wait_for(archived_to(process, last_entry_id(rclient)), CATCH_UP_S, message="first part archived")
+    postgres.halt()
+    try:
+        xadd_all(rclient, mixed_events(1000, offset=1000))
+        process.wait_applied(2000, timeout=CATCH_UP_S)
+        problem = wait_for(lambda: process.health()["history"]["problem"], 30, message="a problem shown")
+        assert "PostgreSQL" in problem
+        assert process.metric("cn_history_errors_total") >= 1
+    finally:
+        postgres.resume()
+    wait_for(archived_to(process, last_entry_id(rclient)), CATCH_UP_S, message="archived after PostgreSQL")
+    assert process.health()["history"]["problem"] is None
+    archive = PostgresArchive(pg_url)
+    try:
+        rows = archive._run("SELECT log_id, count(*) FROM events GROUP BY log_id")
+        assert max(count for _, count in rows) == 1
+        assert sorted(log_id for log_id, _ in rows) == sorted(valid_log_ids(rclient))
+    finally:
+        archive.close()
