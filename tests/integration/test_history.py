@@ -16,6 +16,7 @@ from dashboard import clock
 from dashboard.history import QUERIES, event_row
 from dashboard.history_duckdb import DuckDBArchive
 from dashboard.history_postgres import PostgresArchive
+from dashboard.redis_server import EmbeddedRedis
 from dashboard.simulator_backfill import backfill, synthetic_days
 from support.log import last_entry_id, xadd_all
 from support.postgres import PostgresCluster
@@ -166,3 +167,34 @@ def test_the_archive_going_away_stops_nothing_and_archiving_resumes(
         assert sorted(log_id for log_id, _ in rows) == sorted(valid_log_ids(rclient))
     finally:
         archive.close()
+
+
+def test_redis_going_away_stops_nothing_and_archiving_resumes(
+    dashboards: Callable[..., DashboardProcess],
+) -> None:
+    """Redis killed and restarted mid-stream: the archiver says Redis is away meanwhile, and
+    afterwards the archive holds every event exactly once."""
+    server = EmbeddedRedis(persistent=True).start()
+    try:
+        client = redis.Redis.from_url(server.url)
+        process = dashboards(server.url, **SMALL_BATCHES)
+        xadd_all(client, mixed_events(1500))
+        wait_for(archived_to(process, last_entry_id(client)), CATCH_UP_S, message="first part archived")
+        server.kill()
+        problem = wait_for(lambda: process.health()["history"]["problem"], 30, message="a problem shown")
+        assert "Redis" in problem
+        server.start()
+        client = redis.Redis.from_url(server.url)
+        xadd_all(client, mixed_events(1500, offset=1500))
+        wait_for(archived_to(process, last_entry_id(client)), CATCH_UP_S, message="archived after Redis")
+        expected = sorted(valid_log_ids(client))
+        process.stop()
+        archive = DuckDBArchive(process.history_path)
+        try:
+            rows = archive._run("SELECT log_id, count(*) FROM events GROUP BY log_id")
+            assert max(count for _, count in rows) == 1
+            assert sorted(log_id for log_id, _ in rows) == expected and len(expected) == 3000
+        finally:
+            archive.close()
+    finally:
+        server.cleanup()
