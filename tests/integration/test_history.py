@@ -4,6 +4,7 @@ the same queries answer the same on DuckDB and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from dashboard import clock
 from dashboard.history import QUERIES, event_row
 from dashboard.history_duckdb import DuckDBArchive
 from dashboard.history_postgres import PostgresArchive
+from dashboard.lease import Lease
 from dashboard.redis_server import EmbeddedRedis
 from dashboard.simulator_backfill import backfill, synthetic_days
 from support.log import last_entry_id, xadd_all
@@ -198,3 +200,32 @@ def test_redis_going_away_stops_nothing_and_archiving_resumes(
             archive.close()
     finally:
         server.cleanup()
+
+
+def test_the_lease_has_one_holder_and_passes_on_when_released_or_expired(redis_url: str) -> None:
+    """SET NX PX takes a free lease; only its holder renews or releases it; it passes on
+    when released, and when its holder stops renewing, once it runs out."""
+    import redis.asyncio as aioredis
+
+    async def scenario() -> None:
+        client = aioredis.Redis.from_url(redis_url)
+        first, second = (Lease(client, "cn:history:lease", 2.0, token=name) for name in ("a", "b"))
+        try:
+            assert await first.refresh() and first.held
+            assert not await second.refresh() and not second.held
+            assert await first.refresh()  # renewed
+            await second.release()  # not its lease: nothing happens
+            assert await first.holder() == "a"
+            await first.release()
+            assert not first.held and await second.refresh() and await second.holder() == "b"
+            deadline = time.monotonic() + 10
+            while not await first.refresh():  # b stopped renewing: its lease runs out
+                assert time.monotonic() < deadline, "the lease never ran out"
+                await asyncio.sleep(0.1)
+            assert await first.holder() == "a"
+            assert not await second.refresh()  # b finds it taken, and knows it
+            assert not second.held
+        finally:
+            await client.aclose()
+
+    asyncio.run(scenario())
