@@ -22,7 +22,7 @@ from dashboard.redis_server import EmbeddedRedis
 from dashboard.simulator_backfill import backfill, synthetic_days
 from support.log import last_entry_id, xadd_all
 from support.postgres import PostgresCluster
-from support.processes import DashboardProcess, wait_for
+from support.processes import ROOT, DashboardProcess, wait_for
 from tests.integration.streams import mixed_events
 
 CATCH_UP_S = 60  # generous: a busy 2-core machine
@@ -229,3 +229,25 @@ def test_the_lease_has_one_holder_and_passes_on_when_released_or_expired(redis_u
             await client.aclose()
 
     asyncio.run(scenario())
+
+
+def test_simulate_backfill_days_writes_history_once(tmp_path: Path) -> None:
+    """``simulate --backfill-days 2 --duration 0`` writes two days into the archive; run again
+    it adds nothing."""
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "CN_HISTORY_PATH": str(tmp_path / "history.duckdb")}
+    command = [sys.executable, "-m", "dashboard", "simulate", "--backfill-days", "2", "--duration", "0"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert again.returncode == 0 and "backfilled 0 events" in again.stdout, again.stdout + again.stderr
+    archive = DuckDBArchive(tmp_path / "history.duckdb")
+    try:
+        rows = archive.count("events")
+        assert f"backfilled {rows:,} events" in first.stdout
+        assert rows > 15_000
+        assert archive.cursor("events") == "0-0"  # the live archiver's cursor is untouched
+    finally:
+        archive.close()

@@ -109,3 +109,28 @@ def test_holidays_and_make_up_days() -> None:
     assert day_kind(date(2026, 12, 5)) == "weekend"
     assert day_kind(date(2026, 12, 3)) == "working"
     assert day_kind(date(2027, 2, 6)) == "holiday"
+
+
+@pytest.mark.parametrize(("name", "value", "why"), [
+    ("history_url", "mysql://db/x", "postgresql://"),
+    ("history_lease_s", "1", "2–300"),
+    ("history_batch", "0", "1–50000"),
+])
+def test_history_settings_are_validated(name: str, value: str, why: str) -> None:
+    """A bad archive setting stops the start, naming the setting and the rule."""
+    from dashboard.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError, match=f"{name}.*{why}"):
+        load_settings(environ={f"CN_{name.upper()}": value})
+
+
+def test_an_empty_history_path_means_no_archive() -> None:
+    """``CN_HISTORY_PATH=""`` turns the archive off; a history_url wins over a path."""
+    from dashboard.config import load_settings
+    from dashboard.history_open import archive_opener, archive_where
+
+    off = load_settings(environ={"CN_HISTORY_PATH": ""})
+    assert off.history_path is None and archive_opener(off) is None
+    shared = load_settings(environ={"CN_HISTORY_URL": "postgresql://cn:secret@db:5432/cn"})
+    assert archive_where(shared) == "postgresql db:5432/cn"  # no password
+    assert archive_where(load_settings(environ={})) == "duckdb .run/history.duckdb"
