@@ -155,6 +155,11 @@ class Archiver:
             except (RedisError, OSError) as exc:
                 self._trouble("redis", f"Redis: {exc!r}")
                 await backoff.wait()
+            except Exception as exc:  # a bug must not end archiving for the process's life
+                log.exception("history archiver: unexpected error")
+                self._trouble("unexpected", f"unexpected: {exc!r}")
+                await self._close()
+                await backoff.wait()
 
     def _trouble(self, cause: str, text: str) -> None:
         if self.problem != text:

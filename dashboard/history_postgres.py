@@ -47,6 +47,9 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_day_action ON audit (day, action);
 CREATE TABLE IF NOT EXISTS cursors (stream TEXT PRIMARY KEY, ms BIGINT NOT NULL, seq BIGINT NOT NULL);
 """
+#: a server that stops answering is noticed (TCP keep-alives) and no statement waits forever
+LIVENESS: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+                            "keepalives_count": 3, "options": "-c statement_timeout=120s"}
 #: the schema is created under this advisory lock (two instances starting at once)
 SCHEMA_LOCK = 0x636E68  # "cnh"
 STAGING = """
@@ -77,7 +80,7 @@ class PostgresArchive:
         self.url = url
         self.where = url.split("@")[-1]  # no password in messages
         try:
-            self._db = psycopg.connect(url, connect_timeout=max(1, int(connect_timeout_s)))
+            self._db = psycopg.connect(url, connect_timeout=max(1, int(connect_timeout_s)), **LIVENESS)
             with self._db.transaction():
                 self._db.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEMA_LOCK])
                 self._db.execute(SCHEMA)
