@@ -126,7 +126,8 @@ class Archiver:
     async def _keep_lease(self) -> None:
         while True:
             try:
-                await self.lease.refresh()
+                if not await self.lease.refresh() and self.problem and self.problem.startswith("Redis"):
+                    self.problem = None  # a standby has no round of its own to clear it
             except (RedisError, OSError) as exc:
                 self._trouble("redis", f"Redis: {exc!r}")
             self.metrics.writer.set(1 if self.lease.held else 0)
