@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench lint install install-test browser node nginx clean
+.PHONY: run test bench lint install install-test browser node nginx postgres clean
 
 $(VENV)/.stamp-install: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ node:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs >/dev/null; }
 	@node --version
 
-test: install browser node nginx
+test: install browser node nginx postgres
 	$(VENV)/bin/ruff check dashboard layouts callbacks support tests bench scripts
 	$(VENV)/bin/mypy dashboard layouts callbacks support
 	node --test tests/js/
@@ -44,7 +44,13 @@ nginx:
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx >/dev/null; }
 
-bench: install browser nginx
+# PostgreSQL for the shared history archive (tests/integration/test_history.py, bench/history.py):
+# Debian's package; support/postgres.py runs a throw-away cluster of it.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
+
+bench: install browser nginx postgres
 	$(PY) -m bench
 
 lint: install

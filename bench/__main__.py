@@ -23,6 +23,7 @@ import orjson
 
 from bench import (
     console_load,
+    history,
     ingest,
     live_latency,
     live_thousand,
@@ -65,6 +66,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "visible": visible.run,
     "screen": screen.run,
     "console-load": console_load.run,
+    "history": history.run,
     "soak": soak.run,
 }
 FULL_ONLY = ("soak",)  # left out of --quick unless named with --only

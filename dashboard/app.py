@@ -57,11 +57,15 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
         runtime.rollup.start()
         runtime.loop_watch.start()
         runtime.users_watch.start()
+        if runtime.archiver is not None:
+            runtime.archiver.start()
         try:
             yield
         finally:
             if runtime.console_worker is not None:
                 await runtime.console_worker.stop()
+            if runtime.archiver is not None:
+                await runtime.archiver.stop()
             await runtime.users_watch.stop()
             await runtime.loop_watch.stop()
             await runtime.rollup.stop()

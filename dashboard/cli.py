@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--duration", type=float, help="stop after this many seconds")
     sim.add_argument("--no-bootstrap", action="store_true",
                      help="do not register cameras, sensors and shifts first")
+    sim.add_argument("--backfill-days", dest="backfill_days", type=int, metavar="N",
+                     help="first write N days of simulated history (before today) into the history "
+                          "archive (history_path or history_url); with --duration 0 stop after that")
 
     pub = sub.add_parser(
         "publish", help="publish events: one from flags, or JSON lines from stdin",
@@ -142,6 +145,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         return _run(settings, demo=args.demo)
     if args.command == "simulate":
+        if args.backfill_days is not None:
+            if args.backfill_days < 1:
+                print("changning-dashboard: --backfill-days must be at least 1", file=sys.stderr)
+                return 2
+            status = backfill_history(settings, args.backfill_days)
+            if status or args.duration == 0:
+                return status
         return _with_redis(settings, lambda s: _simulate(s, args.duration, not args.no_bootstrap))
     return _with_redis(settings, lambda s: _publish(s, args), embedded_ok=False)
 
@@ -198,6 +208,8 @@ def _run(settings: Settings, demo: bool) -> int:
         settings = msgspec.structs.replace(settings, redis_url=embedded.url)
         redis_url_file(settings).parent.mkdir(parents=True, exist_ok=True)
         redis_url_file(settings).write_text(embedded.url + "\n", encoding="utf-8")
+    if demo and backfill_history(settings, DEMO_BACKFILL_DAYS, only_if_empty=True):
+        return 2
     try:
         app = create_app(settings)
         if demo:
@@ -260,6 +272,42 @@ def _attach_simulator(app: Any, settings: Settings) -> None:
 
 
 # ---------------------------------------------------------------------- simulate
+
+DEMO_BACKFILL_DAYS = 30  # `run --demo` on an empty archive: a month to analyse
+
+
+def backfill_history(settings: Settings, days: int, *, only_if_empty: bool = False) -> int:
+    """Write ``days`` days of simulated history into the archive (dashboard/simulator_backfill.py);
+    ``only_if_empty``: unless the archive holds events already.  Exit status (2: no archive)."""
+    from dashboard.clock import now_ms
+    from dashboard.history import ArchiveError
+    from dashboard.history_open import archive_where, open_archive
+    from dashboard.simulator_backfill import backfill
+
+    where = archive_where(settings)
+    if where is None:
+        if only_if_empty:
+            return 0
+        print("changning-dashboard: no history archive (set history_path or history_url)", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    try:
+        archive = open_archive(settings)
+        try:
+            if only_if_empty and archive.count("events"):
+                return 0
+            print(f"backfilling {days} day(s) of simulated history into {where} …", flush=True)
+            written = backfill(archive, days, now_ms(), seed=settings.sim_seed,
+                               video_points=settings.sim_points)
+        finally:
+            archive.close()
+    except ArchiveError as exc:
+        print(f"changning-dashboard: history archive: {exc} (a DuckDB file is locked while an "
+              f"instance archives into it: backfill before starting it, or use history_url)",
+              file=sys.stderr)
+        return 2
+    print(f"backfilled {written:,} events in {time.monotonic() - started:.1f} s", flush=True)
+    return 0
 
 
 async def run_simulator(bus: Any, settings: Settings, duration: float | None,

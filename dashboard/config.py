@@ -72,6 +72,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     flood_alarms: int = 10  # more alarms than this within flood_window_s is a flood
     flood_window_s: int = 600
     hotline_overdue_h: float = 24.0  # an open 12345 ticket older than this is overdue
+    # the history archive (dashboard/archiver.py, docs/deploy.md "History")
+    history_path: str | None = ".run/history.duckdb"  # embedded DuckDB: ONE instance; None: no archive
+    history_url: str | None = None  # postgresql://… shared by several instances; wins over history_path
+    history_lease_s: float = 10.0  # the archiver's lease: another instance takes over within this
+    history_batch: int = 2_000  # log entries archived per transaction
     # demo simulator
     # sign-in and zero trust (docs/security.md)
     users_file: str = ".run/users.json"  # users, roles, scopes, wall tokens, the session secret
@@ -297,6 +302,10 @@ def _validate(s: Settings) -> None:
         need(getattr(s, name) >= 1, name, "must be positive")
     need(1 <= s.audit_rollup_s <= 3600, "audit_rollup_s", "must be within 1–3600 s")
     need(s.max_request_bytes >= 65_536, "max_request_bytes", "must be at least 65536")
+    need(s.history_url is None or s.history_url.startswith(("postgresql://", "postgres://")),
+         "history_url", "must be a postgresql:// URL")
+    need(2 <= s.history_lease_s <= 300, "history_lease_s", "must be within 2–300 s")
+    need(1 <= s.history_batch <= 50_000, "history_batch", "must be within 1–50000")
     need(1 <= s.sim_points <= 50_000, "sim_points", "must be between 1 and 50000")
     need(s.sim_rate > 0, "sim_rate", "must be positive")
     need(

@@ -13,6 +13,7 @@ from typing import Any
 
 from dashboard import state as st
 from dashboard import streamids
+from dashboard.archiver import Archiver
 from dashboard.attempts import Attempts
 from dashboard.audit import Auditor
 from dashboard.audit_rollup import FailureRollup
@@ -24,7 +25,9 @@ from dashboard.console import ConsoleConfig, load_console_config
 from dashboard.console_index import IncidentIndex
 from dashboard.console_worker import ConsoleWorker
 from dashboard.dimensions import load_dimensions
+from dashboard.history_open import archive_opener, archive_where
 from dashboard.identity import Identity
+from dashboard.lease import Lease
 from dashboard.live import Hub
 from dashboard.loopwatch import LoopWatch
 from dashboard.metrics import Metrics
@@ -62,6 +65,7 @@ class Runtime:
     incidents: IncidentIndex
     answers: SharedAnswers
     users_watch: UsersWatch
+    archiver: Archiver | None = None  # None: no archive configured, or the console worker
     console_worker: ConsoleWorker | None = None  # set by the app unless it is the worker
     started: float = field(default_factory=time.time)
     _digest: tuple[tuple[str, int, int], str] | None = None
@@ -107,6 +111,7 @@ class Runtime:
             "audit_spooled": self.auditor.spooled,
             "loop_lag_max_s": round(self.loop_watch.longest, 4),
             "console_worker": self.console_worker.health() if self.console_worker else None,
+            "history": self.archiver.health() if self.archiver else None,
         }
 
 
@@ -151,4 +156,15 @@ def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
     rollup = FailureRollup(auditor, settings.audit_rollup_s, settings.audit_rollup_sources)
     return Runtime(settings, metrics, bus, replica, hub, catalogue, console, auditor, identity, limits,
                    feed, rollup, Refusals(metrics), LoopWatch(metrics), index, SharedAnswers(versions),
-                   UsersWatch(store))
+                   UsersWatch(store), archiver=None if follower else build_archiver(settings, bus, metrics))
+
+
+def build_archiver(settings: Settings, bus: Bus, metrics: Metrics) -> Archiver | None:
+    """The history archiver (every instance runs one; the lease holder writes), or None
+    when no archive is configured."""
+    opener, where = archive_opener(settings), archive_where(settings)
+    if opener is None or where is None:
+        return None
+    lease = Lease(bus.redis, f"{settings.keys.prefix}history:lease", settings.history_lease_s)
+    return Archiver(bus, opener, lease, metrics, batch=settings.history_batch,
+                    max_event_bytes=settings.max_event_bytes, where=where)

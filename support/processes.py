@@ -116,9 +116,11 @@ class DashboardProcess:
         self.audit_spool = workdir / f"audit-spool-{self.port}.jsonl"
         self.audit_spool.unlink(missing_ok=True)
         self.log_path = workdir / f"dashboard-{self.port}.log"
+        self.history_path = workdir / f"history-{self.port}.duckdb"  # one instance's own archive
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("CN_")}
         self.env = {**inherited, "CN_PORT": str(self.port), "CN_LOG_LEVEL": "warning",
                     "CN_USERS_FILE": str(self.users_file), "CN_AUDIT_SPOOL": str(self.audit_spool),
+                    "CN_HISTORY_PATH": str(self.history_path),
                     **({"CN_REDIS_URL": redis_url} if redis_url else {}),
                     **{k: str(v) for k, v in env.items()}}
         self.process: subprocess.Popen[bytes] | None = None
