@@ -41,6 +41,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     dedup_ttl_s: int = 86_400  # how long a pub/sub idempotency key is remembered
     dedup_window_s: int = 86_400  # the reducer ignores an event id applied within this much event time
     dedup_max_ids: int = 200_000  # ids the reducer remembers at most (~200 bytes each; dashboard/dedup.py)
+    embedded_redis_dir: str = ".run/redis"  # `run` without redis_url keeps its Redis here; "": throw-away
     log_max_len: int = 2_000_000  # the log is trimmed (approximately) beyond this many entries
     snapshot_every_events: int = 50_000
     snapshot_every_s: float = 30.0
@@ -144,6 +145,11 @@ class RedisKeys:
     @property
     def audit(self) -> str:
         return f"{self.prefix}audit"
+
+    @property
+    def sim_bootstrapped(self) -> str:
+        """Which point set the demo simulator registered in this Redis (seed and size)."""
+        return f"{self.prefix}sim:bootstrapped"
 
     def seen(self, event_id: str) -> str:
         return f"{self.prefix}seen:{event_id}"
