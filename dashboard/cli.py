@@ -82,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--type", dest="event_type", help="event type, e.g. video.status (list below)")
     pub.add_argument("--data", help="payload as a JSON object (its fields: docs/events.md)")
     pub.add_argument("--id", dest="event_id",
-                     help="the event's own id; with --via pubsub a repeat of the same id is "
-                          "bridged into the log once (within dedup_ttl_s)")
+                     help="the event's own id: sent again with the same id (either --via), it is "
+                          "applied once within dedup_window_s of event time (docs/events.md)")
     pub.add_argument("--street", help="management unit code, e.g. hongqiao (the wall's scope)")
     pub.add_argument("--source", default="cli", help="who sent it (default: cli)")
     pub.add_argument("--ts", help="ISO-8601 with offset, or epoch ms (default: now)")
