@@ -29,7 +29,7 @@ PIN_MAX_LEVEL = 2
 #: Pins a view lists (the wall's feed keeps room for the newest items below them).
 PIN_LIMIT = 4
 
-Pin = tuple[str, str]  # (kind, key): ("incident", incident id) or ("alarm", alarm entry id)
+Pin = tuple[str, str]  # (kind, key): ("incident", incident id) or ("alarm", alarm key)
 
 
 class Watch:

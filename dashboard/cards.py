@@ -26,7 +26,7 @@ def indicator_in_scope(street: str | None, scope: str | None) -> bool:
 
 def inbox_street(state: State, key: str) -> tuple[bool, str | None]:
     """Which street an alarm of the inbox belongs to, without building the inbox:
-    ``(known, street)`` for a sensor alarm (its entry id), ``video:<point>`` or
+    ``(known, street)`` for a sensor alarm (its key, ``state.alarm_key``), ``video:<point>`` or
     ``indicator:<series>`` (a district-wide series has street None)."""
     kind, _, rest = key.partition(":")
     if kind == "video":

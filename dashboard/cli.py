@@ -17,6 +17,7 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -50,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host")
     run.add_argument("--port", type=int)
     run.add_argument("--demo", action="store_true", help="also run the demo simulator")
+    run.add_argument("--ephemeral", action="store_true",
+                     help="without CN_REDIS_URL: a throw-away embedded Redis (temporary directory, "
+                          "removed on exit) instead of one that keeps its data in embedded_redis_dir "
+                          "(default .run/redis)")
     run.add_argument("--sim-rate", dest="sim_rate", type=float)
     run.add_argument("--sim-points", dest="sim_points", type=int)
     run.add_argument("--sim-seed", dest="sim_seed", type=int)
@@ -61,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--rate", dest="sim_rate", type=float, help="events per second")
     sim.add_argument("--duration", type=float, help="stop after this many seconds")
     sim.add_argument("--no-bootstrap", action="store_true",
-                     help="do not register cameras, sensors and shifts first")
+                     help="do not register cameras, sensors and shifts first (never done twice "
+                          "for one seed and --points in one Redis: <prefix>sim:bootstrapped)")
     sim.add_argument("--backfill-days", dest="backfill_days", type=int, metavar="N",
                      help="first write N days of simulated history (before today) into the history "
                           "archive (history_path or history_url); with --duration 0 stop after that")
@@ -80,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--type", dest="event_type", help="event type, e.g. video.status (list below)")
     pub.add_argument("--data", help="payload as a JSON object (its fields: docs/events.md)")
     pub.add_argument("--id", dest="event_id",
-                     help="the event's own id; with --via pubsub a repeat of the same id is "
-                          "bridged into the log once (within dedup_ttl_s)")
+                     help="the event's own id: sent again with the same id (either --via), it is "
+                          "applied once within dedup_window_s of event time (docs/events.md)")
     pub.add_argument("--street", help="management unit code, e.g. hongqiao (the wall's scope)")
     pub.add_argument("--source", default="cli", help="who sent it (default: cli)")
     pub.add_argument("--ts", help="ISO-8601 with offset, or epoch ms (default: now)")
@@ -143,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return users_command(settings, args)
     if args.command == "run":
+        if args.ephemeral:
+            settings = msgspec.structs.replace(settings, embedded_redis_dir="")
         return _run(settings, demo=args.demo)
     if args.command == "simulate":
         if args.backfill_days is not None:
@@ -194,7 +202,7 @@ def _run(settings: Settings, demo: bool) -> int:
     import uvicorn
 
     from dashboard.app import create_app
-    from dashboard.redis_server import EmbeddedRedis
+    from dashboard.redis_server import for_run
     from dashboard.users_cli import ensure_users_file
 
     try:
@@ -204,8 +212,16 @@ def _run(settings: Settings, demo: bool) -> int:
         return 2
     embedded = None
     if not settings.redis_url:
-        embedded = EmbeddedRedis().start()
+        try:  # a kept append-only file may take a while to load
+            embedded = for_run(settings.embedded_redis_dir).start(timeout=120.0)
+        except (RuntimeError, OSError) as exc:
+            print(f"changning-dashboard: embedded Redis: {exc}", file=sys.stderr)
+            return 2
         settings = msgspec.structs.replace(settings, redis_url=embedded.url)
+        if not embedded.persistent and settings.history_url is None and settings.history_path:
+            # a throw-away run archives into its throw-away directory, not into the kept file
+            settings = msgspec.structs.replace(
+                settings, history_path=str(Path(embedded.data_dir) / "history.duckdb"))
         redis_url_file(settings).parent.mkdir(parents=True, exist_ok=True)
         redis_url_file(settings).write_text(embedded.url + "\n", encoding="utf-8")
     if demo and backfill_history(settings, DEMO_BACKFILL_DAYS, only_if_empty=True):
@@ -225,9 +241,15 @@ def _run(settings: Settings, demo: bool) -> int:
         server = uvicorn.Server(config)
         from dashboard.users_cli import how_to_get_in
 
+        kept = (f"data kept in {embedded.data_dir}" if embedded and embedded.persistent
+                else f"throw-away, in {embedded.data_dir}" if embedded else "")
         print(f"一屏观 · 一屏管 dashboard on http://{settings.host}:{settings.port}/"
-              + (f"  (embedded Redis {embedded.url})" if embedded else ""), flush=True)
+              + (f"  (embedded Redis {embedded.url}, {kept})" if embedded else ""), flush=True)
         print(how_to_get_in(settings, first_start), flush=True)
+        # uvicorn shuts down gracefully on SIGTERM, then raises the signal again to the
+        # handler it found: make that one a Ctrl-C, so the clean-up below runs (the
+        # embedded Redis stopped, a throw-away one's directory removed)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         with contextlib.suppress(KeyboardInterrupt):
             server.run()
     finally:
@@ -322,10 +344,13 @@ async def run_simulator(bus: Any, settings: Settings, duration: float | None,
     sim = DistrictSimulator(seed=settings.sim_seed, video_points=settings.sim_points,
                             start_ms=now_ms, run=f"r{now_ms // 1000 % 10**6:06d}")
     sent = 0
-    if bootstrap:
+    # a Redis that kept the point set of this seed and size (a restarted demo) has it already
+    marker, point_set = settings.keys.sim_bootstrapped, f"{settings.sim_seed}:{settings.sim_points}"
+    if bootstrap and await bus.redis.get(marker) != point_set.encode():
         events = sim.bootstrap()
         for start in range(0, len(events), 2000):
             await bus.append_many([orjson.dumps(e) for e in events[start:start + 2000]])
+        await bus.redis.set(marker, point_set)
         sent += len(events)
     tick = 0.1
     started = time.monotonic()

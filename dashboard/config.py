@@ -44,6 +44,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_event_bytes: int = 65_536
     read_batch: int = 2_000
     dedup_ttl_s: int = 86_400  # how long a pub/sub idempotency key is remembered
+    dedup_window_s: int = 86_400  # the reducer ignores an event id applied within this much event time
+    dedup_max_ids: int = 200_000  # ids the reducer remembers at most (~200 bytes each; dashboard/dedup.py)
+    embedded_redis_dir: str = ".run/redis"  # `run` without redis_url keeps its Redis here; "": throw-away
     log_max_len: int = 2_000_000  # the log is trimmed (approximately) beyond this many entries
     snapshot_every_events: int = 50_000
     snapshot_every_s: float = 30.0
@@ -156,6 +159,11 @@ class RedisKeys:
     @property
     def audit(self) -> str:
         return f"{self.prefix}audit"
+
+    @property
+    def sim_bootstrapped(self) -> str:
+        """Which point set the demo simulator registered in this Redis (seed and size)."""
+        return f"{self.prefix}sim:bootstrapped"
 
     def seen(self, event_id: str) -> str:
         return f"{self.prefix}seen:{event_id}"
@@ -281,6 +289,8 @@ def _validate(s: Settings) -> None:
     need(1 <= s.bridge_max_attempts <= 1000, "bridge_max_attempts", "must be within 1–1000")
     need(s.max_event_bytes >= 1024, "max_event_bytes", "must be at least 1024")
     need(s.read_batch >= 1, "read_batch", "must be positive")
+    need(60 <= s.dedup_window_s <= 31_536_000, "dedup_window_s", "must be within 60 s–365 days")
+    need(1_000 <= s.dedup_max_ids <= 10_000_000, "dedup_max_ids", "must be within 1000–10000000")
     unknown = sorted(set(s.map_layers.split(",")) - set(MAP_LAYERS))
     need(not unknown, "map_layers", f"names unknown layers {unknown} (known: {', '.join(MAP_LAYERS)})")
     need(s.patch_interval_ms >= 10, "patch_interval_ms", "must be at least 10")

@@ -35,8 +35,9 @@ def sensor_names(kind: str) -> dict[str, str] | None:
 
 
 def alarm_exists(state: State, key: str) -> bool:
-    """Whether ``key`` names an alarm the inbox can show: a sensor alarm (its id), a
-    camera (``video:<point>``) or an indicator series (``indicator:<series>``)."""
+    """Whether ``key`` names an alarm the inbox can show: a sensor alarm (its key, the
+    event id or else the log entry id: :func:`dashboard.state.alarm_key`), a camera
+    (``video:<point>``) or an indicator series (``indicator:<series>``)."""
     kind, _, rest = key.partition(":")
     if kind == "video" and rest:
         return rest in state.video

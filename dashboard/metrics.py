@@ -20,6 +20,11 @@ class Metrics:
 
         self.applied = counter("cn_events_applied", "Events validated and applied from the log")
         self.dead = counter("cn_events_dead", "Log entries that failed validation (dead-lettered)")
+        self.duplicates = counter("cn_events_duplicate", "Log entries ignored as copies of an event "
+                                  "id applied within the dedup window (a producer's retry)")
+        self.dedup_ids = gauge("cn_dedup_ids", "Event ids the dedup window remembers")
+        self.dedup_span = gauge("cn_dedup_span_seconds", "Event time the dedup window covers "
+                                "(less than dedup_window_s once dedup_max_ids is reached)")
         self.bridged = counter("cn_pubsub_bridged", "Pub/sub messages offered to the log")
         self.bridge_errors = counter("cn_pubsub_bridge_errors", "Failed writes of received pub/sub "
                                      "messages to the log (each retried)")

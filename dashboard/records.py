@@ -92,7 +92,7 @@ class SensorRecord(TypedDict, total=False):
     lat: float
     lon: float
     readings: list[list[Any]]  # [ts, value], bounded
-    alarm: str | None  # the entry id of its latest alarm
+    alarm: str | None  # the key of its latest alarm (state.alarm_key)
 
 
 class AckRecord(TypedDict):
@@ -102,7 +102,7 @@ class AckRecord(TypedDict):
 
 
 class AlarmRecord(TypedDict):
-    id: str  # its log entry id
+    id: str  # its key: the event id, else the log entry id (state.alarm_key)
     sensor_id: str
     kind: str
     level: int

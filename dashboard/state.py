@@ -10,6 +10,11 @@ into patches.  Everything in ``State`` is plain JSON data, so a snapshot is
 Time in the state is event time (the event's ``ts``, or the log entry's time when the
 producer gave none).  Anything that depends on *now* (staleness, deadlines, ages) is
 computed by the views, never stored here.
+
+Exactly-once effect: an event whose ``id`` the state's :class:`~dashboard.dedup.DedupWindow`
+remembers is a producer's retry and is ignored (``Changes.duplicates``); the window is
+part of the state, so snapshots and the digest hold it.  Events without ``id`` are
+applied as they come.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import orjson
 
 from dashboard import lifecycle
 from dashboard.clock import beijing_day
+from dashboard.dedup import DedupWindow
 from dashboard.events import (
     AlarmAck,
     DutyShift,
@@ -89,6 +95,7 @@ class State:
     alarm_shelves: dict[str, InboxDecision] = field(default_factory=dict)  # inbox key → shelf
     pending: dict[str, list[list[Any]]] = field(default_factory=dict)  # waiting for an unknown id
     pending_count: int = 0
+    dedup: DedupWindow = field(default_factory=DedupWindow)  # ids applied (dashboard/dedup.py)
 
 
 @dataclass(slots=True)
@@ -98,6 +105,7 @@ class Changes:
     keys: dict[Section, set[str]] = field(default_factory=dict)
     severe: list[dict[str, Any]] = field(default_factory=list)  # never conflated away
     points: dict[str, int] = field(default_factory=dict)  # indicator series → points appended
+    duplicates: int = 0  # entries ignored as copies of an event already applied
 
     def add(self, section: Section, key: str) -> None:
         self.keys.setdefault(section, set()).add(key)
@@ -108,6 +116,7 @@ class Changes:
         self.severe.extend(other.severe)
         for sid, n in other.points.items():
             self.points[sid] = self.points.get(sid, 0) + n
+        self.duplicates += other.duplicates
 
     def __bool__(self) -> bool:
         return bool(self.keys) or bool(self.severe)
@@ -125,10 +134,16 @@ def apply(state: State, entry_id: str, event: Event, changes: Changes | None = N
     An event about an id that is not known yet (a status for an unregistered camera, a
     step of an unreported incident) is parked in ``state.pending`` and applied when
     the id appears.  An incident step that breaks the lifecycle or carries a stale
-    ``version`` is refused: recorded in ``state.rejections``, not applied.
+    ``version`` is refused: recorded in ``state.rejections``, not applied.  An event
+    whose ``id`` was applied within the dedup window changes nothing but ``last_id``
+    (counted in ``changes.duplicates``, not in ``applied``).
     """
     changes = changes if changes is not None else Changes()
     ts = event.ts if event.ts is not None else entry_ms(entry_id)
+    if event.id is not None and not state.dedup.admit(event.id, ts, entry_ms(entry_id)):
+        state.last_id = entry_id
+        changes.duplicates += 1
+        return changes
     handler = _HANDLERS.get(event.type) or _incident_step
     handler(state, entry_id, event, ts, changes)
     state.applied += 1
@@ -403,10 +418,28 @@ def _sensor_reading(state: State, entry_id: str, event: Event, ts: int, changes:
     changes.add(Section.SENSORS, sid)
 
 
+#: Inbox keys of the alarms that are not sensor alarms (dashboard/inbox.py): a camera down
+#: too long, an indicator in alarm.  A sensor alarm's key never starts with one of them.
+OTHER_INBOX_KINDS = ("video:", "indicator:")
+
+
+def alarm_key(event: Event, entry_id: str) -> str:
+    """A sensor alarm's identity, in the inbox, the feed and the flood count: its event
+    ``id`` (so a producer's retry is the same alarm), else its log entry id (also when the
+    id looks like another inbox kind's key)."""
+    if event.id is None or event.id.startswith(OTHER_INBOX_KINDS):
+        return entry_id
+    return event.id
+
+
 def _sensor_alarm(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
+    """A new alarm; one already held (a retry beyond the dedup window) is not raised again."""
     d = payload(event, SensorAlarm)
+    key = alarm_key(event, entry_id)
+    if key in state.alarms:
+        return
     alarm: AlarmRecord = {
-        "id": entry_id,
+        "id": key,
         "sensor_id": d.sensor_id,
         "kind": d.kind,
         "level": d.level,
@@ -418,17 +451,17 @@ def _sensor_alarm(state: State, entry_id: str, event: Event, ts: int, changes: C
         "ts": ts,
         "acked": None,
     }
-    state.alarms[entry_id] = alarm
+    state.alarms[key] = alarm
     if len(state.alarms) > ALARMS_KEPT:
         del state.alarms[next(iter(state.alarms))]
     sensor = state.sensors.get(d.sensor_id)
     if sensor is not None:
-        sensor["alarm"] = entry_id
+        sensor["alarm"] = key
         changes.add(Section.SENSORS, d.sensor_id)
-    changes.add(Section.ALARMS, entry_id)
-    _feed(state, "alarm", entry_id)
+    changes.add(Section.ALARMS, key)
+    _feed(state, "alarm", key)
     if d.level == 1:
-        changes.severe.append({"kind": "alarm", "id": entry_id, "entry": entry_id})
+        changes.severe.append({"kind": "alarm", "id": key, "entry": entry_id})
 
 
 # ---------------------------------------------------------------- duty
@@ -492,15 +525,26 @@ _HANDLERS = {
 def to_json(state: State) -> bytes:
     """The whole state as canonical JSON (sorted keys): the snapshot and digest format."""
     return orjson.dumps(
-        {f.name: getattr(state, f.name) for f in fields(State)}, option=orjson.OPT_SORT_KEYS
+        {f.name: getattr(state, f.name) for f in fields(State)}, option=orjson.OPT_SORT_KEYS,
+        default=_plain,
     )
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, DedupWindow):
+        return value.to_data()
+    raise TypeError(f"{type(value).__name__} is not part of a snapshot")
+
+
 def from_json(blob: bytes) -> State:
-    """Inverse of :func:`to_json`; unknown keys (from a newer version) are ignored."""
+    """Inverse of :func:`to_json`; unknown keys (from a newer version) are ignored, and a
+    snapshot from before the dedup window starts with an empty one."""
     raw = orjson.loads(blob)
     names = {f.name for f in fields(State)}
-    return State(**{k: v for k, v in raw.items() if k in names})
+    values = {k: v for k, v in raw.items() if k in names}
+    if "dedup" in values:
+        values["dedup"] = DedupWindow.from_data(values["dedup"])
+    return State(**values)
 
 
 def digest(state: State) -> str:

@@ -146,8 +146,8 @@ def duty_shift(center: str, post: str, name: str, *, phone: str | None = None, s
 
 def alarm_acknowledged(alarm_id: str, by: str, *, comment: str | None = None,
                        **fields: Unpack[EnvelopeFields]) -> Envelope:
-    """An alarm of the console's inbox acknowledged (``alarm_id``: a sensor alarm's log
-    entry id, ``video:<point_id>`` or ``indicator:<series>``)."""
+    """An alarm of the console's inbox acknowledged (``alarm_id``: a sensor alarm's event
+    id, or its log entry id when it has none; ``video:<point_id>`` or ``indicator:<series>``)."""
     return envelope("alarm.acknowledged", {"alarm_id": alarm_id, "by": by, "comment": comment}, **fields)
 
 

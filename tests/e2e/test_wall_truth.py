@@ -123,9 +123,9 @@ def publish_the_day(rclient: redis.Redis) -> None:
         sensor_alarm("gas-1", kind="gas", level=2, message=A1_MESSAGE, street="hongqiao", **e2e()),
         sensor_alarm("wl-1", kind="water_level", level=3, message="水位超警戒", street="jiangsulu", **e2e()),
     ])
-    smoke = xadd(rclient, sensor_alarm("smoke-1", kind="smoke", level=1, message="烟雾报警",
-                                       street="hongqiao", **e2e()))
-    xadd(rclient, alarm_acknowledged(smoke, "officer", comment="误报", **e2e()))
+    smoke = sensor_alarm("smoke-1", kind="smoke", level=1, message="烟雾报警", street="hongqiao", **e2e())
+    xadd(rclient, smoke)
+    xadd(rclient, alarm_acknowledged(smoke["id"], "officer", comment="误报", **e2e()))  # keyed by its id
     xadd(rclient, incident_reported("i1", domain="pipeline", title=I1_TITLE, severity=1, lat=31.2185,
                                     lon=121.4110, street="hongqiao", **e2e()))
 
