@@ -49,7 +49,8 @@ from dashboard.replica import Backoff
 
 log = logging.getLogger("dashboard.archiver")
 T = TypeVar("T")
-IDLE_S = 0.25  # a writer that found nothing new looks again after this
+IDLE_S = 1.0  # a writer that found little new (a tenth of a batch or less) looks again after
+# this: fewer, larger transactions (one of 14 rows cost DuckDB ~9 ms, one of 1,000 ~45 ms)
 
 
 class ArchiverMetrics:
@@ -147,7 +148,7 @@ class Archiver:
                 moved = await self._archive_events() + await self._archive_audit()
                 self.problem = None
                 backoff.reset()
-                if not moved:
+                if moved <= self.batch // 10:
                     await asyncio.sleep(IDLE_S)
             except ArchiveError as exc:
                 self._trouble("archive", str(exc))
