@@ -18,6 +18,7 @@ system's own word and is taken as it comes (:data:`V1_STATUS`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -65,8 +66,10 @@ _STATUS_AFTER: dict[Step, Status | None] = {
 }
 
 #: v1 ``hotline.ticket`` statuses (the 12345 system's word) and the state each one means.
-V1_STATUS: dict[str, Status] = {"new": "registered", "dispatched": "dispatched",
-                                "replied": "replied", "closed": "closed"}
+V1Status = Literal["new", "dispatched", "replied", "closed"]
+V1_STATUSES: tuple[V1Status, ...] = get_args(V1Status)
+V1_STATUS: dict[str, Status] = {status: "registered" if status == "new" else status
+                                for status in V1_STATUSES}
 
 
 def _packaged_units() -> frozenset[str]:
@@ -105,6 +108,7 @@ LOG_TEXT: dict[str, str] = {
     "ticket_extension_needs": "an extension step needs a date (until) or a decision (approved)",
     "ticket_needs_reason": "{ticket_verb} needs a reason",
     "ticket_needs_reply": "a reply needs text",
+    "ticket_bad_until": "an extension needs a real date (YYYY-MM-DD), not {until}",
 }
 
 
@@ -156,9 +160,19 @@ def why_refused(ticket: Mapping[str, Any], step: str, data: Mapping[str, Any]) -
         elif data.get("until"):
             if pending:
                 return _no("ticket_request_pending")
+            if not _is_date(str(data["until"])):
+                return _no("ticket_bad_until", until=str(data["until"])[:20])
         else:
             return _no("ticket_extension_needs")
     return None
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 def _verb(step: str, data: Mapping[str, Any]) -> str:
