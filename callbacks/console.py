@@ -76,7 +76,6 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     export.register(app.server, runtime)
     settings = runtime.settings
     stale_ms = settings.video_stale_s * 1000
-    overdue_ms = int(settings.hotline_overdue_h * clock.HOUR_MS)
     projection = runtime.hub.views.projection
     now = clock.now_ms
 
@@ -152,7 +151,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             window = url.filters(text=text, since=since, now=t)
             only = sel.Filters(street=url.street, since_ms=window.since_ms, text=window.text)
             rows, count = pages.ticket_page(runtime.state, only, pages.PageRequest.of_grid(request), t,
-                                            overdue_ms, principal.scope)
+                                            runtime.deadlines, principal.scope)
             return answer(panels.ticket_grid_rows(rows, client_strings(url.lang)), count)
 
         return shared("tickets.page", (Cue.TICKETS,), principal, [search, request, text, since], compute)
@@ -286,7 +285,8 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             raise PreventUpdate  # a cue for another area than the record shown
         if url.kind is None or url.key is None:
             return drawer.closed()
-        data = sel.drilled(runtime.state, url.kind, url.key, now(), runtime.console, stale_ms)
+        data = sel.drilled(runtime.state, url.kind, url.key, now(), runtime.console, stale_ms,
+                           runtime.deadlines)
         if data is None or not policy.sees_record(principal, url.kind, data):
             return drawer.not_found(url.key, s)
         if url.kind in policy.AUDITED_LOOKS and not refresh:  # a look, not a refresh

@@ -209,3 +209,47 @@ def years_in_use(created_ms: Iterable[int], now_ms: int, longest_days: int) -> s
     reach = _day_of(now_ms) + timedelta(days=longest_days * 2 + 30)
     years.add(reach.year)
     return years
+
+
+Flag = Literal["overdue", "near"]
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    """The district's deadline rule: its calendar, the working days per urgency and how
+    many working days before a deadline a ticket is near-due."""
+
+    calendar: Calendar = field(default_factory=load_calendar)
+    days: dict[int, int] = field(default_factory=lambda: dict(DEFAULT_DAYS))
+    near_days: int = 1
+
+    def of(self, ticket: Any) -> Deadline | None:
+        """The deadline of an open ticket (None for a closed one, or one without a time)."""
+        if ticket.get("status") == "closed" or ticket.get("created") is None:
+            return None
+        try:
+            return deadline(self.calendar, ticket["created"], int(ticket.get("urgency") or 3),
+                            self.days, self.near_days, ticket.get("extended_until"))
+        except (CalendarError, ValueError):
+            return None  # a calendar without working days: flagged by gaps(), not here
+
+    @staticmethod
+    def flag(due: Deadline | None, now_ms: int) -> Flag | None:
+        """overdue, near (due soon) or None, at ``now_ms``."""
+        if due is None or not now_ms:
+            return None
+        if now_ms >= due.due_ms:
+            return "overdue"
+        if now_ms >= due.near_ms:
+            return "near"
+        return None
+
+    def gaps(self, created_ms: Iterable[int], now_ms: int) -> dict[int, str]:
+        """The years in use that the calendar cannot count on (see :meth:`Calendar.gaps`)."""
+        return self.calendar.gaps(years_in_use(created_ms, now_ms, max(self.days.values())))
+
+
+def rule_of(calendar_path: str | None, days: tuple[int, int, int], near_days: int) -> DeadlineRule:
+    """The rule from settings: the calendar file (None: packaged), the working days for
+    urgencies 1, 2 and 3, and near-due; raises :class:`CalendarError` for a bad file."""
+    return DeadlineRule(load_calendar(calendar_path), {1: days[0], 2: days[1], 3: days[2]}, near_days)

@@ -173,7 +173,8 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
             column("caller_name", s["col.caller"], width=72, cellClass="data-text"),
             column("caller_phone", s["col.phone"], width=118, cellClass="data-text"),
             column("created_text", s["col.created"], "created", width=150),
-            column("overdue_text", s["col.overdue"], width=56),
+            column("deadline_text", s["col.deadline"], "deadline", width=104),
+            column("flag_text", s["col.due_flag"], width=72),
         ],
         lang,
     )
