@@ -207,3 +207,34 @@ def allowed_verbs(ticket: Mapping[str, Any]) -> tuple[Verb, ...]:
 def state_of_v1(status: str) -> Status:
     """The state a v1 ``hotline.ticket`` status stands for."""
     return V1_STATUS[status]
+
+
+#: The console's buttons (and the phone's): one per verb, the extension decision as two.
+Button = Literal["dispatch", "sign", "reply", "visit", "close", "return", "extend", "approve", "deny",
+                 "reopen"]
+BUTTONS: tuple[Button, ...] = get_args(Button)
+
+
+def verb_of_button(button: str) -> tuple[Verb | None, bool | None]:
+    """The verb a button takes and, for the extension decision, whether it approves."""
+    if button in ("approve", "deny"):
+        return "decide", button == "approve"
+    return (button, None) if button in VERBS else (None, None)  # type: ignore[return-value]
+
+
+def allowed_buttons(ticket: Mapping[str, Any]) -> tuple[Button, ...]:
+    """The buttons :func:`allowed_verbs` allows on ``ticket`` now, in button order."""
+    verbs = set(allowed_verbs(ticket))
+    return tuple(b for b in BUTTONS if verb_of_button(b)[0] in verbs)
+
+
+#: The work plan's four themes (epidemic control, property management, livelihoods,
+#: construction) and the simulator's categories (dashboard/simulator_vocab.py) in each;
+#: a category of no theme is counted on its own.
+THEMES: dict[str, tuple[str, ...]] = {
+    "epidemic": ("疫情防控",),
+    "property": ("物业管理",),
+    "livelihoods": ("养老服务", "消费维权", "公共设施"),
+    "construction": ("建设施工",),
+}
+THEME_OF_CATEGORY: dict[str, str] = {c: theme for theme, cats in THEMES.items() for c in cats}
