@@ -155,10 +155,6 @@ async def ticket_action(runtime: Runtime, user: str, ticket_id: str, verb: str, 
     return outcome
 
 
-#: The payload field a verb's ``text`` fills.
-_TEXT_FIELD = {"reply": "reply", "return": "reason", "reopen": "reason"}
-
-
 async def _ticket_action(runtime: Runtime, user: str, ticket_id: str, verb: str, *,
                          version: int | None, unit: str | None, text: str | None, result: str | None,
                          until: str | None, approved: bool | None) -> Outcome:
@@ -180,7 +176,7 @@ async def _ticket_action(runtime: Runtime, user: str, ticket_id: str, verb: str,
             return _refused("ticket_extension_needs")
         data["approved"] = approved
     if (text or "").strip():
-        data[_TEXT_FIELD.get(verb, "note")] = text
+        data[hotline.TEXT_FIELD.get(verb, "note")] = text
     reason = hotline.why_refused(ticket, step, data)
     if reason:
         return Outcome(False, reason, version=ticket["version"])

@@ -86,10 +86,6 @@ class Figures:
             else:
                 self.due[tid] = due
 
-    def ticket_flag(self, tid: str) -> str | None:
-        """overdue, near or None for a ticket at the last tick."""
-        return "overdue" if tid in self.overdue else "near" if tid in self.near else None
-
     def _update_levels(self, sids: Any) -> None:
         for sid in sids:
             series = self.state.indicators.get(sid)

@@ -34,7 +34,7 @@ Step = Literal["dispatched", "signed", "replied", "visited", "closed", "returned
 Verb = Literal["dispatch", "sign", "reply", "visit", "close", "return", "extend", "decide", "reopen"]
 #: A callback's result (回访).
 Result = Literal["satisfied", "basic", "unsatisfied"]
-#: Urgency: 1 emergency (紧急), 2 urgent (急), 3 normal (一般).
+#: Urgency: 1 emergency (紧急), 2 urgent (急), 3 normal (普通).
 Urgency = Literal[1, 2, 3]
 
 FLOW: tuple[Status, ...] = get_args(Status)
@@ -128,9 +128,9 @@ def why_refused(ticket: Mapping[str, Any], step: str, data: Mapping[str, Any]) -
 
     ``data["version"]`` is the ticket version the step was based on (absent: not checked).
     """
-    version = data.get("version")
-    if version is not None and version != ticket["version"]:
-        return _no("ticket_conflict", id=ticket["id"], current=ticket["version"],
+    version, current = data.get("version"), ticket.get("version", 1)
+    if version is not None and version != current:
+        return _no("ticket_conflict", id=ticket["id"], current=current,
                    ticket_state=ticket["status"], based=version)
     allowed = TRANSITIONS.get(step)  # type: ignore[call-overload]
     if allowed is None:
@@ -215,11 +215,15 @@ Button = Literal["dispatch", "sign", "reply", "visit", "close", "return", "exten
 BUTTONS: tuple[Button, ...] = get_args(Button)
 
 
+#: The payload field an officer's text fills, per verb (a note for the others).
+TEXT_FIELD: dict[str, str] = {"reply": "reply", "return": "reason", "reopen": "reason"}
+
+
 def verb_of_button(button: str) -> tuple[Verb | None, bool | None]:
     """The verb a button takes and, for the extension decision, whether it approves."""
     if button in ("approve", "deny"):
         return "decide", button == "approve"
-    return (button, None) if button in VERBS else (None, None)  # type: ignore[return-value]
+    return (button, None) if button in VERBS else (None, None)
 
 
 def allowed_buttons(ticket: Mapping[str, Any]) -> tuple[Button, ...]:

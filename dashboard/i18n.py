@@ -329,12 +329,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ticket.text": ("答复、原因或备注", "Reply, reason or note"),
     "ticket.unit": ("承办单位", "Unit"),
     "ticket.result": ("回访结果", "Callback result"),
-    "ticket.until": ("延期至", "Extend until"),
+    "ticket.until": ("延期至（YYYY-MM-DD）", "Extend until (YYYY-MM-DD)"),
     "ticket.deadline": ("办理时限", "Deadline"),
     "ticket.urgency": ("紧急程度", "Urgency"),
     "ticket.urgency.1": ("紧急", "Emergency"),
     "ticket.urgency.2": ("急", "Urgent"),
-    "ticket.urgency.3": ("一般", "Normal"),
+    "ticket.urgency.3": ("普通", "Normal"),
     "ticket.handling_unit": ("承办单位", "Handled by"),
     "ticket.reply": ("答复", "Reply"),
     "ticket.callback": ("回访", "Callback"),
@@ -407,7 +407,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "refusal.ticket_conflict": ("该工单已被他人先行处理（现为版本 {current}，{ticket_state}），"
                                 "本次操作基于版本 {based}：请查看后重试",
                                 "Someone else moved this ticket first (now version {current}, "
-                                "{ticket_state}); this action was based on version {based}: look again and retry"),
+                                "{ticket_state}); this action was based on version {based}: "
+                                "look again and retry"),
     "refusal.ticket_not_from": ("工单当前为“{ticket_state}”，不能{ticket_verb}",
                                 "Cannot {ticket_verb} a ticket that is {ticket_state}"),
     "refusal.ticket_unknown_unit": ("无此承办单位：{unit}", "No such unit to dispatch to: {unit}"),
@@ -420,7 +421,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "refusal.ticket_request_pending": ("已有延期申请待审批", "An extension request is already waiting"),
     "refusal.ticket_extension_needs": ("延期须填写日期或作出审批",
                                        "An extension needs a date or a decision"),
-    "refusal.ticket_needs_reason": ("{ticket_verb}须填写原因", "To {ticket_verb} needs a reason"),
+    "refusal.ticket_needs_reason": ("{ticket_verb}须填写原因", "A reason is needed to {ticket_verb}"),
     "refusal.ticket_needs_reply": ("办结须填写答复内容", "A reply needs text"),
     "refusal.ticket_bad_until": ("延期日期无效：{until}", "Not a date to extend to: {until}"),
     # the audit trail: actions, outcomes, roles, what an entry is about, its details

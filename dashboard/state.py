@@ -390,12 +390,23 @@ _FLOW_FIELDS = frozenset({"ticket_id", "status", "version", "timeline", "unit", 
                           "created", "updated"})
 
 
+def _known_ticket(state: State, tid: str) -> TicketRecord | None:
+    """The ticket ``tid``; one from a snapshot of before the work-order flow gets the
+    flow's fields (version 1, its v1 status as a state, an empty timeline), the same on
+    every instance."""
+    ticket = state.tickets.get(tid)
+    if ticket is not None and "version" not in ticket:
+        ticket.update({"version": 1, "timeline": [], "urgency": ticket.get("urgency", 3),
+                       "status": hotline.V1_STATUS.get(ticket.get("status", ""), "registered")})
+    return ticket
+
+
 def _ticket(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
     """``hotline.ticket``: registers a ticket (version 1), or, for a known one, is the 12345
     system's own update: its fields as reported and, with a v1 status, its state."""
     d = payload(event, HotlineTicket)
     tid = d.ticket_id
-    ticket = state.tickets.get(tid)
+    ticket = _known_ticket(state, tid)
     stats = _hotline_stats(state, ts)
     status = hotline.state_of_v1(d.status)
     if ticket is None:
@@ -437,7 +448,7 @@ def _hotline_step(state: State, entry_id: str, event: Event, ts: int, changes: C
     d = payload(event, HotlineStep)
     tid = d.ticket_id
     step = event.type.removeprefix("hotline.")
-    ticket = state.tickets.get(tid)
+    ticket = _known_ticket(state, tid)
     if ticket is None:
         _park(state, f"ticket:{tid}", entry_id, event)
         return

@@ -300,7 +300,7 @@ def ticket_form(s: dict[str, str], dispatch_units: tuple[str, ...]) -> html.Div:
                 className="dropdown",
                 options=[{"label": s[f"hotline.result.{r}"], "value": r} for r in hotline.RESULTS],
             ),
-            dcc.Input(id=ids.TICKET_UNTIL, type="date", placeholder=s["ticket.until"], className="input"),
+            dcc.Input(id=ids.TICKET_UNTIL, placeholder=s["ticket.until"], className="input", maxLength=10),
             html.Div(
                 [
                     html.Button(s[f"ticket.button.{button}"], id=ids.ticket_button(button), className="btn",

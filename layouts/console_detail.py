@@ -200,8 +200,8 @@ def ticket_view(ticket: dict[str, Any], s: Strings, lang: str) -> list[Any]:
         (s["field.address"], ticket.get("address"), True),
         (s["ticket.summary"], ticket.get("summary"), True),
         (s["ticket.reply"], ticket.get("reply"), True),
-        (s["ticket.callback"], s.get(f"hotline.result.{ticket.get('result')}") if ticket.get("result") else None,
-         False),
+        (s["ticket.callback"],
+         s.get(f"hotline.result.{ticket.get('result')}") if ticket.get("result") else None, False),
         (s["ticket.extension_requested"], ticket.get("extension_requested"), False),
         (s["ticket.extended_until"], ticket.get("extended_until"), False),
     ]

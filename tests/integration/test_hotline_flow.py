@@ -98,7 +98,7 @@ def test_two_instances_agree_on_a_lifecycle_with_retries_and_out_of_order_steps(
             assert tickets["b"]["urgency"] == 1 and tickets["c"]["version"] == 3
             reasons = sorted(r["reason"] for r in one.state.rejections)
             assert reasons == [
-                "cannot call back a ticket that is dispatched",
+                "cannot visit a ticket that is dispatched",
                 "version conflict: ticket c is at version 2 (dispatched), the step was based on version 1",
             ]
             assert one.state.pending_count == 0

@@ -69,7 +69,7 @@ def test_refusals_are_told_in_words_and_write_nothing(redis_url: str, rclient: r
     assert rclient.xlen("cn:events") == 1
 
 
-def test_simultaneous_signatures_give_one_success_and_one_conflict(redis_url: str, rclient: redis.Redis) -> None:
+def test_simultaneous_steps_give_one_success_and_one_conflict(redis_url: str, rclient: redis.Redis) -> None:
     xadd(rclient, hotline_ticket("t1", status="new", street="hongqiao"))
 
     async def body(runtime):  # type: ignore[no-untyped-def]
@@ -85,3 +85,30 @@ def test_simultaneous_signatures_give_one_success_and_one_conflict(redis_url: st
     loser = a if not a.ok else b
     assert loser.message.startswith("version conflict") and loser.version == 3
     assert "现为版本 3" in loser.says(ZH)
+
+
+def test_the_calendar_is_checked_at_start_up(redis_url: str, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    """A bad date stops start-up naming file and line; a year in use without an entry is
+    logged and shown in /healthz, never silently counted as weekdays."""
+    import logging
+
+    import msgspec
+    import pytest
+
+    from dashboard.config import ConfigError, load_settings
+    from dashboard.runtime import build_runtime
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[years.2026]\nholidays = ["2026-10-01", "2026-10-32"]\n', encoding="utf-8")
+    base = msgspec.structs.replace(load_settings({}, environ={}), redis_url=redis_url)
+    with pytest.raises(ConfigError, match=rf"calendar_path.*{bad}:2: '2026-10-32' is not a date"):
+        build_runtime(msgspec.structs.replace(base, calendar_path=str(bad)))
+    old = tmp_path / "old.toml"
+    old.write_text('[years.2019]\nholidays = ["2019-10-01/2019-10-07"]\n', encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="dashboard.runtime"):
+        runtime = build_runtime(msgspec.structs.replace(base, calendar_path=str(old)))
+    assert any("is missing" in r.getMessage() for r in caplog.records)
+    calendar = runtime.health()["calendar"]
+    assert calendar["ok"] is False and calendar["years"] == [2019]
+    assert {"missing"} == set(calendar["gaps"].values()) and calendar["path"] == str(old)
+    assert build_runtime(base).health()["calendar"]["years"] == [2026, 2027]

@@ -201,3 +201,13 @@ def test_two_reducers_on_the_same_steps_agree() -> None:
         for step, data in HAPPY:
             desk.step(step, **data)
     assert st.digest(a.state) == st.digest(b.state)
+
+
+def test_a_ticket_from_a_snapshot_of_before_the_flow_carries_on() -> None:
+    """A v1 ticket record (no version, no timeline, status new) takes the flow's steps."""
+    desk = Desk()
+    desk.state.tickets["t1"] = {"id": "t1", "created": T0, "closed": None, "status": "new",  # type: ignore[typeddict-item]
+                                "category": "c", "summary": "s", "street": "hongqiao", "updated": T0}
+    assert desk.step("dispatched", version=1, unit="hongqiao") is None
+    t = desk.ticket
+    assert (t["status"], t["version"], len(t["timeline"])) == ("dispatched", 2, 1)

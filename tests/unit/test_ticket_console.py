@@ -57,7 +57,8 @@ def test_the_table_shows_state_deadline_and_flag() -> None:
     assert (rows["other"]["deadline"], rows["other"]["flag"]) == ("2026-09-30", "overdue")
     assert rows["urgent"]["caller_phone"] == "138****5678"
     shown = {r["id"]: r for r in panels.ticket_grid_rows(list(rows.values()), S)}
-    assert (shown["urgent"]["status_label"], shown["urgent"]["deadline_text"], shown["urgent"]["flag_text"]) == (
+    urgent = shown["urgent"]
+    assert (urgent["status_label"], urgent["deadline_text"], urgent["flag_text"]) == (
         "已派单", "2026-10-12", "临期")
     assert shown["other"]["flag_text"] == "超期" and shown["normal"]["flag_text"] == ""
     page, count = ticket_page(s, Filters(), PageRequest(sort="deadline"), at("2026-10-10T09:00"), RULE, None)
@@ -98,9 +99,11 @@ def test_the_drawer_shows_the_timeline_and_only_the_buttons_allowed_now() -> Non
                           note="致电13812345678协调", ts=REGISTERED + 180_000)])
     detail = ticket_detail(s, "urgent", at("2026-10-10T09:00"), RULE)
     assert detail is not None
-    assert [step["step"] for step in detail["timeline"]] == ["registered", "dispatched", "signed", "extension"]
+    assert [step["step"] for step in detail["timeline"]] == [
+        "registered", "dispatched", "signed", "extension"]
     assert detail["timeline"][-1]["note"] == "致电138****5678协调"  # free text masked
-    out = drawer.opened("ticket", detail, S, "zh", allowed=("reply", "return", "approve", "deny"), can_act=True)
+    out = drawer.opened("ticket", detail, S, "zh", allowed=("reply", "return", "approve", "deny"),
+                        can_act=True)
     assert not out["ticket_form_hidden"] and out["version"] == 4
     shown = [b for b, hidden in zip(BUTTONS, out["ticket_buttons_hidden"], strict=True) if not hidden]
     assert shown == ["reply", "return", "approve", "deny"]
