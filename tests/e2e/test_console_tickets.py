@@ -49,12 +49,13 @@ def test_the_ticket_table_and_the_drawers_steps(page: Page, dashboard: Dashboard
     page.locator(".Select-option, [role=option]", has_text="区建管委").first.click()
     page.locator("button[data-button=dispatch]").click()
     expect(page.locator("#ticket-outcome")).to_have_class(re.compile("is-ok"))
-    expect(page.locator(".detail-fields")).to_contain_text("已派单")
+    # the drawer refreshes on the ticket's /live cue; generous on a busy machine
+    expect(page.locator(".detail-fields")).to_contain_text("已派单", timeout=30_000)
     expect(page.locator("button[data-button=return]")).to_be_visible()
     page.locator("button[data-button=return]").click()  # without a reason: refused in words
     expect(page.locator("#ticket-outcome")).to_have_text(re.compile("退单须填写原因"))
     page.locator("#ticket-text").fill("非本单位职责")
     page.locator("button[data-button=return]").click()
     expect(page.locator("#ticket-outcome")).to_have_class(re.compile("is-ok"))
-    expect(page.locator(".timeline")).to_contain_text("非本单位职责")
+    expect(page.locator(".timeline")).to_contain_text("非本单位职责", timeout=30_000)
     expect(page.locator(".detail-fields")).to_contain_text("待派单")
