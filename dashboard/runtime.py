@@ -187,9 +187,11 @@ def deadline_rule(settings: Settings) -> DeadlineRule:
     except workdays.CalendarError as exc:
         raise ConfigError(f"Config 'calendar_path': {exc}") from None
     for year, why in rule.gaps((), clock.now_ms()).items():
-        log.warning("calendar %s: the year %s is %s: 12345 deadlines in it are not counted on "
-                    "its holidays; add it (docs/events.md, 'Deadlines')", rule.calendar.path, year,
-                    "only provisional" if why == "provisional" else "missing")
+        log.warning("calendar %s: the year %s is %s; add its notice (docs/events.md, 'Deadlines in "
+                    "working days')", rule.calendar.path, year,
+                    "provisional: its bridging days and make-up working days are not entered, so 12345 "
+                    "deadlines in it count its statutory holidays only" if why == "provisional" else
+                    "missing: 12345 deadlines in it count weekends only, no holidays")
     return rule
 
 
