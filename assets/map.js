@@ -53,7 +53,7 @@
   // each area's level is a class: the colours of the levels are CSS (assets/wall.css,
   // "the map" block), the same that paint the legend's swatches.
   var svg = null;
-  var streets = { levels: {}, areas: {}, labels: {}, maps: [] };
+  var streets = { levels: {}, areas: {}, labels: {}, maps: [], overdue: {} };
 
   function areaClass(code) {
     return "street-area street-" + code + " level-" + (streets.levels[code] || "none");
@@ -116,6 +116,7 @@
     var text = document.createElement("span");
     text.className = "street-label-text";
     text.textContent = item.texts[0];
+    if (streets.overdue[code]) { text.dataset.overdue = String(streets.overdue[code]); }
     item.element = text;
     item.marker = L.marker(item.latlng, {
       icon: L.divIcon({ className: "street-label", html: text, iconSize: null }),
@@ -247,6 +248,18 @@
       var codes = Object.keys(Object.assign({}, streets.levels, levels));
       streets.levels = Object.assign({}, levels);
       codes.forEach(restyle);
+    },
+
+    /* Overdue 12345 tickets per street (code → count): a badge on the street's label
+       (drawn by CSS from data-overdue, so placing the label measures it too). */
+    setStreetOverdue: function (counts) {
+      streets.overdue = Object.assign({}, counts);
+      Object.keys(streets.labels).forEach(function (code) {
+        var element = streets.labels[code].element;
+        if (!element) { return; }
+        if (streets.overdue[code]) { element.dataset.overdue = String(streets.overdue[code]); }
+        else { delete element.dataset.overdue; }
+      });
     },
 
     districtStyle: function () {

@@ -200,8 +200,15 @@
   }
 
   function renderHotline(view) {
-    if (!has("hotline-new")) { return; }
     var h = view.hotline || {};
+    if (window.cnMap && window.cnMap.setStreetOverdue) {  // the map's per-street badges
+      var overdue = {};
+      Object.keys(h.streets || {}).forEach(function (code) {
+        if (h.streets[code][0]) { overdue[code] = h.streets[code][0]; }
+      });
+      window.cnMap.setStreetOverdue(overdue);
+    }
+    if (!has("hotline-new")) { return; }
     var open = 0;
     Object.keys(h.open || {}).forEach(function (status) { open += h.open[status]; });
     setProps("hotline-new", { children: formatNumber(h["new"] || 0) });

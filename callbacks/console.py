@@ -26,11 +26,11 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
 from callbacks import export
-from dashboard import clock
+from dashboard import clock, hotline
 from dashboard import console as sel
 from dashboard import console_pages as pages
 from dashboard import console_policy as policy
-from dashboard.actions import alarm_action, incident_action
+from dashboard.actions import alarm_action, incident_action, ticket_action
 from dashboard.auth import Principal
 from dashboard.camera import CAMERA_STATUSES
 from dashboard.console_index import Deadlines
@@ -76,7 +76,6 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     export.register(app.server, runtime)
     settings = runtime.settings
     stale_ms = settings.video_stale_s * 1000
-    overdue_ms = int(settings.hotline_overdue_h * clock.HOUR_MS)
     projection = runtime.hub.views.projection
     now = clock.now_ms
 
@@ -152,7 +151,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             window = url.filters(text=text, since=since, now=t)
             only = sel.Filters(street=url.street, since_ms=window.since_ms, text=window.text)
             rows, count = pages.ticket_page(runtime.state, only, pages.PageRequest.of_grid(request), t,
-                                            overdue_ms, principal.scope)
+                                            runtime.deadlines, principal.scope)
             return answer(panels.ticket_grid_rows(rows, client_strings(url.lang)), count)
 
         return shared("tickets.page", (Cue.TICKETS,), principal, [search, request, text, since], compute)
@@ -270,6 +269,8 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                 "verbs_hidden": Output(ids.action_button(ALL), "hidden"),  # type: ignore[arg-type]
                 "reveal_hidden": Output(ids.REVEAL_FORM, "hidden"),
                 "reveal_options": Output(ids.REVEAL_FIELD, "options"),
+                "ticket_form_hidden": Output(ids.TICKET_FORM, "hidden"),
+                "ticket_buttons_hidden": Output(ids.ticket_button(ALL), "hidden"),  # type: ignore[arg-type]
                 "unit_options": Output(ids.ACTION_UNIT, "options")},
         inputs={"search": Input(ids.CONSOLE_SEARCH, "data"),
                 "_ticks": [Input(ids.tick(cue), "data") for cue in DETAIL_CUES.values()]},
@@ -286,12 +287,17 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             raise PreventUpdate  # a cue for another area than the record shown
         if url.kind is None or url.key is None:
             return drawer.closed()
-        data = sel.drilled(runtime.state, url.kind, url.key, now(), runtime.console, stale_ms)
+        data = sel.drilled(runtime.state, url.kind, url.key, now(), runtime.console, stale_ms,
+                           runtime.deadlines)
         if data is None or not policy.sees_record(principal, url.kind, data):
             return drawer.not_found(url.key, s)
         if url.kind in policy.AUDITED_LOOKS and not refresh:  # a look, not a refresh
             await policy.audit_look(runtime.auditor, principal, url.kind, data["id"], client_ip())
-        allowed = policy.allowed_actions(data, principal) if url.kind == "incident" else ()
+        allowed: tuple[str, ...] = ()
+        if url.kind == "incident":
+            allowed = policy.allowed_actions(data, principal)
+        elif url.kind == "ticket" and principal.can("act"):
+            allowed = hotline.allowed_buttons(runtime.state.tickets[url.key])
         opened = drawer.opened(url.kind, data, s, url.lang, allowed=allowed, can_act=principal.can("act"),
                                can_reveal=principal.can("reveal"))
         if url.kind == "incident":  # its own street's centre first
@@ -389,6 +395,43 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
                     "verbs_hidden": [True] * len(clicks)}
         return {**result, "unit": dash.no_update, "note": dash.no_update, "severity": dash.no_update,
                 "verbs_hidden": [dash.no_update] * len(clicks)}
+
+    # ------------------------------------------------------------ 12345 ticket steps
+    @app.callback(
+        output={"children": Output(ids.TICKET_OUTCOME, "children"),
+                "className": Output(ids.TICKET_OUTCOME, "className"),
+                # after a step: an empty text, and no buttons until the ticket's refresh
+                # (its cue) shows the steps that may follow
+                "text": Output(ids.TICKET_TEXT, "value"),
+                "buttons_hidden": Output(ids.ticket_button(ALL), "hidden",  # type: ignore[arg-type]
+                                         allow_duplicate=True)},
+        inputs={"clicks": Input(ids.ticket_button(ALL), "n_clicks")},  # type: ignore[arg-type]
+        state={"search": State(ids.CONSOLE_SEARCH, "data"), "version": State(ids.DETAIL_VERSION, "data"),
+               "unit": State(ids.TICKET_UNIT, "value"), "text": State(ids.TICKET_TEXT, "value"),
+               "result": State(ids.TICKET_RESULT, "value"), "until": State(ids.TICKET_UNTIL, "value")},
+        prevent_initial_call=True,
+    )
+    async def act_on_ticket(clicks: list[int | None], search: str | None, version: int | None,
+                            unit: str | None, text: str | None, result: str | None,
+                            until: str | None) -> dict[str, Any]:
+        trigger = ctx.triggered_id
+        if not trigger or not any(clicks):
+            raise PreventUpdate
+        principal, ticket_id = require("act"), ConsoleUrl.parse(search).item("ticket") or ""
+        ticket = runtime.state.tickets.get(ticket_id)
+        if ticket is not None and not policy.sees_record(principal, "ticket", ticket):
+            raise refuse(f"ticket {ticket_id} is not in {principal.name}'s scope")
+        button = str(trigger["button"])
+        verb, approved = hotline.verb_of_button(button)
+        done = await ticket_action(runtime, principal.name, ticket_id, verb or button, version=version,
+                                   unit=unit, text=text, result=result, until=until, approved=approved,
+                                   role=principal.role, ip=client_ip())
+        s = strings(search)
+        line: dict[str, Any] = dict(panels.outcome(done.ok, s.get(f"ticket.button.{button}", button),
+                                                   done.says(s), s))
+        if done.ok:
+            return {**line, "text": "", "buttons_hidden": [True] * len(clicks)}
+        return {**line, "text": dash.no_update, "buttons_hidden": [dash.no_update] * len(clicks)}
 
     # ------------------------------------------------------------ the alarm inbox
     @app.callback(Output(ids.INBOX, "children"), Output(ids.INBOX_FORM, "hidden"),

@@ -47,7 +47,8 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "tickets": (("id", "col.id"), ("category", "col.category"), ("summary", "col.summary"),
                 ("status_label", "col.status"), ("street_label", "col.street"),
                 ("caller_name", "col.caller"), ("caller_phone", "col.phone"), ("address", "col.address"),
-                ("created_text", "col.created"), ("overdue_text", "col.overdue")),
+                ("created_text", "col.created"), ("deadline_text", "col.deadline"),
+                ("flag_text", "col.due_flag")),
 }
 
 
@@ -83,7 +84,7 @@ def register(server: FastAPI, runtime: Runtime) -> None:
         else:
             tickets = sel.ticket_rows(state, sel.Filters(street=url.street, since_ms=filters.since_ms,
                                                          text=filters.text),
-                                      t, int(settings.hotline_overdue_h * clock.HOUR_MS), principal.scope)
+                                      t, runtime.deadlines, principal.scope)
             rows = panels.ticket_grid_rows(tickets, s)
         await runtime.auditor.record("console.export", principal.name, principal.role, ip=client_ip(),
                                      target=kind, detail=f"search={search} q={q} since={since}")

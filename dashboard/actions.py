@@ -1,4 +1,5 @@
-"""What officers do: incident lifecycle steps and alarm acknowledgements, as log events.
+"""What officers do: incident lifecycle steps, 12345 ticket steps and alarm
+acknowledgements, as log events.
 
 An action is checked against the current state first (an invalid transition is refused
 at once, with its reason, and nothing is written); then it is appended to the log with
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from dashboard import clock
+from dashboard import clock, hotline
 from dashboard.i18n import say
 from dashboard.inbox import alarm_exists
 from dashboard.lifecycle import STEP_OF_VERB, Refusal, why_refused
@@ -136,6 +137,63 @@ async def _alarm_action(runtime: Runtime, user: str, alarm_key: str, verb: str, 
     event = {"type": kind, "id": f"act-{uuid.uuid4().hex}", "source": "console", "ts": now,
              "data": data}
     return await _write_and_judge(runtime, event, None, None, None, None)
+
+
+async def ticket_action(runtime: Runtime, user: str, ticket_id: str, verb: str, *,
+                        version: int | None, unit: str | None = None, text: str | None = None,
+                        result: str | None = None, until: str | None = None,
+                        approved: bool | None = None, role: str = "officer", ip: str = "") -> Outcome:
+    """Take a step of the 12345 work-order flow (dashboard/hotline.py) on a ticket as
+    ``user``: ``unit`` to dispatch, ``text`` the reply, the reason (return, reopen) or a
+    note, ``result`` of a callback, ``until`` an extension's date, ``approved`` the
+    extension's decision.  Checked, written, judged by the reducer; every attempt,
+    taken or refused, is audited.  The console and the phone app both call this."""
+    outcome = await _ticket_action(runtime, user, ticket_id, verb, version=version, unit=unit, text=text,
+                                   result=result, until=until, approved=approved)
+    detail = unit or until or text or result or ("" if approved is None else f"approved={approved}")
+    await _audit(runtime, f"ticket.{verb}", user, role, f"ticket:{ticket_id}", outcome, detail, ip)
+    return outcome
+
+
+async def _ticket_action(runtime: Runtime, user: str, ticket_id: str, verb: str, *,
+                         version: int | None, unit: str | None, text: str | None, result: str | None,
+                         until: str | None, approved: bool | None) -> Outcome:
+    step = hotline.STEP_OF_VERB.get(verb)  # type: ignore[call-overload]
+    if step is None:
+        return _refused("unknown_action", verb=verb[:40])
+    ticket = runtime.state.tickets.get(ticket_id)
+    if ticket is None:
+        return _refused("unknown_ticket", id=ticket_id[:80])
+    data: dict[str, Any] = {"ticket_id": ticket_id, "by": user, "version": version}
+    if verb == "dispatch":
+        data["unit"] = unit
+    elif verb == "visit":
+        data["result"] = result
+    elif verb == "extend":
+        data["until"] = until
+    elif verb == "decide":
+        if approved is None:
+            return _refused("ticket_extension_needs")
+        data["approved"] = approved
+    if (text or "").strip():
+        data[hotline.TEXT_FIELD.get(verb, "note")] = text
+    reason = hotline.why_refused(ticket, step, data)
+    if reason:
+        return Outcome(False, reason, version=ticket["version"])
+    event: dict[str, Any] = {"type": f"hotline.{step}", "id": f"act-{uuid.uuid4().hex}", "source": "console",
+                             "ts": clock.now_ms(), "data": {k: v for k, v in data.items() if v is not None}}
+    if ticket.get("street"):
+        event["street"] = ticket["street"]
+    entry = await runtime.bus.append(orjson.dumps(event))
+    if not await runtime.replica.wait_applied(entry, timeout=5.0):
+        return _refused("not_applied", entry=entry)
+    now = runtime.state.tickets.get(ticket_id)
+    rejection = next((r for r in reversed(runtime.state.rejections) if r["entry"] == entry), None)
+    if rejection is not None:  # another step reached the log first: explained against the ticket now
+        again = hotline.why_refused(now, step, data) if now is not None else None
+        return Outcome(False, again or Refusal("superseded"), entry=entry,
+                       version=now["version"] if now is not None else None)
+    return Outcome(True, entry=entry, version=now["version"] if now is not None else None)
 
 
 async def _write_and_judge(runtime: Runtime, event: dict[str, Any], incident_id: str | None,

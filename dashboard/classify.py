@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dashboard.hotline import STEPS as HOTLINE_STEPS
 from dashboard.lifecycle import STEPS
 from dashboard.masks import mask_address, mask_free_text, mask_name, mask_phone
 
@@ -34,6 +35,9 @@ CLASSES = (PUBLIC, INTERNAL, TEXT, PERSONAL)
 
 _INCIDENT_STEP = {"incident_id": INTERNAL, "by": INTERNAL, "unit": INTERNAL, "note": TEXT,
                   "version": INTERNAL, "severity": PUBLIC}
+_HOTLINE_STEP = {"ticket_id": INTERNAL, "by": INTERNAL, "version": INTERNAL, "note": TEXT,
+                 "unit": INTERNAL, "reply": TEXT, "result": PUBLIC, "reason": TEXT,
+                 "until": INTERNAL, "approved": INTERNAL}
 _ALARM_ACK = {"alarm_id": INTERNAL, "by": INTERNAL, "comment": TEXT, "reason": TEXT,
               "until": INTERNAL}
 
@@ -51,7 +55,8 @@ CLASSIFICATION: dict[str, dict[str, str]] = {
     "hotline.ticket": {"ticket_id": INTERNAL, "category": PUBLIC, "summary": TEXT,
                        "status": PUBLIC, "address": PERSONAL, "lat": INTERNAL, "lon": INTERNAL,
                        "caller_name": PERSONAL, "caller_phone": PERSONAL, "satisfied": PUBLIC,
-                       "repeat_of": INTERNAL},
+                       "repeat_of": INTERNAL, "urgency": PUBLIC},
+    **{f"hotline.{step}": _HOTLINE_STEP for step in HOTLINE_STEPS},
     "sensor.reading": {"sensor_id": INTERNAL, "kind": PUBLIC, "value": INTERNAL, "unit": PUBLIC,
                        "lat": INTERNAL, "lon": INTERNAL},
     "sensor.alarm": {"sensor_id": INTERNAL, "kind": PUBLIC, "level": PUBLIC, "message": TEXT,
@@ -87,7 +92,13 @@ RECORDS: dict[str, dict[str, str | Records]] = {
     "ticket": {"id": INTERNAL, "created": INTERNAL, "closed": INTERNAL, "updated": INTERNAL,
                "status": PUBLIC, "category": PUBLIC, "summary": TEXT, "address": PERSONAL,
                "caller_name": PERSONAL, "caller_phone": PERSONAL, "satisfied": PUBLIC,
-               "repeat_of": INTERNAL, "lat": INTERNAL, "lon": INTERNAL, "street": PUBLIC},
+               "repeat_of": INTERNAL, "lat": INTERNAL, "lon": INTERNAL, "street": PUBLIC,
+               "version": INTERNAL, "urgency": PUBLIC, "unit": INTERNAL, "reply": TEXT,
+               "result": PUBLIC, "extension_requested": INTERNAL, "extended_until": INTERNAL,
+               "returns": INTERNAL, "reopens": INTERNAL, "timeline": Records("ticket_step")},
+    "ticket_step": {"step": PUBLIC, "ts": INTERNAL, "by": INTERNAL, "entry": INTERNAL,
+                    "status": PUBLIC, "unit": INTERNAL, "note": TEXT, "reply": TEXT,
+                    "result": PUBLIC, "reason": TEXT, "until": INTERNAL, "approved": INTERNAL},
     "sensor": {"id": INTERNAL, "kind": PUBLIC, "value": INTERNAL, "unit": PUBLIC, "ts": INTERNAL,
                "readings": INTERNAL, "alarm": INTERNAL, **_PLACE},
     "alarm": {"id": INTERNAL, "sensor_id": INTERNAL, "kind": PUBLIC, "level": PUBLIC, "message": TEXT,
@@ -98,6 +109,7 @@ RECORDS: dict[str, dict[str, str | Records]] = {
     "duty": {"center": PUBLIC, "post": PUBLIC, "name": INTERNAL, "phone": PERSONAL, "start": INTERNAL,
              "end": INTERNAL, "ts": INTERNAL},
     "rejection": {"entry": INTERNAL, "type": PUBLIC, "id": INTERNAL, "incident_id": INTERNAL,
+                  "ticket_id": INTERNAL,
                   "by": INTERNAL, "reason": INTERNAL},
     "audit": {"id": INTERNAL, "ts": INTERNAL, "who": INTERNAL, "role": INTERNAL, "action": INTERNAL,
               "target": INTERNAL, "detail": TEXT, "outcome": INTERNAL, "ip": INTERNAL,

@@ -74,7 +74,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     attention_sound: bool = False
     flood_alarms: int = 10  # more alarms than this within flood_window_s is a flood
     flood_window_s: int = 600
-    hotline_overdue_h: float = 24.0  # an open 12345 ticket older than this is overdue
+    # 12345 work orders: deadlines in working days (dashboard/workdays.py, docs/events.md)
+    calendar_path: str | None = None  # holidays and make-up working days TOML; None: packaged
+    hotline_days_emergency: int = 1  # working days allowed for an urgency-1 (emergency) ticket
+    hotline_days_urgent: int = 5  # … urgency 2 (urgent)
+    hotline_days_normal: int = 15  # … urgency 3 (normal)
+    hotline_near_days: int = 1  # near-due from the start of this many working days before
     # the history archive (dashboard/archiver.py, docs/deploy.md "History")
     history_path: str | None = ".run/history.duckdb"  # embedded DuckDB: ONE instance; None: no archive
     history_url: str | None = None  # postgresql://… shared by several instances; wins over history_path
@@ -316,6 +321,9 @@ def _validate(s: Settings) -> None:
          "history_url", "must be a postgresql:// URL")
     need(2 <= s.history_lease_s <= 300, "history_lease_s", "must be within 2–300 s")
     need(1 <= s.history_batch <= 50_000, "history_batch", "must be within 1–50000")
+    for name in ("hotline_days_emergency", "hotline_days_urgent", "hotline_days_normal"):
+        need(1 <= getattr(s, name) <= 120, name, "must be within 1–120 working days")
+    need(0 <= s.hotline_near_days <= 30, "hotline_near_days", "must be within 0–30 working days")
     need(1 <= s.sim_points <= 50_000, "sim_points", "must be between 1 and 50000")
     need(s.sim_rate > 0, "sim_rate", "must be positive")
     need(

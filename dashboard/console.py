@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+from dashboard import hotline
 from dashboard.camera import camera_status
 from dashboard.cards import in_scope
 from dashboard.catalogue import Indicator, level, read_toml
@@ -26,6 +27,7 @@ from dashboard.i18n import t
 from dashboard.lifecycle import STAGE_OF_STATUS, STAGES
 from dashboard.state import State
 from dashboard.units import UNIT_NAMES, UNITS
+from dashboard.workdays import DeadlineRule
 
 CONSOLE_FILE = Path(__file__).resolve().parent / "data" / "console.toml"
 
@@ -133,11 +135,12 @@ INCIDENT_ROW = ("id", "title", "domain", "severity", "street", "status", "report
                 "version")
 CAMERA_ROW = ("id", "name", "kind", "street", "since", "last")
 TICKET_ROW = ("id", "category", "summary", "status", "street", "created", "updated", "caller_name",
-              "caller_phone", "address", "satisfied", "repeat_of")
+              "caller_phone", "address", "satisfied", "repeat_of", "urgency", "unit", "version")
 INCIDENT_DETAIL = ("id", "title", "domain", "severity", "street", "status", "version", "unit", "address",
                    "description", "timeline")
 TICKET_DETAIL = ("id", "category", "status", "created", "street", "caller_name", "caller_phone",
-                 "address", "summary")
+                 "address", "summary", "version", "urgency", "unit", "reply", "result",
+                 "extension_requested", "extended_until", "timeline")
 CAMERA_DETAIL = ("id", "name", "kind", "street", "since", "last")
 SENSOR_DETAIL = ("id", "kind", "unit", "street", "readings")
 
@@ -200,11 +203,12 @@ def camera_rows(
 
 
 def ticket_rows(
-    state: State, filters: Filters, now: int, overdue_ms: int, scope: str | None = None
+    state: State, filters: Filters, now: int, deadlines: DeadlineRule, scope: str | None = None
 ) -> list[dict[str, Any]]:
-    """12345 tickets, newest first; callers' names, phones and exact addresses masked (only
-    the audited reveal of dashboard/console_policy.py shows one), the search matching the
-    summary as shown."""
+    """12345 tickets, newest first, each with its state, its deadline's day (working days
+    on the calendar, dashboard/workdays.py) and ``flag`` (overdue, near or None at ``now``);
+    callers' names, phones and exact addresses masked (only the audited reveal of
+    dashboard/console_policy.py shows one), the search matching the summary as shown."""
     rows: list[dict[str, Any]] = []
     for ticket in state.tickets.values():
         street = ticket.get("street")
@@ -217,7 +221,11 @@ def ticket_rows(
         row = project("ticket", ticket, TICKET_ROW)
         if not filters.matches_text(row["id"], row["summary"], row["category"]):
             continue
-        row["overdue"] = ticket.get("status") != "closed" and now - ticket["created"] > overdue_ms
+        due = deadlines.of(ticket)
+        row["deadline"] = due.day if due is not None else None
+        row["due_ms"] = due.due_ms if due is not None else None
+        row["flag"] = DeadlineRule.flag(due, now)
+        row["overdue"] = row["flag"] == "overdue"
         rows.append(row)
     rows.sort(key=lambda r: r["created"], reverse=True)
     return rows
@@ -227,7 +235,7 @@ def ticket_rows(
 
 
 def drilled(state: State, kind: str, key: str, now: int, config: ConsoleConfig,
-            stale_ms: int) -> dict[str, Any] | None:
+            stale_ms: int, deadlines: DeadlineRule | None = None) -> dict[str, Any] | None:
     """The detail of the record a console URL drills into (``incident``, ``ticket``,
     ``duty``, ``camera`` or ``sensor``), as its drawer shows it; None if unknown."""
     if kind == "incident":
@@ -237,10 +245,21 @@ def drilled(state: State, kind: str, key: str, now: int, config: ConsoleConfig,
     if kind == "sensor":
         return sensor_detail(state, key)
     if kind == "ticket":
-        ticket = state.tickets.get(key)
-        return project("ticket", ticket, TICKET_DETAIL) if ticket is not None else None
+        return ticket_detail(state, key, now, deadlines or DeadlineRule())
     shift = state.duty.get(key)
     return project("duty", shift) if shift is not None else None
+
+
+def ticket_detail(state: State, ticket_id: str, now: int, deadlines: DeadlineRule) -> dict[str, Any] | None:
+    """A ticket as its drawer shows it: masked fields, timeline, deadline and flag at
+    ``now``, and the verbs the work-order flow allows now (dashboard/hotline.py)."""
+    ticket = state.tickets.get(ticket_id)
+    if ticket is None:
+        return None
+    due = deadlines.of(ticket)
+    return {**project("ticket", ticket, TICKET_DETAIL),
+            "deadline": due.day if due is not None else None,
+            "flag": DeadlineRule.flag(due, now), "verbs": list(hotline.allowed_verbs(ticket))}
 
 
 def incident_detail(state: State, incident_id: str, now: int, config: ConsoleConfig) -> dict[str, Any] | None:

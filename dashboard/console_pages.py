@@ -24,6 +24,7 @@ from dashboard.console import (
 from dashboard.console_index import SORTS, Deadlines, IncidentIndex, Query, SortKey
 from dashboard.lifecycle import FLOW, OPEN
 from dashboard.state import State
+from dashboard.workdays import DeadlineRule
 
 #: The most rows one request may ask for (a grid asks for one block of PAGE_SIZE).
 PAGE_SIZE = 50
@@ -108,6 +109,7 @@ TICKET_SORTS: dict[str, Callable[[Row], Any]] = {
     "status": lambda r: (r["status"] or "", r["id"]),
     "street": lambda r: (r["street"] or "", r["id"]),
     "category": lambda r: (r["category"] or "", r["id"]),
+    "deadline": lambda r: (r["due_ms"] is None, r["due_ms"] or 0, r["id"]),
 }
 
 
@@ -117,9 +119,9 @@ def camera_page(state: State, filters: Filters, page: PageRequest, now: int, sta
     return _sorted_page(rows, page, CAMERA_SORTS), len(rows)
 
 
-def ticket_page(state: State, filters: Filters, page: PageRequest, now: int, overdue_ms: int,
+def ticket_page(state: State, filters: Filters, page: PageRequest, now: int, deadlines: DeadlineRule,
                 scope: str | None) -> tuple[list[Row], int]:
-    rows = ticket_rows(state, filters, now, overdue_ms, scope)  # newest first
+    rows = ticket_rows(state, filters, now, deadlines, scope)  # newest first
     return _sorted_page(rows, page, TICKET_SORTS), len(rows)
 
 

@@ -15,6 +15,9 @@ from typing import Annotated, Any, Literal, TypeVar, get_args
 
 import msgspec
 
+from dashboard.hotline import STEPS as HOTLINE_STEPS
+from dashboard.hotline import Result as CallbackResult
+from dashboard.hotline import V1Status as TicketStatus
 from dashboard.lifecycle import STEPS as INCIDENT_STEPS
 from dashboard.units import UNIT_CODES
 
@@ -24,12 +27,14 @@ Severity = Annotated[int, msgspec.Meta(ge=1, le=4)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Text = Annotated[str, msgspec.Meta(max_length=4_000)]
 ShortText = Annotated[str, msgspec.Meta(max_length=200)]
+#: Free text a person wrote (a reply, a reason): any language, as long as the event allows.
+LongText = Annotated[str, msgspec.Meta(max_length=60_000)]
+IsoDate = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 #: What a video platform reports of a camera ("stale" is the views' own: dashboard/camera.py).
 ReportedStatus = Literal["online", "offline", "fault"]
 #: The eight domains of the district's work plan.
 Domain = Literal["epidemic", "crowd", "pipeline", "waterway", "care", "antifraud", "environment", "safety"]
-TicketStatus = Literal["new", "dispatched", "replied", "closed"]
 Crs = Literal["gcj02", "wgs84", "bd09", "cgcs2000"]
 
 VIDEO_STATUSES: tuple[ReportedStatus, ...] = get_args(ReportedStatus)
@@ -91,6 +96,25 @@ class HotlineTicket(msgspec.Struct):
     caller_phone: ShortText | None = None
     satisfied: bool | None = None
     repeat_of: Id | None = None
+    urgency: Annotated[int, msgspec.Meta(ge=1, le=3)] = 3  # 1 emergency, 2 urgent, 3 normal
+
+
+class HotlineStep(msgspec.Struct):
+    """A step of a 12345 ticket (``hotline.<step>``, dashboard/hotline.py): who, on which
+    version, and what the step needs (``unit`` to dispatch, ``reply``, the callback's
+    ``result``, a ``reason`` to return or reopen, ``until`` or ``approved`` for an
+    extension)."""
+
+    ticket_id: Id
+    by: ShortText | None = None
+    version: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    note: LongText | None = None
+    unit: ShortText | None = None
+    reply: LongText | None = None
+    result: CallbackResult | None = None
+    reason: LongText | None = None
+    until: IsoDate | None = None
+    approved: bool | None = None
 
 
 class SensorReading(msgspec.Struct):
@@ -144,6 +168,7 @@ PAYLOADS: dict[str, type[msgspec.Struct]] = {
     "alarm.acknowledged": AlarmAck,
     "alarm.shelved": AlarmAck,
     **{f"incident.{step}": IncidentStep for step in INCIDENT_STEPS},
+    **{f"hotline.{step}": HotlineStep for step in HOTLINE_STEPS},
 }
 
 ENVELOPE_FIELDS = frozenset({"type", "id", "ts", "source", "street", "crs", "data"})

@@ -23,6 +23,7 @@ from dashboard.dimensions import DimensionMap, load_dimensions
 from dashboard.protocol import Section
 from dashboard.state import Changes, State, series_key
 from dashboard.units import UNIT_CODES
+from dashboard.workdays import Deadline, DeadlineRule
 
 DEFAULT_INDICATOR_STALE_S = 900
 
@@ -33,19 +34,21 @@ class Figures:
 
     def __init__(self, state: State, catalogue: dict[str, Indicator], *,
                  dimensions: DimensionMap | None = None, video_stale_s: int = 900,
-                 hotline_overdue_s: float = 86_400, flood_alarms: int = 10,
+                 deadlines: DeadlineRule | None = None, flood_alarms: int = 10,
                  flood_window_s: int = 600) -> None:
         self.state = state
         self.catalogue = catalogue
         self.video_stale_ms = video_stale_s * 1000
-        self.hotline_overdue_ms = int(hotline_overdue_s * 1000)
+        self.deadlines = deadlines if deadlines is not None else DeadlineRule()
+        self.due: dict[str, Deadline] = {}  # open 12345 tickets → their deadline
         self.video = StatusTally("video")
         self.tickets = StatusTally("tickets")
         self.hotline_days = HotlineTally()
         self.watch = Watch(dimensions or load_dimensions(), flood_alarms, flood_window_s * 1000)
         self.now_ms = 0  # the wall clock of the last tick (0 before the first one)
         self.stale: dict[str, list[str]] = {"video": [], "indicators": []}
-        self.overdue: dict[str, str | None] = {}  # open 12345 tickets past their limit → street
+        self.overdue: dict[str, str | None] = {}  # open 12345 tickets past their deadline → street
+        self.near: dict[str, str | None] = {}  # open 12345 tickets due soon → street
         self._shelved: tuple[tuple[int, int], frozenset[str]] = ((-1, -1), frozenset())
         self._levels: dict[str, tuple[str, str | None, str]] = {}  # series not ok → key, street, level
         self.reset(state)
@@ -56,6 +59,8 @@ class Figures:
         self.video.rebuild(state)
         self.tickets.rebuild(state)
         self.hotline_days.rebuild(state)
+        self.due.clear()
+        self._update_deadlines(state.tickets)
         self.watch.rebuild(state)
         self._levels.clear()
         self._update_levels(state.indicators)
@@ -66,8 +71,20 @@ class Figures:
         tickets = keys.get(Section.TICKETS, set())
         self.tickets.update(self.state, tickets)
         self.hotline_days.update(self.state, tickets)
+        self._update_deadlines(tickets)
         self.watch.update(self.state, keys.get(Section.INCIDENTS, ()), keys.get(Section.ALARMS, ()))
         self._update_levels(keys.get(Section.INDICATORS, ()))
+
+    def _update_deadlines(self, tids: Any) -> None:
+        """Each open ticket's deadline (working days on the calendar, from its event times:
+        the same on every instance); the clock only compares against it."""
+        for tid in tids:
+            ticket = self.state.tickets.get(tid)
+            due = self.deadlines.of(ticket) if ticket is not None else None
+            if due is None:
+                self.due.pop(tid, None)
+            else:
+                self.due[tid] = due
 
     def _update_levels(self, sids: Any) -> None:
         for sid in sids:
@@ -89,16 +106,20 @@ class Figures:
             if x["ts"] is not None and x["ts"] < now_ms - 1000 * self._stale_after_s(x["key"])
         )
         stale = {"video": video, "indicators": indicators}
-        overdue_cutoff = now_ms - self.hotline_overdue_ms
-        overdue = {tid: t.get("street") for tid, t in self.state.tickets.items()
-                   if t.get("status") != "closed" and t["created"] < overdue_cutoff}
+        tickets = self.state.tickets
+        overdue: dict[str, str | None] = {}
+        near: dict[str, str | None] = {}
+        for tid, due in self.due.items():
+            flag = DeadlineRule.flag(due, now_ms)
+            if flag is not None and tid in tickets:
+                (overdue if flag == "overdue" else near)[tid] = tickets[tid].get("street")
         # what the passing time alone changes: the flood window, the shelves, the day
         before = self._by_the_clock()
         self.now_ms = now_ms
         after = self._by_the_clock()
-        if (stale, overdue) == (self.stale, self.overdue) and before == after:
+        if (stale, overdue, near) == (self.stale, self.overdue, self.near) and before == after:
             return False
-        self.stale, self.overdue = stale, overdue
+        self.stale, self.overdue, self.near = stale, overdue, near
         return True
 
     def _by_the_clock(self) -> tuple[Any, ...]:
@@ -170,8 +191,20 @@ class Figures:
             **figures,
             "open": open_by_status,
             "overdue": sum(1 for street in self.overdue.values() if in_scope(street, scope)),
+            "near": sum(1 for street in self.near.values() if in_scope(street, scope)),
+            "streets": self._due_by_street(scope),
             "satisfaction": round(figures["satisfied"] / rated, 3) if rated else None,
         }
+
+    def _due_by_street(self, scope: str | None) -> dict[str, list[int]]:
+        """Per street of the scope, its open tickets ``[overdue, near]`` (streets with none
+        left out)."""
+        out: dict[str, list[int]] = {}
+        for index, flagged in enumerate((self.overdue, self.near)):
+            for street in flagged.values():
+                if street is not None and in_scope(street, scope):
+                    out.setdefault(street, [0, 0])[index] += 1
+        return dict(sorted(out.items()))
 
     def _hotline_day(self, now_ms: int) -> str | None:
         """Today in Beijing at ``now_ms``, or the newest day with a ticket if that is later

@@ -42,6 +42,7 @@ from dashboard.projection import Projection
 from dashboard.state import Changes, State
 from dashboard.units import UNIT_CODES
 from dashboard.views import ViewBuilder
+from dashboard.workdays import DeadlineRule
 
 log = logging.getLogger("dashboard.live")
 BEAT_INTERVAL_S = 1.0
@@ -94,7 +95,8 @@ class Hub:
     def __init__(self, state: State, settings: Settings, metrics: Metrics,
                  catalogue: list[Indicator], *,
                  revalidate: Callable[[Principal], Principal | None],
-                 status: Callable[[], dict[str, Any]], dimensions: DimensionMap | None = None) -> None:
+                 status: Callable[[], dict[str, Any]], dimensions: DimensionMap | None = None,
+                 deadlines: DeadlineRule | None = None) -> None:
         """``revalidate`` re-checks a client's principal before every frame and message
         (None: it may no longer come in); ``status`` gives extra fields of each beat."""
         self.settings = settings
@@ -102,7 +104,7 @@ class Hub:
         self.views = ViewBuilder(state, feed_size=settings.feed_size,
                                  video_stale_s=settings.video_stale_s, catalogue=catalogue,
                                  projection=Projection(settings.map_crs),
-                                 hotline_overdue_s=settings.hotline_overdue_h * 3600,
+                                 deadlines=deadlines,
                                  dimensions=dimensions, flood_alarms=settings.flood_alarms,
                                  flood_window_s=settings.flood_window_s)
         self.groups: dict[tuple[str | None, str], Group] = {}

@@ -7,7 +7,7 @@ Times are epoch milliseconds of event time.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class VideoRecord(TypedDict):
@@ -61,10 +61,38 @@ class IncidentRecord(TypedDict):
     timeline: list[TimelineEntry]
 
 
+class TicketStepEntry(TypedDict, total=False):
+    """One step of a 12345 ticket's timeline: who took it and when (dashboard/hotline.py)."""
+
+    step: str  # "registered", a hotline step, or "status" (a v1 status update)
+    ts: int
+    by: str | None
+    entry: str
+    status: str  # the state after the step
+    unit: str
+    note: str
+    reply: str
+    result: str
+    reason: str
+    until: str
+    approved: bool
+
+
 class TicketRecord(TypedDict, total=False):
-    """A 12345 ticket: the payload's fields as last reported (producers may add more)."""
+    """A 12345 ticket: the registration's fields as last reported (producers may add
+    more), its place in the work-order flow (dashboard/hotline.py) and its timeline."""
 
     id: str
+    version: int
+    urgency: int
+    unit: str | None  # the unit it is dispatched to (None at the dispatcher)
+    reply: str
+    result: str | None  # the last callback's result
+    extension_requested: str | None  # the date an extension asks for, until decided
+    extended_until: str | None  # the approved extension's date (moves the deadline)
+    returns: int
+    reopens: int
+    timeline: list[TicketStepEntry]
     created: int
     closed: int | None
     updated: int
@@ -143,3 +171,4 @@ class Rejection(TypedDict):
     incident_id: str | None
     by: str | None
     reason: str
+    ticket_id: NotRequired[str | None]

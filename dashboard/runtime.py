@@ -7,12 +7,13 @@ that only the composition root (dashboard/app.py) imports the pages and callback
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from dashboard import clock, streamids, workdays
 from dashboard import state as st
-from dashboard import streamids
 from dashboard.archiver import Archiver
 from dashboard.attempts import Attempts
 from dashboard.audit import Auditor
@@ -39,6 +40,9 @@ from dashboard.security_feed import Notice, SecurityFeed
 from dashboard.sessions import Sessions
 from dashboard.shared_answers import AreaVersions, SharedAnswers
 from dashboard.users_watch import UsersWatch
+from dashboard.workdays import DeadlineRule
+
+log = logging.getLogger(__name__)
 
 #: the users file is looked at once a second at most, unless its watch says it changed
 USERS_RECHECK_S = 1.0
@@ -67,6 +71,7 @@ class Runtime:
     users_watch: UsersWatch
     archiver: Archiver | None = None  # None: no archive configured, or the console worker
     console_worker: ConsoleWorker | None = None  # set by the app unless it is the worker
+    deadlines: DeadlineRule = field(default_factory=DeadlineRule)  # 12345 working-day deadlines
     started: float = field(default_factory=time.time)
     _digest: tuple[tuple[str, int, int], str] | None = None
 
@@ -112,7 +117,17 @@ class Runtime:
             "loop_lag_max_s": round(self.loop_watch.longest, 4),
             "console_worker": self.console_worker.health() if self.console_worker else None,
             "history": self.archiver.health() if self.archiver else None,
+            "calendar": self.calendar_health(),
         }
+
+    def calendar_health(self) -> dict[str, Any]:
+        """The working-day calendar: its file, its years, and the years in use it cannot
+        count on (missing or provisional): ``ok`` False when there are any."""
+        rule = self.deadlines
+        created = {t["created"] for t in self.state.tickets.values() if t.get("status") != "closed"}
+        gaps = rule.gaps(created, clock.now_ms())
+        return {"path": rule.calendar.path, "years": sorted(rule.calendar.years),
+                "gaps": {str(year): why for year, why in gaps.items()}, "ok": not gaps}
 
 
 def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
@@ -130,6 +145,7 @@ def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
         console = load_console_config(settings.console_path)
     except ValueError as exc:
         raise ConfigError(f"Config 'console_path': {exc}") from None
+    deadlines = deadline_rule(settings)
     metrics = Metrics()
     bus = Bus(connect_for(settings), settings)
     store = UserStore(settings.users_file, recheck_s=USERS_RECHECK_S)
@@ -147,7 +163,7 @@ def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
         return {"redis": "up" if replica is not None and replica.redis_up else "down"}
 
     hub = Hub(state, settings, metrics, catalogue, revalidate=identity.revalidate, status=status,
-              dimensions=dimensions)
+              dimensions=dimensions, deadlines=deadlines)
     index, versions = IncidentIndex(state), AreaVersions()
     replica = Replica(bus, settings, metrics, state, listener=Listeners(index, versions, hub),
                       follower=follower)
@@ -156,7 +172,27 @@ def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
     rollup = FailureRollup(auditor, settings.audit_rollup_s, settings.audit_rollup_sources)
     return Runtime(settings, metrics, bus, replica, hub, catalogue, console, auditor, identity, limits,
                    feed, rollup, Refusals(metrics), LoopWatch(metrics), index, SharedAnswers(versions),
-                   UsersWatch(store), archiver=None if follower else build_archiver(settings, bus, metrics))
+                   UsersWatch(store), archiver=None if follower else build_archiver(settings, bus, metrics),
+                   deadlines=deadlines)
+
+
+def deadline_rule(settings: Settings) -> DeadlineRule:
+    """The 12345 deadline rule of the settings; a bad calendar file is a ConfigError naming
+    its line, and the years it lacks for now and the coming deadlines are logged at once
+    (and shown by /healthz ``calendar``), never silently counted as plain weekdays."""
+    try:
+        rule = workdays.rule_of(settings.calendar_path, (settings.hotline_days_emergency,
+                                settings.hotline_days_urgent, settings.hotline_days_normal),
+                                settings.hotline_near_days)
+    except workdays.CalendarError as exc:
+        raise ConfigError(f"Config 'calendar_path': {exc}") from None
+    for year, why in rule.gaps((), clock.now_ms()).items():
+        log.warning("calendar %s: the year %s is %s; add its notice (docs/events.md, 'Deadlines in "
+                    "working days')", rule.calendar.path, year,
+                    "provisional: its bridging days and make-up working days are not entered, so 12345 "
+                    "deadlines in it count its statutory holidays only" if why == "provisional" else
+                    "missing: 12345 deadlines in it count weekends only, no holidays")
+    return rule
 
 
 def build_archiver(settings: Settings, bus: Bus, metrics: Metrics) -> Archiver | None:

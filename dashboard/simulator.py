@@ -166,7 +166,7 @@ class DistrictSimulator:
             (30.0, lambda: self.sensors.reading(ts)),
             (22.0, lambda: self._random_indicator(ts)),
             (2.0, lambda: self.hotline.new_ticket(step)),
-            (min(12.0, 0.075 * len(self.hotline)), lambda: self.hotline.progress(step)),
+            (min(24.0, 0.15 * len(self.hotline)), lambda: self.hotline.progress(step, ts)),
             (0.25, lambda: self.incidents.report(step)),
             (min(15.0, 0.1875 * len(self.incidents)), lambda: self.incidents.advance(step)),
             (0.03, lambda: self.sensors.alarm(ts)),

@@ -83,8 +83,21 @@ TICKET_SUMMARIES: dict[str, tuple[str, ...]] = {
     "消费维权": ("{road}某健身房预付卡无法退费", "{road}某餐饮店价格不明码标价"),
     "公共设施": ("{road}路灯不亮", "{road}窨井盖松动有异响"),
     "养老服务": ("{road}社区助餐点排队时间长", "咨询{road}附近长者照护之家床位"),
+    "疫情防控": ("{road}小区周边蚊蝇鼠害严重，担心传染病", "咨询{road}附近疫苗接种点开放时间"),
+    "建设施工": ("{road}工地渣土车未覆盖，道路扬尘", "{road}建筑工地围挡破损存在安全隐患"),
 }
 TICKET_REPLIES = ("已联系责任单位处理", "已安排人员现场核查", "已告知市民处理进展")
+#: Departments a 12345 ticket is sometimes sent to instead of the street (dashboard/data/console.toml).
+TICKET_DEPARTMENTS = ("区城管执法局", "区市场监管局", "区绿化市容局", "区建管委", "区卫健委", "区民政局")
+TICKET_RETURN_REASONS = ("非本单位职责，请改派", "地址不在本辖区", "诉求涉及多部门，需协调")
+#: What the simulator writes with each 12345 step (dashboard/hotline.py).
+TICKET_NOTES: dict[str, str] = {
+    "dispatched": "请按时办理并答复市民",
+    "signed": "已签收，安排人员处理",
+    "extension": "需协调产权单位，申请延期",
+    "reopened": "市民对处理结果不满意，重新办理",
+    "closed": "回访完毕，结案",
+}
 
 OFFICER_COUNT = 40
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡沈顾陆钱"

@@ -27,13 +27,14 @@ from typing import Any
 
 import orjson
 
-from dashboard import lifecycle
+from dashboard import hotline, lifecycle
 from dashboard.clock import beijing_day
 from dashboard.dedup import DedupWindow
 from dashboard.events import (
     AlarmAck,
     DutyShift,
     Event,
+    HotlineStep,
     HotlineTicket,
     IncidentReported,
     IncidentStep,
@@ -54,6 +55,7 @@ from dashboard.records import (
     Rejection,
     SensorRecord,
     TicketRecord,
+    TicketStepEntry,
     TimelineEntry,
     VideoRecord,
 )
@@ -342,6 +344,7 @@ def _reject(state: State, entry_id: str, event: Event, reason: str, changes: Cha
             "incident_id": event.data.get("incident_id"),
             "by": event.data.get("by"),
             "reason": reason,
+            **({"ticket_id": event.data.get("ticket_id")} if event.type.startswith("hotline.") else {}),
         },
         REJECTIONS_KEPT,
     )
@@ -368,28 +371,67 @@ def _feed(state: State, kind: str, key: str) -> None:
 # ---------------------------------------------------------------- 12345 hotline
 
 
-def _ticket(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
-    d = payload(event, HotlineTicket)
-    tid = d.ticket_id
-    ticket = state.tickets.get(tid)
+def _hotline_stats(state: State, ts: int) -> dict[str, int]:
+    """The day's 12345 counters (Beijing day of ``ts``), the oldest days forgotten."""
     day = beijing_day(ts)
-    stats = state.hotline_days.setdefault(
-        day, {"new": 0, "closed": 0, "satisfied": 0, "rated": 0, "repeat": 0}
-    )
-    if ticket is None:
-        ticket = state.tickets[tid] = {"id": tid, "created": ts, "closed": None}
-        stats["new"] += 1
-        if d.repeat_of:
-            stats["repeat"] += 1
+    stats = state.hotline_days.get(day)
+    if stats is None:
+        stats = state.hotline_days[day] = {"new": 0, "closed": 0, "satisfied": 0, "rated": 0,
+                                           "repeat": 0}
         if len(state.hotline_days) > HOTLINE_DAYS_KEPT:
             for old in sorted(state.hotline_days)[:-HOTLINE_DAYS_KEPT]:
                 del state.hotline_days[old]
-    was_closed = ticket.get("status") == "closed"
-    # every field as reported, those a producer added too
-    ticket.update({k: v for k, v in event.data.items() if v is not None and k != "ticket_id"})  # type: ignore[typeddict-item]
+    return stats
+
+
+#: Registration fields the flow keeps for itself: a producer's copy does not overwrite them.
+_FLOW_FIELDS = frozenset({"ticket_id", "status", "version", "timeline", "unit", "result",
+                          "extension_requested", "extended_until", "returns", "reopens", "closed",
+                          "created", "updated"})
+
+
+def _known_ticket(state: State, tid: str) -> TicketRecord | None:
+    """The ticket ``tid``; one from a snapshot of before the work-order flow gets the
+    flow's fields (version 1, its v1 status as a state, an empty timeline), the same on
+    every instance."""
+    ticket = state.tickets.get(tid)
+    if ticket is not None and "version" not in ticket:
+        ticket.update({"version": 1, "timeline": [], "urgency": ticket.get("urgency", 3),
+                       "status": hotline.V1_STATUS.get(ticket.get("status", ""), "registered")})
+    return ticket
+
+
+def _ticket(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
+    """``hotline.ticket``: registers a ticket (version 1), or, for a known one, is the 12345
+    system's own update: its fields as reported and, with a v1 status, its state."""
+    d = payload(event, HotlineTicket)
+    tid = d.ticket_id
+    ticket = _known_ticket(state, tid)
+    stats = _hotline_stats(state, ts)
+    status = hotline.state_of_v1(d.status)
+    if ticket is None:
+        ticket = state.tickets[tid] = {
+            "id": tid, "created": ts, "closed": None, "version": 1, "status": status,
+            "urgency": d.urgency, "unit": None, "result": None, "extension_requested": None,
+            "extended_until": None, "returns": 0, "reopens": 0,
+            "timeline": [{"step": "registered", "ts": ts, "by": event.source, "entry": entry_id,
+                          "status": status}],
+        }
+        stats["new"] += 1
+        if d.repeat_of:
+            stats["repeat"] += 1
+    elif ticket["status"] != status:
+        ticket["status"] = status
+        ticket["version"] += 1
+        ticket["timeline"].append({"step": "status", "ts": ts, "by": event.source,
+                                   "entry": entry_id, "status": status})
+    was_closed = ticket.get("closed") is not None
+    # every field as reported, those a producer added too (but not the flow's own)
+    ticket.update({k: v for k, v in event.data.items()  # type: ignore[typeddict-item]
+                   if v is not None and k not in _FLOW_FIELDS})
     ticket["street"] = event.street or ticket.get("street")
     ticket["updated"] = ts
-    if d.status == "closed" and not was_closed:
+    if status == "closed" and not was_closed:
         ticket["closed"] = ts
         stats["closed"] += 1
         if d.satisfied is not None:
@@ -397,6 +439,60 @@ def _ticket(state: State, entry_id: str, event: Event, ts: int, changes: Changes
             stats["satisfied"] += 1 if d.satisfied else 0
     changes.add(Section.TICKETS, tid)
     _evict_closed(state.tickets, CLOSED_TICKETS_KEPT, changes, Section.TICKETS)
+    _unpark(state, f"ticket:{tid}", changes)
+
+
+def _hotline_step(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
+    """A step of the work-order flow (dashboard/hotline.py): judged, then applied with who
+    and when in the ticket's timeline; a step for an unknown ticket waits for it."""
+    d = payload(event, HotlineStep)
+    tid = d.ticket_id
+    step = event.type.removeprefix("hotline.")
+    ticket = _known_ticket(state, tid)
+    if ticket is None:
+        _park(state, f"ticket:{tid}", entry_id, event)
+        return
+    reason = hotline.refusal(ticket, step, event.data)
+    if reason:
+        _reject(state, entry_id, event, reason, changes)
+        return
+    ticket["status"] = hotline.status_after(step, ticket["status"])  # type: ignore[arg-type]
+    entry: TicketStepEntry = {"step": step, "ts": ts, "by": d.by, "entry": entry_id,
+                              "status": ticket["status"]}
+    for name in ("unit", "note", "reply", "result", "reason", "until", "approved"):
+        value = getattr(d, name)
+        if value is not None:
+            entry[name] = value
+    if step == "dispatched":
+        ticket["unit"] = d.unit
+    elif step == "replied":
+        ticket["reply"] = d.reply or ""
+    elif step == "visited":
+        ticket["result"] = d.result
+        stats = _hotline_stats(state, ts)
+        stats["rated"] += 1
+        stats["satisfied"] += d.result != "unsatisfied"
+    elif step == "closed":
+        ticket["closed"] = ts
+        _hotline_stats(state, ts)["closed"] += 1
+    elif step == "returned":
+        ticket["unit"] = None
+        ticket["returns"] = ticket.get("returns", 0) + 1
+    elif step == "reopened":
+        ticket["result"] = None
+        ticket["reopens"] = ticket.get("reopens", 0) + 1
+    elif step == "extension":
+        if d.approved is None:
+            ticket["extension_requested"] = d.until
+        else:
+            if d.approved:
+                ticket["extended_until"] = ticket.get("extension_requested")
+            entry["until"] = ticket.get("extension_requested") or ""
+            ticket["extension_requested"] = None
+    ticket["version"] = ticket.get("version", 1) + 1
+    ticket["updated"] = ts
+    ticket["timeline"].append(entry)
+    changes.add(Section.TICKETS, tid)
 
 
 # ---------------------------------------------------------------- sensors and alarms
@@ -511,6 +607,7 @@ _HANDLERS = {
     "indicator.value": _indicator,
     "incident.reported": _incident_reported,
     "hotline.ticket": _ticket,
+    **{f"hotline.{step}": _hotline_step for step in hotline.STEPS},
     "sensor.reading": _sensor_reading,
     "sensor.alarm": _sensor_alarm,
     "duty.shift": _duty,

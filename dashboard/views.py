@@ -39,6 +39,7 @@ from dashboard.figures import Figures
 from dashboard.projection import Projection
 from dashboard.protocol import CUES, Section
 from dashboard.state import Changes, State
+from dashboard.workdays import DeadlineRule
 
 #: Indicator history points a view holds per series (6 h at 5 min); the state keeps more
 #: (dashboard/state.py INDICATOR_HISTORY) for the console's charts.
@@ -58,7 +59,7 @@ class ViewBuilder:
 
     def __init__(self, state: State, *, feed_size: int = 50, video_stale_s: int = 900,
                  catalogue: list[Indicator] | None = None,
-                 projection: Projection | None = None, hotline_overdue_s: float = 86_400,
+                 projection: Projection | None = None, deadlines: DeadlineRule | None = None,
                  dimensions: DimensionMap | None = None, flood_alarms: int = 10,
                  flood_window_s: int = 600) -> None:
         self.state = state
@@ -66,7 +67,7 @@ class ViewBuilder:
         self.catalogue = {indicator.key: indicator for indicator in catalogue or ()}
         self.projection = projection or Projection("gcj02")
         self.figures = Figures(state, self.catalogue, dimensions=dimensions, video_stale_s=video_stale_s,
-                               hotline_overdue_s=hotline_overdue_s, flood_alarms=flood_alarms,
+                               deadlines=deadlines, flood_alarms=flood_alarms,
                                flood_window_s=flood_window_s)
         # per scope: the incidents and alarms its clients hold (feed, pins, open severe cases)
         self._members: dict[str | None, tuple[set[str], set[str]]] = {}
@@ -310,8 +311,10 @@ class ViewBuilder:
         for rejection in self.state.rejections:
             if rejection["entry"] not in entries:
                 continue
-            incident = self.state.incidents.get(rejection.get("incident_id") or "")
-            if scope is None or (incident is not None and in_scope(incident["street"], scope)):
+            record: Mapping[str, Any] | None = self.state.incidents.get(rejection.get("incident_id") or "")
+            if record is None and rejection.get("ticket_id"):
+                record = self.state.tickets.get(rejection.get("ticket_id") or "")
+            if scope is None or (record is not None and in_scope(record.get("street"), scope)):
                 out.append(rejection_card(rejection))
         return out
 

@@ -108,6 +108,8 @@ def action_label(action: str, s: Strings) -> str:
     kind, _, verb = action.partition(".")
     if kind == "incident" and f"action.{verb}" in s:
         return s["audit.act.incident"].format(verb=s[f"action.{verb}"])
+    if kind == "ticket" and f"hotline.verb.{verb}" in s:
+        return s["audit.act.ticket"].format(verb=s[f"hotline.verb.{verb}"])
     if kind == "alarm" and verb in ("acknowledge", "shelve"):
         return s["audit.act.alarm"].format(verb=s["inbox.ack" if verb == "acknowledge" else "inbox.shelve"])
     return s.get(f"audit.act.{action}", action)

@@ -13,6 +13,7 @@ from typing import Any
 import dash_ag_grid as dag
 from dash import dcc, html
 
+from dashboard import hotline
 from dashboard.console_pages import PAGE_SIZE
 from dashboard.events import INCIDENT_DOMAINS
 from dashboard.i18n import client_strings, dropdown_labels, grid_locale, unit_label
@@ -173,7 +174,8 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
             column("caller_name", s["col.caller"], width=72, cellClass="data-text"),
             column("caller_phone", s["col.phone"], width=118, cellClass="data-text"),
             column("created_text", s["col.created"], "created", width=150),
-            column("overdue_text", s["col.overdue"], width=56),
+            column("deadline_text", s["col.deadline"], "deadline", width=104),
+            column("flag_text", s["col.due_flag"], width=72),
         ],
         lang,
     )
@@ -277,6 +279,44 @@ def action_form(s: dict[str, str], dispatch_units: tuple[str, ...]) -> html.Div:
     )
 
 
+def ticket_form(s: dict[str, str], dispatch_units: tuple[str, ...]) -> html.Div:
+    """The 12345 ticket's steps (dashboard/hotline.py); the detail callback shows only the
+    buttons the ticket's state allows, the action is dashboard/actions.py ``ticket_action``."""
+    return html.Div(
+        [
+            dcc.Dropdown(
+                id=ids.TICKET_UNIT,
+                labels=dropdown_labels(s["lang"]),
+                options=[{"label": unit_label(unit, s["lang"]), "value": unit} for unit in dispatch_units],
+                placeholder=s["ticket.unit"],
+                className="dropdown",
+            ),
+            dcc.Textarea(id=ids.TICKET_TEXT, placeholder=s["ticket.text"], className="input",
+                         maxLength=4000),
+            dcc.Dropdown(
+                id=ids.TICKET_RESULT,
+                labels=dropdown_labels(s["lang"]),
+                placeholder=s["ticket.result"],
+                className="dropdown",
+                options=[{"label": s[f"hotline.result.{r}"], "value": r} for r in hotline.RESULTS],
+            ),
+            dcc.Input(id=ids.TICKET_UNTIL, placeholder=s["ticket.until"], className="input", maxLength=10),
+            html.Div(
+                [
+                    html.Button(s[f"ticket.button.{button}"], id=ids.ticket_button(button), className="btn",
+                                hidden=True, **{"data-button": button})  # type: ignore[arg-type]
+                    for button in hotline.BUTTONS
+                ],
+                className="action-buttons",
+            ),
+            html.Div("", id=ids.TICKET_OUTCOME, className="result", role="status"),
+        ],
+        className="action-form ticket-form",
+        id=ids.TICKET_FORM,
+        hidden=True,
+    )
+
+
 def reveal_form(s: dict[str, str]) -> html.Div:
     """Reveal one personal field of the record in the detail, with a reason (audited)."""
     return html.Div(
@@ -344,6 +384,7 @@ def page(
                                     html.Div(id=ids.DETAIL, className="detail-body"),
                                     reveal_form(s),
                                     action_form(s, dispatch_units),
+                                    ticket_form(s, dispatch_units),
                                 ],
                                 className="detail",
                                 id=ids.DETAIL_DRAWER,

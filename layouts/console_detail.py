@@ -17,6 +17,7 @@ from typing import Any
 
 from dash import html
 
+from dashboard import hotline
 from dashboard.classify import REVEALABLE, personal_fields
 from dashboard.clock import clock_text, span_text
 from dashboard.i18n import unit_label
@@ -25,7 +26,7 @@ from layouts.components import data_text
 
 Strings = dict[str, str]
 DRAWER_KEYS = ("body", "drawer_hidden", "version", "form_hidden", "verbs_hidden", "reveal_hidden",
-               "reveal_options")
+               "reveal_options", "ticket_form_hidden", "ticket_buttons_hidden")
 
 
 def duration_text(seconds: int, lang: str) -> str:
@@ -167,23 +168,56 @@ def sensor_view(data_: dict[str, Any], s: Strings, lang: str) -> list[Any]:
     ]
 
 
+def ticket_step_details(step: dict[str, Any], s: Strings) -> list[Any]:
+    """Who took a ticket's step, the unit it went to, and what was written (as data)."""
+    lang = s.get("lang", "zh")
+    decision = None
+    if step.get("approved") is not None:
+        decision = s["ticket.approved" if step["approved"] else "ticket.denied"]
+    return joined([data(step["by"], "name") if step.get("by") else None,
+                   data(unit_label(step["unit"], lang), "name") if step.get("unit") else None,
+                   s.get(f"hotline.result.{step.get('result')}") if step.get("result") else None,
+                   step.get("until") or None, decision,
+                   *(data(step[name]) for name in ("reply", "reason", "note") if step.get(name))])
+
+
 def ticket_view(ticket: dict[str, Any], s: Strings, lang: str) -> list[Any]:
     status = ticket.get("status")
+    flag = ticket.get("flag")
+    urgency = ticket.get("urgency")
     rows = [
         (s["ticket.category"], ticket.get("category"), True),
         (s["ticket.status"], s.get(f"hotline.status.{status}", status) if status else None,
          f"hotline.status.{status}" not in s),
+        (s["ticket.urgency"], s.get(f"ticket.urgency.{urgency}") if urgency else None, False),
         (s["ticket.created"], clock_text(ticket.get("created")), False),
+        (s["ticket.deadline"], " ".join(filter(None, [ticket.get("deadline"),
+                                                       s[f"ticket.flag.{flag}"] if flag else None])) or None,
+         False),
+        (s["ticket.handling_unit"], unit_label(ticket["unit"], lang) if ticket.get("unit") else None, True),
         (s["field.caller_name"], ticket.get("caller_name"), True),
         (s["field.caller_phone"], ticket.get("caller_phone"), True),
         (s["field.address"], ticket.get("address"), True),
         (s["ticket.summary"], ticket.get("summary"), True),
+        (s["ticket.reply"], ticket.get("reply"), True),
+        (s["ticket.callback"],
+         s.get(f"hotline.result.{ticket.get('result')}") if ticket.get("result") else None, False),
+        (s["ticket.extension_requested"], ticket.get("extension_requested"), False),
+        (s["ticket.extended_until"], ticket.get("extended_until"), False),
     ]
+    steps = [(clock_text(step.get("ts")), s.get(f"ticket.step.{step['step']}", step["step"]),
+              ticket_step_details(step, s)) for step in ticket.get("timeline") or []]
+    meta = joined([s.get(f"unit.{ticket.get('street')}", "—"),
+                   s["detail.version"].format(v=ticket["version"]) if ticket.get("version") else None])
     return [
         html.Div(html.H3(s["ticket.title"].format(id=ticket["id"]), className="detail-title"),
                  className="detail-head"),
-        html.Div(s.get(f"unit.{ticket.get('street')}", "—"), className="detail-meta"),
+        html.Div(meta, className="detail-meta"),
+        html.Div(s[f"ticket.flag.{flag}"] if flag else "",
+                 className=f"detail-deadline is-{flag}" if flag else "detail-deadline"),
         detail_fields(rows),
+        html.H4(s["detail.timeline"]),
+        timeline(steps, [f"tl-{step['step']}" for step in ticket.get("timeline") or []]),
     ]
 
 
@@ -241,10 +275,16 @@ def reveal_result(outcome: str, field: str, value: Any, reason: str, s: Strings)
     return {"children": s["reveal.unaudited"], "className": "result is-error"}
 
 
+def ticket_buttons_hidden(allowed: Collection[str]) -> list[bool]:
+    """``hidden`` of each ticket step button, in the form's order (layouts/console.py)."""
+    return [button not in allowed for button in hotline.BUTTONS]
+
+
 def closed() -> dict[str, Any]:
     """Nothing drilled: the drawer hidden, every form hidden."""
     return {"body": [], "drawer_hidden": True, "version": None, "form_hidden": True,
-            "verbs_hidden": verbs_hidden(()), "reveal_hidden": True, "reveal_options": []}
+            "verbs_hidden": verbs_hidden(()), "reveal_hidden": True, "reveal_options": [],
+            "ticket_form_hidden": True, "ticket_buttons_hidden": ticket_buttons_hidden(())}
 
 
 def not_found(what: str, s: Strings) -> dict[str, Any]:
@@ -255,11 +295,15 @@ def not_found(what: str, s: Strings) -> dict[str, Any]:
 def opened(kind: str, data: dict[str, Any], s: Strings, lang: str, *, allowed: Collection[str] = (),
            can_act: bool = False, can_reveal: bool = False) -> dict[str, Any]:
     """The drawer showing ``data`` (a masked record of ``kind``): the action form for an
-    incident whose principal may act (only the ``allowed`` verbs), the reveal form for a
-    record with personal fields whose principal may reveal."""
-    incident = kind == "incident"
+    incident whose principal may act (only the ``allowed`` verbs), the ticket form for a
+    12345 ticket (only the ``allowed`` buttons of dashboard/hotline.py), the reveal form for
+    a record with personal fields whose principal may reveal."""
+    incident, ticket = kind == "incident", kind == "ticket"
     options = reveal_options(kind, s)
     return {"body": VIEWS[kind](data, s, lang), "drawer_hidden": False,
-            "version": data["version"] if incident else None, "form_hidden": not (incident and can_act),
+            "version": data.get("version") if incident or ticket else None,
+            "form_hidden": not (incident and can_act),
             "verbs_hidden": verbs_hidden(allowed if incident else ()),
-            "reveal_hidden": not (options and can_reveal), "reveal_options": options}
+            "reveal_hidden": not (options and can_reveal), "reveal_options": options,
+            "ticket_form_hidden": not (ticket and can_act and allowed),
+            "ticket_buttons_hidden": ticket_buttons_hidden(allowed if ticket else ())}

@@ -64,6 +64,8 @@ def ticket_grid_rows(rows: list[Row], s: Strings) -> list[Row]:
     return [{**row, "short_id": short_id(row["id"]), "street_label": s.get(f"unit.{row['street']}", "—"),
              "status_label": s.get(f"hotline.status.{row['status']}", row["status"] or "—"),
              "created_text": clock_text(row["created"]),
+             "deadline_text": row.get("deadline") or "—",
+             "flag_text": s[f"ticket.flag.{row['flag']}"] if row.get("flag") else "",
              "overdue_text": "⚠" if row["overdue"] else ""} for row in rows]
 
 

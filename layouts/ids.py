@@ -131,6 +131,12 @@ ACTION_NOTE = "action-note"
 ACTION_SEVERITY = "action-severity"
 ACTION_RESULT = "action-result"
 ACTION_FORM = "action-form"
+TICKET_FORM = "ticket-form"  # the 12345 ticket's steps in the detail drawer
+TICKET_UNIT = "ticket-unit"
+TICKET_TEXT = "ticket-text"
+TICKET_RESULT = "ticket-result"
+TICKET_UNTIL = "ticket-until"
+TICKET_OUTCOME = "ticket-outcome"
 CONSOLE_INCIDENTS = "console-map-incidents"
 MARKERS_SHOWN = "console-markers-shown"  # the signature of the markers on the map
 CONSOLE_STREETS = "console-map-streets"
@@ -141,6 +147,11 @@ CURRENT_PATH = "current-path"
 def action_button(verb: str) -> dict[str, str]:
     """Pattern-matching id of a lifecycle action button."""
     return {"type": "incident-action", "verb": verb}
+
+
+def ticket_button(button: str) -> dict[str, str]:
+    """Pattern-matching id of a 12345 ticket step button (dashboard/hotline.py BUTTONS)."""
+    return {"type": "ticket-action", "button": button}
 
 
 def incident_marker(incident_id: str) -> dict[str, str]:

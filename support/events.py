@@ -24,6 +24,8 @@ IncidentDomain = Literal["epidemic", "crowd", "pipeline", "waterway", "care", "a
 IncidentStepName = Literal["acknowledged", "dispatched", "resolved", "verified", "closed", "noted",
                            "escalated", "reopened"]
 TicketStatus = Literal["new", "dispatched", "replied", "closed"]
+HotlineStepName = Literal["dispatched", "signed", "replied", "visited", "closed", "returned", "extension",
+                          "reopened"]
 
 
 class Envelope(TypedDict, total=False):
@@ -112,12 +114,24 @@ def hotline_ticket(ticket_id: str, *, category: str = "噪声", summary: str = "
                    status: TicketStatus = "new", address: str | None = None, lat: float | None = None,
                    lon: float | None = None, caller_name: str | None = None, caller_phone: str | None = None,
                    satisfied: bool | None = None, repeat_of: str | None = None,
-                   **fields: Unpack[EnvelopeFields]) -> Envelope:
-    """A 12345 citizen-hotline ticket, new or updated."""
+                   urgency: int | None = None, **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """A 12345 citizen-hotline ticket, new or updated (``urgency`` 1 emergency … 3 normal)."""
     return envelope("hotline.ticket", {
         "ticket_id": ticket_id, "category": category, "summary": summary, "status": status,
         "address": address, "lat": lat, "lon": lon, "caller_name": caller_name,
         "caller_phone": caller_phone, "satisfied": satisfied, "repeat_of": repeat_of,
+        "urgency": urgency,
+    }, **fields)
+
+
+def hotline_step(step: HotlineStepName, ticket_id: str, *, by: str | None = None, version: int | None = None,
+                 note: str | None = None, unit: str | None = None, reply: str | None = None,
+                 result: str | None = None, reason: str | None = None, until: str | None = None,
+                 approved: bool | None = None, **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """``hotline.<step>``: a step of the 12345 work-order flow (dashboard/hotline.py)."""
+    return envelope(f"hotline.{step}", {
+        "ticket_id": ticket_id, "by": by, "version": version, "note": note, "unit": unit,
+        "reply": reply, "result": result, "reason": reason, "until": until, "approved": approved,
     }, **fields)
 
 

@@ -20,6 +20,7 @@ import orjson
 import redis
 import websockets
 
+from dashboard.hotline import BUTTONS
 from dashboard.lifecycle import VERBS
 from support import personal_data as pd
 from support.processes import DashboardProcess, wait_for
@@ -65,14 +66,16 @@ def get_every_route(clients_: dict[str, httpx.Client]) -> int:
 
 def outputs_of(output: str) -> Any:
     """The ``outputs`` of a callback body for ``output`` (a wildcard output: the action
-    buttons, one per verb, as the renderer lists them)."""
+    buttons, one per verb, or the ticket step buttons, one per button, as the renderer
+    lists them)."""
     parts = output[2:-2].split("...") if output.startswith("..") else [output]
     specs: list[Any] = []
     for part in parts:
         cid, prop = part.rsplit(".", 1)
         if cid.startswith("{"):
             pattern = json.loads(cid)
-            specs.append([{"id": {**pattern, "verb": verb}, "property": prop} for verb in VERBS])
+            key, values = ("button", BUTTONS) if "button" in pattern else ("verb", VERBS)
+            specs.append([{"id": {**pattern, key: value}, "property": prop} for value in values])
         else:
             specs.append({"id": cid, "property": prop})
     return specs if output.startswith("..") else specs[0]

@@ -21,6 +21,7 @@ from dashboard.console_pages import PageRequest, camera_page, incident_page, ope
 from dashboard.events import event_from_dict
 from dashboard.inbox import inbox
 from dashboard.projection import Projection
+from dashboard.workdays import DeadlineRule
 from support.events import (
     Envelope,
     IncidentDomain,
@@ -38,6 +39,7 @@ from support.events import (
 CONFIG = load_console_config()
 MIN = 60_000
 T0 = 1_767_225_600_000
+RULE = DeadlineRule()
 
 
 def run(events: list[Envelope]) -> st.State:
@@ -131,12 +133,12 @@ def test_ticket_rows_mask_callers_and_search_what_they_show() -> None:
     s = run([hotline_ticket("t1", category="噪声", summary="来电13912345678称夜间施工", status="new",
                             caller_name="李小龙", caller_phone="13812345678", address="长宁区天山路8号",
                             street="hongqiao", ts=T0)])
-    row = ticket_rows(s, Filters(), T0, 86_400_000)[0]
+    row = ticket_rows(s, Filters(), T0, RULE)[0]
     assert (row["caller_name"], row["caller_phone"], row["address"], row["summary"]) == (
         "李**", "138****5678", "长宁区天山路***", "来电139****5678称夜间施工")
-    assert [r["id"] for r in ticket_rows(s, Filters(text="夜间施工"), T0, 86_400_000)] == ["t1"]
+    assert [r["id"] for r in ticket_rows(s, Filters(text="夜间施工"), T0, RULE)] == ["t1"]
     for hidden in ("13912345678", "1234", "13812345678", "李小龙", "8号"):
-        assert ticket_rows(s, Filters(text=hidden), T0, 86_400_000) == [], hidden
+        assert ticket_rows(s, Filters(text=hidden), T0, RULE) == [], hidden
 
 
 def test_incident_search_matches_the_shown_title_only() -> None:
@@ -249,7 +251,7 @@ def test_console_rows_filter_each_list_by_what_applies_to_it() -> None:
                  "ticket_id": "t1", "category": "噪声", "summary": "施工", "status": "new"}}])
     assert [r["id"] for r in incidents(s, Filters(street="hongqiao", severities=(1,)))] == ["i1"]
     cameras, n = camera_page(s, Filters(street="hongqiao"), PageRequest(), T0, 10 * MIN, None)
-    tickets, m = ticket_page(s, Filters(street="hongqiao"), PageRequest(), T0, 86_400_000, None)
+    tickets, m = ticket_page(s, Filters(street="hongqiao"), PageRequest(), T0, RULE, None)
     assert ([r["id"] for r in cameras], n) == (["c1"], 1) and ([r["id"] for r in tickets], m) == (["t1"], 1)
 
 

@@ -60,7 +60,7 @@ def test_the_12345_figures_of_a_street_add_up_to_the_district() -> None:
     assert figures.hotline("jiangsulu") | {"open": None} == figures.hotline("jiangsulu") | {
         "new": 1, "closed": 1, "rated": 1, "satisfied": 1, "satisfaction": 1.0, "open": None}
     assert figures.hotline(None)["new"] == 3 == wall.state.hotline_days[figures.hotline(None)["day"]]["new"]
-    assert figures.hotline(None)["open"] == {"new": 2}
+    assert figures.hotline(None)["open"] == {"registered": 2}
 
 
 def test_yesterdays_tickets_are_not_todays() -> None:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import random
 import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import orjson
 import pytest
 import shapely
 from shapely.geometry import shape
 
-from dashboard import geo
+from dashboard import geo, hotline
+from dashboard.events import parse_event
 from dashboard.simulator import (
     DEFAULT_START_MS,
     HOUR_MS,
@@ -21,6 +24,9 @@ from dashboard.simulator import (
     DistrictSimulator,
     load_catalogue,
 )
+from dashboard.simulator_cases import HotlineDesk
+from dashboard.simulator_devices import Scatter
+from dashboard.state import State, apply
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,6 +38,7 @@ REQUIRED = {
     "incident.reported": {"incident_id", "domain", "title", "severity"},
     **{f"incident.{step}": {"incident_id"} for step in INCIDENT_STEPS},
     "hotline.ticket": {"ticket_id", "category", "summary", "status"},
+    **{f"hotline.{step}": {"ticket_id", "by", "version"} for step in hotline.STEPS},
     "sensor.reading": {"sensor_id", "kind", "value"},
     "sensor.alarm": {"sensor_id", "kind", "level"},
     "duty.shift": {"center", "post", "name"},
@@ -233,16 +240,30 @@ def test_incidents_have_known_domains_and_rare_top_severity():
     assert all(data["address"].startswith("长宁区") for data in reported)
 
 
-def test_ticket_statuses_follow_the_workflow(events):
-    """A ticket goes new → dispatched → replied → closed, with satisfied on close."""
-    flow = ["new", "dispatched", "replied", "closed"]
-    history: dict[str, list[dict]] = defaultdict(list)
-    for event in (e for e in events if e["type"] == "hotline.ticket"):
-        history[event["data"]["ticket_id"]].append(event["data"])
-    for updates in history.values():
-        assert [u["status"] for u in updates] == flow[: len(updates)]
-        if updates[-1]["status"] == "closed":
-            assert isinstance(updates[-1]["satisfied"], bool)
+def test_tickets_run_through_the_work_order_flow_without_refusals():
+    """Simulated 12345 tickets take every step of dashboard/hotline.py (returns, extensions
+    and reopenings among them) and the reducer refuses none of them."""
+    events = _run(seed=3, points=0, steps=1500, count=40)
+    state = State()
+    for n, event in enumerate(events):
+        apply(state, f"{DEFAULT_START_MS + n}-0", parse_event(orjson.dumps(event)))
+    steps = Counter(e["type"].removeprefix("hotline.") for e in events if e["type"].startswith("hotline."))
+    assert set(steps) == {"ticket", *hotline.STEPS}
+    assert state.rejections == [] and state.pending_count == 0
+    closed = [t for t in state.tickets.values() if t["status"] == "closed"]
+    assert len(closed) > 500
+    assert all(t["timeline"][-2]["step"] == "visited" for t in closed)
+    decisions = [e["data"] for e in events if e["type"] == "hotline.extension" and "approved" in e["data"]]
+    assert any(d["approved"] for d in decisions) and not all(d["approved"] for d in decisions)
+
+
+def test_quick_replies_please_more_than_slow_ones():
+    """A callback is more often satisfied when the reply came quickly."""
+    desk = HotlineDesk(Scatter(random.Random(1), {"hongqiao": 1.0}), "t")
+    quick = Counter(desk._callback(10) for _ in range(2000))
+    slow = Counter(desk._callback(1000) for _ in range(2000))
+    assert quick["satisfied"] > slow["satisfied"] + 400
+    assert slow["unsatisfied"] > quick["unsatisfied"] + 300
 
 
 def test_new_tickets_carry_a_fake_caller(events):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.events import INCIDENT_STEPS, PAYLOADS, event_from_dict
+from dashboard.events import HOTLINE_STEPS, INCIDENT_STEPS, PAYLOADS, event_from_dict
 from support import events as ev
 
 EVERY_TYPE = [
@@ -17,7 +17,10 @@ EVERY_TYPE = [
                        severity=1 if step == "escalated" else None) for step in INCIDENT_STEPS],
     ev.hotline_ticket("t-1", category="噪声", summary="夜间施工", status="closed", address="长宁区天山路2号",
                       lat=31.2, lon=121.4, caller_name="张三", caller_phone="13800000000", satisfied=True,
-                      repeat_of="t-0"),
+                      repeat_of="t-0", urgency=2),
+    *[ev.hotline_step(step, "t-1", by="officer", version=1, note="备注", unit="hongqiao", reply="已处理",
+                      result="satisfied", reason="非本单位职责", until="2026-10-20", approved=True)
+      for step in HOTLINE_STEPS],
     ev.sensor_reading("wl-1", 1.25, kind="water_level", unit="m", lat=31.2, lon=121.4),
     ev.sensor_alarm("gas-1", kind="gas", level=1, message="燃气浓度超限", lat=31.2, lon=121.4),
     ev.duty_shift("district", "值班长", "王伟", phone="13900001111", start="08:00", end="20:00"),
