@@ -121,6 +121,26 @@ QUERIES: dict[str, str] = {
                bool_or(data->>'satisfied' = 'false') AS unsatisfied
         FROM events WHERE type = 'hotline.ticket' AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
         GROUP BY 1 ORDER BY 1""",
+    # 12345 perception (dashboard/perception.py): the registrations of a range of days, one
+    # row per registering ``hotline.ticket`` (status new); coordinates as numbers
+    "perception_registrations": """
+        SELECT data->>'ticket_id' AS ticket_id, CAST(day AS VARCHAR) AS day,
+               coalesce(street, 'district') AS street, data->>'category' AS category,
+               CAST(data->>'lat' AS DOUBLE PRECISION) AS lat, CAST(data->>'lon' AS DOUBLE PRECISION) AS lon,
+               data->>'address' AS address, data->>'summary' AS summary, data->>'urgency' AS urgency
+        FROM events
+        WHERE type = 'hotline.ticket' AND data->>'status' = 'new'
+          AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)""",
+    # 12345 perception: the steps of a range of days (the lifecycle events of the event
+    # contract, and a v1 producer's status updates); ``ms``: epoch milliseconds
+    "perception_steps": """
+        SELECT data->>'ticket_id' AS ticket_id, type, CAST(day AS VARCHAR) AS day,
+               CAST(extract(epoch FROM ts) * 1000 AS BIGINT) AS ms, data->>'unit' AS unit,
+               data->>'result' AS result, data->>'approved' AS approved, data->>'status' AS status,
+               data->>'satisfied' AS satisfied, data->>'until' AS until
+        FROM events
+        WHERE type LIKE 'hotline.%' AND coalesce(data->>'status', '') <> 'new'
+          AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)""",
     # audit entries of one action by outcome and day (the trail after the stream's trim)
     "audit_by_day": """
         SELECT CAST(day AS VARCHAR) AS day, action, outcome, count(*) AS entries
