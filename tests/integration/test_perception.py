@@ -67,3 +67,28 @@ def test_no_personal_value_in_any_table(found: dict[str, perception.Table]) -> N
     text = repr([(t.counts, t.rows) for t in found.values()])
     for value in ("王丽华", "13912345678", "番禺路100号", "法华镇路 300 号"):
         assert value not in text
+
+
+def test_postgresql_finds_the_same(tmp_path: Path) -> None:
+    """The planted history in PostgreSQL: the same query rows and the same tables as DuckDB."""
+    import psycopg
+
+    from dashboard.history_postgres import PostgresArchive
+    from support.postgres import PostgresCluster
+
+    rows = planted.planted_rows()
+    with PostgresCluster() as cluster:
+        with psycopg.connect(cluster.url, autocommit=True) as db:
+            db.execute("DROP TABLE IF EXISTS events, audit, cursors")
+        engines = [DuckDBArchive(tmp_path / "history.duckdb"), PostgresArchive(cluster.url)]
+        try:
+            for archive in engines:
+                archive.write_events(rows, None)
+            for name in ("perception_registrations", "perception_steps"):
+                duck, pg = (sorted(a.query(name, "2026-09-01", planted.END_DAY), key=repr) for a in engines)
+                assert duck == pg and duck, name
+            duck_tables, pg_tables = (perception.perceive(a, planted.END_DAY) for a in engines)
+            assert {k: t.rows for k, t in duck_tables.items()} == {k: t.rows for k, t in pg_tables.items()}
+        finally:
+            for archive in engines:
+                archive.close()
