@@ -64,8 +64,6 @@ from dashboard.holidays import day_kind
 from dashboard.masks import mask_address
 
 REG_COLUMNS = ("ticket_id", "day", "street", "category", "lat", "lon", "address", "summary", "urgency")
-STEP_COLUMNS = ("ticket_id", "type", "day", "ms", "unit", "result", "approved", "status", "satisfied",
-                "until")
 EARTH_M = 6_371_000.0
 ANALYSES = ("recurring", "hard", "unsatisfied", "hotspots", "rising")
 
@@ -117,23 +115,11 @@ def days_back(end_day: str, days: int) -> str:
 
 def registrations(archive: Archive, first_day: str, last_day: str, scope: str | None = None) -> pd.DataFrame:
     """The registrations of the days (the first one of a ticket), of one street if ``scope``."""
-    frame = pd.DataFrame(archive.query("perception_registrations", first_day, last_day),
+    frame = pd.DataFrame(archive.query("perception_registrations", first_day, last_day, scope, scope),
                          columns=list(REG_COLUMNS))
-    return _registrations(frame, scope)
-
-
-def _registrations(frame: pd.DataFrame, scope: str | None = None) -> pd.DataFrame:
     frame = frame.sort_values(["day", "ticket_id"], kind="stable").drop_duplicates("ticket_id")
-    if scope is not None:
-        frame = frame[frame["street"] == scope]
     frame["urgency"] = pd.to_numeric(frame["urgency"], errors="coerce").fillna(3).clip(1, 3).astype(int)
     return frame.reset_index(drop=True)
-
-
-def steps(archive: Archive, first_day: str, last_day: str) -> pd.DataFrame:
-    """The lifecycle steps (and v1 status updates) of the days, in time order."""
-    frame = pd.DataFrame(archive.query("perception_steps", first_day, last_day), columns=list(STEP_COLUMNS))
-    return frame.sort_values(["ms", "ticket_id"], kind="stable").reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------ recurring
@@ -183,13 +169,14 @@ def near_pairs(frame: pd.DataFrame, radius_m: float) -> pd.DataFrame:
 
 def text_pairs(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """Pairs (``a`` < ``b``) at the same address (spaces ignored) with similar summaries."""
-    address = frame["address"].fillna("").str.replace(r"\s+", "", regex=True)
+    at: dict[str, list[int]] = {}
+    for position, address in zip(frame.index, frame["address"], strict=True):
+        if isinstance(address, str) and (key := "".join(address.split())):
+            at.setdefault(key, []).append(position)
+    summaries = frame["summary"].fillna("")
     found: list[tuple[int, int]] = []
-    for _, group in frame[address != ""].groupby(address[address != ""], sort=False):
-        if len(group) < 2:
-            continue
-        positions = group.index.to_list()
-        texts = group["summary"].fillna("").to_list()
+    for positions in at.values():
+        texts = [summaries[p] for p in positions]
         for i in range(len(positions)):
             for j in range(i + 1, len(positions)):
                 if similarity(texts[i], texts[j]) >= threshold:
@@ -254,9 +241,7 @@ def deadline(day: str, working_days: int) -> str:
 
 def _last_unit(events: pd.DataFrame, dispatched: pd.DataFrame) -> pd.Series:
     """The unit each event's ticket was last dispatched to before it (None when never)."""
-    if events.empty:
-        return pd.Series([], dtype=object)
-    if dispatched.empty:
+    if events.empty or dispatched.empty:
         return pd.Series([None] * len(events), index=events.index, dtype=object)
     left = events[["ticket_id", "ms"]].reset_index().sort_values("ms")
     right = dispatched[["ticket_id", "ms", "unit"]].sort_values("ms")
@@ -264,52 +249,37 @@ def _last_unit(events: pd.DataFrame, dispatched: pd.DataFrame) -> pd.Series:
     return joined.set_index("index")["unit"].reindex(events.index)
 
 
-def hard(regs: pd.DataFrame, stepped: pd.DataFrame, rules: Rules, first_day: str, last_day: str
+def hard(archive: Archive, rules: Rules, first_day: str, last_day: str, scope: str | None = None
          ) -> tuple[Table, Table]:
     """Hard tickets among those registered over the days, and the units most often returned to."""
     tickets = Table("hard", "tickets registered in the period that were returned, had an extension "
-                    "requested, were reopened, or passed their deadline (working days by urgency)",
-                    first_day, last_day,
+                    "requested, were reopened, or passed their deadline (working days by urgency; "
+                    "an approved extension moves it)", first_day, last_day,
                     ("ticket_id", "category", "street", "day", "deadline", "returned", "extensions",
                      "reopened", "overdue"))
-    units = Table("returned_units", "returns (退单) by the unit the ticket was dispatched to, with the "
-                  "dispatches to it, for tickets registered in the period", first_day, last_day,
+    units = Table("returned_units", "returns (退单) in the period by the unit the ticket was last "
+                  "dispatched to, beside all dispatches to it in the period", first_day, last_day,
                   ("unit", "returned", "dispatched", "return_share"))
-    frame = regs[(regs["day"] >= first_day) & (regs["day"] <= last_day)]
-    if frame.empty:
-        return tickets, units
-    own = stepped[stepped["ticket_id"].isin(frame["ticket_id"])]
-    kinds = own.groupby(["ticket_id", "type"]).size().unstack(fill_value=0)
-    count = {name: kinds.get(f"hotline.{name}", pd.Series(dtype=int))
-             for name in ("returned", "reopened", "closed")}
-    asked = own[(own["type"] == "hotline.extension") & own["until"].notna()]["ticket_id"].value_counts()
-    # an approved extension moves the deadline to the day asked for last before the decision
-    moved: dict[str, str] = {}
-    for ticket_id, group in own[own["type"] == "hotline.extension"].groupby("ticket_id"):
-        until = None
-        for wanted, approved in zip(group["until"], group["approved"], strict=True):
-            until = wanted if isinstance(wanted, str) else until
-            if approved == "true" and until is not None:
-                moved[str(ticket_id)] = until
-    closes = own[(own["type"] == "hotline.closed") | (own["status"] == "closed")]
-    closing = closes.groupby("ticket_id")["day"].min()
-    result = []
-    for row in frame.itertuples(index=False):
-        due = moved.get(row.ticket_id) or deadline(row.day, rules.deadline_days[row.urgency - 1])
-        done = closing.get(row.ticket_id)
-        overdue = (done if isinstance(done, str) else last_day) > due
-        flags = (int(count["returned"].get(row.ticket_id, 0)), int(asked.get(row.ticket_id, 0)),
-                 int(count["reopened"].get(row.ticket_id, 0)), bool(overdue))
+    found = []
+    for (ticket_id, category, street, day, urgency, returned, extensions, reopened, closed_day,
+         until) in archive.query("perception_hard", first_day, last_day, scope, scope, first_day, last_day,
+                                 last_day, *rules.deadline_days):
+        level = int(urgency) if str(urgency) in ("1", "2", "3") else 3
+        due = until or deadline(day, rules.deadline_days[level - 1])
+        overdue = (closed_day or last_day) > due
+        flags = (int(returned), int(extensions), int(reopened), bool(overdue))
         if any(flags):
-            result.append((row.ticket_id, row.category, row.street, row.day, due, *flags))
-    result.sort(key=lambda r: (-(r[5] + r[6] + r[7] + int(r[8])), r[3], r[0]))
-    tickets.rows = result
-    dispatched = own[own["type"] == "hotline.dispatched"]
-    returned = own[own["type"] == "hotline.returned"]
-    by_unit = _last_unit(returned, dispatched).fillna("?").value_counts()
-    sent = dispatched["unit"].fillna("?").value_counts()
-    units.rows = sorted(((unit, int(n), int(sent.get(unit, 0)),
-                          round(int(n) / int(sent.get(unit, 0)), 3) if sent.get(unit, 0) else None)
+            found.append((ticket_id, category, street, day, due, *flags))
+    tickets.rows = sorted(found, key=lambda r: (-(r[5] + r[6] + r[7] + int(r[8])), r[3], r[0]))
+    moves = pd.DataFrame(archive.query("perception_returns", first_day, last_day, scope, scope,
+                                       first_day, last_day), columns=["ticket_id", "type", "ms", "unit"])
+    returned_steps = moves[moves["type"] == "hotline.returned"]
+    dispatched = moves[moves["type"] == "hotline.dispatched"]
+    by_unit = _last_unit(returned_steps, dispatched).fillna("?").value_counts()
+    sent = {unit: int(n) for unit, n in archive.query("perception_dispatches", first_day, last_day,
+                                                      scope, scope)}
+    units.rows = sorted(((str(unit), int(n), sent.get(unit, 0),
+                          round(int(n) / sent[unit], 3) if sent.get(unit) else None)
                          for unit, n in by_unit.items()), key=lambda r: (-r[1], r[0]))
     return tickets, units
 
@@ -317,40 +287,35 @@ def hard(regs: pd.DataFrame, stepped: pd.DataFrame, rules: Rules, first_day: str
 # ------------------------------------------------------------------------ unsatisfied
 
 
-def week_index(days: pd.Series, last_day: str) -> pd.Series:
-    """0 for the 7 days ending ``last_day``, 1 for the 7 before, …"""
-    age = (pd.Timestamp(last_day) - pd.to_datetime(days)).dt.days
-    return age // 7
+def week_names(weeks: int) -> tuple[str, ...]:
+    """``w-8`` … ``w-1``, ``w0`` (the 7 days ending the last day)."""
+    return tuple(f"w-{n}" if n else "w0" for n in range(weeks, -1, -1))
 
 
-def unsatisfied(regs: pd.DataFrame, stepped: pd.DataFrame, rules: Rules, last_day: str) -> list[Table]:
+def unsatisfied(archive: Archive, rules: Rules, last_day: str, scope: str | None = None) -> list[Table]:
     """Unsatisfied callbacks by category, street and unit over ``weeks`` + 1 weeks, with each
     week's count (``w-8`` … ``w0``, the last the week ending ``last_day``)."""
     first_day = days_back(last_day, 7 * (rules.weeks + 1))
-    weeks = tuple(f"w-{n}" if n else "w0" for n in range(rules.weeks, -1, -1))
-    visits = stepped[(stepped["day"] >= first_day) & (stepped["day"] <= last_day)
-                     & (((stepped["type"] == "hotline.visited") & stepped["result"].notna())
-                        | ((stepped["type"] == "hotline.ticket") & (stepped["status"] == "closed")
-                           & stepped["satisfied"].notna()))]
-    visits = visits.assign(bad=(visits["result"] == "unsatisfied") | (visits["satisfied"] == "false"),
-                           week=week_index(visits["day"], last_day),
-                           unit=_last_unit(visits, stepped[stepped["type"] == "hotline.dispatched"]))
-    known = regs.set_index("ticket_id")
-    visits = visits[visits["ticket_id"].isin(known.index)]
-    visits = visits.assign(category=visits["ticket_id"].map(known["category"]),
-                           street=visits["ticket_id"].map(known["street"]))
+    # the tickets called back in the weeks were registered up to hard_days before them
+    regs_first = days_back(first_day, rules.hard_days + 1)
+    counted = pd.DataFrame(archive.query("perception_callbacks", regs_first, last_day, scope, scope,
+                                         first_day, last_day, regs_first, last_day, last_day),
+                           columns=["category", "street", "unit", "week", "bad", "callbacks"])
+    counted["bad"] = counted["bad"].astype(bool)
+    weeks = week_names(rules.weeks)
     tables = []
     for by in ("category", "street", "unit"):
-        table = Table(f"unsatisfied_{by}", f"callbacks rated unsatisfied by {by}, with all callbacks "
+        table = Table(f"unsatisfied_{by}", f"callbacks rated unsatisfied by {by}, beside all callbacks, "
                       "and the unsatisfied of each week (w0: the 7 days ending the last day)",
                       first_day, last_day, (by, "unsatisfied", "callbacks", "share", *weeks))
         rows = []
-        for key, group in visits.groupby(visits[by].fillna("?")):
+        for key, group in counted.groupby(counted[by].fillna("?")):
             bad = group[group["bad"]]
             if bad.empty:
                 continue
-            per_week = bad["week"].value_counts()
-            rows.append((key, len(bad), len(group), round(len(bad) / len(group), 3),
+            per_week = bad.groupby("week")["callbacks"].sum()
+            n_bad, n_all = int(bad["callbacks"].sum()), int(group["callbacks"].sum())
+            rows.append((str(key), n_bad, n_all, round(n_bad / n_all, 3),
                          *(int(per_week.get(n, 0)) for n in range(rules.weeks, -1, -1))))
         table.rows = sorted(rows, key=lambda r: (-r[1], r[0]))
         tables.append(table)
@@ -358,7 +323,6 @@ def unsatisfied(regs: pd.DataFrame, stepped: pd.DataFrame, rules: Rules, last_da
 
 
 # ------------------------------------------------------------------------ hotspots, rising
-
 
 USUAL_FLOOR = 0.5  # the mean of a cell or category never seen before
 
@@ -376,20 +340,18 @@ def poisson_tail(count: int, mean: float) -> float:
     return max(0.0, 1.0 - below)
 
 
-def _weekly(regs: pd.DataFrame, key: pd.Series, rules: Rules, last_day: str) -> pd.DataFrame:
-    """Per key: this week's count ``now`` and the mean ``usual`` of the ``weeks`` weeks before."""
-    week = week_index(regs["day"], last_day)
-    inside = (week >= 0) & (week <= rules.weeks)
-    counts = pd.crosstab(key[inside], week[inside])
+def _weekly(counts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """From counts per key (index) and week (columns 0…weeks): this week's ``now``, the mean
+    ``usual`` of the weeks before, the z-score ``z`` and the Poisson tail ``p``."""
     now = counts[0] if 0 in counts.columns else pd.Series(0, index=counts.index)
-    before = counts[[c for c in counts.columns if c != 0]].sum(axis=1) / rules.weeks
+    before = counts[[c for c in counts.columns if 0 < c <= rules.weeks]].sum(axis=1) / rules.weeks
     frame = pd.DataFrame({"now": now, "usual": before})
     frame = frame.assign(z=poisson_z(frame["now"].to_numpy(float), frame["usual"].to_numpy(float)))
     return frame.assign(p=[poisson_tail(int(x), float(m)) for x, m in zip(frame["now"], frame["usual"],
                                                                             strict=True)])
 
 
-def hotspots(regs: pd.DataFrame, rules: Rules, last_day: str) -> Table:
+def hotspots(archive: Archive, rules: Rules, last_day: str, scope: str | None = None) -> Table:
     """H3 cells with more registrations this week than their usual (module docstring)."""
     first_day = days_back(last_day, 7 * (rules.weeks + 1))
     table = Table("hotspots", f"H3 cells (resolution {rules.h3_res}) with {rules.hot_min}+ tickets in the "
@@ -397,42 +359,50 @@ def hotspots(regs: pd.DataFrame, rules: Rules, last_day: str) -> Table:
                   f"{rules.weeks} weeks before reaches once in {1 / rules.p_max:g} weeks",
                   first_day, last_day,
                   ("cell", "lat", "lon", "tickets", "usual", "z", "p", "streets", "top_category"))
-    placed = regs[regs["lat"].notna() & regs["lon"].notna() & (regs["day"] >= first_day)
-                  & (regs["day"] <= last_day)]
-    if placed.empty:
+    points = archive.query("perception_points", last_day, first_day, last_day, scope, scope)
+    if not points:
         return table
     to_cell: Callable[[float, float, int], str] = h3.latlng_to_cell
-    cells = pd.Series([to_cell(a, b, rules.h3_res) for a, b in
-                       zip(placed["lat"].to_numpy(float), placed["lon"].to_numpy(float), strict=True)],
-                      index=placed.index)
-    weekly = _weekly(placed, cells, rules, last_day)
-    hot = weekly[(weekly["now"] >= rules.hot_min) & (weekly["p"] <= rules.p_max)]
-    this_week = placed[week_index(placed["day"], last_day) == 0]
+    res = rules.h3_res
+    cells = pd.DataFrame({"cell": [to_cell(lat, lon, res) for lat, lon, _ in points],
+                          "week": [week for _, _, week in points]})
+    this_week = cells[cells["week"] == 0]["cell"].value_counts()
+    busy = this_week[this_week >= rules.hot_min].index  # only these can be hot
+    if busy.empty:
+        return table
+    weekly = _weekly(pd.crosstab(cells["cell"], cells["week"]).loc[busy], rules)
+    hot = weekly[weekly["p"] <= rules.p_max]
+    if hot.empty:
+        return table
+    recent = registrations(archive, days_back(last_day, 7), last_day, scope)
+    recent = recent[recent["lat"].notna() & recent["lon"].notna()]
+    recent_cells = pd.Series([to_cell(a, b, res) for a, b in zip(recent["lat"], recent["lon"], strict=True)],
+                             index=recent.index, dtype=object)
     rows = []
     for cell, row in hot.iterrows():
-        mine = this_week[cells[this_week.index] == cell]
+        mine = recent[recent_cells == cell]
         lat, lon = h3.cell_to_latlng(str(cell))
-        rows.append((cell, round(lat, 6), round(lon, 6), int(row["now"]), round(float(row["usual"]), 2),
+        rows.append((str(cell), round(lat, 6), round(lon, 6), int(row["now"]), round(float(row["usual"]), 2),
                      round(float(row["z"]), 2), float(f"{row['p']:.2g}"),
-                     "、".join(sorted(set(mine["street"]))),
-                     mine["category"].mode().iat[0]))
+                     "、".join(sorted(set(mine["street"]))), str(mine["category"].mode().iat[0])))
     table.rows = sorted(rows, key=lambda r: (-r[5], r[0]))
     return table
 
 
-def rising(regs: pd.DataFrame, rules: Rules, last_day: str) -> Table:
+def rising(archive: Archive, rules: Rules, last_day: str, scope: str | None = None) -> Table:
     """Categories rising this week against the same category's previous weeks."""
     first_day = days_back(last_day, 7 * (rules.weeks + 1))
     table = Table("rising", f"categories with {rules.rise_min}+ tickets in the last 7 days, "
                   f"{rules.rise_ratio:g}× or more their weekly mean of the {rules.weeks} weeks before, "
                   f"more than a Poisson count with that mean reaches once in {1 / rules.p_max:g} weeks",
-                  first_day, last_day,
-                  ("category", "tickets", "usual", "ratio", "z", "p"))
-    frame = regs[(regs["day"] >= first_day) & (regs["day"] <= last_day)]
-    if frame.empty:
+                  first_day, last_day, ("category", "tickets", "usual", "ratio", "z", "p"))
+    counted = pd.DataFrame(archive.query("perception_category_weeks", last_day, first_day, last_day,
+                                         scope, scope), columns=["category", "week", "tickets"])
+    if counted.empty:
         return table
-    weekly = _weekly(frame, frame["category"], rules, last_day)
-    ratio = weekly["now"] / np.maximum(weekly["usual"], 0.5)
+    weekly = _weekly(counted.pivot_table(index="category", columns="week", values="tickets",
+                                         aggfunc="sum", fill_value=0), rules)
+    ratio = weekly["now"] / np.maximum(weekly["usual"], USUAL_FLOOR)
     up = weekly[(weekly["now"] >= rules.rise_min) & (ratio >= rules.rise_ratio)
                 & (weekly["p"] <= rules.p_max)]
     rows = [(str(c), int(r["now"]), round(float(r["usual"]), 2), round(float(ratio[c]), 2),
@@ -449,7 +419,6 @@ def perceive(archive: Archive, last_day: str, rules: Rules | None = None, scope:
     """The analyses named in ``only`` over the days ending ``last_day``, by table name; a
     street officer's ``scope`` keeps that street's tickets."""
     rules = rules or Rules()
-    weeks_first = days_back(last_day, 7 * (rules.weeks + 1))
     result: dict[str, Table] = {}
     if "recurring" in only:
         first = days_back(last_day, rules.recurring_days)
@@ -457,18 +426,12 @@ def perceive(archive: Archive, last_day: str, rules: Rules | None = None, scope:
         result["recurring"] = recurring(regs, rules, first, last_day)
     if "hard" in only:
         first = days_back(last_day, rules.hard_days)
-        regs = registrations(archive, first, last_day, scope)
-        result["hard"], result["returned_units"] = hard(regs, steps(archive, first, last_day), rules,
-                                                        first, last_day)
+        result["hard"], result["returned_units"] = hard(archive, rules, first, last_day, scope)
     if "unsatisfied" in only:
-        # the tickets called back in the weeks were registered up to hard_days before them
-        regs = registrations(archive, days_back(weeks_first, rules.hard_days + 1), last_day, scope)
-        for table in unsatisfied(regs, steps(archive, weeks_first, last_day), rules, last_day):
+        for table in unsatisfied(archive, rules, last_day, scope):
             result[table.name] = table
-    if "hotspots" in only or "rising" in only:
-        regs = registrations(archive, weeks_first, last_day, scope)
-        if "hotspots" in only:
-            result["hotspots"] = hotspots(regs, rules, last_day)
-        if "rising" in only:
-            result["rising"] = rising(regs, rules, last_day)
+    if "hotspots" in only:
+        result["hotspots"] = hotspots(archive, rules, last_day, scope)
+    if "rising" in only:
+        result["rising"] = rising(archive, rules, last_day, scope)
     return result

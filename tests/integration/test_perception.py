@@ -12,6 +12,17 @@ from dashboard.history_duckdb import DuckDBArchive
 from support import planted
 
 
+def PERCEPTION_PARAMS(first: str, last: str) -> dict[str, list[object]]:  # noqa: N802
+    """Parameters of every perception query over the days (no scope)."""
+    return {"perception_registrations": [first, last, None, None],
+            "perception_category_weeks": [last, first, last, None, None],
+            "perception_points": [last, first, last, None, None],
+            "perception_hard": [first, last, None, None, first, last, last, 1, 5, 15],
+            "perception_returns": [first, last, None, None, first, last],
+            "perception_dispatches": [first, last, None, None],
+            "perception_callbacks": [first, last, None, None, first, last, first, last, last]}
+
+
 @pytest.fixture(scope="module")
 def found(tmp_path_factory: pytest.TempPathFactory) -> dict[str, perception.Table]:
     archive = DuckDBArchive(Path(tmp_path_factory.mktemp("perception")) / "history.duckdb")
@@ -84,8 +95,8 @@ def test_postgresql_finds_the_same(tmp_path: Path) -> None:
         try:
             for archive in engines:
                 archive.write_events(rows, None)
-            for name in ("perception_registrations", "perception_steps"):
-                duck, pg = (sorted(a.query(name, "2026-09-01", planted.END_DAY), key=repr) for a in engines)
+            for name, params in PERCEPTION_PARAMS("2026-09-01", planted.END_DAY).items():
+                duck, pg = (sorted(a.query(name, *params), key=repr) for a in engines)
                 assert duck == pg and duck, name
             duck_tables, pg_tables = (perception.perceive(a, planted.END_DAY) for a in engines)
             assert {k: t.rows for k, t in duck_tables.items()} == {k: t.rows for k, t in pg_tables.items()}
