@@ -212,15 +212,19 @@ def recurring(regs: pd.DataFrame, rules: Rules, first_day: str, last_day: str) -
         return table
     pairs = pd.concat([near_pairs(frame, rules.radius_m), text_pairs(frame, rules.text_similarity)])
     component = _components(len(frame), pairs.itertuples(index=False, name=None))
-    frame = frame.assign(group=component)
-    sizes = frame["group"].map(frame["group"].value_counts())
-    grouped = frame[sizes >= rules.recurring_min].sort_values(["day", "ticket_id"])
+    sizes = np.bincount(component, minlength=len(frame))
+    keep = sizes[component] >= rules.recurring_min
+    grouped = frame[keep].assign(group=component[keep]).sort_values(["day", "ticket_id"])
+    members: dict[int, list[tuple[str, str, str, str, Any]]] = {}
+    for row in zip(grouped["group"], grouped["ticket_id"], grouped["day"], grouped["category"],
+                   grouped["street"], grouped["address"], strict=True):
+        members.setdefault(row[0], []).append(row[1:])
     issues = []
-    for _, group in grouped.groupby("group", sort=False):
-        ids = group["ticket_id"].to_list()
-        issues.append((group["category"].mode().iat[0], len(ids), group["day"].iat[0], group["day"].iat[-1],
-                       "、".join(sorted(set(group["street"]))), mask_address(group["address"].iat[0]) or "",
-                       ids))
+    for rows in members.values():  # each in day order
+        categories = [r[2] for r in rows]
+        issues.append((max(sorted(set(categories)), key=categories.count), len(rows), rows[0][1], rows[-1][1],
+                       "、".join(sorted({r[3] for r in rows})), mask_address(rows[0][4]) or "",
+                       [r[0] for r in rows]))
     issues.sort(key=lambda row: (-row[1], row[2], row[6][0]))
     table.rows = [(n, *row[:6], " ".join(row[6])) for n, row in enumerate(issues, 1)]
     return table
