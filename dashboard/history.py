@@ -223,6 +223,32 @@ QUERIES: dict[str, str] = {
                CAST(floor((CAST(? AS DATE) - u.day) / 7.0) AS INTEGER) AS week, u.bad, count(*) AS callbacks
         FROM u JOIN r ON r.ticket_id = u.ticket_id
         GROUP BY 1, 2, 3, 4, 5""",
+    # Open311 GeoReport v2 requests (dashboard/open311.py): the tickets registered between
+    # two instants (ISO 8601), each with its last event's type, status and time; ``ms``:
+    # epoch milliseconds.  Parameters: the instants, the days they fall on
+    "open311_requests": """
+        WITH r AS (
+            SELECT data->>'ticket_id' AS ticket_id, ts, data->>'category' AS category,
+                   data->>'summary' AS summary, data->>'address' AS address,
+                   CAST(data->>'lat' AS DOUBLE PRECISION) AS lat,
+                   CAST(data->>'lon' AS DOUBLE PRECISION) AS lon,
+                   coalesce(data->>'urgency', '3') AS urgency, CAST(day AS VARCHAR) AS day
+            FROM events
+            WHERE type = 'hotline.ticket' AND data->>'status' = 'new'
+              AND ts >= CAST(? AS TIMESTAMPTZ) AND ts < CAST(? AS TIMESTAMPTZ)
+              AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)),
+        latest AS (
+            SELECT DISTINCT ON (data->>'ticket_id') data->>'ticket_id' AS ticket_id, type,
+                   data->>'status' AS status, ts
+            FROM events
+            WHERE type LIKE 'hotline.%' AND day >= CAST(? AS DATE)
+              AND data->>'ticket_id' IN (SELECT ticket_id FROM r)
+            ORDER BY data->>'ticket_id', ts DESC)
+        SELECT r.ticket_id, r.category, r.summary, r.address, r.lat, r.lon, r.urgency, r.day,
+               CAST(extract(epoch FROM r.ts) * 1000 AS BIGINT) AS requested_ms,
+               latest.type, latest.status,
+               CAST(extract(epoch FROM latest.ts) * 1000 AS BIGINT) AS updated_ms
+        FROM r JOIN latest ON latest.ticket_id = r.ticket_id""",
     # audit entries of one action by outcome and day (the trail after the stream's trim)
     "audit_by_day": """
         SELECT CAST(day AS VARCHAR) AS day, action, outcome, count(*) AS entries

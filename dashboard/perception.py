@@ -1,11 +1,12 @@
 """12345 perception (感知研判): recurring, hard, unsatisfied tickets, hotspots and rising
 categories, computed from the history archive (#14 req 4).
 
-SQL narrows (:data:`dashboard.history.QUERIES` ``perception_registrations`` and
-``perception_steps``: the same text on DuckDB and PostgreSQL, a range of days, the zone
-maps of ``day`` confine the scan), pandas does the rest.  Every analysis is a function of
-the frames and a :class:`Rules`, without I/O, so the tests plant a history and check what
-is found; :func:`perceive` loads the days each analysis needs and runs them all.
+SQL narrows and aggregates (:data:`dashboard.history.QUERIES` ``perception_*``: the same
+text on DuckDB and PostgreSQL, a range of days that the zone maps of ``day`` confine the
+scan to; a street officer's scope as a parameter), pandas finishes.  Only what an analysis
+needs leaves the engine: aggregates for hard, unsatisfied and rising, numbers for hotspots,
+the registrations of 30 days for recurring (its rules compare places and texts pairwise).
+:func:`perceive` runs them all; each also runs alone (``only``), as the benchmark times them.
 
 Each result is a :class:`Table` that says what it counts and over which days.  What a
 table holds is never personal: ticket ids, categories, streets, units, days, counts, and
@@ -47,7 +48,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -184,21 +185,25 @@ def text_pairs(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
     return pd.DataFrame(found, columns=["a", "b"], dtype=int)
 
 
-def _components(size: int, pairs: Iterable[tuple[int, int]]) -> np.ndarray:
-    """The component of each of ``size`` items linked by ``pairs`` (union-find)."""
-    parent = list(range(size))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in pairs:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return np.array([root(i) for i in range(size)], dtype=np.int64)
+def components(size: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The component of each of ``size`` items linked by the pairs ``a[i]``–``b[i]``: the
+    smallest item of it (label propagation with pointer jumping, in NumPy)."""
+    labels = np.arange(size, dtype=np.int64)
+    if len(a) == 0:
+        return labels
+    while True:
+        low = np.minimum(labels[a], labels[b])
+        new = labels.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        while True:  # jump: every item to its label's label
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, labels):
+            return labels
+        labels = new
 
 
 def recurring(regs: pd.DataFrame, rules: Rules, first_day: str, last_day: str) -> Table:
@@ -211,7 +216,7 @@ def recurring(regs: pd.DataFrame, rules: Rules, first_day: str, last_day: str) -
     if frame.empty:
         return table
     pairs = pd.concat([near_pairs(frame, rules.radius_m), text_pairs(frame, rules.text_similarity)])
-    component = _components(len(frame), pairs.itertuples(index=False, name=None))
+    component = components(len(frame), pairs["a"].to_numpy(np.int64), pairs["b"].to_numpy(np.int64))
     sizes = np.bincount(component, minlength=len(frame))
     keep = sizes[component] >= rules.recurring_min
     grouped = frame[keep].assign(group=component[keep]).sort_values(["day", "ticket_id"])
@@ -323,7 +328,36 @@ def unsatisfied(archive: Archive, rules: Rules, last_day: str, scope: str | None
                          *(int(per_week.get(n, 0)) for n in range(rules.weeks, -1, -1))))
         table.rows = sorted(rows, key=lambda r: (-r[1], r[0]))
         tables.append(table)
+    trend = Table("unsatisfied_weeks", "callbacks of the district (or the street) per week: rated "
+                  "unsatisfied, all, and the share (w0: the 7 days ending the last day)", first_day, last_day,
+                  ("week", "unsatisfied", "callbacks", "share"))
+    for n in range(rules.weeks, -1, -1):
+        week = counted[counted["week"] == n]
+        n_all = int(week["callbacks"].sum())
+        n_bad = int(week.loc[week["bad"], "callbacks"].sum())
+        trend.rows.append((weeks[rules.weeks - n], n_bad, n_all, round(n_bad / n_all, 3) if n_all else None))
+    tables.append(trend)
     return tables
+
+
+def summary(tables: dict[str, Table]) -> dict[str, Any]:
+    """The wall's line: recurring issues, this week's unsatisfied share, hotspots, rising
+    categories (aggregates only), with the words in both languages."""
+    recurring_n = len(tables["recurring"].rows) if "recurring" in tables else 0
+    weeks = tables.get("unsatisfied_weeks")
+    share = weeks.rows[-1][3] if weeks and weeks.rows else None
+    hot = len(tables["hotspots"].rows) if "hotspots" in tables else 0
+    up = [str(row[0]) for row in tables["rising"].rows] if "rising" in tables else []
+    shown = "—" if share is None else f"{share * 100:.1f}%"
+    zh = f"感知研判：重复诉求 {recurring_n} 件 · 本周不满意 {shown} · 热点 {hot} 处" + (
+        f" · 上升：{'、'.join(up[:3])}" if up else "")
+    en = f"Perception: {recurring_n} recurring · unsatisfied this week {shown} · {hot} hotspots" + (
+        f" · rising: {', '.join(up[:3])}" if up else "")
+    title_zh = "；".join(f"{t.counts}（{t.period}）" for t in tables.values()
+                        if t.name in ("recurring", "unsatisfied_weeks", "hotspots", "rising"))
+    title_en = title_zh
+    return {"recurring": recurring_n, "unsatisfied_share": share, "hotspots": hot, "rising": up,
+            "text": {"zh": zh, "en": en}, "title": {"zh": title_zh, "en": title_en}}
 
 
 # ------------------------------------------------------------------------ hotspots, rising

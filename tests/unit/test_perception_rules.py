@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -39,3 +40,38 @@ def test_the_poisson_tail_rule() -> None:
 def test_deadline_counts_working_days_across_a_holiday() -> None:
     assert perception.deadline("2026-09-30", 1) == "2026-10-08"  # the National Day week
     assert perception.deadline("2026-11-27", 5) == "2026-12-04"  # a Friday: the next Friday
+
+
+def test_components_of_chains_and_singletons() -> None:
+    a = np.array([0, 5, 2, 6, 7], dtype=np.int64)
+    b = np.array([5, 2, 9, 7, 8], dtype=np.int64)
+    assert perception.components(10, a, b).tolist() == [0, 1, 0, 3, 4, 0, 6, 6, 6, 0]
+    assert perception.components(3, a[:0], b[:0]).tolist() == [0, 1, 2]
+
+
+def test_the_perception_page_is_for_officers_and_holds_every_table() -> None:
+    from dashboard.auth import Principal
+    from layouts import pages
+    from layouts import perception as layout
+
+    officer, visitor = Principal("user", "o", "officer"), Principal("user", "v", "visitor")
+    page = pages.page_for("/console/perception", "", officer)
+    assert page.kind == "perception" and page.allowed and page.permission == "console"
+    assert not pages.page_for("/console/perception", "", visitor).allowed
+    text = str(layout.page("zh", "o"))
+    for name in layout.TITLES:
+        assert layout.grid_id(name) in text and f"/api/perception/{name}.xlsx" in text
+
+
+def test_the_wall_line_summarises_the_tables() -> None:
+    tables = {
+        "recurring": perception.Table("recurring", "c", "2026-11-01", "2026-11-30", ("issue",), [(1,), (2,)]),
+        "unsatisfied_weeks": perception.Table("unsatisfied_weeks", "c", "2026-09-29", "2026-11-30",
+                                              ("week", "unsatisfied", "callbacks", "share"),
+                                              [("w-1", 1, 10, 0.1), ("w0", 3, 40, 0.075)]),
+        "hotspots": perception.Table("hotspots", "c", "a", "b", ("cell",), []),
+        "rising": perception.Table("rising", "c", "a", "b", ("category",), [("市容管理",)]),
+    }
+    line = perception.summary(tables)
+    assert line["text"]["zh"] == "感知研判：重复诉求 2 件 · 本周不满意 7.5% · 热点 0 处 · 上升：市容管理"
+    assert (line["recurring"], line["unsatisfied_share"], line["hotspots"]) == (2, 0.075, 0)
