@@ -13,14 +13,15 @@ from support import planted
 
 
 def PERCEPTION_PARAMS(first: str, last: str) -> dict[str, list[object]]:  # noqa: N802
-    """Parameters of every perception query over the days (no scope)."""
+    """Parameters of every perception and Open311 query over the days (no scope)."""
     return {"perception_registrations": [first, last, None, None],
             "perception_category_weeks": [last, first, last, None, None],
             "perception_points": [last, first, last, None, None],
             "perception_hard": [first, last, None, None, first, last, last, 1, 5, 15],
             "perception_returns": [first, last, None, None, first, last],
             "perception_dispatches": [first, last, None, None],
-            "perception_callbacks": [first, last, None, None, first, last, first, last, last]}
+            "perception_callbacks": [first, last, None, None, first, last, first, last, last],
+            "open311_requests": [f"{first}T00:00:00+08:00", f"{last}T23:59:59+08:00", first, last, first]}
 
 
 @pytest.fixture(scope="module")

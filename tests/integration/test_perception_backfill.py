@@ -50,7 +50,7 @@ def test_the_lifecycle_follows_the_contract(history: tuple[DuckDBArchive, list[d
         assert versions == list(range(1, len(steps)))
         assert all(steps[i]["ts"] <= steps[i + 1]["ts"] for i in range(len(steps) - 1))  # type: ignore[operator]
     still_open = sum(1 for steps in by_ticket.values() if steps[-1]["type"] != "hotline.closed")
-    assert 0 < still_open < len(by_ticket) * 0.4  # the last two weeks are still being worked (15-day deadlines)
+    assert 0 < still_open < len(by_ticket) * 0.4  # the last two weeks: deadlines of 15 working days
     categories = Counter(s[0]["data"]["category"] for s in by_ticket.values())  # type: ignore[index]
     assert {"疫情防控", "物业管理", "建设施工"} <= set(categories)
     assert categories.most_common(1)[0][0] == "物业管理"
