@@ -118,7 +118,8 @@ def registrations(archive: Archive, first_day: str, last_day: str, scope: str | 
     """The registrations of the days (the first one of a ticket), of one street if ``scope``."""
     frame = pd.DataFrame(archive.query("perception_registrations", first_day, last_day, scope, scope),
                          columns=list(REG_COLUMNS))
-    frame = frame.sort_values(["day", "ticket_id"], kind="stable").drop_duplicates("ticket_id")
+    if frame["ticket_id"].duplicated().any():  # a registration sent twice: its first day counts
+        frame = frame.sort_values(["day", "ticket_id"], kind="stable").drop_duplicates("ticket_id")
     frame["urgency"] = pd.to_numeric(frame["urgency"], errors="coerce").fillna(3).clip(1, 3).astype(int)
     return frame.reset_index(drop=True)
 
@@ -171,16 +172,15 @@ def near_pairs(frame: pd.DataFrame, radius_m: float) -> pd.DataFrame:
 def text_pairs(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """Pairs (``a`` < ``b``) at the same address (spaces ignored) with similar summaries."""
     at: dict[str, list[int]] = {}
-    for position, address in zip(frame.index, frame["address"], strict=True):
+    for position, address in enumerate(frame["address"].tolist()):  # frame: a RangeIndex
         if isinstance(address, str) and (key := "".join(address.split())):
             at.setdefault(key, []).append(position)
-    summaries = frame["summary"].fillna("")
+    summaries = frame["summary"].fillna("").tolist()
     found: list[tuple[int, int]] = []
     for positions in at.values():
-        texts = [summaries[p] for p in positions]
-        for i in range(len(positions)):
+        for i in range(len(positions) - 1):
             for j in range(i + 1, len(positions)):
-                if similarity(texts[i], texts[j]) >= threshold:
+                if similarity(summaries[positions[i]], summaries[positions[j]]) >= threshold:
                     found.append((positions[i], positions[j]))
     return pd.DataFrame(found, columns=["a", "b"], dtype=int)
 
@@ -221,8 +221,8 @@ def recurring(regs: pd.DataFrame, rules: Rules, first_day: str, last_day: str) -
     keep = sizes[component] >= rules.recurring_min
     grouped = frame[keep].assign(group=component[keep]).sort_values(["day", "ticket_id"])
     members: dict[int, list[tuple[str, str, str, str, Any]]] = {}
-    for row in zip(grouped["group"], grouped["ticket_id"], grouped["day"], grouped["category"],
-                   grouped["street"], grouped["address"], strict=True):
+    for row in zip(*(grouped[c].tolist() for c in ("group", "ticket_id", "day", "category", "street",
+                                                     "address")), strict=True):
         members.setdefault(row[0], []).append(row[1:])
     issues = []
     for rows in members.values():  # each in day order
