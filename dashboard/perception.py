@@ -20,7 +20,8 @@ The rules (each stated with its threshold, tested in tests/unit/test_perception.
   they have the same address (spaces ignored) and similar texts: the summaries cut into
   words by jieba (punctuation and one-character particles dropped) score at least
   ``text_similarity`` in rapidfuzz's ``token_set_ratio`` (0–100; a repeat "再次反映：…" of
-  a summary scores 100, two different problems at one address about 20–45).  Linked
+  a summary scores 100, a reworded one about 90, two different problems at one address
+  17–32, or 60 when both name the same road and compound).  Linked
   tickets form groups (connected components); a group of ``recurring_min`` or more is a
   recurring issue.
 * **hard**: tickets registered over ``hard_days`` days that were returned (退单), had an

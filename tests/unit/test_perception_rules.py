@@ -16,6 +16,7 @@ from support.planted import offset
     ("小区垃圾清运不及时", "门口共享单车乱停放", False),
     ("楼道堆物存在消防隐患", "小区垃圾清运不及时", False),
     ("夜间施工噪声扰民", "沿街商铺音响声音过大", False),
+    ("仙霞路小区电梯经常故障", "仙霞路小区楼道堆放杂物", False),  # one place, two problems: 60
 ])
 def test_text_similarity_threshold(a: str, b: str, alike: bool) -> None:
     score = perception.similarity(a, b)
