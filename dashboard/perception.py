@@ -34,7 +34,9 @@ The rules (each stated with its threshold, tested in tests/unit/test_perception.
   (the unit last dispatched before the callback), with the count of each week.
 * **hotspots**: registrations per H3 cell (resolution ``h3_res``, cells of about 0.7 km²)
   in the week ending the end day (``x``) against the mean ``m`` of the same cell's previous
-  ``weeks`` weeks: a cell is hot when ``x`` is at least ``hot_min`` and a week as busy is
+  ``weeks`` weeks (those the archive covers: a week with no ticket at all is before the
+  archive began; fewer than 2 such weeks, no hotspot): a cell is hot when ``x`` is at
+  least ``hot_min`` and a week as busy is
   improbable for a Poisson count of mean ``m`` (``m`` at least 0.5):
   ``P(X ≥ x) ≤ p_max`` (0.001, once in 1,000 weeks; with 50 cells in a district, one false
   hotspot in about 20 weeks).  The z-score ``(x − m) / √m`` is shown beside it.
@@ -155,19 +157,27 @@ def near_pairs(frame: pd.DataFrame, radius_m: float) -> pd.DataFrame:
     if placed.empty:
         return pd.DataFrame({"a": [], "b": []}, dtype=int)
     x, y = _metres(placed)
-    cells = pd.DataFrame({"pos": placed.index.to_numpy(), "category": placed["category"].to_numpy(),
-                          "cx": np.floor(x / radius_m).astype(np.int64),
-                          "cy": np.floor(y / radius_m).astype(np.int64), "x": x, "y": y})
-    found = []
+    cx = np.floor(x / radius_m).astype(np.int64)
+    cy = np.floor(y / radius_m).astype(np.int64)
+    cx, cy = cx - cx.min() + 1, cy - cy.min() + 1  # a district spans far fewer than 2**20 cells
+    category = pd.factorize(placed["category"].fillna(""))[0].astype(np.int64)
+    key = (category << 42) | (cx << 21) | cy  # one sortable key per (category, cell)
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    position = placed.index.to_numpy(np.int64)
+    found_a, found_b = [], []
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
-            shifted = cells.assign(cx=cells["cx"] + dx, cy=cells["cy"] + dy)
-            pairs = cells.merge(shifted, on=("category", "cx", "cy"), suffixes=("_a", "_b"))
-            pairs = pairs[pairs["pos_a"] < pairs["pos_b"]]
-            close = np.hypot(pairs["x_a"] - pairs["x_b"], pairs["y_a"] - pairs["y_b"]) <= radius_m
-            found.append(pairs.loc[close, ["pos_a", "pos_b"]])
-    both = pd.concat(found).drop_duplicates()
-    return both.rename(columns={"pos_a": "a", "pos_b": "b"})
+            wanted = key + (dx << 21) + dy  # the same category in a neighbouring cell
+            low = np.searchsorted(ordered, wanted, "left")
+            count = np.searchsorted(ordered, wanted, "right") - low
+            a = np.repeat(np.arange(len(key)), count)
+            start = np.repeat(low - np.concatenate(([0], np.cumsum(count)[:-1])), count)
+            b = order[start + np.arange(len(a))]
+            keep = (a < b) & (np.hypot(x[a] - x[b], y[a] - y[b]) <= radius_m)
+            found_a.append(position[a[keep]])
+            found_b.append(position[b[keep]])
+    return pd.DataFrame({"a": np.concatenate(found_a), "b": np.concatenate(found_b)})
 
 
 def text_pairs(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
@@ -364,6 +374,7 @@ def summary(tables: dict[str, Table]) -> dict[str, Any]:
 # ------------------------------------------------------------------------ hotspots, rising
 
 USUAL_FLOOR = 0.5  # the mean of a cell or category never seen before
+MIN_WEEKS = 2  # weeks of history before "this week" that hotspots and rising need
 
 
 def poisson_z(count: np.ndarray, mean: np.ndarray) -> np.ndarray:
@@ -383,7 +394,11 @@ def _weekly(counts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """From counts per key (index) and week (columns 0…weeks): this week's ``now``, the mean
     ``usual`` of the weeks before, the z-score ``z`` and the Poisson tail ``p``."""
     now = counts[0] if 0 in counts.columns else pd.Series(0, index=counts.index)
-    before = counts[[c for c in counts.columns if 0 < c <= rules.weeks]].sum(axis=1) / rules.weeks
+    # the weeks the archive covers (any ticket at all): a young archive's mean is not diluted
+    covered = [c for c in counts.columns if 0 < c <= rules.weeks]
+    if len(covered) < MIN_WEEKS:
+        return pd.DataFrame({"now": [], "usual": [], "z": [], "p": []})
+    before = counts[covered].sum(axis=1) / len(covered)
     frame = pd.DataFrame({"now": now, "usual": before})
     frame = frame.assign(z=poisson_z(frame["now"].to_numpy(float), frame["usual"].to_numpy(float)))
     return frame.assign(p=[poisson_tail(int(x), float(m)) for x, m in zip(frame["now"], frame["usual"],

@@ -104,3 +104,21 @@ def test_postgresql_finds_the_same(tmp_path: Path) -> None:
         finally:
             for archive in engines:
                 archive.close()
+
+
+def test_a_young_archive_has_no_hotspot_from_a_diluted_mean(tmp_path: Path) -> None:
+    """Three weeks of history: the usual is the mean of the two weeks the archive covers, not
+    of eight (which would make every busy cell hot); one week alone: no hotspot at all."""
+    rows = [r for r in planted.planted_rows() if r.day >= perception.days_back(planted.END_DAY, 21)]
+    archive = DuckDBArchive(tmp_path / "young.duckdb")
+    try:
+        archive.write_events(rows, None)
+        found = perception.perceive(archive, planted.END_DAY, only=("hotspots", "rising"))
+        home = h3.latlng_to_cell(planted.HOT_LAT, planted.HOT_LON, 8)
+        assert found["hotspots"].rows and all(r["cell"] in h3.grid_disk(home, 1)
+                                              for r in found["hotspots"].records())
+        assert {r["category"] for r in found["rising"].records()} == planted.PLANTED["rising"]
+        week = perception.perceive(archive, perception.days_back(planted.END_DAY, 15), only=("hotspots",))
+        assert week["hotspots"].rows == []
+    finally:
+        archive.close()
