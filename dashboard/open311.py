@@ -20,9 +20,10 @@ What is served, by the spec (https://wiki.open311.org/GeoReport_v2):
 Read from the history archive, not the live state: the archive holds every ticket of the
 date range (the live state keeps open tickets and a window of closed ones), and requests
 over months are what other systems ask.  No personal field is ever included: no caller
-name or phone; ``description`` is the summary with names and phone numbers masked
-(dashboard/masks.py), ``address`` keeps only its places; ``agency_responsible``,
-``address_id``, ``zipcode``, ``media_url`` and ``service_notice`` are null.
+name or phone; ``description`` is the summary with names and phone numbers masked and
+``address`` keeps only its places, as every screen shows a ticket (dashboard/classify.py);
+``agency_responsible``, ``address_id``, ``zipcode``, ``media_url`` and ``service_notice``
+are null.
 
 Who may read: the ``open311`` permission (admins), or any client sending
 ``Authorization: Bearer <open311_token>`` (dashboard/guard.py, the setting
@@ -39,8 +40,8 @@ from datetime import datetime
 from typing import Any
 
 from dashboard import clock
+from dashboard.classify import project
 from dashboard.history import Archive
-from dashboard.masks import mask_address, mask_text
 from dashboard.perception import Rules, deadline
 from dashboard.projection import Projection
 
@@ -169,14 +170,15 @@ def requests(archive: Archive, query: RequestQuery, rules: Rules | None = None) 
         due = datetime.fromisoformat(deadline(day, rules.deadline_days[level - 1]))
         expected = due.replace(hour=23, minute=59, second=59, tzinfo=clock.BEIJING)
         wgs = _WGS84.point(lat, lon, "gcj02") if lat is not None and lon is not None else (None, None)
+        shown = project("ticket", {"summary": summary, "address": address}, ("summary", "address"))
         out.append({
             "service_request_id": ticket_id, "status": open_or_closed, "status_notes": state,
             "service_name": category, "service_code": code,
-            "description": mask_text(summary) if summary else None,
+            "description": shown["summary"] or None,
             "agency_responsible": None, "service_notice": None,
             "requested_datetime": _iso(requested_ms), "updated_datetime": _iso(updated_ms),
             "expected_datetime": expected.isoformat(timespec="seconds"),
-            "address": mask_address(address) if address else None, "address_id": None, "zipcode": None,
+            "address": shown["address"] or None, "address_id": None, "zipcode": None,
             "lat": None if wgs[0] is None else round(wgs[0], 6),
             "long": None if wgs[1] is None else round(wgs[1], 6), "media_url": None,
         })

@@ -10,10 +10,10 @@ the registrations of 30 days for recurring (its rules compare places and texts p
 
 Each result is a :class:`Table` that says what it counts and over which days.  What a
 table holds is never personal: ticket ids, categories, streets, units, days, counts, and
-addresses masked to their places (:func:`dashboard.masks.mask_address`); a ticket's
-summary is read to compare texts and never shown.
+addresses masked to their places as every screen masks a ticket's (dashboard/classify.py);
+a ticket's summary is read to compare texts and never shown.
 
-The rules (each stated with its threshold, tested in tests/unit/test_perception.py):
+The rules (each stated with its threshold, tested in tests/unit/test_perception_rules.py):
 
 * **recurring**: over the ``recurring_days`` days ending the end day, two tickets are
   linked when they have the same category and lie within ``radius_m`` metres, or when
@@ -63,9 +63,9 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
+from dashboard.classify import project
 from dashboard.history import Archive
 from dashboard.holidays import day_kind
-from dashboard.masks import mask_address
 
 REG_COLUMNS = ("ticket_id", "day", "street", "category", "lat", "lon", "address", "summary", "urgency")
 EARTH_M = 6_371_000.0
@@ -128,6 +128,12 @@ def registrations(archive: Archive, first_day: str, last_day: str, scope: str | 
 
 
 # ------------------------------------------------------------------------ recurring
+
+
+def masked_address(address: str | None) -> str:
+    """An address as a screen shows a ticket's (dashboard/classify.py: its places only)."""
+    return project("ticket", {"address": address}, ("address",))["address"] or ""
+
 
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -239,7 +245,7 @@ def recurring(regs: pd.DataFrame, rules: Rules, first_day: str, last_day: str) -
     for rows in members.values():  # each in day order
         categories = [r[2] for r in rows]
         issues.append((max(sorted(set(categories)), key=categories.count), len(rows), rows[0][1], rows[-1][1],
-                       "、".join(sorted({r[3] for r in rows})), mask_address(rows[0][4]) or "",
+                       "、".join(sorted({r[3] for r in rows})), masked_address(rows[0][4]),
                        [r[0] for r in rows]))
     issues.sort(key=lambda row: (-row[1], row[2], row[6][0]))
     table.rows = [(n, *row[:6], " ".join(row[6])) for n, row in enumerate(issues, 1)]
