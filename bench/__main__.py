@@ -29,6 +29,7 @@ from bench import (
     live_thousand,
     memory,
     nginx_scale,
+    perception,
     restart,
     screen,
     snapshot_stall,
@@ -67,6 +68,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "screen": screen.run,
     "console-load": console_load.run,
     "history": history.run,
+    "perception": perception.run,
     "soak": soak.run,
 }
 FULL_ONLY = ("soak",)  # left out of --quick unless named with --only

@@ -23,7 +23,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "visitor": frozenset({"wall"}),
     "wall": frozenset({"wall", "records"}),
     "officer": frozenset({"wall", "records", "console", "act", "reveal"}),
-    "admin": frozenset({"wall", "records", "console", "act", "reveal", "admin"}),
+    "admin": frozenset({"wall", "records", "console", "act", "reveal", "admin", "open311"}),
 }
 STRICTEST = "admin"  # what an unknown route or callback needs
 NOBODY = "nobody"  # a permission no role has: the door is closed
@@ -33,11 +33,15 @@ PUBLIC_PATHS = frozenset({"/login", "/logout", "/auth/login.css", "/favicon.ico"
 # loopback, or the monitoring token (see monitoring_allowed)
 MONITORING_PATHS = frozenset({"/healthz", "/metrics"})
 
+# Open311 GeoReport v2 (dashboard/open311.py): the open311 permission or the open311 token
+OPEN311_PREFIX = "/open311/"
+
 # exact path → permission
 EXACT: dict[str, str] = {
     "/": "wall",  # the wall page (what it shows depends on the audience)
     "/live": "wall",
     "/api/wall-config": "wall",
+    "/api/perception/summary.json": "wall",  # the wall's perception line: aggregates only
     "/api/video.geojson": "records",
     "/_dash-layout": "wall",
     "/_dash-dependencies": "wall",
@@ -51,6 +55,8 @@ EXACT: dict[str, str] = {
 # path prefix → permission; first match wins, so the longer prefix comes first
 PREFIXES: tuple[tuple[str, str], ...] = (
     ("/api/admin/", "admin"),
+    ("/api/perception", "console"),  # 12345 perception tables and their export (officers: their street)
+    (OPEN311_PREFIX, "open311"),  # Open311 GeoReport v2 (or the open311_token, open311_allowed)
     ("/admin", "admin"),
     ("/console", "console"),
     ("/api/geo/", "wall"),
@@ -119,6 +125,11 @@ def is_loopback(ip: str) -> bool:
 def monitoring_allowed(ip: str, authorization: str, token: str | None) -> bool:
     """/healthz and /metrics: loopback clients, and others sending ``Bearer <token>``."""
     return is_loopback(ip) or bool(token) and hmac.compare_digest(authorization, f"Bearer {token}")
+
+
+def open311_allowed(authorization: str, token: str | None) -> bool:
+    """An Open311 client with ``Authorization: Bearer <open311_token>`` (unset: none)."""
+    return bool(token) and hmac.compare_digest(authorization, f"Bearer {token}")
 
 
 def origin_allowed(origin: str | None, host: str, allowed: frozenset[str], scheme: str = "http") -> bool:

@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 
 from callbacks import register_all
-from dashboard import hosts, http_api
+from dashboard import hosts, http_api, perception_api
 from dashboard.access import CallbackPermissions
 from dashboard.config import Settings
 from dashboard.console_worker import WORKER_HOST, ConsoleWorker, WorkerDoor
@@ -108,6 +108,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
         return Response("not found\n", status_code=404, media_type="text/plain")
 
     http_api.register(server, runtime)
+    server.state.perception = perception_api.register(server, runtime)
     sign_in = SignIn(runtime.identity, runtime.sign_in_limits, runtime.auditor, runtime.rollup,
                      runtime.metrics, runtime.refusals,
                      session_ttl_s=settings.session_ttl_s, cookie_secure=settings.cookie_secure,
@@ -135,6 +136,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
                       | (WORKER_HOST if worker else frozenset())),
         allowed_origins=settings.allowed_origins.split(),
         monitoring_token=settings.monitoring_token,
+        open311_token=settings.open311_token,
         csrf_max_age_s=settings.wall_session_ttl_s,
         cookie_secure=settings.cookie_secure,
     )

@@ -112,6 +112,15 @@ class Archiver:
                 "cursor": self._cursors.get(EVENTS_STREAM), "archived": self.archived,
                 "problem": self.problem}
 
+    async def read(self, fn: Callable[[Archive], T]) -> T | None:
+        """``fn(archive)`` in the archiver's thread with its open archive (perception and
+        Open311, dashboard/perception_api.py: DuckDB lets no other connection read the file
+        this process writes); None while this instance holds no open archive."""
+        archive = self._archive
+        if archive is None or not self.lease.held:
+            return None
+        return await self._call(fn, archive)
+
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
 

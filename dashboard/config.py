@@ -85,6 +85,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     history_url: str | None = None  # postgresql://… shared by several instances; wins over history_path
     history_lease_s: float = 10.0  # the archiver's lease: another instance takes over within this
     history_batch: int = 2_000  # log entries archived per transaction
+    # 12345 perception and Open311 (dashboard/perception.py, perception_api.py, open311.py)
+    perception_recurring_days: int = 30  # recurring: tickets of the same place and problem within this
+    perception_radius_m: float = 50.0  # recurring: same category within this distance
+    perception_text_similarity: float = 70.0  # recurring: texts at one address at least this alike (0–100)
+    perception_refresh_s: float = 60.0  # the perception tables are recomputed at most this often
+    open311_token: str | None = None  # Open311 GeoReport v2 read with `Authorization: Bearer <this>`
     # demo simulator
     # sign-in and zero trust (docs/security.md)
     users_file: str = ".run/users.json"  # users, roles, scopes, wall tokens, the session secret
@@ -324,6 +330,12 @@ def _validate(s: Settings) -> None:
     for name in ("hotline_days_emergency", "hotline_days_urgent", "hotline_days_normal"):
         need(1 <= getattr(s, name) <= 120, name, "must be within 1–120 working days")
     need(0 <= s.hotline_near_days <= 30, "hotline_near_days", "must be within 0–30 working days")
+    need(1 <= s.perception_recurring_days <= 365, "perception_recurring_days", "must be within 1–365")
+    need(1 <= s.perception_radius_m <= 5_000, "perception_radius_m", "must be within 1–5000 m")
+    need(0 < s.perception_text_similarity <= 100, "perception_text_similarity", "must be within 0–100")
+    need(1 <= s.perception_refresh_s <= 3_600, "perception_refresh_s", "must be within 1–3600 s")
+    need(s.open311_token is None or len(s.open311_token) >= 16, "open311_token",
+         "must be at least 16 characters")
     need(1 <= s.sim_points <= 50_000, "sim_points", "must be between 1 and 50000")
     need(s.sim_rate > 0, "sim_rate", "must be positive")
     need(

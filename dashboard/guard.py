@@ -90,7 +90,8 @@ class Guard:
                  refusals: Refusals, auditor: Auditor, gate: CallbackGate, console: ConsoleWorker | None,
                  max_request_bytes: int, body_timeout_s: float, served_hosts: frozenset[str],
                  allowed_origins: Iterable[str],
-                 monitoring_token: str | None, csrf_max_age_s: int, cookie_secure: bool) -> None:
+                 monitoring_token: str | None, csrf_max_age_s: int, cookie_secure: bool,
+                 open311_token: str | None = None) -> None:
         self.app = app
         self.callbacks = callbacks
         self.identity = identity
@@ -106,6 +107,7 @@ class Guard:
         self.served_hosts = served_hosts
         self.allowed_origins = frozenset(allowed_origins)
         self.monitoring_token = monitoring_token
+        self.open311_token = open311_token
         self.csrf_max_age_s = csrf_max_age_s
         self.cookie_secure = cookie_secure
 
@@ -143,6 +145,10 @@ class Guard:
             else:
                 self.refusals.deny("monitoring", ip, path)
                 await _refuse(send, websocket, 403, 4403, "loopback or monitoring token only")
+            return
+        if (not websocket and path.startswith(access.OPEN311_PREFIX) and scope["method"] in ("GET", "HEAD")
+                and access.open311_allowed(headers.get("authorization", ""), self.open311_token)):
+            await self.app(scope, receive, send)  # a machine client of Open311, read-only
             return
         if websocket and not self._origin_ok(headers, scope.get("scheme", "ws")):
             self.refusals.deny("origin", ip, path)

@@ -97,6 +97,14 @@ def audit_row(log_id: str, fields: Mapping[bytes | str, bytes | str]) -> AuditRo
                     orjson.dumps(text).decode())
 
 
+# fragments of the perception queries: a registering hotline.ticket of a range of days,
+# and its week counted back from a day (parameters: that day, then the range)
+_WEEK = "CAST(floor((CAST(? AS DATE) - day) / 7.0) AS INTEGER)"
+_REGISTERED = ("type = 'hotline.ticket' AND data->>'status' = 'new' "
+               "AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)")
+# and of one street (a street officer's scope) or, given NULL, of all (two parameters)
+_SCOPE = "(CAST(? AS VARCHAR) IS NULL OR coalesce(street, 'district') = CAST(? AS VARCHAR))"
+
 # The queries analytics ask, in the SQL both engines speak (DuckDB's and PostgreSQL's
 # ``->>`` on JSON, ``bool_or``, ``count(*) FILTER``); parameters are written ``?`` and an
 # implementation turns them into its own.  Time bounds are epoch milliseconds.
@@ -121,6 +129,126 @@ QUERIES: dict[str, str] = {
                bool_or(data->>'satisfied' = 'false') AS unsatisfied
         FROM events WHERE type = 'hotline.ticket' AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
         GROUP BY 1 ORDER BY 1""",
+    # 12345 perception (dashboard/perception.py): the registrations of a range of days, one
+    # row per registering ``hotline.ticket`` (status new); coordinates as numbers
+    "perception_registrations": f"""
+        SELECT data->>'ticket_id' AS ticket_id, CAST(day AS VARCHAR) AS day,
+               coalesce(street, 'district') AS street, data->>'category' AS category,
+               CAST(data->>'lat' AS DOUBLE PRECISION) AS lat, CAST(data->>'lon' AS DOUBLE PRECISION) AS lon,
+               data->>'address' AS address, data->>'summary' AS summary, data->>'urgency' AS urgency
+        FROM events WHERE {_REGISTERED} AND {_SCOPE}""",
+    # 12345 perception: registrations per category and week (0: the 7 days ending the
+    # first parameter, 1: the 7 before, …) over a range of days
+    "perception_category_weeks": f"""
+        SELECT data->>'category' AS category, {_WEEK} AS week, count(*) AS tickets
+        FROM events WHERE {_REGISTERED} AND {_SCOPE} GROUP BY 1, 2""",
+    # 12345 perception: the placed registrations of a range of days, their week as above
+    "perception_points": f"""
+        SELECT CAST(data->>'lat' AS DOUBLE PRECISION) AS lat, CAST(data->>'lon' AS DOUBLE PRECISION) AS lon,
+               {_WEEK} AS week
+        FROM events WHERE {_REGISTERED} AND {_SCOPE} AND data->>'lat' IS NOT NULL
+                          AND data->>'lon' IS NOT NULL""",
+    # 12345 perception, hard to solve: the tickets registered in a range of days with their
+    # returns, extension requests, reopenings, first closing day and, when an extension was
+    # approved, the latest day asked for; only those with one of these or still open (or
+    # closed) more calendar days after registration than the working days of their urgency
+    # (parameters: the range, the range of steps, the last day, the days for urgency 1, 2, 3)
+    "perception_hard": f"""
+        WITH r AS (
+            SELECT data->>'ticket_id' AS ticket_id, data->>'category' AS category,
+                   coalesce(street, 'district') AS street, day, coalesce(data->>'urgency', '3') AS urgency
+            FROM events WHERE {_REGISTERED} AND {_SCOPE}),
+        s AS (
+            SELECT data->>'ticket_id' AS ticket_id,
+                   count(*) FILTER (WHERE type = 'hotline.returned') AS returned,
+                   count(*) FILTER (WHERE type = 'hotline.extension'
+                                    AND data->>'until' IS NOT NULL) AS extensions,
+                   count(*) FILTER (WHERE type = 'hotline.reopened') AS reopened,
+                   min(day) FILTER (WHERE type = 'hotline.closed'
+                                    OR data->>'status' = 'closed') AS closed_day,
+                   CASE WHEN bool_or(type = 'hotline.extension' AND data->>'approved' = 'true')
+                        THEN max(data->>'until') END AS until
+            FROM events WHERE type LIKE 'hotline.%' AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+            GROUP BY 1)
+        SELECT r.ticket_id, r.category, r.street, CAST(r.day AS VARCHAR) AS day, r.urgency,
+               coalesce(s.returned, 0) AS returned, coalesce(s.extensions, 0) AS extensions,
+               coalesce(s.reopened, 0) AS reopened, CAST(s.closed_day AS VARCHAR) AS closed_day, s.until
+        FROM r LEFT JOIN s ON s.ticket_id = r.ticket_id
+        WHERE coalesce(s.returned, 0) + coalesce(s.extensions, 0) + coalesce(s.reopened, 0) > 0
+           OR coalesce(s.closed_day, CAST(? AS DATE)) - r.day
+              > CASE r.urgency WHEN '1' THEN ? WHEN '2' THEN ? ELSE ? END""",
+    # 12345 perception: dispatches and returns of the tickets returned in a range of days
+    "perception_returns": f"""
+        SELECT data->>'ticket_id' AS ticket_id, type, CAST(extract(epoch FROM ts) * 1000 AS BIGINT) AS ms,
+               data->>'unit' AS unit
+        FROM events
+        WHERE type IN ('hotline.dispatched', 'hotline.returned')
+          AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+          AND {_SCOPE} AND data->>'ticket_id' IN (
+              SELECT data->>'ticket_id' FROM events
+              WHERE type = 'hotline.returned' AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE))""",
+    # 12345 perception: dispatches per unit over a range of days
+    "perception_dispatches": f"""
+        SELECT data->>'unit' AS unit, count(*) AS dispatched
+        FROM events WHERE type = 'hotline.dispatched' AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+          AND {_SCOPE}
+        GROUP BY 1""",
+    # 12345 perception, unsatisfied: callbacks (a visit's result, a v1 closing's
+    # ``satisfied``) of a range of days counted by the ticket's category and street, the unit
+    # last dispatched before the callback, the week (0: the 7 days ending the last
+    # parameter) and whether unsatisfied.  Parameters: the registrations' range, the
+    # callbacks' range, the dispatches' range, the last day
+    "perception_callbacks": f"""
+        WITH r AS (
+            SELECT data->>'ticket_id' AS ticket_id, data->>'category' AS category,
+                   coalesce(street, 'district') AS street
+            FROM events WHERE {_REGISTERED} AND {_SCOPE}),
+        v AS (
+            SELECT log_id, data->>'ticket_id' AS ticket_id, ts, day,
+                   coalesce(data->>'result' = 'unsatisfied' OR data->>'satisfied' = 'false', false) AS bad
+            FROM events
+            WHERE day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+              AND ((type = 'hotline.visited' AND data->>'result' IS NOT NULL)
+                   OR (type = 'hotline.ticket' AND data->>'status' = 'closed'
+                       AND data->>'satisfied' IS NOT NULL))),
+        d AS (
+            SELECT data->>'ticket_id' AS ticket_id, ts, data->>'unit' AS unit
+            FROM events
+            WHERE type = 'hotline.dispatched' AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)),
+        u AS (
+            SELECT DISTINCT ON (v.log_id) v.log_id, v.ticket_id, v.day, v.bad, d.unit
+            FROM v LEFT JOIN d ON d.ticket_id = v.ticket_id AND d.ts < v.ts
+            ORDER BY v.log_id, d.ts DESC)
+        SELECT r.category, r.street, u.unit,
+               CAST(floor((CAST(? AS DATE) - u.day) / 7.0) AS INTEGER) AS week, u.bad, count(*) AS callbacks
+        FROM u JOIN r ON r.ticket_id = u.ticket_id
+        GROUP BY 1, 2, 3, 4, 5""",
+    # Open311 GeoReport v2 requests (dashboard/open311.py): the tickets registered between
+    # two instants (ISO 8601), each with its last event's type, status and time; ``ms``:
+    # epoch milliseconds.  Parameters: the instants, the days they fall on
+    "open311_requests": """
+        WITH r AS (
+            SELECT data->>'ticket_id' AS ticket_id, ts, data->>'category' AS category,
+                   data->>'summary' AS summary, data->>'address' AS address,
+                   CAST(data->>'lat' AS DOUBLE PRECISION) AS lat,
+                   CAST(data->>'lon' AS DOUBLE PRECISION) AS lon,
+                   coalesce(data->>'urgency', '3') AS urgency, CAST(day AS VARCHAR) AS day
+            FROM events
+            WHERE type = 'hotline.ticket' AND data->>'status' = 'new'
+              AND ts >= CAST(? AS TIMESTAMPTZ) AND ts < CAST(? AS TIMESTAMPTZ)
+              AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)),
+        latest AS (
+            SELECT DISTINCT ON (data->>'ticket_id') data->>'ticket_id' AS ticket_id, type,
+                   data->>'status' AS status, ts
+            FROM events
+            WHERE type LIKE 'hotline.%' AND day >= CAST(? AS DATE)
+              AND data->>'ticket_id' IN (SELECT ticket_id FROM r)
+            ORDER BY data->>'ticket_id', ts DESC)
+        SELECT r.ticket_id, r.category, r.summary, r.address, r.lat, r.lon, r.urgency, r.day,
+               CAST(extract(epoch FROM r.ts) * 1000 AS BIGINT) AS requested_ms,
+               latest.type, latest.status,
+               CAST(extract(epoch FROM latest.ts) * 1000 AS BIGINT) AS updated_ms
+        FROM r JOIN latest ON latest.ticket_id = r.ticket_id""",
     # audit entries of one action by outcome and day (the trail after the stream's trim)
     "audit_by_day": """
         SELECT CAST(day AS VARCHAR) AS day, action, outcome, count(*) AS entries

@@ -8,6 +8,12 @@ day), minute by minute, at a rate that follows the district's rhythm:
 * the week: working days :data:`WORKING_DAY_EVENTS`, weekends 70 %, Monday a little busier;
 * holidays (dashboard/holidays.py, make-up working days counted as working): 55 %.
 
+The 12345 hotline's history is not the simulator's: each day's tickets come with their
+whole lifecycle in working hours, recurring problems at fixed places, returns, extensions,
+reopenings and callbacks whose satisfaction depends on the time taken
+(dashboard/simulator_hotline.py); steps later than the end are not written (those
+tickets are open at the end).  Their rows carry the day's tag, whatever day a step falls on.
+
 Synthetic log ids are ``b<yyyymmdd>-<n>``: a Redis stream id is always ``<digits>-<digits>``,
 so they can never collide with an archived log entry, and they sort apart from them.  They
 are deterministic: the same seed and day give the same rows, so a repeated backfill
@@ -21,13 +27,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import orjson
 
-from dashboard import clock
+from dashboard import clock, simulator_hotline
+from dashboard.events import PAYLOADS
 from dashboard.history import SYNTHETIC_PREFIX, Archive, EventRow, event_row
 from dashboard.holidays import day_kind
-from dashboard.simulator import DistrictSimulator
+from dashboard.simulator import UNIT_WEIGHTS, DistrictSimulator
 
 #: events on an ordinary working day: the sizing of docs/deploy.md "History" (≈ 4.7 M a year)
 WORKING_DAY_EVENTS = 13_000
@@ -53,8 +61,10 @@ def day_total(day: date) -> int:
     return round(WORKING_DAY_EVENTS * factor)
 
 
-def day_rows(day: str, seed: int, video_points: int) -> Iterator[EventRow]:
-    """One day's rows, in time order (validated as the archiver validates a log entry)."""
+def day_rows(day: str, seed: int, video_points: int, end_ms: int | None = None) -> Iterator[EventRow]:
+    """One day's rows, in time order (validated as the archiver validates a log entry), then
+    the day's 12345 tickets with their steps up to ``end_ms`` (None: all of them)."""
+    end_ms = end_ms if end_ms is not None else 2**62
     when = date.fromisoformat(day)
     start = int(datetime(when.year, when.month, when.day, tzinfo=clock.BEIJING).timestamp() * 1000)
     tag = f"{SYNTHETIC_PREFIX}{when:%Y%m%d}"
@@ -68,10 +78,33 @@ def day_rows(day: str, seed: int, video_points: int) -> Iterator[EventRow]:
         count = int(owed)
         owed -= count
         for event in sim.step(now, count):
+            if event["type"].startswith("hotline."):
+                continue  # the day's 12345 history is written whole below
             serial += 1
             row = event_row(f"{tag}-{serial}", orjson.dumps(event))
             if row is not None:
                 yield row
+    # 12345: the day's tickets and their lifecycles (dashboard/simulator_hotline.py), whose
+    # later steps fall on later days; tagged with this day all the same
+    for event in sorted(simulator_hotline.day_events(day, seed, HOURLY, UNIT_WEIGHTS, end_ms),
+                        key=lambda e: e["ts"]):
+        serial += 1
+        row = hotline_row(f"{tag}-{serial}", event)
+        if row is not None:
+            yield row
+
+
+def hotline_row(log_id: str, event: dict[str, Any]) -> EventRow | None:
+    """The row of one backfilled 12345 event: validated as the archiver validates, and for
+    a step type this version's dashboard/events.py does not know yet, the row the archiver
+    will store once it does (the backfill's own events follow the contract by construction)."""
+    raw = orjson.dumps(event)
+    row = event_row(log_id, raw)
+    if row is not None or event["type"] in PAYLOADS:
+        return row
+    ts = int(event["ts"])
+    return EventRow(log_id, ts, clock.beijing_day(ts), event["type"], event["street"], event["source"],
+                    event["id"], orjson.dumps(event["data"]).decode())
 
 
 def backfill(archive: Archive, days: int, end_ms: int, seed: int = 7, video_points: int = 2_000,
@@ -87,7 +120,7 @@ def backfill(archive: Archive, days: int, end_ms: int, seed: int = 7, video_poin
         if day in done:
             continue
         rows: list[EventRow] = []
-        for row in day_rows(day, seed, video_points):
+        for row in day_rows(day, seed, video_points, end_ms):
             rows.append(row)
             if len(rows) >= batch:
                 written += archive.write_events(rows, None)

@@ -26,6 +26,7 @@ HOTLINE_NEW = "hotline-new"
 HOTLINE_OPEN = "hotline-open"
 HOTLINE_OVERDUE = "hotline-overdue"
 HOTLINE_SATISFACTION = "hotline-satisfaction"
+PERCEPTION_SUMMARY = "perception-summary"  # filled by assets/perception_wall.js
 VIDEO_RATE = "video-rate"
 VIDEO_STREETS = "video-streets"
 # the wall's truth (#11): scope, a layout its token overrode, the camera counts panel

@@ -72,7 +72,8 @@ def right_column(strings: dict[str, str], wide: bool) -> html.Div:
          kpi(strings["hotline.open"], ids.HOTLINE_OPEN),
          kpi(strings["hotline.overdue"], ids.HOTLINE_OVERDUE, "kpi-overdue"),
          kpi(strings["hotline.satisfaction"], ids.HOTLINE_SATISFACTION)],
-        className="kpis"), "hotline")
+        className="kpis"), "hotline",
+        html.Span(id=ids.PERCEPTION_SUMMARY, className="perception-summary"))
     streets = [
         html.Div(
             [html.Span(strings[f"unit.{code}"], className="bar-label"),

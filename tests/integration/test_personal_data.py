@@ -35,6 +35,8 @@ ROUTES = (
     "/api/admin/audit.csv", "/console/export/incidents.csv", "/console/export/cameras.csv",
     "/console/export/tickets.csv", "/console/export/tickets.csv?q=13600002222",
     "/_dash-layout", "/_dash-dependencies", "/_favicon.ico", "/healthz", "/metrics", "/login",
+    "/api/perception.json", "/api/perception/summary.json", "/api/perception/recurring.csv",
+    "/api/perception/hard.csv", "/open311/v2/services.json", "/open311/v2/requests.json",
 )
 # served files: the app's code, never data
 STATIC = ("/assets/", "/_dash-component-suites/", "/auth/", "/favicon.ico")

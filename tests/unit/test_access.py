@@ -31,6 +31,10 @@ DOORS: dict[str, set[str]] = {
     "/admin": {"admin"},
     "/admin/audit": {"admin"},
     "/api/admin/audit.csv": {"admin"},
+    "/api/perception.json": {"officer", "admin"},
+    "/api/perception/hard.xlsx": {"officer", "admin"},
+    "/api/perception/summary.json": {"wall", "visitor", "officer", "admin"},  # aggregates only
+    "/open311/v2/requests.json": {"admin"},  # or the open311 token (open311_allowed)
     "/_dash-ws-callback": set(),
     "/_reload-hash": set(),
     "/no-such-page": {"admin"},  # named by no entry: the strictest
@@ -94,6 +98,12 @@ def test_monitoring_is_loopback_or_the_token() -> None:
     assert not access.monitoring_allowed("10.20.30.40", "Bearer wrong", "mon-secret")
     assert access.monitoring_allowed("10.20.30.40", "Bearer mon-secret", "mon-secret")
     assert not access.monitoring_allowed("not-an-ip", "", None)
+
+
+def test_open311_is_the_token_or_nothing() -> None:
+    assert access.open311_allowed("Bearer a-long-open311-token", "a-long-open311-token")
+    assert not access.open311_allowed("Bearer wrong", "a-long-open311-token")
+    assert not access.open311_allowed("Bearer ", None) and not access.open311_allowed("", "")
 
 
 def test_origin_is_this_host_or_allowed() -> None:

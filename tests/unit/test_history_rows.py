@@ -11,6 +11,7 @@ from dashboard import streamids
 from dashboard.history import SYNTHETIC_PREFIX, audit_row, event_row
 from dashboard.holidays import day_kind
 from dashboard.simulator_backfill import HOURLY, day_rows, day_total, synthetic_days
+from dashboard.simulator_hotline import tickets_on
 
 # 2026-12-02 23:30 in Beijing is 15:30 UTC the same day; 2026-12-03 00:30 Beijing is 12-02 UTC
 LATE_EVENING_MS = 1_796_225_400_000
@@ -84,8 +85,15 @@ def test_backfill_ids_are_deterministic_and_never_stream_ids() -> None:
     assert all(row.log_id.startswith(f"{SYNTHETIC_PREFIX}20261201-") for row in first)
     with pytest.raises(ValueError):
         streamids.parse(first[0].log_id)
-    assert len({row.log_id for row in first}) == len(first) == day_total(date(2026, 12, 1))
-    assert {row.day for row in first} == {"2026-12-01"}
+    assert len({row.log_id for row in first}) == len(first)
+    district = [row for row in first if not row.type.startswith("hotline.")]
+    hotline = [row for row in first if row.type.startswith("hotline.")]
+    # the simulator's events but its 12345 tickets, and the day's tickets with their lifecycles
+    assert 0.9 * day_total(date(2026, 12, 1)) < len(district) <= day_total(date(2026, 12, 1))
+    assert {row.day for row in district} == {"2026-12-01"}
+    registered = [row for row in hotline if row.type == "hotline.ticket"]
+    assert len(registered) == tickets_on(date(2026, 12, 1)) and {r.day for r in registered} == {"2026-12-01"}
+    assert min(row.day for row in hotline) == "2026-12-01" < max(row.day for row in hotline)
 
 
 def test_backfill_follows_the_day_and_the_week() -> None:

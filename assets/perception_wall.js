@@ -1,0 +1,40 @@
+/* The wall's 12345 perception line (感知研判) in the hotline panel's header: recurring
+ * issues, this week's unsatisfied share, hotspots and rising categories, from
+ * /api/perception/summary.json (aggregates only) every minute.  Pages without the
+ * element (the console, the admin page) do nothing. */
+(function () {
+  "use strict";
+  var ID = "perception-summary";
+  var EVERY_MS = 60000;
+
+  function show(text, title) {
+    var node = document.getElementById(ID);
+    if (!node) { return false; }
+    if (window.dash_clientside && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props(ID, { children: text, title: title });
+    } else {
+      node.textContent = text;
+      node.title = title;
+    }
+    return true;
+  }
+
+  function refresh() {
+    if (!document.getElementById(ID)) { return; }
+    fetch("/api/perception/summary.json", { credentials: "same-origin", cache: "no-store" })
+      .then(function (reply) { return reply.ok ? reply.json() : null; })
+      .then(function (summary) {
+        if (!summary) { return; }
+        var lang = (document.documentElement.lang || "zh").slice(0, 2) === "en" ? "en" : "zh";
+        show(summary.text[lang], summary.title[lang]);
+      })
+      .catch(function () { /* the next round tries again */ });
+  }
+
+  function start(tries) {
+    if (document.getElementById(ID)) { refresh(); setInterval(refresh, EVERY_MS); return; }
+    // the layout arrives after the script; a page without the line gives up after 30 s
+    if (tries < 30) { setTimeout(function () { start(tries + 1); }, 1000); }
+  }
+  start(0);
+})();

@@ -1,0 +1,199 @@
+"""The instance's perception and Open311 endpoints, read from the history archive.
+
+Where perception is computed: in the instance, in the archiver's own thread with its open
+archive (:meth:`dashboard.archiver.Archiver.read`).  A DuckDB file has one writer process
+and refuses every other connection while it is open read-write (a ``read_only=True``
+connect from another process fails with a lock conflict: checked with duckdb 2.0), so the
+console worker process cannot read it; the instance that archives can.  With PostgreSQL
+the same path is taken (the lease holder reads); an instance that does not hold the lease
+answers 503 with the reason, as does one without an archive.
+
+Results are cached per scope (the district, or one street for its officers) and
+recomputed when a request finds them older than ``perception_refresh_s`` (60 s): tickets
+arrive by the minute, the analyses look at weeks, so a minute's staleness costs nothing
+and bounds the load to one computation a minute per scope.  Every table says when it was
+computed (``computed``) besides what it counts and over which days.
+
+Routes (the guard's table, dashboard/access.py):
+
+* ``GET /api/perception.json`` (``console``: officers and admins; a street officer gets
+  their street's tickets only): every table;
+* ``GET /api/perception/summary.json`` (``wall``): the wall's line, aggregates only;
+* ``GET /api/perception/<table>.csv`` and ``.xlsx``: one table as a file, audited
+  (``perception.export``) like the console's CSV export; cells that a spreadsheet would
+  read as a formula are quoted;
+* ``GET /open311/v2/services.json`` and ``/open311/v2/requests.json`` (dashboard/open311.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import time
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from openpyxl import Workbook
+
+from dashboard import clock, open311
+from dashboard.guard import client_ip, require
+from dashboard.history import Archive, ArchiveError
+from dashboard.perception import Rules, Table, perceive, summary
+
+if TYPE_CHECKING:
+    from dashboard.archiver import Archiver
+    from dashboard.runtime import Runtime
+
+JSON = "application/json"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class Unavailable(RuntimeError):
+    """No archive can be read here; the message says why (answered 503)."""
+
+
+class PerceptionCache:
+    """The perception tables per scope, recomputed at most every ``refresh_s``."""
+
+    def __init__(self, archiver: Archiver | None, rules: Rules, refresh_s: float) -> None:
+        self.archiver = archiver
+        self.rules = rules
+        self.refresh_s = refresh_s
+        self._cached: dict[str | None, tuple[float, int, dict[str, Table]]] = {}
+        self._locks: dict[str | None, asyncio.Lock] = {}
+
+    async def read(self, fn: Any) -> Any:
+        if self.archiver is None:
+            raise Unavailable("no history archive is configured (history_path / history_url)")
+        try:
+            result = await self.archiver.read(fn)
+        except ArchiveError as exc:
+            raise Unavailable(f"the archive cannot be read: {exc}") from None
+        if result is None:
+            raise Unavailable("this instance does not hold the archive now (the archiver's lease); "
+                              "ask the one that archives")
+        return result
+
+    async def tables(self, scope: str | None) -> tuple[int, dict[str, Table]]:
+        """(when computed, epoch ms; the tables) for ``scope``."""
+        lock = self._locks.setdefault(scope, asyncio.Lock())
+        async with lock:
+            cached = self._cached.get(scope)
+            if cached is None or time.monotonic() - cached[0] > self.refresh_s:
+                day = clock.beijing_day(clock.now_ms())
+                found = await self.read(lambda archive: perceive(archive, day, self.rules, scope))
+                cached = self._cached[scope] = (time.monotonic(), clock.now_ms(), found)
+            return cached[1], cached[2]
+
+
+def table_json(table: Table, computed_ms: int) -> dict[str, Any]:
+    return {"name": table.name, "counts": table.counts, "first_day": table.first_day,
+            "last_day": table.last_day, "computed": clock.beijing(computed_ms).isoformat(timespec="seconds"),
+            "columns": list(table.columns), "rows": [list(row) for row in table.rows]}
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A cell a spreadsheet will not read as a formula (text starting = + - @ quoted)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def as_csv(table: Table) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f"# {table.counts}; {table.period}"])
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow([spreadsheet_cell("" if v is None else str(v)) for v in row])
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def as_xlsx(table: Table) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = table.name[:31]
+    sheet.append([f"{table.counts}; {table.period}"])
+    sheet.append(list(table.columns))
+    for row in table.rows:
+        sheet.append([spreadsheet_cell(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def register(server: FastAPI, runtime: Runtime) -> PerceptionCache:
+    settings = runtime.settings
+    rules = Rules.with_deadlines(runtime.deadlines, recurring_days=settings.perception_recurring_days,
+                                 radius_m=settings.perception_radius_m,
+                                 text_similarity=settings.perception_text_similarity)
+    cache = PerceptionCache(runtime.archiver, rules, settings.perception_refresh_s)
+
+    def unavailable(exc: Unavailable) -> Response:
+        return Response(orjson.dumps({"error": str(exc)}), status_code=503, media_type=JSON)
+
+    @server.get("/api/perception.json")
+    async def perception_json() -> Response:
+        principal = require("console")
+        try:
+            computed, tables = await cache.tables(principal.scope)
+        except Unavailable as exc:
+            return unavailable(exc)
+        body = {"scope": principal.scope, "tables": [table_json(t, computed) for t in tables.values()]}
+        return Response(orjson.dumps(body), media_type=JSON, headers={"Cache-Control": "private, no-cache"})
+
+    @server.get("/api/perception/summary.json")
+    async def perception_summary() -> Response:
+        """The wall's line (aggregates only: the ``wall`` permission, visitors included)."""
+        principal = require("wall")
+        try:
+            computed, tables = await cache.tables(principal.scope)
+        except Unavailable as exc:
+            return unavailable(exc)
+        body = {**summary(tables), "computed": clock.beijing(computed).isoformat(timespec="seconds")}
+        return Response(orjson.dumps(body), media_type=JSON, headers={"Cache-Control": "private, no-cache"})
+
+    @server.get("/api/perception/{name}.{kind}")
+    async def perception_file(name: str, kind: str) -> Response:
+        principal = require("console")
+        if kind not in ("csv", "xlsx"):
+            return Response("csv or xlsx\n", status_code=404, media_type="text/plain")
+        try:
+            computed, tables = await cache.tables(principal.scope)
+        except Unavailable as exc:
+            return unavailable(exc)
+        table = tables.get(name)
+        if table is None:
+            return Response(f"no table {name!r} (known: {', '.join(tables)})\n", status_code=404,
+                            media_type="text/plain")
+        await runtime.auditor.record("perception.export", principal.name, principal.role, ip=client_ip(),
+                                     target=name, detail=f"{kind} rows={len(table.rows)} {table.period}")
+        body, media = (as_csv(table), "text/csv; charset=utf-8") if kind == "csv" else (as_xlsx(table), XLSX)
+        return Response(body, media_type=media,
+                        headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'})
+
+    @server.get("/open311/v2/services.json")
+    async def open311_services() -> Response:
+        return Response(orjson.dumps(open311.services()), media_type=JSON)
+
+    @server.get("/open311/v2/requests.json")
+    async def open311_requests(request: Request) -> Response:
+        try:
+            query = open311.RequestQuery.parse(dict(request.query_params), clock.now_ms())
+        except open311.Open311Error as exc:
+            return Response(orjson.dumps(open311.error(str(exc))), status_code=400, media_type=JSON)
+
+        def page(archive: Archive) -> list[dict[str, Any]]:
+            return open311.requests(archive, query, rules)
+
+        try:
+            found = await cache.read(page)
+        except Unavailable as exc:
+            return Response(orjson.dumps(open311.error(str(exc), 503)), status_code=503, media_type=JSON)
+        return Response(orjson.dumps(found), media_type=JSON)
+
+    return cache
