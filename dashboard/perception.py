@@ -375,6 +375,15 @@ def unsatisfied(archive: Archive, rules: Rules, last_day: str, scope: str | None
     return tables
 
 
+#: what the wall line's figures count, in Chinese (the tables' ``counts`` say it in English)
+SUMMARY_COUNTS_ZH = {
+    "recurring": "重复诉求：同类诉求相距很近或同一地址文本相似，3 件及以上为一组",
+    "unsatisfied_weeks": "每周回访评价为不满意的占比",
+    "hotspots": "诉求热点：本周工单数显著高于该网格前 8 周均值的 H3 网格",
+    "rising": "上升类别：本周工单数显著高于前 8 周均值的诉求类别",
+}
+
+
 def summary(tables: dict[str, Table]) -> dict[str, Any]:
     """The wall's line: recurring issues, this week's unsatisfied share, hotspots, rising
     categories (aggregates only), with the words in both languages."""
@@ -388,9 +397,9 @@ def summary(tables: dict[str, Table]) -> dict[str, Any]:
         f" · 上升：{'、'.join(up[:3])}" if up else "")
     en = f"Perception: {recurring_n} recurring · unsatisfied this week {shown} · {hot} hotspots" + (
         f" · rising: {', '.join(up[:3])}" if up else "")
-    title_zh = "；".join(f"{t.counts}（{t.period}）" for t in tables.values()
-                        if t.name in ("recurring", "unsatisfied_weeks", "hotspots", "rising"))
-    title_en = title_zh
+    shown_tables = [t for t in tables.values() if t.name in SUMMARY_COUNTS_ZH]
+    title_zh = "；".join(f"{SUMMARY_COUNTS_ZH[t.name]}（{t.period}）" for t in shown_tables)
+    title_en = "; ".join(f"{t.counts} ({t.period})" for t in shown_tables)
     return {"recurring": recurring_n, "unsatisfied_share": share, "hotspots": hot, "rising": up,
             "text": {"zh": zh, "en": en}, "title": {"zh": title_zh, "en": title_en}}
 
