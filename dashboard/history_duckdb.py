@@ -41,9 +41,6 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     log_id VARCHAR PRIMARY KEY, ts TIMESTAMPTZ NOT NULL, day DATE NOT NULL, type VARCHAR NOT NULL,
     street VARCHAR, source VARCHAR, event_id VARCHAR, data JSON NOT NULL);
--- a producer's retry (the same event id under another log id) is archived once, as the
--- reducer applies it once (docs/ARCHITECTURE.md "Exactly-once effect"); events without an id: NULL
-CREATE UNIQUE INDEX IF NOT EXISTS events_event_id ON events (event_id);
 CREATE TABLE IF NOT EXISTS audit (
     log_id VARCHAR PRIMARY KEY, ts TIMESTAMPTZ NOT NULL, day DATE NOT NULL, who VARCHAR, role VARCHAR,
     action VARCHAR, target VARCHAR, outcome VARCHAR, fields JSON NOT NULL);

@@ -38,9 +38,6 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     log_id TEXT PRIMARY KEY, ts TIMESTAMPTZ NOT NULL, day DATE NOT NULL, type TEXT NOT NULL,
     street TEXT, source TEXT, event_id TEXT, data JSONB NOT NULL);
--- a producer's retry (the same event id under another log id) is archived once, as the
--- reducer applies it once (docs/ARCHITECTURE.md "Exactly-once effect"); events without an id: NULL
-CREATE UNIQUE INDEX IF NOT EXISTS events_event_id ON events (event_id);
 CREATE INDEX IF NOT EXISTS events_day_street_type ON events (day, street, type);
 CREATE INDEX IF NOT EXISTS events_type_day ON events (type, day);
 CREATE INDEX IF NOT EXISTS events_ts ON events (ts);

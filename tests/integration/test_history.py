@@ -256,33 +256,3 @@ def test_simulate_backfill_days_writes_history_once(tmp_path: Path) -> None:
         assert archive.cursor("events") == "0-0"  # the live archiver's cursor is untouched
     finally:
         archive.close()
-
-
-@pytest.mark.parametrize("engine", ["duckdb", "postgresql"])
-def test_a_retried_event_is_archived_once(engine: str, tmp_path: Path, pg_url: str) -> None:
-    """The same event id under several log ids (a producer's retry by XADD and PUBLISH, in
-    one batch and in a later one) is archived once, the first copy; events without an id
-    are all kept."""
-    archive = DuckDBArchive(tmp_path / "history.duckdb") if engine == "duckdb" else PostgresArchive(pg_url)
-
-    def raw(event_id: str | None, value: int) -> bytes:
-        ident = f'"id": "{event_id}", ' if event_id else ""
-        return (f'{{"type": "indicator.value", {ident}"ts": 1781000000000, '
-                f'"data": {{"key": "green.aqi", "value": {value}}}}}').encode()
-
-    def rows(*entries: tuple[str, str | None, int]) -> list[Any]:
-        built = [event_row(log_id, raw(event_id, value)) for log_id, event_id, value in entries]
-        assert all(built)
-        return built
-
-    try:
-        archive.write_events(rows(("1781000000000-0", "aqi-1", 40), ("1781000000001-0", "aqi-1", 41),
-                                  ("1781000000002-0", None, 42), ("1781000000003-0", None, 42)),
-                             "1781000000003-0")
-        archive.write_events(rows(("1781000060000-0", "aqi-1", 43), ("1781000060001-0", "aqi-2", 44)),
-                             "1781000060001-0")
-        kept = sorted(archive._run("SELECT log_id, event_id FROM events"), key=lambda row: row[0])
-        assert kept == [("1781000000000-0", "aqi-1"), ("1781000000002-0", None),
-                        ("1781000000003-0", None), ("1781000060001-0", "aqi-2")]
-    finally:
-        archive.close()
