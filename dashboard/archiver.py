@@ -46,6 +46,7 @@ from dashboard.history import (
 from dashboard.lease import Lease
 from dashboard.metrics import Metrics
 from dashboard.replica import Backoff
+from dashboard.tasks import cancel_all
 
 log = logging.getLogger("dashboard.archiver")
 T = TypeVar("T")
@@ -96,12 +97,7 @@ class Archiver:
                        asyncio.create_task(self._run(), name="history-archiver")]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks = []
+        await cancel_all(self._tasks)
         with contextlib.suppress(RedisError, OSError):
             await asyncio.wait_for(self.lease.release(), 2.0)
         await self._close()

@@ -22,6 +22,7 @@ from dashboard.eventlog import Entry, EventLog, Subscription
 from dashboard.events import InvalidEvent, parse_event
 from dashboard.metrics import Metrics
 from dashboard.redis_clients import REDIS_AWAY, REDIS_DOWN, error_text
+from dashboard.tasks import cancel_all
 
 log = logging.getLogger("dashboard.replica")
 
@@ -109,12 +110,7 @@ class Replica:
         # redis-py may turn a cancellation into a connection error, which the loops would
         # retry: the flag makes them leave instead.
         self._stopping = True
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks = []
+        await cancel_all(self._tasks)
 
     async def restore(self) -> None:
         """Load the newest snapshot and replay the log after it, without blocking reads.
