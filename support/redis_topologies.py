@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import redis
 
@@ -151,7 +151,36 @@ sentinel parallel-syncs {service} 1
 """
 
 
-class SentinelSet:
+class Topology:
+    """Servers started together in one work directory, stopped (all of them, whatever
+    fails) and the directory removed on exit; ``start`` is the subclass's."""
+
+    workdir: Path
+
+    def servers(self) -> list[Server]:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        for server in self.servers():
+            with contextlib.suppress(Exception):
+                server.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class SentinelSet(Topology):
     """A master, a replica and three sentinels (see the module doc)."""
 
     def __init__(self, down_after_ms: int = 1000, failover_timeout_ms: int = 3000) -> None:
@@ -199,24 +228,11 @@ class SentinelSet:
         _poll(promoted, timeout, "the sentinels' fail-over to the replica")
         return self.replica
 
-    def stop(self) -> None:
-        for server in (*self.sentinels, self.replica, self.master):
-            with contextlib.suppress(Exception):
-                server.stop()
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> SentinelSet:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def servers(self) -> list[Server]:
+        return [*self.sentinels, self.replica, self.master]
 
 
-class ClusterSet:
+class ClusterSet(Topology):
     """Three Cluster masters on loopback, no replicas (see the module doc)."""
 
     def __init__(self, masters: int = 3) -> None:
@@ -239,18 +255,5 @@ class ClusterSet:
               30, "cluster_state:ok on every node")
         return self
 
-    def stop(self) -> None:
-        for node in self.nodes:
-            with contextlib.suppress(Exception):
-                node.stop()
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> ClusterSet:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def servers(self) -> list[Server]:
+        return list(self.nodes)
