@@ -42,7 +42,11 @@ def inbox_street(state: State, key: str) -> tuple[bool, str | None]:
 #: The fields of each record card of a /live view (docs/live-protocol.md).
 INCIDENT_CARD = ("id", "domain", "title", "severity", "street", "status", "reported", "updated", "unit",
                  "version", "lat", "lon", "crs")
-ALARM_CARD = ("id", "sensor_id", "kind", "level", "message", "street", "ts", "lat", "lon", "crs", "acked")
+ALARM_CARD = ("id", "sensor_id", "kind", "level", "message", "street", "ts", "lat", "lon", "crs", "acked",
+              "anomaly")
+#: a usual band still describes a value this long after its range ended (the engine
+#: writes the next hour's band with the next hour's first value)
+BAND_GRACE_MS = 15 * 60_000
 SENSOR_CARD = ("id", "kind", "value", "unit", "ts", "street", "lat", "lon", "crs", "alarm")
 DUTY_CARD = ("center", "post", "name", "phone", "start", "end", "ts")
 
@@ -51,6 +55,24 @@ def incident_card(incident: Mapping[str, Any]) -> dict[str, Any]:
     """An incident as the wall and the feed show it (the title scanned); its address is
     not sent: no wall shows it (the console's detail shows it masked, with a reveal)."""
     return project("incident", incident, INCIDENT_CARD)
+
+
+def band_card(series: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The series' usual band as its tile shows it, with ``inside``: whether the current
+    value lies in it (None when there is no band for the value's time: learning, or old).
+    The one home of the rule; the browser draws the result."""
+    band = series.get("band")
+    if band is None:
+        return None
+    card = project("band", band)
+    ts, value = series.get("ts"), series.get("value")
+    current = ts is not None and band["from"] <= ts < band["until"] + BAND_GRACE_MS
+    if band["state"] != "ready" or not current or value is None or band["low"] is None:
+        card["inside"] = None
+    else:
+        card["inside"] = band["low"] <= value <= band["high"]
+    card["current"] = current
+    return card
 
 
 def alarm_card(alarm: Mapping[str, Any]) -> dict[str, Any]:

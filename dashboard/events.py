@@ -135,6 +135,40 @@ class SensorAlarm(msgspec.Struct):
     lon: Lon | None = None
 
 
+DayType = Literal["working", "rest"]
+
+
+class IndicatorAnomaly(msgspec.Struct):
+    """The early-warning engine's finding (dashboard/detect.py): ``key`` an indicator key
+    (the series is ``key`` with the envelope's street) or ``sensor:<sensor_id>``; the value,
+    its expectation and usual band, the signed robust score, the level and the words."""
+
+    key: Id
+    value: float
+    expected: float
+    low: float
+    high: float
+    score: float
+    level: Severity
+    explanation: Text
+    day_type: DayType | None = None
+
+
+class IndicatorExpected(msgspec.Struct):
+    """An indicator series' usual band from ``from_ts`` to ``until_ts`` (epoch ms), or
+    that its baseline is still learning (``state``, ``left_s`` still needed)."""
+
+    key: Id
+    from_ts: int
+    until_ts: int
+    state: Literal["ready", "learning"]
+    left_s: Annotated[int, msgspec.Meta(ge=0)] = 0
+    expected: float | None = None
+    low: float | None = None
+    high: float | None = None
+    day_type: DayType | None = None
+
+
 class DutyShift(msgspec.Struct):
     center: Id
     post: ShortText
@@ -160,6 +194,8 @@ PAYLOADS: dict[str, type[msgspec.Struct]] = {
     "video.point": VideoPoint,
     "video.status": VideoStatus,
     "indicator.value": IndicatorValue,
+    "indicator.anomaly": IndicatorAnomaly,
+    "indicator.expected": IndicatorExpected,
     "incident.reported": IncidentReported,
     "hotline.ticket": HotlineTicket,
     "sensor.reading": SensorReading,

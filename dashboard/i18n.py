@@ -574,6 +574,23 @@ STRINGS.update({
     "map.legend.sensor_alarm": ("{m} 分钟内告警（告警等级色）", "Alarm in the last {m} min (level colour)"),
 })
 
+# early warning (dashboard/detect.py): an anomaly's explanation, the tiles' usual band
+STRINGS.update({
+    "detect.explain": ("{name} {value}{unit}，通常 {low}–{high}（{day} {time}，{kind}，{place}）；"
+                       "{way} {score} 个稳健标准差",
+                       "{name} {value} {unit}, usually {low}–{high} ({day} {time}, {kind}, {place}); "
+                       "{score} robust deviations {way}"),
+    "detect.above": ("偏高", "above"),
+    "detect.below": ("偏低", "below"),
+    "detect.day.working": ("工作日", "working day"),
+    "detect.day.rest": ("休息日", "rest day"),
+    "detect.band": ("通常 {low}–{high}", "usually {low}–{high}"),
+    "detect.band.inside": ("在常态范围内", "within the usual band"),
+    "detect.band.outside": ("超出常态范围", "outside the usual band"),
+    "detect.learning": ("基线学习中，还需 {days} 天", "learning its baseline, {days} more day(s)"),
+    "detect.kind": ("预警", "Early warning"),
+})
+
 
 def t(key: str, lang: str = "zh", **values: object) -> str:
     """The label ``key`` in ``lang`` with ``{name}`` placeholders filled."""

@@ -30,6 +30,28 @@ class IndicatorSeries(TypedDict):
     ts: int | None
     history: list[list[Any]]  # [ts, value], in arrival order, bounded
     n: int  # points ever appended
+    band: NotRequired[BandRecord]  # the usual band (indicator.expected)
+    anomaly: NotRequired[str]  # the key of its latest early-warning alarm
+
+
+#: An indicator series' usual band from ``from`` to ``until`` (the early-warning engine's
+#: indicator.expected), or ``state`` learning with ``left_s`` still needed.
+BandRecord = TypedDict("BandRecord", {
+    "from": int, "until": int, "state": str, "left_s": int,
+    "expected": float | None, "low": float | None, "high": float | None,
+})
+
+
+class AnomalyDetail(TypedDict):
+    """What an early-warning alarm (kind ``anomaly``) found: the figures of its explanation."""
+
+    key: str
+    value: float
+    expected: float
+    low: float
+    high: float
+    score: float
+    day_type: str | None
 
 
 class TimelineEntry(TypedDict, total=False):
@@ -141,6 +163,7 @@ class AlarmRecord(TypedDict):
     street: str | None
     ts: int
     acked: AckRecord | None
+    anomaly: NotRequired[AnomalyDetail]  # kind "anomaly": an early-warning alarm
 
 
 class InboxDecision(TypedDict, total=False):

@@ -38,6 +38,8 @@ from dashboard.events import (
     HotlineTicket,
     IncidentReported,
     IncidentStep,
+    IndicatorAnomaly,
+    IndicatorExpected,
     IndicatorValue,
     SensorAlarm,
     SensorReading,
@@ -263,6 +265,46 @@ def _indicator(state: State, entry_id: str, event: Event, ts: int, changes: Chan
     series["n"] = series.get("n", 0) + 1  # points ever appended: a client's tail index
     changes.add(Section.INDICATORS, sid)
     changes.points[sid] = changes.points.get(sid, 0) + 1
+
+
+def _indicator_expected(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
+    """The usual band of a series for an hour (the early-warning engine's): the newest
+    range wins, so a late copy of an older hour does not replace the current band."""
+    d = payload(event, IndicatorExpected)
+    sid = series_key(d.key, event.street)
+    series = state.indicators.get(sid)
+    if series is None:
+        series = state.indicators[sid] = {
+            "key": d.key, "street": event.street, "value": None, "ts": None, "history": [], "n": 0,
+        }
+    old = series.get("band")
+    if old is not None and old["from"] > d.from_ts:
+        return
+    series["band"] = {"from": d.from_ts, "until": d.until_ts, "state": d.state, "left_s": d.left_s,
+                      "expected": d.expected, "low": d.low, "high": d.high}
+    changes.add(Section.INDICATORS, sid)
+
+
+def _indicator_anomaly(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
+    """An early-warning finding becomes an alarm of kind ``anomaly`` (the sensor alarms'
+    record, its ``sensor_id`` the series, its message the explanation), keyed by its event
+    id: the engine's ids are deterministic, so any number of engines raise one alarm."""
+    d = payload(event, IndicatorAnomaly)
+    key = alarm_key(event, entry_id)
+    if key in state.alarms:
+        return
+    alarm: AlarmRecord = {
+        "id": key, "sensor_id": series_key(d.key, event.street), "kind": ANOMALY_KIND, "level": d.level,
+        "message": d.explanation, "lat": None, "lon": None, "crs": event.crs or "gcj02",
+        "street": event.street, "ts": ts, "acked": None,
+        "anomaly": {"key": d.key, "value": d.value, "expected": d.expected, "low": d.low, "high": d.high,
+                    "score": d.score, "day_type": d.day_type},
+    }
+    _add_alarm(state, entry_id, key, alarm, changes)
+    series = state.indicators.get(alarm["sensor_id"])
+    if series is not None:
+        series["anomaly"] = key
+        changes.add(Section.INDICATORS, alarm["sensor_id"])
 
 
 # ---------------------------------------------------------------- incidents
@@ -517,6 +559,8 @@ def _sensor_reading(state: State, entry_id: str, event: Event, ts: int, changes:
 #: Inbox keys of the alarms that are not sensor alarms (dashboard/inbox.py): a camera down
 #: too long, an indicator in alarm.  A sensor alarm's key never starts with one of them.
 OTHER_INBOX_KINDS = ("video:", "indicator:")
+#: the ``kind`` of an early-warning alarm (indicator.anomaly) in ``state.alarms``
+ANOMALY_KIND = "anomaly"
 
 
 def alarm_key(event: Event, entry_id: str) -> str:
@@ -547,16 +591,20 @@ def _sensor_alarm(state: State, entry_id: str, event: Event, ts: int, changes: C
         "ts": ts,
         "acked": None,
     }
-    state.alarms[key] = alarm
-    if len(state.alarms) > ALARMS_KEPT:
-        del state.alarms[next(iter(state.alarms))]
+    _add_alarm(state, entry_id, key, alarm, changes)
     sensor = state.sensors.get(d.sensor_id)
     if sensor is not None:
         sensor["alarm"] = key
         changes.add(Section.SENSORS, d.sensor_id)
+
+
+def _add_alarm(state: State, entry_id: str, key: str, alarm: AlarmRecord, changes: Changes) -> None:
+    state.alarms[key] = alarm
+    if len(state.alarms) > ALARMS_KEPT:
+        del state.alarms[next(iter(state.alarms))]
     changes.add(Section.ALARMS, key)
     _feed(state, "alarm", key)
-    if d.level == 1:
+    if alarm["level"] == 1:
         changes.severe.append({"kind": "alarm", "id": key, "entry": entry_id})
 
 
@@ -605,6 +653,8 @@ _HANDLERS = {
     "video.point": _video_point,
     "video.status": _video_status,
     "indicator.value": _indicator,
+    "indicator.anomaly": _indicator_anomaly,
+    "indicator.expected": _indicator_expected,
     "incident.reported": _incident_reported,
     "hotline.ticket": _ticket,
     **{f"hotline.{step}": _hotline_step for step in hotline.STEPS},

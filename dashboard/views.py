@@ -24,6 +24,7 @@ from typing import Any
 from dashboard import visitor_view
 from dashboard.cards import (
     alarm_card,
+    band_card,
     duty_card,
     in_scope,
     inbox_street,
@@ -148,7 +149,8 @@ class ViewBuilder:
         history = series["history"]
         card = {"key": series["key"], "street": series["street"], "value": series["value"],
                 "ts": series["ts"], "n": series.get("n", len(history)),
-                "level": indicator_level(series["value"], indicator) if indicator else "ok"}
+                "level": indicator_level(series["value"], indicator) if indicator else "ok",
+                "band": band_card(series)}
         if tail is None:
             card["history"] = history[-HISTORY_POINTS:]
         else:

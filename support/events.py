@@ -90,6 +90,25 @@ def indicator_value(key: str, value: float, **fields: Unpack[EnvelopeFields]) ->
     return envelope("indicator.value", {"key": key, "value": value}, **fields)
 
 
+def indicator_anomaly(key: str, value: float, *, expected: float, low: float, high: float, score: float,
+                      level: int = 4, explanation: str = "偏离常态", day_type: str | None = None,
+                      **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """The early-warning engine's finding on a series (``key``: indicator key or ``sensor:<id>``)."""
+    return envelope("indicator.anomaly", {"key": key, "value": value, "expected": expected, "low": low,
+                                          "high": high, "score": score, "level": level,
+                                          "explanation": explanation, "day_type": day_type}, **fields)
+
+
+def indicator_expected(key: str, from_ts: int, until_ts: int, *, state: str = "ready",
+                       left_s: int | None = None, expected: float | None = None, low: float | None = None,
+                       high: float | None = None,
+                       day_type: str | None = None, **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """An indicator series' usual band for a time range, or that it is still learning."""
+    return envelope("indicator.expected", {"key": key, "from_ts": from_ts, "until_ts": until_ts,
+                                           "state": state, "left_s": left_s, "expected": expected,
+                                           "low": low, "high": high, "day_type": day_type}, **fields)
+
+
 def incident_reported(incident_id: str, *, domain: IncidentDomain = "safety", title: str | None = None,
                       severity: int = 2, lat: float | None = None, lon: float | None = None,
                       address: str | None = None, description: str | None = None,

@@ -1,0 +1,153 @@
+"""Seasonal baselines (dashboard/baselines.py) and the detector (dashboard/detect.py) on
+planted seasonal data: day types across a holiday, the learning state, deterministic ids,
+the explanation, and the reducer keeping one alarm per id."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+import numpy as np
+import orjson
+import pytest
+
+from dashboard import clock
+from dashboard.baselines import LEARNING_MS, day_type, fit
+from dashboard.catalogue import load_catalogue
+from dashboard.detect import Detector, event_id, level_of
+from dashboard.events import parse_event
+from dashboard.state import State, apply
+from dashboard.workdays import load_calendar
+
+CAL = load_calendar()
+DAY = clock.DAY_MS
+HOUR = clock.HOUR_MS
+
+
+def ms(y: int, m: int, d: int, h: int = 0) -> int:
+    return int(datetime(y, m, d, h, tzinfo=clock.BEIJING).timestamp() * 1000)
+
+
+def planted(start: int, days: int, per_hour: int = 4, seed: int = 1, noise: float = 2.0,
+            rest_drop: float = 12.0) -> tuple[np.ndarray, np.ndarray]:
+    """40 + 10·cos(2π(h − 14)/24), minus ``rest_drop`` on rest days, + gauss(0, noise)."""
+    rng = np.random.default_rng(seed)
+    ts = np.sort(rng.integers(start, start + days * DAY, days * 24 * per_hour))
+    return ts, np.array([truth(int(t), rest_drop) for t in ts]) + rng.normal(0, noise, len(ts))
+
+
+def truth(t: int, rest_drop: float = 12.0) -> float:
+    hour = (t - clock.day_start(t)) / HOUR
+    rest = day_type(CAL, clock.beijing(t).date()) == "rest"
+    return 40 + 10 * math.cos(2 * math.pi * (hour - 14) / 24) - (rest_drop if rest else 0)
+
+
+def test_day_types_follow_the_calendar() -> None:
+    """A make-up working day (Sunday 2026-01-04) is working, a holiday weekday (2026-10-05) rest."""
+    assert day_type(CAL, date(2026, 1, 4)) == "working"
+    assert day_type(CAL, date(2026, 10, 5)) == "rest"
+    assert day_type(CAL, date(2026, 9, 22)) == "working"  # a Tuesday
+    assert day_type(CAL, date(2026, 9, 19)) == "rest"  # a Saturday
+
+
+def test_baseline_learns_the_daily_rhythm_and_the_day_type() -> None:
+    """Three weeks of planted data: the expectation is within noise of the truth on a working
+    day and on the National Day holiday (rest, though a weekday), and the scale ≈ the noise."""
+    start = ms(2026, 9, 14)
+    ts, values = planted(start, 21)
+    now = start + 21 * DAY
+    base = fit(ts, values, CAL, now)
+    assert base is not None and base.ready and base.bucket_hours == 1
+    for when in (ms(2026, 10, 5, 8), ms(2026, 10, 5, 14), ms(2026, 9, 29, 3), ms(2026, 9, 29, 14)):
+        assert abs(base.expect(CAL, when).expected - truth(when)) < 1.5, clock.iso(when)
+    assert base.expect(CAL, ms(2026, 10, 5, 14)).day_type == "rest"
+    assert 1.5 < base.scale["working"] < 2.6
+    score, e = base.score(CAL, ms(2026, 9, 29, 14), truth(ms(2026, 9, 29, 14)) + 20)
+    assert score > 7 and e.low < truth(ms(2026, 9, 29, 14)) < e.high
+
+
+def test_a_young_series_is_learning_and_says_how_long() -> None:
+    """Ten days of history: not ready, four more days needed; the detector writes a
+    learning band and no anomaly, however far off a value is."""
+    start = ms(2026, 9, 1)
+    ts, values = planted(start, 10)
+    now = start + 10 * DAY
+    base = fit(ts, values, CAL, now)
+    assert base is not None and not base.ready
+    assert base.learning_left_ms(now) == LEARNING_MS - (now - int(ts[0]))
+    detector = Detector(load_catalogue(), CAL)
+    detector.learn([(int(t), "indicator.value", None, {"key": "green.pm25", "value": float(v)})
+                    for t, v in zip(ts, values, strict=True)], now)
+    events = detector.observe(now + HOUR, "indicator.value", None, {"key": "green.pm25", "value": 500.0})
+    assert [e["type"] for e in events] == ["indicator.expected"]
+    assert events[0]["data"]["state"] == "learning"
+    assert 3 * 86_400 < events[0]["data"]["left_s"] <= 4 * 86_400
+
+
+def trained(seed: int = 1) -> tuple[Detector, int]:
+    start = ms(2026, 9, 1)
+    ts, values = planted(start, 16, seed=seed)
+    now = start + 16 * DAY
+    detector = Detector(load_catalogue(), CAL)
+    detector.learn([(int(t), "indicator.value", "tianshanlu", {"key": "green.pm25", "value": float(v)})
+                    for t, v in zip(ts, values, strict=True)], now)
+    return detector, now
+
+
+def test_an_anomaly_is_explained_in_words_and_figures() -> None:
+    detector, now = trained()
+    when = now + 8 * HOUR  # Thursday 2026-09-17 08:00
+    events = detector.observe(when, "indicator.value", "tianshanlu", {"key": "green.pm25", "value": 75.0})
+    anomaly = events[-1]
+    assert anomaly["type"] == "indicator.anomaly" and anomaly["street"] == "tianshanlu"
+    data = anomaly["data"]
+    assert data["low"] < data["expected"] < data["high"] < 75 and data["score"] > 4.5
+    text = data["explanation"]
+    assert text.startswith("PM2.5浓度 75μg/m³，通常 ")
+    assert "（周四 08:00，工作日，天山路街道）；偏高 " in text and text.endswith(" 个稳健标准差")
+    assert f"{data['low']:.0f}–{data['high']:.0f}" in text
+    parse_event(orjson.dumps(anomaly))  # a valid event
+    # a second anomalous value in the same hour writes nothing more; the next hour may
+    assert detector.observe(when + 60_000, "indicator.value", "tianshanlu",
+                            {"key": "green.pm25", "value": 80.0}) == []
+    later = detector.observe(when + HOUR, "indicator.value", "tianshanlu",
+                             {"key": "green.pm25", "value": 80.0})
+    assert [e["type"] for e in later] == ["indicator.expected", "indicator.anomaly"]
+
+
+def test_a_normal_value_raises_nothing() -> None:
+    detector, now = trained()
+    when = now + 14 * HOUR
+    events = detector.observe(when, "indicator.value", "tianshanlu",
+                              {"key": "green.pm25", "value": truth(when)})
+    assert [e["type"] for e in events] == ["indicator.expected"]
+    assert events[0]["data"]["low"] < truth(when) < events[0]["data"]["high"]
+
+
+def test_ids_are_deterministic_so_two_engines_raise_one_alarm() -> None:
+    """Two detectors fitted apart from the same history write the same ids; the reducer
+    applies the second copy as a duplicate, and beyond the dedup window still keeps one alarm."""
+    one, now = trained()
+    two, _ = trained()
+    when = now + 8 * HOUR
+    a = one.observe(when, "indicator.value", "tianshanlu", {"key": "green.pm25", "value": 75.0})
+    b = two.observe(when, "indicator.value", "tianshanlu", {"key": "green.pm25", "value": 75.0})
+    assert [e["id"] for e in a] == [e["id"] for e in b]
+    assert a[-1]["id"] == event_id("anomaly", "green.pm25@tianshanlu", when)
+    assert event_id("anomaly", "green.pm25@tianshanlu", when) != event_id("anomaly", "green.pm25", when)
+    state = State()
+    for n, event in enumerate(a + b + a, start=1):
+        apply(state, f"{when + n}-0", parse_event(orjson.dumps(event)))
+    alarms = [x for x in state.alarms.values() if x["kind"] == "anomaly"]
+    assert len(alarms) == 1
+    alarm = alarms[0]
+    assert alarm["id"] == a[-1]["id"] and alarm["sensor_id"] == "green.pm25@tianshanlu"
+    assert alarm["message"] == a[-1]["data"]["explanation"] and alarm["level"] == a[-1]["data"]["level"]
+    assert state.feed[-1] == ["alarm", alarm["id"]]
+    band = state.indicators["green.pm25@tianshanlu"]["band"]
+    assert band["state"] == "ready" and band["from"] == when - when % HOUR
+
+
+@pytest.mark.parametrize(("score", "level"), [(4.6, 4), (-6.0, 4), (6.8, 3), (-9.0, 2), (30.0, 2)])
+def test_levels_by_score_band(score: float, level: int) -> None:
+    assert level_of(score, 4.5) == level
