@@ -23,6 +23,7 @@ import orjson
 
 from bench import (
     console_load,
+    detect,
     history,
     ingest,
     live_latency,
@@ -69,6 +70,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "console-load": console_load.run,
     "history": history.run,
     "perception": perception.run,
+    "detect": detect.run,
     "soak": soak.run,
 }
 FULL_ONLY = ("soak",)  # left out of --quick unless named with --only

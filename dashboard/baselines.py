@@ -49,6 +49,8 @@ MIN_PER_BUCKET = 8
 MAD_TO_SD = 1.4826
 #: the "usual" band shown with a value: expected ± BAND_K robust deviations
 BAND_K = 3.0
+BACKFIT_PASSES = 2  # trend ↔ profile rounds after the first trend
+LEVEL_DAYS = 3  # the level is the median of this many last days, profile removed
 
 
 def day_type(calendar: Calendar, day: date) -> DayType:
@@ -99,10 +101,14 @@ class Baseline:
     def _profile_at(self, kind: DayType, hour: float) -> float:
         values = self.profile[kind]
         n = len(values)
-        position = hour / self.bucket_hours - 0.5  # bucket centres at 0, 1, … n − 1
-        left = math.floor(position)
+        # bucket centres at 0, 1, … n − 1; before the first and after the last centre the
+        # end buckets' line goes on (no wrap over midnight: a count since midnight restarts)
+        if n == 1:
+            return values[0]
+        position = hour / self.bucket_hours - 0.5
+        left = min(max(math.floor(position), 0), n - 2)
         frac = position - left
-        return values[left % n] * (1 - frac) + values[(left + 1) % n] * frac
+        return values[left] * (1 - frac) + values[left + 1] * frac
 
     def expect(self, calendar: Calendar, ms: int) -> Expectation:
         kind = day_type_at(calendar, ms)
@@ -179,8 +185,9 @@ def fit(ts: Sequence[int] | np.ndarray, values: Sequence[float] | np.ndarray, ca
     # then the trend again of the points without that profile (a holiday week would
     # otherwise pull the trend down: MSTL's weekly period cannot know it)
     trend = _hourly_trend(t, v)
-    profile = _profile(v - trend, kinds, buckets, width)
-    trend = _hourly_trend(t, v - _profile_vector(profile, width, kinds, hours))
+    for _ in range(BACKFIT_PASSES):
+        profile = _profile(v - trend, kinds, buckets, width)
+        trend = _hourly_trend(t, v - _profile_vector(profile, width, kinds, hours))
     detrended = v - trend
     profile = _profile(detrended, kinds, buckets, width)
     residual = detrended - _profile_vector(profile, width, kinds, hours)
@@ -190,8 +197,12 @@ def fit(ts: Sequence[int] | np.ndarray, values: Sequence[float] | np.ndarray, ca
     for k, name in enumerate(DAY_TYPES):
         mine = residual[kinds == k]
         scale[name] = max(_mad(mine) if len(mine) >= 20 else every, floor)
+    # the level now: the median of the last days without their profile (the end of a
+    # smoothed trend is its least certain part)
+    recent = t >= t[-1] - LEVEL_DAYS * DAY_MS
+    level = float(np.median((v - _profile_vector(profile, width, kinds, hours))[recent]))
     return Baseline(points=len(v), first_ms=int(t[0]), last_ms=int(t[-1]), fitted_ms=now_ms,
-                    level=float(trend[-1]), bucket_hours=width, profile=profile, scale=scale)
+                    level=level, bucket_hours=width, profile=profile, scale=scale)
 
 
 def _profile(detrended: np.ndarray, kinds: np.ndarray, buckets: np.ndarray, width: int
@@ -226,11 +237,13 @@ def _profile_vector(profile: dict[DayType, tuple[float, ...]], width: int, kinds
             continue
         values = np.asarray(profile[name])
         n = len(values)
+        if n == 1:
+            out[mask] = values[0]
+            continue
         position = hours[mask] / width - 0.5
-        left = np.floor(position)
-        frac = position - left
-        li = left.astype(int) % n
-        out[mask] = values[li] * (1 - frac) + values[(li + 1) % n] * frac
+        li = np.clip(np.floor(position).astype(int), 0, n - 2)
+        frac = position - li
+        out[mask] = values[li] * (1 - frac) + values[li + 1] * frac
     return out
 
 

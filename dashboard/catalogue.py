@@ -23,7 +23,8 @@ Level = Literal["ok", "warn", "alarm"]
 
 class Simulation(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Demo only: value = base + amplitude·cos(2π(hour − peak_hour)/24) + gauss(0, noise),
-    clamped to [min, max]; ``cumulative``: a count since local midnight (indicators.toml)."""
+    clamped to [min, max], base and amplitude × ``rest`` on rest days; ``cumulative``: a
+    count since local midnight (indicators.toml)."""
 
     base: float
     amplitude: float
@@ -32,6 +33,7 @@ class Simulation(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     min: float | None = None
     max: float | None = None
     cumulative: bool = False
+    rest: float = 1.0  # base and amplitude × this on rest days (weekends, holidays)
 
 
 SIMULATION_FIELDS = frozenset(field.name for field in msgspec.structs.fields(Simulation))

@@ -72,6 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="first write N days of simulated history (before today) into the history "
                           "archive (history_path or history_url); with --duration 0 stop after that")
 
+    det = sub.add_parser(
+        "detect", help="the early-warning engine: seasonal baselines, indicator.anomaly events",
+        description="Learn a seasonal baseline per indicator series and sensor from the history "
+                    "archive, follow the log and write indicator.anomaly (and indicator.expected) "
+                    "events with deterministic ids (docs/early-warning.md). The archive: history_url "
+                    "(PostgreSQL), or a history_path DuckDB file no instance holds open.")
+    _common(det)
+    det.add_argument("--duration", type=float, help="stop after this many seconds")
+
     pub = sub.add_parser(
         "publish", help="publish events: one from flags, or JSON lines from stdin",
         description="Validate events as the dashboard will (a bad one is refused here, with its line "
@@ -161,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if status or args.duration == 0:
                 return status
         return _with_redis(settings, lambda s: _simulate(s, args.duration, not args.no_bootstrap))
+    if args.command == "detect":
+        return _with_redis(settings, lambda s: _detect(s, args.duration), embedded_ok=False)
     return _with_redis(settings, lambda s: _publish(s, args), embedded_ok=False)
 
 
@@ -282,12 +293,14 @@ def _attach_simulator(app: Any, settings: Settings) -> None:
         async with outer(application):
             bus = Bus(connect_for(settings), settings)
             task = asyncio.create_task(run_simulator(bus, settings, None, bootstrap=True))
+            detector = asyncio.create_task(run_detect_in(app.state.runtime, bus, settings))
             try:
                 yield
             finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+                for running in (task, detector):
+                    running.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await running
                 await bus.redis.aclose()
 
     app.router.lifespan_context = lifespan
@@ -388,6 +401,45 @@ async def _simulate(settings: Settings, duration: float | None, bootstrap: bool)
     task.cancel()
     waiter.cancel()
     await bus.redis.aclose()
+    return 0
+
+
+# ---------------------------------------------------------------------- detect
+
+
+async def run_detect_in(runtime: Any, bus: Any, settings: Settings) -> None:
+    """The early-warning engine inside an instance (``run --demo``): it reads the archive
+    in the archiver's thread (a DuckDB file admits one process)."""
+    from dashboard.detect_engine import Engine, build_detector
+
+    async def history(fn: Any) -> Any:
+        return None if runtime.archiver is None else await runtime.archiver.read(fn)
+
+    await Engine(bus, build_detector(settings), history, settings).run()
+
+
+async def _detect(settings: Settings, duration: float | None) -> int:
+    from dashboard.bus import Bus, connect_for
+    from dashboard.detect_engine import Engine, build_detector, direct_history
+    from dashboard.history_open import archive_where
+
+    if archive_where(settings) is None:
+        print("changning-dashboard detect: no history archive (set history_path or history_url)",
+              file=sys.stderr)
+        return 2
+    bus = Bus(connect_for(settings), settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if duration is not None:
+        loop.call_later(duration, stop.set)
+    engine = Engine(bus, build_detector(settings), direct_history(settings), settings)
+    try:
+        await engine.run(stop)
+    finally:
+        await bus.redis.aclose()
+    print(f"detect: wrote {engine.written} event(s), {engine.anomalies} anomaly(ies)", flush=True)
     return 0
 
 

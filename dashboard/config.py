@@ -127,6 +127,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sim_seed: int = 7
     sim_points: int = 2_000
     sim_rate: float = 50.0
+    # early warning (dashboard/detect.py, docs/early-warning.md)
+    detect_threshold: float = 4.5  # robust deviations from the expectation that raise an anomaly
+    detect_history_days: int = 28  # history each baseline is fitted on
+    detect_lookback_s: int = 3_600  # a first start follows the log from this far back
     # where this came from, for error messages
     sources: dict[str, str] = {}
 
@@ -175,6 +179,11 @@ class RedisKeys:
     def sim_bootstrapped(self) -> str:
         """Which point set the demo simulator registered in this Redis (seed and size)."""
         return f"{self.prefix}sim:bootstrapped"
+
+    @property
+    def detect_cursor(self) -> str:
+        """The last log entry the early-warning engine has acted on (dashboard/detect_engine.py)."""
+        return f"{self.prefix}detect:cursor"
 
     def seen(self, event_id: str) -> str:
         return f"{self.prefix}seen:{event_id}"
@@ -338,6 +347,9 @@ def _validate(s: Settings) -> None:
          "must be at least 16 characters")
     need(1 <= s.sim_points <= 50_000, "sim_points", "must be between 1 and 50000")
     need(s.sim_rate > 0, "sim_rate", "must be positive")
+    need(s.detect_threshold > 0, "detect_threshold", "must be positive")
+    need(s.detect_history_days >= 14, "detect_history_days", "must be at least 14 (two full weeks)")
+    need(s.detect_lookback_s >= 0, "detect_lookback_s", "must be >= 0")
     need(
         s.tile_crs in CRS_NAMES,
         "tile_crs",

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,9 +107,11 @@ class Detector:
     hourly from the points followed since (:meth:`refit_due`, :meth:`refit`)."""
 
     def __init__(self, catalogue: Iterable[Indicator], calendar: Calendar,
-                 threshold: float = DEFAULT_THRESHOLD, sensor_names: dict[str, tuple[str, str]] | None = None
-                 ) -> None:
+                 threshold: float = DEFAULT_THRESHOLD, sensor_names: dict[str, tuple[str, str]] | None = None,
+                 history_ms: int = HISTORY_MS) -> None:
         self.indicators = {i.key: i for i in catalogue}
+        self.history_ms = history_ms
+        self.learned_until = -1  # the newest archived point learned: followed points up to it are known
         self.calendar = calendar
         self.threshold = threshold
         self.sensor_names = sensor_names or {}
@@ -154,30 +156,46 @@ class Detector:
             series.points.append((ts, float(value)))
         return series
 
-    def refit(self, sid: str, now_ms: int) -> None:
+    def fit_job(self, sid: str, now_ms: int) -> Callable[[], Baseline | None]:
+        """The fit of one series on a copy of its points: a function that may run in
+        another thread while the points keep coming (install its result with
+        :meth:`install`)."""
         series = self.series[sid]
-        while series.points and series.points[0][0] < now_ms - HISTORY_MS:
+        while series.points and series.points[0][0] < now_ms - self.history_ms:
             series.points.popleft()
-        if not series.points:
-            return
         ts = [p[0] for p in series.points]
         values = [p[1] for p in series.points]
         resolution = 10.0 ** -series.meta.decimals
-        series.baseline = baselines.fit(ts, values, self.calendar, now_ms, resolution)
+        calendar = self.calendar
+        return lambda: baselines.fit(ts, values, calendar, now_ms, resolution)
+
+    def install(self, sid: str, baseline: Baseline | None) -> None:
+        if baseline is not None:
+            self.series[sid].baseline = baseline
+
+    def refit(self, sid: str, now_ms: int) -> None:
+        self.install(sid, self.fit_job(sid, now_ms)())
 
     def refit_due(self, now_ms: int) -> list[str]:
         """The series whose baseline is missing or older than :data:`REFIT_MS`."""
         return [sid for sid, s in self.series.items()
                 if s.points and (s.baseline is None or now_ms - s.baseline.fitted_ms >= REFIT_MS)]
 
-    def learn(self, rows: Iterable[tuple[int, str, str | None, dict[str, Any]]], now_ms: int) -> int:
-        """Points from the archive (ts, type, street, data), then every baseline fitted."""
+    def take(self, rows: Iterable[tuple[int, str, str | None, dict[str, Any]]]) -> int:
+        """Points from the archive (ts, type, street, data), kept in time order; no fit."""
         n = 0
         for ts, kind, street, data in rows:
-            n += self.add(ts, kind, street, data) is not None
+            if ts > self.learned_until:
+                n += self.add(ts, kind, street, data) is not None
+                self.learned_until = max(self.learned_until, ts)
+        for series in self.series.values():
+            series.points = deque(sorted(series.points), maxlen=MAX_POINTS)
+        return n
+
+    def learn(self, rows: Iterable[tuple[int, str, str | None, dict[str, Any]]], now_ms: int) -> int:
+        """:meth:`take`, then every baseline fitted here."""
+        n = self.take(rows)
         for sid in list(self.series):
-            for series in (self.series[sid],):
-                series.points = deque(sorted(series.points), maxlen=MAX_POINTS)
             self.refit(sid, now_ms)
         return n
 
@@ -192,11 +210,16 @@ class Detector:
 
     # ---- following
     def observe(self, ts: int, kind: str, street: str | None, data: dict[str, Any]) -> list[dict[str, Any]]:
-        """A new value from the log: the events it calls for (none, a band, an anomaly)."""
-        series = self.add(ts, kind, street, data)
+        """A new value from the log: the events it calls for (none, a band, an anomaly).
+        A value the archive already gave (:meth:`take`) is scored, not remembered twice."""
+        value = data.get("value")
+        if not isinstance(value, int | float):
+            return []
+        known = ts <= self.learned_until
+        series = self._series(kind, street, data) if known else self.add(ts, kind, street, data)
         if series is None:
             return []
-        value = series.points[-1][1]
+        value = float(value)
         sid = series_id(series.meta.key, street) if series.meta.is_indicator else series.meta.key
         out: list[dict[str, Any]] = []
         hour = ts - ts % clock.HOUR_MS

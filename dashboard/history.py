@@ -249,6 +249,12 @@ QUERIES: dict[str, str] = {
                latest.type, latest.status,
                CAST(extract(epoch FROM latest.ts) * 1000 AS BIGINT) AS updated_ms
         FROM r JOIN latest ON latest.ticket_id = r.ticket_id""",
+    # the early warning's baselines (dashboard/detect_engine.py): indicator values and sensor
+    # readings from a day on (parameter: that day); ``ms``: epoch milliseconds
+    "series_points": """
+        SELECT CAST(extract(epoch FROM ts) * 1000 AS BIGINT) AS ms, type, street, data
+        FROM events WHERE type IN ('indicator.value', 'sensor.reading') AND day >= CAST(? AS DATE)
+        ORDER BY ts""",
     # audit entries of one action by outcome and day (the trail after the stream's trim)
     "audit_by_day": """
         SELECT CAST(day AS VARCHAR) AS day, action, outcome, count(*) AS entries

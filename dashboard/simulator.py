@@ -18,12 +18,14 @@ import math
 import random
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from dashboard import clock, geo
 from dashboard import simulator_vocab as vocab
 from dashboard.catalogue import CATALOGUE_FILE, Indicator, Simulation, load_catalogue
+from dashboard.holidays import day_kind
 from dashboard.simulator_cases import INCIDENT_STEPS, HotlineDesk, IncidentDesk
 from dashboard.simulator_devices import (
     HOUR_MS,
@@ -36,7 +38,7 @@ from dashboard.simulator_devices import (
 
 __all__ = [
     "CATALOGUE_FILE", "DEFAULT_START_MS", "HOUR_MS", "INCIDENT_STEPS", "SPREAD_MS",
-    "DistrictSimulator", "load_catalogue", "local_iso", "shift_start",
+    "DistrictSimulator", "Injection", "load_catalogue", "local_iso", "shift_start",
 ]
 
 DEFAULT_START_MS = int(datetime(2025, 6, 2, 8, 0, tzinfo=clock.BEIJING).timestamp() * 1000)
@@ -62,6 +64,27 @@ def shift_start(ms: int) -> int:
     return ms - (ms - clock.day_start(ms) - 8 * HOUR_MS) % (12 * HOUR_MS)
 
 
+@dataclass(frozen=True, slots=True)
+class Injection:
+    """An anomaly planted in one indicator series (``street`` None: the district's) from
+    ``start_ms`` to ``end_ms``: ``spike`` and ``shift`` add ``size``, ``drift`` adds up to it
+    linearly.  For the early-warning benchmark (bench/detect.py), which knows the times."""
+
+    key: str
+    street: str | None
+    start_ms: int
+    end_ms: int
+    size: float
+    shape: Literal["spike", "shift", "drift"] = "shift"
+
+    def delta(self, key: str, street: str | None, ts: int) -> float:
+        if key != self.key or street != self.street or not self.start_ms <= ts < self.end_ms:
+            return 0.0
+        if self.shape == "drift":
+            return self.size * (ts - self.start_ms) / max(1, self.end_ms - self.start_ms)
+        return self.size
+
+
 class DistrictSimulator:
     """Deterministic generator of realistic district events (see the module docstring).
 
@@ -79,6 +102,7 @@ class DistrictSimulator:
         start_ms: int = DEFAULT_START_MS,
         catalogue: list[Indicator] | None = None,
         run: str = "",
+        injections: tuple[Injection, ...] = (),
     ) -> None:
         if video_points < 0:
             raise ValueError("video_points must be >= 0")
@@ -101,6 +125,7 @@ class DistrictSimulator:
         self._cumulative_last: dict[tuple[str, str | None], tuple[int, float]] = {}
         self._shift_start = shift_start(start_ms)
         self._pending: deque[Emitted] = deque()
+        self.injections = injections
 
     def bootstrap(self) -> list[dict[str, Any]]:
         """The opening events, all at ``start_ms``: duty rosters, every ``video.point``
@@ -174,6 +199,12 @@ class DistrictSimulator:
         _, make = self._rng.choices(makers, weights=[weight for weight, _ in makers])[0]
         return make() or self.sensors.reading(ts)
 
+    def indicator_value(self, ts: int, key: str, street: str | None = None) -> float:
+        """One value of a series at ``ts``, as :meth:`step` would draw it (the benchmark's)."""
+        indicator = next(i for i in self.catalogue if i.key == key)
+        value: float = self._indicator(ts, indicator, street)[2]["value"]
+        return value
+
     def _random_indicator(self, ts: int) -> Emitted:
         indicator = self._rng.choice(self.catalogue)
         street = None
@@ -182,10 +213,13 @@ class DistrictSimulator:
         return self._indicator(ts, indicator, street)
 
     def _indicator(self, ts: int, indicator: Indicator, street: str | None) -> Emitted:
-        """A value following the catalogue's daily rhythm (documented in indicators.toml);
-        per-street values are scaled by a fixed per-unit bias of up to ±12 %."""
+        """A value following the catalogue's daily rhythm and day type (documented in
+        indicators.toml); per-street values are scaled by a fixed per-unit bias of up to
+        ±12 %; an :class:`Injection` of the series adds its anomaly."""
         sim = indicator.sim or NO_SIMULATION
         scale = 1 + self._street_bias[street] if street else 1.0
+        if sim.rest != 1.0 and day_kind(clock.beijing(ts).date()) != "working":
+            scale *= sim.rest
         base, amplitude = sim.base * scale, sim.amplitude * scale
         hour, omega = local_hour(ts), 2 * math.pi / 24
         peak = sim.peak_hour
@@ -196,6 +230,8 @@ class DistrictSimulator:
             value = base * (hour + ratio / omega * swing) / 24 + noise
         else:
             value = base + amplitude * math.cos(omega * (hour - peak)) + noise
+        for injection in self.injections:
+            value += injection.delta(indicator.key, street, ts)
         low = -math.inf if sim.min is None else sim.min
         high = math.inf if sim.max is None else sim.max
         value = round(min(max(value, low), high), indicator.decimals)
