@@ -29,7 +29,9 @@ STRICTEST = "admin"  # what an unknown route or callback needs
 NOBODY = "nobody"  # a permission no role has: the door is closed
 
 # served before anyone has signed in (the sign-in room, dashboard/signin.py)
-PUBLIC_PATHS = frozenset({"/login", "/logout", "/auth/login.css", "/favicon.ico"})
+# (the 政务微信/WeCom sign-in's two paths answer 404 while it is off: dashboard/wecom_signin.py)
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/auth/login.css", "/favicon.ico",
+                          "/auth/wecom/start", "/auth/wecom/callback"})
 # loopback, or the monitoring token (see monitoring_allowed)
 MONITORING_PATHS = frozenset({"/healthz", "/metrics"})
 

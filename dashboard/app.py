@@ -31,6 +31,8 @@ from dashboard.headers import SecurityHeaders
 from dashboard.ratelimits import ConnectionLimit
 from dashboard.runtime import Runtime, build_runtime
 from dashboard.signin import SignIn
+from dashboard.wecom import WeComApp, WeComClient
+from dashboard.wecom_signin import WeComSignIn
 from layouts import wall
 
 log = logging.getLogger("dashboard.app")
@@ -45,6 +47,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     console worker (dashboard/console_worker.py), which serves the console's requests
     that the instance hands it, on a replica that only follows the log."""
     runtime = build_runtime(settings, follower=worker)
+    wecom_app = None if worker else WeComApp.of(settings)  # the optional 政务微信/WeCom sign-in
+    wecom = WeComClient(wecom_app) if wecom_app is not None else None
     if settings.console_worker and not worker:
         runtime.console_worker = ConsoleWorker(settings, lambda: runtime.state.last_id)
 
@@ -74,6 +78,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
             await runtime.hub.stop()
             await runtime.replica.stop()
             await runtime.bus.redis.aclose()
+            if wecom is not None:
+                await wecom.close()
 
     server = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     server.state.runtime = runtime
@@ -112,8 +118,11 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     sign_in = SignIn(runtime.identity, runtime.sign_in_limits, runtime.auditor, runtime.rollup,
                      runtime.metrics, runtime.refusals,
                      session_ttl_s=settings.session_ttl_s, cookie_secure=settings.cookie_secure,
-                     visitor_anonymous=settings.visitor_anonymous)
+                     visitor_anonymous=settings.visitor_anonymous, wecom=wecom is not None)
     sign_in.register(server)
+    WeComSignIn(sign_in, wecom, redirect_uri=settings.wecom_redirect_uri,
+                state_s=settings.wecom_state_s).register(server)
+    server.state.wecom = wecom
     dash_app, callbacks = _mount_dash(server, runtime)
     server.state.callbacks = callbacks
     server.state.dash = dash_app

@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=["officer", "admin", "visitor"])
     add.add_argument("--scope", help="an officer's unit code (default: the whole district)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument("--wecom", metavar="USERID",
+                     help="the user's 政务微信/WeCom userid, for the optional WeCom sign-in")
     pw = verbs.add_parser("set-password", help="set a user's password (ends their sessions)")
     pw.add_argument("name")
     pw.add_argument("--password-stdin", action="store_true")
@@ -110,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
                        ("enable", "enable a disabled user")):
         verbs.add_parser(verb, help=text).add_argument("name")
     verbs.add_parser("list", help="list users and wall tokens")
+    wecom = verbs.add_parser("set-wecom", help="link a user to their 政务微信/WeCom userid (ends their "
+                             "sessions); --unlink removes the link")
+    wecom.add_argument("name")
+    wecom.add_argument("userid", nargs="?", help="the member's userid in the organisation (账号)")
+    wecom.add_argument("--unlink", action="store_true", help="remove the user's WeCom link")
     wall = verbs.add_parser("add-wall", help="issue a wall device token and print its URL")
     wall.add_argument("name")
     wall.add_argument("--layout", default=DEFAULT_LAYOUT, choices=WALL_LAYOUTS, help="the wall's layout")

@@ -375,6 +375,24 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login.forbidden_body": ("当前身份（{who}）无权访问 {path}。", "Your role ({who}) may not open {path}."),
     "login.home": ("返回首页", "Home"),
     "login.switch": ("切换账号", "Switch account"),
+    "login.or": ("或", "or"),
+    "login.wecom": ("政务微信登录", "Sign in with 政务微信 (WeCom)"),
+    "login.wecom_again": ("重新进行政务微信登录", "Sign in with WeCom again"),
+    "login.wecom_password": ("使用用户名和密码登录", "Sign in with user name and password"),
+    "login.wecom_state": ("登录请求已过期或无效（可能等待过久，或不是从本页面发起），"
+                          "请重新进行政务微信登录。",
+                          "The sign-in request expired or is not valid (it waited too long, or did not start "
+                          "here); please sign in with WeCom again."),
+    "login.wecom_refused": ("政务微信未能确认您是本单位成员（授权码无效、已过期，"
+                            "或不是本单位通讯录中的成员），请重试。",
+                            "WeCom did not confirm you as a member of the organisation (the code was not "
+                            "valid, had expired, or you are not in its directory); please try again."),
+    "login.wecom_unknown": ("您的政务微信账号尚未关联本系统用户，或所关联的用户已停用。请联系管理员。",
+                            "Your WeCom account is linked to no user of this system, or that user is "
+                            "disabled. Please ask an administrator."),
+    "login.wecom_down": ("暂时无法连接政务微信，请稍后再试，或使用用户名和密码登录。",
+                         "WeCom cannot be reached right now; try again later, or sign in with your user name "
+                         "and password."),
     "login.bad_token": ("大屏令牌无效或已吊销", "Wall token invalid or revoked"),
     "login.bad_token_body": ("请联系管理员重新签发大屏链接。", "Ask an administrator for a new wall link."),
     # ---- reasons, audit lines and the admin page in both languages (#11 items 6 and 9)
@@ -427,6 +445,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     # the audit trail: actions, outcomes, roles, what an entry is about, its details
     "audit.act.login": ("登录", "Sign-in"),
     "audit.act.logout": ("退出登录", "Sign-out"),
+    "audit.act.login.wecom": ("政务微信登录", "WeCom sign-in"),
+    "audit.act.user.set-wecom": ("关联政务微信", "WeCom link set"),
     "audit.act.wall.token": ("大屏令牌", "Wall token"),
     "audit.act.wall.session": ("大屏会话", "Wall session"),
     "audit.act.wall.add": ("签发大屏令牌", "Wall token issued"),
@@ -457,6 +477,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "audit.kind.user": ("用户", "user"),
     "audit.kind.wall": ("大屏", "wall"),
     "audit.kind.address": ("地址", "address"),
+    "audit.kind.wecom": ("政务微信账号", "WeCom member"),
     "audit.local": ("本机", "local"),
     "audit.act.audit.unavailable": ("审计日志暂不可读", "Audit trail unreadable"),
     "audit.d.failures": ("时间窗内第 {n} 次失败", "failure {n} in the window"),
@@ -465,6 +486,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "audit.d.overflow": ("{s} 秒内其他来源共 {n} 次", "{n} from other sources within {s} s"),
     "audit.d.unlock": ("解除锁定：账号 {account}，地址 {address}",
                        "unlocked: account {account}, address {address}"),
+    "audit.d.wecom_ok": ("政务微信账号 {userid}", "WeCom member {userid}"),
+    "audit.d.wecom_state": ("state 校验失败（过期、缺失或不是本浏览器发起）",
+                            "state check failed (expired, missing, or not started in this browser)"),
+    "audit.d.wecom_refused": ("政务微信拒绝：{why}", "WeCom refused: {why}"),
+    "audit.d.wecom_not_member": ("非本单位成员（无 userid）：{why}", "not a member (no userid): {why}"),
+    "audit.d.wecom_unreachable": ("政务微信无法连接或应答异常：{why}",
+                                  "WeCom unreachable or a bad answer: {why}"),
+    "audit.d.wecom_unknown": ("政务微信账号 {userid} 未关联用户",
+                              "WeCom member {userid} is linked to no user"),
+    "audit.d.wecom_disabled": ("政务微信账号 {userid} 关联的用户已停用",
+                               "the user of WeCom member {userid} is disabled"),
+    "audit.d.wecom_linked": ("关联政务微信账号 {userid}", "linked to WeCom member {userid}"),
+    "audit.d.wecom_unlinked": ("解除政务微信关联", "WeCom link removed"),
     "audit.d.layout": ("布局 {layout}", "layout {layout}"),
     "audit.d.view_masked": ("含个人信息的记录（已脱敏）", "record holding personal data (masked)"),
     "audit.d.export": ("{n} 条；筛选：用户={who} 操作={action} 对象={target} 时间={since}",
