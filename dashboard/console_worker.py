@@ -178,8 +178,10 @@ class ConsoleWorker:
             start_new_session=True)
         assert self._process.stdin is not None
         # the settings on stdin (they may hold the monitoring token: not on the command
-        # line); stdin stays open, and the worker leaves when it reaches its end
-        self._process.stdin.write(msgspec.json.encode(self.settings) + b"\n")
+        # line); stdin stays open, and the worker leaves when it reaches its end.  The
+        # worker serves no sign-in: the WeCom Secret stays with the instance
+        given = msgspec.structs.replace(self.settings, wecom_secret=None, wecom_secret_file=None)
+        self._process.stdin.write(msgspec.json.encode(given) + b"\n")
         await self._process.stdin.drain()
         if self._client is None:
             # aiohttp: about a quarter of httpx's CPU per forwarded request (measured: 0.28

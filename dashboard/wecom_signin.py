@@ -59,7 +59,8 @@ class WeComSignIn:
 
     def register(self, server: FastAPI) -> None:
         server.add_api_route(START_PATH, self.start, methods=["GET", "HEAD"])
-        server.add_api_route(CALLBACK_PATH, self.callback, methods=["GET", "HEAD"])
+        # GET only: a HEAD (a link preview, a prober) would spend the member's one-use code
+        server.add_api_route(CALLBACK_PATH, self.callback, methods=["GET"])
 
     def _serializer(self) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(self.sign_in.identity.store.current().secret, salt="cn-wecom-state")
