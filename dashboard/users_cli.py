@@ -94,7 +94,8 @@ def users_command(settings: Settings, args: argparse.Namespace) -> int:
             print(f"users in {store.path}:")
             for name, u in sorted(directory.users.items()):
                 state = "disabled" if u.get("disabled") else "active"
-                print(f"  {name:<20} {u['role']:<8} {u.get('scope') or 'district':<12} {state}")
+                unit = f" unit={u['unit']}" if u.get("unit") else ""
+                print(f"  {name:<20} {u['role']:<8} {u.get('scope') or 'district':<12} {state}{unit}")
             print("wall tokens:")
             for wall_id, w in sorted(directory.walls.items()):
                 state = "revoked" if w.get("revoked") else "active"
@@ -105,9 +106,11 @@ def users_command(settings: Settings, args: argparse.Namespace) -> int:
             password = _password(args.password_stdin)
             generated = password is None
             password = password or new_password()
-            store.add_user(args.name, args.role, password, args.scope)
+            store.add_user(args.name, args.role, password, args.scope, args.unit)
             _audit(settings, "user.add", f"user:{args.name}", "audit.d.user", role=args.role,
                    scope=args.scope or "district")
+            if args.unit:
+                _audit(settings, "user.set-unit", f"user:{args.name}", "audit.d.unit", unit=args.unit)
             print(f"added {args.name} ({args.role})" + (f"; password: {password}" if generated else ""))
         elif args.verb == "set-password":
             password = _password(args.password_stdin)
@@ -117,6 +120,14 @@ def users_command(settings: Settings, args: argparse.Namespace) -> int:
             _audit(settings, "user.set-password", f"user:{args.name}")
             print(f"password of {args.name} changed; their sessions have ended"
                   + (f"; new password: {password}" if generated else ""))
+        elif args.verb == "set-unit":
+            new_unit: str | None = None if args.clear else args.unit
+            if new_unit is None and not args.clear:
+                raise AuthError("set-unit needs a unit, or --clear")
+            store.set_unit(args.name, new_unit)
+            _audit(settings, "user.set-unit", f"user:{args.name}", "audit.d.unit", unit=new_unit or "-")
+            print(f"unit of {args.name}: {new_unit or 'none (their scope decides)'}; "
+                  "their sessions have ended")
         elif args.verb in ("disable", "enable"):
             store.set_disabled(args.name, args.verb == "disable")
             _audit(settings, f"user.{args.verb}", f"user:{args.name}")
