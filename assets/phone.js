@@ -18,6 +18,7 @@
   var shown = { rows: [], total: 0, card: null, openId: null, listScroll: 0 };
   var refresh = { timer: null, last: 0, running: false, again: false };
   var helloSeen = false;
+  var keepOutcome = false;  // the answer to a step stays when it takes us back to the list
 
   function $(id) { return document.getElementById(id); }
 
@@ -249,6 +250,7 @@
       if (result.ticket) {
         drawCard(result.ticket, !result.ok);  // refused: the ticket as it is now, my text kept
       } else if (result.ok) {  // no longer mine (returned): back to the list
+        keepOutcome = true;
         closeTicket();
       } else {
         Array.prototype.forEach.call(all, function (b) { b.disabled = false; });
@@ -275,6 +277,8 @@
     if (id && !shown.openId) { shown.listScroll = window.scrollY; }
     shown.openId = id;
     shown.card = null;
+    if (!keepOutcome) { say("", true); }
+    keepOutcome = false;
     $("ph-list-view").hidden = !!id;
     $("ph-detail-view").hidden = !id;
     if (id) {

@@ -116,6 +116,7 @@ def register(server: FastAPI, runtime: Runtime, assets: Path) -> None:
     <a class="ph-link" id="ph-lang" href="{PAGE}?lang={other}">{esc(t("phone.lang", lang))}</a>
     <a class="ph-link" id="ph-console" href="{console}">{esc(t("phone.console", lang))}</a>
   </nav>
+  <div id="ph-outcome" class="ph-outcome" role="status" aria-live="polite" hidden></div>
 </header>
 <main id="ph-main">
   <section id="ph-list-view" class="ph-view">
@@ -128,7 +129,6 @@ def register(server: FastAPI, runtime: Runtime, assets: Path) -> None:
     <div id="ph-detail"></div>
   </section>
 </main>
-<div id="ph-outcome" class="ph-outcome" role="status" aria-live="polite" hidden></div>
 <script src="{_asset("live.js", assets)}"></script>
 <script src="{_asset("phone.js", assets)}"></script>
 </body>
