@@ -29,7 +29,7 @@ from dashboard.units import UNIT_CODES, UNIT_NAMES
 from dashboard.workdays import DeadlineRule
 
 #: The steps an officer takes on the phone, in the order of its bottom bar.
-PHONE_BUTTONS: tuple[hotline.Button, ...] = ("sign", "reply", "return", "extend")
+PHONE_BUTTONS = hotline.PHONE_BUTTONS
 #: The states in which a ticket is at a unit (dispatched to it, or signed by it).
 AT_UNIT: frozenset[str] = frozenset({"dispatched", "signed"})
 #: The longest text (reply, reason, note) the phone accepts, as the console's text box.

@@ -194,7 +194,7 @@ def register(server: FastAPI, runtime: Runtime, assets: Path) -> None:
                                         values={"max": TEXT_MAX}, **who)
         else:
             done = await ticket_action(runtime, principal.name, ticket_id, verb or button, version=version,
-                                       text=text if button in ("reply", "return", "extend") else None,
+                                       text=None if button == "sign" else text,
                                        until=until if button == "extend" else None, **who)
         now = runtime.state.tickets.get(ticket_id)
         mine = now is not None and is_mine(now, units(principal), principal.scope)
