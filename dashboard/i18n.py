@@ -369,6 +369,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login.note": ("所有访问与个人信息调阅均留痕审计。",
                    "Every access and every look at personal data is audited."),
     "login.visitor": ("以访客身份参观（仅汇总数据）", "Continue as a visitor (aggregates only)"),
+    "login.phone": ("手机处理 12345 工单", "12345 work orders on a phone"),
     "login.logout": ("退出登录", "Sign out"),
     "login.logout_q": ("确定退出当前账号？", "Sign out of this account?"),
     "login.forbidden": ("无权访问", "Not allowed"),

@@ -51,6 +51,9 @@ def form(csrf: str, next_: str, lang: str = "zh", error: str | None = None,
     t = _t(lang)
     error_html = f'<div class="error" role="alert">{escape(t[error])}</div>' if error else ""
     visitor = f'<p class="note"><a href="/">{escape(t["visitor"])}</a></p>' if anonymous_visitor else ""
+    if next_ == "/":  # signing in from nowhere in particular: the phone page is one way on
+        phone = "/login?next=%2Fconsole%2Fm" + ("&amp;lang=en" if lang == "en" else "")
+        visitor += f'<p class="note"><a href="{phone}">{escape(t["phone"])}</a></p>'
     body = (f'<h1>{escape(t["title"])}</h1><p class="sub">{escape(t["sub"])}</p>'
             f'<form method="post" action="/login?lang={escape(lang)}" autocomplete="off">'
             f'<input type="hidden" name="csrf" value="{escape(csrf)}">'

@@ -91,7 +91,8 @@ def register(server: FastAPI, runtime: Runtime, assets: Path) -> None:
         shown["lang"] = lang
         data = orjson.dumps(shown).decode().replace("<", "\\u003c")  # inert in the HTML
         other = "en" if lang == "zh" else "zh"
-        console = "/console" + ("?lang=en" if lang == "en" else "")
+        suffix = "?lang=en" if lang == "en" else ""
+        console = "/console" + suffix
         esc = html.escape
         page = f"""<!doctype html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}">
@@ -115,6 +116,7 @@ def register(server: FastAPI, runtime: Runtime, assets: Path) -> None:
   <nav class="ph-row ph-nav">
     <a class="ph-link" id="ph-lang" href="{PAGE}?lang={other}">{esc(t("phone.lang", lang))}</a>
     <a class="ph-link" id="ph-console" href="{console}">{esc(t("phone.console", lang))}</a>
+    <a class="ph-link" id="ph-logout" href="/logout{suffix}">{esc(t("login.logout", lang))}</a>
   </nav>
   <div id="ph-outcome" class="ph-outcome" role="status" aria-live="polite" hidden></div>
 </header>
