@@ -249,7 +249,7 @@
       say(result.message || result.error || String(answer.status), !!result.ok);
       if (result.ticket) {
         drawCard(result.ticket, !result.ok);  // refused: the ticket as it is now, my text kept
-      } else if (result.ok) {  // no longer mine (returned): back to the list
+      } else if (answer.status === 200) {  // no longer mine (returned, or sent elsewhere): the list
         keepOutcome = true;
         closeTicket();
       } else {
