@@ -115,3 +115,11 @@ def test_the_users_command_sets_a_unit(tmp_path: Path, capsys: pytest.CaptureFix
     assert "unit=区水务所" in capsys.readouterr().out
     assert run("set-unit", "jg", "--clear") == 0
     assert UserStore(settings.users_file).current().users["jg"]["unit"] is None
+
+
+def test_the_sign_in_form_offers_the_phone_page_when_it_has_nowhere_to_go() -> None:
+    from dashboard import login_page
+
+    assert 'href="/login?next=%2Fconsole%2Fm"' in login_page.form("c", "/", "zh")
+    assert "12345 work orders on a phone" in login_page.form("c", "/", "en")
+    assert "next=%2Fconsole%2Fm" not in login_page.form("c", "/console", "zh")
