@@ -30,6 +30,7 @@ from bench import (
     memory,
     nginx_scale,
     perception,
+    phone,
     restart,
     screen,
     snapshot_stall,
@@ -69,6 +70,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "console-load": console_load.run,
     "history": history.run,
     "perception": perception.run,
+    "phone": phone.run,
     "soak": soak.run,
 }
 FULL_ONLY = ("soak",)  # left out of --quick unless named with --only

@@ -155,6 +155,16 @@ async def ticket_action(runtime: Runtime, user: str, ticket_id: str, verb: str, 
     return outcome
 
 
+async def ticket_refused(runtime: Runtime, user: str, ticket_id: str, verb: str, code: str, *,
+                         role: str = "officer", ip: str = "", version: int | None = None,
+                         values: dict[str, Any] | None = None) -> Outcome:
+    """A ticket step refused before the flow is asked (the phone's checks: a ticket not at
+    the officer's units, a text too long), audited like :func:`ticket_action`'s refusals."""
+    outcome = _refused(code, version=version, **(values or {}))
+    await _audit(runtime, f"ticket.{verb}", user, role, f"ticket:{ticket_id}", outcome, "", ip)
+    return outcome
+
+
 async def _ticket_action(runtime: Runtime, user: str, ticket_id: str, verb: str, *,
                          version: int | None, unit: str | None, text: str | None, result: str | None,
                          until: str | None, approved: bool | None) -> Outcome:

@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 
 from callbacks import register_all
-from dashboard import hosts, http_api, perception_api
+from dashboard import hosts, http_api, perception_api, phone_api
 from dashboard.access import CallbackPermissions
 from dashboard.config import Settings
 from dashboard.console_worker import WORKER_HOST, ConsoleWorker, WorkerDoor
@@ -115,6 +115,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
 
     http_api.register(server, runtime)
     server.state.perception = perception_api.register(server, runtime)
+    phone_api.register(server, runtime, ASSETS)
     sign_in = SignIn(runtime.identity, runtime.sign_in_limits, runtime.auditor, runtime.rollup,
                      runtime.metrics, runtime.refusals,
                      session_ttl_s=settings.session_ttl_s, cookie_secure=settings.cookie_secure,
@@ -170,6 +171,8 @@ def _mount_dash(server: FastAPI, runtime: Runtime) -> tuple[dash.Dash, CallbackP
         __name__,
         server=server,  # type: ignore[arg-type]  # Dash 4 types only Flask servers
         assets_folder=str(ASSETS),
+        # the phone page's own files (dashboard/phone_api.py) are served, not put on Dash's pages
+        assets_ignore=r"^phone\.(js|css)$",
         title="长宁城运 · 一屏观",
         update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title
         serve_locally=True,

@@ -198,7 +198,7 @@ class UserStore:
             secrets.token_urlsafe(48))
 
     def add_user(self, name: str, role: str, password: str, scope: str | None = None,
-                 wecom_userid: str | None = None) -> None:
+                 unit: str | None = None, wecom_userid: str | None = None) -> None:
         if not name or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
             raise AuthError(f"user name {name!r}: use letters, digits, '-', '_' or '.'")
         if role not in ROLES or role == "wall":
@@ -207,6 +207,8 @@ class UserStore:
             raise AuthError(f"scope {scope!r} is not a unit code ({', '.join(sorted(UNIT_CODES))})")
         if role != "officer" and scope is not None:
             raise AuthError("only officers have a scope")
+        if unit is not None:
+            _check_unit(unit, role)
         directory = self._load_for_change()
         if name in directory.users:
             raise AuthError(f"user {name!r} already exists")
@@ -215,7 +217,20 @@ class UserStore:
         directory.users[name] = {"role": role, "scope": scope, "hash": hash_password(password),
                                  "disabled": False, "created": now, "changed": now, "generation": 0,
                                  **({"wecom_userid": wecom} if wecom else {})}
+        if unit is not None:
+            directory.users[name]["unit"] = unit
         self._write(directory)
+
+    def set_unit(self, name: str, unit: str | None) -> None:
+        """Set (or, with None, clear) the unit whose 12345 tickets an officer works on
+        (the phone page, dashboard/phone.py); their sessions end, as for any change of
+        what they may act on."""
+        user = self._load_for_change().users.get(name)
+        if user is None:
+            raise AuthError(f"no user {name!r}")
+        if unit is not None:
+            _check_unit(unit, user["role"])
+        self._change_user(name, unit=unit)
 
     def set_password(self, name: str, password: str) -> None:
         self._change_user(name, hash=hash_password(password))
@@ -347,3 +362,14 @@ class UserStore:
         if user is None or user.get("disabled") or principal.generation != int(user.get("generation", 0)):
             return None
         return replace(principal, role=user["role"], scope=user.get("scope"))
+
+
+def _check_unit(unit: str, role: str) -> None:
+    """A user's unit must be one a 12345 ticket can be dispatched to (hotline.UNITS_KNOWN)."""
+    from dashboard.hotline import UNITS_KNOWN
+
+    if role != "officer":
+        raise AuthError("only officers have a unit")
+    if unit not in UNITS_KNOWN:
+        raise AuthError(f"unit {unit!r} is not a unit 12345 tickets are dispatched to; one of: "
+                        f"{', '.join(sorted(UNITS_KNOWN))}")

@@ -102,9 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=["officer", "admin", "visitor"])
     add.add_argument("--scope", help="an officer's unit code (default: the whole district)")
+    add.add_argument("--unit", help="an officer's unit for 12345 work orders on the phone (a name "
+                                    "tickets are dispatched to, e.g. 区建管委 or 虹桥街道分中心)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     add.add_argument("--wecom", metavar="USERID",
                      help="the user's 政务微信/WeCom userid, for the optional WeCom sign-in")
+    set_unit = verbs.add_parser("set-unit", help="set an officer's unit for 12345 work orders (ends "
+                                                 "their sessions)")
+    set_unit.add_argument("name")
+    set_unit.add_argument("unit", nargs="?", help="the unit (a name tickets are dispatched to)")
+    set_unit.add_argument("--clear", action="store_true", help="remove the unit (the scope decides)")
     pw = verbs.add_parser("set-password", help="set a user's password (ends their sessions)")
     pw.add_argument("name")
     pw.add_argument("--password-stdin", action="store_true")

@@ -68,6 +68,9 @@ def form(csrf: str, next_: str, lang: str = "zh", error: str | None = None,
     visitor = f'<p class="note"><a href="/">{escape(t["visitor"])}</a></p>' if anonymous_visitor else ""
     wecom_html = (f'<p class="or">{escape(t["or"])}</p><a class="wecom" id="wecom-sign-in" '
                   f'href="{escape(wecom_start_href(next_, lang))}">{escape(t["wecom"])}</a>' if wecom else "")
+    if next_ == "/":  # signing in from nowhere in particular: the phone page is one way on
+        phone = "/login?next=%2Fconsole%2Fm" + ("&amp;lang=en" if lang == "en" else "")
+        visitor += f'<p class="note"><a href="{phone}">{escape(t["phone"])}</a></p>'
     body = (f'<h1>{escape(t["title"])}</h1><p class="sub">{escape(t["sub"])}</p>'
             f'<form method="post" action="/login?lang={escape(lang)}" autocomplete="off">'
             f'<input type="hidden" name="csrf" value="{escape(csrf)}">'

@@ -106,7 +106,8 @@ def users_command(settings: Settings, args: argparse.Namespace) -> int:
             for name, u in sorted(directory.users.items()):
                 state = "disabled" if u.get("disabled") else "active"
                 wecom = f"  wecom:{u['wecom_userid']}" if u.get("wecom_userid") else ""
-                print(f"  {name:<20} {u['role']:<8} {u.get('scope') or 'district':<12} {state}{wecom}")
+                unit = f" unit={u['unit']}" if u.get("unit") else ""
+                print(f"  {name:<20} {u['role']:<8} {u.get('scope') or 'district':<12} {state}{unit}{wecom}")
             print("wall tokens:")
             for wall_id, w in sorted(directory.walls.items()):
                 state = "revoked" if w.get("revoked") else "active"
@@ -117,9 +118,11 @@ def users_command(settings: Settings, args: argparse.Namespace) -> int:
             password = _password(args.password_stdin)
             generated = password is None
             password = password or new_password()
-            store.add_user(args.name, args.role, password, args.scope, wecom_userid=args.wecom)
+            store.add_user(args.name, args.role, password, args.scope, args.unit, wecom_userid=args.wecom)
             _audit(settings, "user.add", f"user:{args.name}", "audit.d.user", role=args.role,
                    scope=args.scope or "district")
+            if args.unit:
+                _audit(settings, "user.set-unit", f"user:{args.name}", "audit.d.unit", unit=args.unit)
             print(f"added {args.name} ({args.role})" + (f"; password: {password}" if generated else ""))
             if args.wecom:
                 _audit(settings, "user.set-wecom", f"user:{args.name}", "audit.d.wecom_linked",
@@ -137,6 +140,14 @@ def users_command(settings: Settings, args: argparse.Namespace) -> int:
             if bool(args.userid) == bool(args.unlink):
                 raise AuthError("set-wecom needs a userid, or --unlink")
             _set_wecom(settings, store, args.name, None if args.unlink else args.userid)
+        elif args.verb == "set-unit":
+            new_unit: str | None = None if args.clear else args.unit
+            if new_unit is None and not args.clear:
+                raise AuthError("set-unit needs a unit, or --clear")
+            store.set_unit(args.name, new_unit)
+            _audit(settings, "user.set-unit", f"user:{args.name}", "audit.d.unit", unit=new_unit or "-")
+            print(f"unit of {args.name}: {new_unit or 'none (their scope decides)'}; "
+                  "their sessions have ended")
         elif args.verb in ("disable", "enable"):
             store.set_disabled(args.name, args.verb == "disable")
             _audit(settings, f"user.{args.verb}", f"user:{args.name}")

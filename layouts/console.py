@@ -180,9 +180,10 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
         lang,
     )
 
-    def tab(label: str, value: str, body: Any, export_id: str | None = None) -> dcc.Tab:
+    def tab(label: str, value: str, body: Any, export_id: str | None = None, more: Any = ()) -> dcc.Tab:
         # the href (/console/export/<kind>.csv with the filters) comes from a callback
         tools = [html.A(s["export"], id=export_id, className="btn", download="")] if export_id else []
+        tools += list(more)
         return dcc.Tab(
             label=label,
             value=value,
@@ -235,7 +236,10 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
             tab(s["tab.incidents"], "incidents", incidents, ids.EXPORT_INCIDENTS),
             tab(s["tab.inbox"], "inbox", inbox),
             tab(s["tab.cameras"], "cameras", cameras_tab, ids.EXPORT_CAMERAS),
-            tab(s["tab.tickets"], "tickets", tickets, ids.EXPORT_TICKETS),
+            tab(s["tab.tickets"], "tickets", tickets, ids.EXPORT_TICKETS,
+                # the officers' phone page (dashboard/phone_api.py)
+                [html.A(s["phone.open"], id=ids.PHONE_LINK, className="btn",
+                        href="/console/m" + ("?lang=en" if lang == "en" else ""))]),
             tab(s["tab.duty"], "duty", html.Div(id=ids.DUTY, className="duty")),
         ],
     )

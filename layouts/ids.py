@@ -113,6 +113,7 @@ GRID_TICKETS = "grid-tickets"
 EXPORT_INCIDENTS = "export-incidents"
 EXPORT_CAMERAS = "export-cameras"
 EXPORT_TICKETS = "export-tickets"
+PHONE_LINK = "phone-link"  # the 12345 tab's link to the phone page (/console/m)
 CAMERA_RATES = "camera-rates"
 INBOX = "alarm-inbox"
 INBOX_SELECTED = "inbox-selected"

@@ -132,3 +132,14 @@ def test_markers_duty_rows_and_results() -> None:
     assert "139****1111" in texts(table)
     assert panels.outcome(False, "x", "version conflict", S) == {
         "children": S["action.refused"].format(reason="version conflict"), "className": "result is-error"}
+
+
+def test_the_12345_tab_links_to_the_phone_page() -> None:
+    """The console's 12345 tab links the officers' phone page, in the console's language."""
+    from layouts.console import tabs
+
+    for lang, href, label in (("zh", "/console/m", "手机工单"),
+                              ("en", "/console/m?lang=en", "Phone work orders")):
+        link = next(item for item in walk(tabs(client_strings(lang), lang))
+                    if getattr(item, "id", None) == ids.PHONE_LINK)
+        assert link.href == href and link.children == label
