@@ -212,6 +212,8 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
                         className="dropdown minutes",
                     ),
                     html.Button(s["inbox.shelve"], id=ids.INBOX_SHELVE, className="btn"),
+                    html.Button(s["inbox.out_of_service"], id=ids.INBOX_OUT_OF_SERVICE, className="btn"),
+                    html.Button(s["inbox.in_service"], id=ids.INBOX_IN_SERVICE, className="btn"),
                 ],
                 className="inbox-form",
                 id=ids.INBOX_FORM,
