@@ -20,8 +20,8 @@ def clear(ms: int, source: str = "gas-1") -> tuple:
 
 
 def test_rates_and_flood_of_planted_intervals() -> None:
-    """Hour 1: one alarm per 10 minutes (within target); hour 2: 12 in one interval (a
-    flood, 10 minutes of 120 = 8.3 %)."""
+    """Hour 1: one alarm per 10 minutes (within target); hour 2: 12 within 11 seconds: a
+    flood from the 11th alarm until the first two leave the 10-minute window."""
     rows = [raise_(T0 + i * TEN_MIN_MS + MIN, source=f"s{i}", eid=f"e{i}") for i in range(6)]
     rows += [raise_(T0 + HOUR_MS + 2 * MIN + i * SEC, source=f"f{i}", eid=f"f{i}") for i in range(12)]
     load = alarm_load(rows, T0, T0 + 2 * HOUR_MS)
@@ -29,7 +29,9 @@ def test_rates_and_flood_of_planted_intervals() -> None:
     assert load.per_10_min["max"] == 12 and load.per_10_min["mean"] == 1.5
     assert load.per_10_min["within_target"] == pytest.approx(11 / 12, abs=1e-4)
     assert load.per_hour == {"mean": 9.0, "max": 12, "within_target": 0.5}
-    assert load.flood == {"intervals": 1, "minutes": 10, "share": round(1 / 12, 4), "limit": 10}
+    # in flood from the 11th alarm (+10 s) until the second leaves the window (+601 s)
+    assert load.flood == {"floods": 1, "minutes": round(591 / 60, 1), "share": round(591 / 7200, 4),
+                          "limit": 10}
     assert load.hourly == [6, 12]
 
 
@@ -82,3 +84,16 @@ def test_an_empty_period_and_a_bad_one() -> None:
     assert load.alarms == 0 and load.flood["share"] == 0 and load.top_sources == [] and load.top_share == 0
     with pytest.raises(ValueError):
         alarm_load([], T0, T0)
+
+
+def test_time_in_flood_follows_the_sliding_count_and_is_clipped_to_the_period() -> None:
+    """Eleven alarms one second apart, the last at the period's start: a flood from then
+    until the first alarm leaves the window 590 s later, whatever the period's alignment."""
+    rows = [raise_(T0 - 10 * SEC + i * SEC, source=f"s{i}", eid=f"e{i}") for i in range(11)]
+    load = alarm_load(rows, T0, T0 + HOUR_MS)
+    assert load.alarms == 1 and load.flood["floods"] == 1  # only the last is within the period
+    assert load.flood["minutes"] == round(590 / 60, 1)
+    tail = alarm_load(rows, T0 - 20 * SEC, T0 + 5 * MIN)
+    assert tail.flood["minutes"] == 5.0  # clipped at the period's end
+    assert alarm_load(rows[:10], T0 - 20 * SEC, T0 + HOUR_MS).flood == {"floods": 0, "minutes": 0.0,
+                                                                       "share": 0.0, "limit": 10}
