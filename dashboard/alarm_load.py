@@ -48,6 +48,7 @@ FLOOD_SHARE_TARGET = 0.01  # time in flood below 1 %
 TOP_SOURCES = 10
 TOP_SHARE_TARGET = 0.05  # the ten most frequent alarms within 5 % of the load
 PRIORITY_TARGETS = {"high": 0.05, "medium": 0.15, "low": 0.80}
+STALE_PER_DAY_TARGET = 5  # fewer stale alarms than this a day
 PRIORITY_OF_LEVEL = {1: "high", 2: "medium", 3: "low", 4: "low"}
 RAISES = ("sensor.alarm", "indicator.anomaly")
 CLEARS = ("sensor.cleared",)
@@ -112,7 +113,22 @@ class Load:
             "priorities": self.priorities, "hourly": self.hourly,
             "targets": {"per_10_min": TARGET_PER_10_MIN, "per_hour": TARGET_PER_HOUR,
                         "flood_share": FLOOD_SHARE_TARGET},
+            "met": self.met(),
         }
+
+    def met(self) -> dict[str, bool]:
+        """Whether each figure meets its target (the page says so in words).  Priorities:
+        high at most 5 % and high and medium together at most 20 %."""
+        days = (self.end_ms - self.start_ms) / (24 * HOUR_MS)
+        high, medium = self.priorities["high"]["share"], self.priorities["medium"]["share"]
+        return {"per_10_min": self.per_10_min["mean"] <= TARGET_PER_10_MIN,
+                "per_hour": self.per_hour["mean"] <= TARGET_PER_HOUR,
+                "flood": self.flood["share"] < FLOOD_SHARE_TARGET,
+                "top_share": self.top_share <= TOP_SHARE_TARGET,
+                "chattering": self.chattering == 0,
+                "stale": self.stale < STALE_PER_DAY_TARGET * max(days, 1.0),
+                "priorities": high <= PRIORITY_TARGETS["high"]
+                              and high + medium <= PRIORITY_TARGETS["high"] + PRIORITY_TARGETS["medium"]}
 
 
 def alarm_load(rows: Iterable[Sequence[Any]], start_ms: int, end_ms: int, seat: str = "district", *,

@@ -219,6 +219,8 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
                 id=ids.INBOX_FORM,
             ),
             html.Div("", id=ids.INBOX_RESULT, className="result", role="status"),
+            html.A(s["alarmload.link"], href=f"/console/alarms?lang={s['lang']}",
+                   className="inbox-load-link"),
             html.Div(id=ids.INBOX, className="inbox-list"),
             dcc.Store(id=ids.INBOX_SELECTED),
         ],

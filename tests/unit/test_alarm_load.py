@@ -97,3 +97,15 @@ def test_time_in_flood_follows_the_sliding_count_and_is_clipped_to_the_period() 
     assert tail.flood["minutes"] == 5.0  # clipped at the period's end
     assert alarm_load(rows[:10], T0 - 20 * SEC, T0 + HOUR_MS).flood == {"floods": 0, "minutes": 0.0,
                                                                        "share": 0.0, "limit": 10}
+
+
+def test_each_figure_says_whether_it_meets_its_target() -> None:
+    quiet = alarm_load([raise_(T0 + i * 20 * MIN, source=f"s{i}", eid=f"e{i}") for i in range(3)],
+                       T0, T0 + HOUR_MS)
+    assert quiet.met() == {"per_10_min": True, "per_hour": True, "flood": True, "top_share": False,
+                           "chattering": True, "stale": True, "priorities": True}
+    busy = alarm_load([raise_(T0 + i * SEC, source="one", level=1, eid=f"b{i}") for i in range(20)],
+                      T0, T0 + HOUR_MS)
+    assert busy.met() == {"per_10_min": False, "per_hour": False, "flood": False, "top_share": False,
+                          "chattering": True, "stale": True, "priorities": False}
+    assert busy.to_json()["met"] == busy.met()
