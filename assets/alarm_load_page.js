@@ -56,7 +56,10 @@
     };
     Object.keys(values).forEach(function (name) { setProps("alarm-load-" + name, { children: values[name] }); });
     Object.keys(body.met).forEach(function (name) { verdict(s, name, body.met[name]); });
-    var hours = body.hourly.map(function (_, i) { return new Date(body.start_ms + i * 3600000).toISOString(); });
+    // Beijing wall-clock times (UTC+8, no daylight saving), as plotly's naive date strings
+    var hours = body.hourly.map(function (_, i) {
+      return new Date(body.start_ms + i * 3600000 + 8 * 3600000).toISOString().slice(0, 19).replace("T", " ");
+    });
     setProps("alarm-load-hourly", { figure: {
       data: [{ type: "bar", x: hours, y: body.hourly, marker: { color: "#36c8ff" }, name: s["alarmload.hourly"] }],
       layout: {
