@@ -107,7 +107,8 @@ async def alarm_action(runtime: Runtime, user: str, alarm_key: str, verb: str, *
                        comment: str | None = None, reason: str | None = None,
                        shelve_minutes: float | None = None, role: str = "officer",
                        ip: str = "") -> Outcome:
-    """Acknowledge (with a comment) or shelve (with a reason, for a time) an inbox alarm;
+    """Acknowledge (with a comment), shelve (with a reason, for a time), take out of service
+    (with a reason) or return to service an inbox alarm (dashboard/alarm_states.py);
     audited like incident actions."""
     outcome = await _alarm_action(runtime, user, alarm_key, verb, comment=comment, reason=reason,
                                   shelve_minutes=shelve_minutes)
@@ -132,6 +133,13 @@ async def _alarm_action(runtime: Runtime, user: str, alarm_key: str, verb: str, 
             return _refused("shelve_needs")
         kind = "alarm.shelved"
         data.update(reason=reason, until=now + int(shelve_minutes * 60_000))
+    elif verb == "out_of_service":
+        if not (reason or "").strip():
+            return _refused("out_of_service_needs")
+        kind = "alarm.out_of_service"
+        data["reason"] = reason
+    elif verb == "in_service":
+        kind = "alarm.in_service"
     else:
         return _refused("unknown_action", verb=verb)
     event = {"type": kind, "id": f"act-{uuid.uuid4().hex}", "source": "console", "ts": now,

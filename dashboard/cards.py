@@ -42,7 +42,8 @@ def inbox_street(state: State, key: str) -> tuple[bool, str | None]:
 #: The fields of each record card of a /live view (docs/live-protocol.md).
 INCIDENT_CARD = ("id", "domain", "title", "severity", "street", "status", "reported", "updated", "unit",
                  "version", "lat", "lon", "crs")
-ALARM_CARD = ("id", "sensor_id", "kind", "level", "message", "street", "ts", "lat", "lon", "crs", "acked")
+ALARM_CARD = ("id", "sensor_id", "kind", "level", "message", "street", "ts", "lat", "lon", "crs", "acked",
+              "active", "reactivations", "chattering")
 SENSOR_CARD = ("id", "kind", "value", "unit", "ts", "street", "lat", "lon", "crs", "alarm")
 DUTY_CARD = ("center", "post", "name", "phone", "start", "end", "ts")
 

@@ -61,10 +61,13 @@ CLASSIFICATION: dict[str, dict[str, str]] = {
                        "lat": INTERNAL, "lon": INTERNAL},
     "sensor.alarm": {"sensor_id": INTERNAL, "kind": PUBLIC, "level": PUBLIC, "message": TEXT,
                      "lat": INTERNAL, "lon": INTERNAL},
+    "sensor.cleared": {"sensor_id": INTERNAL, "message": TEXT},
     "duty.shift": {"center": PUBLIC, "post": PUBLIC, "name": INTERNAL, "phone": PERSONAL,
                    "start": INTERNAL, "end": INTERNAL},
     "alarm.acknowledged": _ALARM_ACK,
     "alarm.shelved": _ALARM_ACK,
+    "alarm.out_of_service": _ALARM_ACK,
+    "alarm.in_service": _ALARM_ACK,
 }
 
 
@@ -102,7 +105,9 @@ RECORDS: dict[str, dict[str, str | Records]] = {
     "sensor": {"id": INTERNAL, "kind": PUBLIC, "value": INTERNAL, "unit": PUBLIC, "ts": INTERNAL,
                "readings": INTERNAL, "alarm": INTERNAL, **_PLACE},
     "alarm": {"id": INTERNAL, "sensor_id": INTERNAL, "kind": PUBLIC, "level": PUBLIC, "message": TEXT,
-              "ts": INTERNAL, "acked": Records("ack", many=False), **_PLACE},
+              "ts": INTERNAL, "acked": Records("ack", many=False), "active": PUBLIC, "since": INTERNAL,
+              "cleared": INTERNAL, "reactivations": PUBLIC, "chattering": PUBLIC, "folded": INTERNAL,
+              **_PLACE},
     "ack": {"by": INTERNAL, "ts": INTERNAL, "comment": TEXT},
     "decision": {"by": INTERNAL, "ts": INTERNAL, "comment": TEXT, "reason": TEXT, "entry": INTERNAL,
                  "until": INTERNAL},

@@ -135,6 +135,13 @@ class SensorAlarm(msgspec.Struct):
     lon: Lon | None = None
 
 
+class SensorCleared(msgspec.Struct):
+    """The sensor is back to normal: its active alarms clear (dashboard/alarm_states.py)."""
+
+    sensor_id: Id
+    message: Text | None = None
+
+
 class DutyShift(msgspec.Struct):
     center: Id
     post: ShortText
@@ -164,9 +171,12 @@ PAYLOADS: dict[str, type[msgspec.Struct]] = {
     "hotline.ticket": HotlineTicket,
     "sensor.reading": SensorReading,
     "sensor.alarm": SensorAlarm,
+    "sensor.cleared": SensorCleared,
     "duty.shift": DutyShift,
     "alarm.acknowledged": AlarmAck,
     "alarm.shelved": AlarmAck,
+    "alarm.out_of_service": AlarmAck,
+    "alarm.in_service": AlarmAck,
     **{f"incident.{step}": IncidentStep for step in INCIDENT_STEPS},
     **{f"hotline.{step}": HotlineStep for step in HOTLINE_STEPS},
 }

@@ -38,9 +38,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from openpyxl import Workbook
 
-from dashboard import clock, open311
+from dashboard import archive_reads, clock, open311
+from dashboard.archive_reads import Unavailable
 from dashboard.guard import client_ip, require
-from dashboard.history import Archive, ArchiveError
+from dashboard.history import Archive
 from dashboard.perception import Rules, Table, perceive, summary
 
 if TYPE_CHECKING:
@@ -49,10 +50,6 @@ if TYPE_CHECKING:
 
 JSON = "application/json"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class Unavailable(RuntimeError):
-    """No archive can be read here; the message says why (answered 503)."""
 
 
 class PerceptionCache:
@@ -66,16 +63,7 @@ class PerceptionCache:
         self._locks: dict[str | None, asyncio.Lock] = {}
 
     async def read(self, fn: Any) -> Any:
-        if self.archiver is None:
-            raise Unavailable("no history archive is configured (history_path / history_url)")
-        try:
-            result = await self.archiver.read(fn)
-        except ArchiveError as exc:
-            raise Unavailable(f"the archive cannot be read: {exc}") from None
-        if result is None:
-            raise Unavailable("this instance does not hold the archive now (the archiver's lease); "
-                              "ask the one that archives")
-        return result
+        return await archive_reads.read(self.archiver, fn)
 
     async def tables(self, scope: str | None) -> tuple[int, dict[str, Table]]:
         """(when computed, epoch ms; the tables) for ``scope``."""

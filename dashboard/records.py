@@ -139,8 +139,15 @@ class AlarmRecord(TypedDict):
     lon: float | None
     crs: str
     street: str | None
-    ts: int
+    ts: int  # first raised
     acked: AckRecord | None
+    # ISA-18.2 (dashboard/alarm_states.py); absent in a snapshot from before them: active
+    active: NotRequired[bool]  # its condition holds (False once sensor.cleared)
+    since: NotRequired[int]  # the last activation
+    cleared: NotRequired[int | None]  # when it last cleared
+    reactivations: NotRequired[int]  # clears followed by a re-activation within a minute
+    chattering: NotRequired[bool]
+    folded: NotRequired[list[str]]  # ids of the re-activating events folded into it (bounded)
 
 
 class InboxDecision(TypedDict, total=False):

@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from dashboard import hotline, lifecycle
+from dashboard import alarm_states, hotline, lifecycle
 from dashboard.clock import beijing_day
 from dashboard.dedup import DedupWindow
 from dashboard.events import (
@@ -40,6 +40,7 @@ from dashboard.events import (
     IncidentStep,
     IndicatorValue,
     SensorAlarm,
+    SensorCleared,
     SensorReading,
     VideoPoint,
     VideoStatus,
@@ -95,6 +96,8 @@ class State:
     rejections: list[Rejection] = field(default_factory=list)
     alarm_acks: dict[str, InboxDecision] = field(default_factory=dict)  # inbox key → ack
     alarm_shelves: dict[str, InboxDecision] = field(default_factory=dict)  # inbox key → shelf
+    # source (sensor:, video:, indicator:) → out of service (dashboard/alarm_states.py)
+    alarm_out_of_service: dict[str, InboxDecision] = field(default_factory=dict)
     pending: dict[str, list[list[Any]]] = field(default_factory=dict)  # waiting for an unknown id
     pending_count: int = 0
     dedup: DedupWindow = field(default_factory=DedupWindow)  # ids applied (dashboard/dedup.py)
@@ -516,7 +519,9 @@ def _sensor_reading(state: State, entry_id: str, event: Event, ts: int, changes:
 
 #: Inbox keys of the alarms that are not sensor alarms (dashboard/inbox.py): a camera down
 #: too long, an indicator in alarm.  A sensor alarm's key never starts with one of them.
-OTHER_INBOX_KINDS = ("video:", "indicator:")
+OTHER_INBOX_KINDS = ("video:", "indicator:", "sensor:")
+#: The keys an out-of-service decision may name directly (a source, not one alarm).
+SOURCE_KINDS = OTHER_INBOX_KINDS
 
 
 def alarm_key(event: Event, entry_id: str) -> str:
@@ -529,10 +534,31 @@ def alarm_key(event: Event, entry_id: str) -> str:
 
 
 def _sensor_alarm(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
-    """A new alarm; one already held (a retry beyond the dedup window) is not raised again."""
+    """A new alarm; one already held (a retry beyond the dedup window) is not raised again.
+    An alarm of the kind the sensor's last alarm has, within a minute of that one's clearing,
+    re-activates it (ISA-18.2; dashboard/alarm_states.py): one line, counted, chattering at
+    the third such re-activation."""
     d = payload(event, SensorAlarm)
     key = alarm_key(event, entry_id)
     if key in state.alarms:
+        return
+    sensor = state.sensors.get(d.sensor_id)
+    last = _last_alarm(state, d.sensor_id, sensor)
+    if last is not None and alarm_states.reactivates(last, d.kind, ts):
+        folded = last.setdefault("folded", [])
+        if key in folded:
+            return
+        _push_bounded(folded, key, alarm_states.FOLDED_KEPT)
+        count = last.get("reactivations", 0) + 1
+        was_chattering = last.get("chattering", False)
+        last["active"], last["since"], last["cleared"], last["acked"] = True, ts, None, None
+        last["reactivations"] = count
+        last["chattering"] = alarm_states.chattering(count)
+        last["level"] = min(last["level"], d.level)
+        last["message"] = d.message
+        changes.add(Section.ALARMS, last["id"])
+        if d.level == 1 and not was_chattering:
+            changes.severe.append({"kind": "alarm", "id": last["id"], "entry": entry_id})
         return
     alarm: AlarmRecord = {
         "id": key,
@@ -546,11 +572,15 @@ def _sensor_alarm(state: State, entry_id: str, event: Event, ts: int, changes: C
         "street": event.street,
         "ts": ts,
         "acked": None,
+        "active": True,
+        "since": ts,
+        "cleared": None,
+        "reactivations": 0,
+        "chattering": False,
     }
     state.alarms[key] = alarm
     if len(state.alarms) > ALARMS_KEPT:
         del state.alarms[next(iter(state.alarms))]
-    sensor = state.sensors.get(d.sensor_id)
     if sensor is not None:
         sensor["alarm"] = key
         changes.add(Section.SENSORS, d.sensor_id)
@@ -558,6 +588,28 @@ def _sensor_alarm(state: State, entry_id: str, event: Event, ts: int, changes: C
     _feed(state, "alarm", key)
     if d.level == 1:
         changes.severe.append({"kind": "alarm", "id": key, "entry": entry_id})
+
+
+def _last_alarm(state: State, sensor_id: str, sensor: SensorRecord | None) -> AlarmRecord | None:
+    """The sensor's newest alarm still held (its record names it; a sensor that sent no
+    reading has none: the newest alarm of it, looked for from the newest)."""
+    if sensor is not None:
+        return state.alarms.get(sensor.get("alarm") or "")
+    return next((a for a in reversed(state.alarms.values()) if a["sensor_id"] == sensor_id), None)
+
+
+def _sensor_cleared(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
+    """The sensor is back to normal: every active alarm of it clears (acknowledged ones
+    become normal, the others wait for an acknowledgement as "back to normal").  A sensor
+    without an active alarm: nothing to do."""
+    d = payload(event, SensorCleared)
+    for key, alarm in state.alarms.items():
+        if alarm["sensor_id"] == d.sensor_id and alarm.get("active", True):
+            alarm["active"] = False
+            alarm["cleared"] = ts
+            changes.add(Section.ALARMS, key)
+    if d.sensor_id in state.sensors:
+        changes.add(Section.SENSORS, d.sensor_id)
 
 
 # ---------------------------------------------------------------- duty
@@ -601,6 +653,36 @@ def _alarm_ack(state: State, entry_id: str, event: Event, ts: int, changes: Chan
     changes.add(Section.INBOX, key)
 
 
+def _alarm_service(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
+    """Take an alarm's source out of service (with a reason) or return it to service.  The
+    decision is kept under the source (dashboard/alarm_states.py ``source_key``): a sensor
+    alarm's key names its sensor, so that sensor's later alarms are out of service too."""
+    d = payload(event, AlarmAck)
+    key = d.alarm_id
+    alarm = state.alarms.get(key)
+    if alarm is not None:
+        key = alarm_states.source_key("sensor", alarm["sensor_id"])
+    elif not key.startswith(SOURCE_KINDS):
+        _reject(state, entry_id, event, f"no such alarm or source: {key[:80]}", changes)
+        return
+    if event.type == "alarm.in_service":
+        state.alarm_out_of_service.pop(key, None)
+    else:
+        if not d.reason:
+            _reject(state, entry_id, event, "taking an alarm out of service needs a reason", changes)
+            return
+        state.alarm_out_of_service[key] = {"by": d.by, "ts": ts, "comment": d.comment, "reason": d.reason,
+                                           "entry": entry_id}
+        if len(state.alarm_out_of_service) > ALARMS_KEPT:
+            del state.alarm_out_of_service[next(iter(state.alarm_out_of_service))]
+    changes.add(Section.INBOX, key)
+    kind, _, ref = key.partition(":")
+    if kind == "sensor":  # its alarms' pins and counts change
+        for aid, held in state.alarms.items():
+            if held["sensor_id"] == ref:
+                changes.add(Section.ALARMS, aid)
+
+
 _HANDLERS = {
     "video.point": _video_point,
     "video.status": _video_status,
@@ -610,9 +692,12 @@ _HANDLERS = {
     **{f"hotline.{step}": _hotline_step for step in hotline.STEPS},
     "sensor.reading": _sensor_reading,
     "sensor.alarm": _sensor_alarm,
+    "sensor.cleared": _sensor_cleared,
     "duty.shift": _duty,
     "alarm.acknowledged": _alarm_ack,
     "alarm.shelved": _alarm_ack,
+    "alarm.out_of_service": _alarm_service,
+    "alarm.in_service": _alarm_service,
 }
 
 

@@ -133,15 +133,18 @@ def test_the_same_queries_answer_the_same_on_duckdb_and_postgresql(tmp_path: Pat
         first, last = synthetic_days(3, end_ms)[0], synthetic_days(3, end_ms)[-1]
         params = {"day_by_street": [first], "counts_by_type_day": [first, last],
                   "ticket_facts": [first, last], "audit_by_day": [first, last],
+                  "alarm_events": [first, last, None, None],
                   **PERCEPTION_PARAMS(first, last)}
         assert set(params) == set(QUERIES)
-        unordered = set(PERCEPTION_PARAMS(first, last))  # dashboard/perception.py sorts them
+        # dashboard/perception.py and alarm_load.py sort them
+        unordered = set(PERCEPTION_PARAMS(first, last)) | {"alarm_events"}
         for name, args in params.items():
             duck, pg = (archive.query(name, *args) for archive in engines)
             if name in unordered:
                 duck, pg = sorted(duck, key=repr), sorted(pg, key=repr)
             assert duck == pg, name
         assert engines[0].query("ticket_facts", first, last), "the backfill has 12345 tickets"
+        assert engines[0].query("alarm_events", first, last, None, None), "the backfill has alarms"
     finally:
         for archive in engines:
             archive.close()
