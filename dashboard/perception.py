@@ -386,22 +386,28 @@ SUMMARY_COUNTS_ZH = {
 
 def summary(tables: dict[str, Table]) -> dict[str, Any]:
     """The wall's line: recurring issues, this week's unsatisfied share, hotspots, rising
-    categories (aggregates only), with the words in both languages."""
+    categories (aggregates only), with the words in both languages: ``text`` whole, and
+    ``parts`` (the label, then each figure) that the wall lays out as a row that wraps
+    between figures, never inside one."""
     recurring_n = len(tables["recurring"].rows) if "recurring" in tables else 0
     weeks = tables.get("unsatisfied_weeks")
     share = weeks.rows[-1][3] if weeks and weeks.rows else None
     hot = len(tables["hotspots"].rows) if "hotspots" in tables else 0
     up = [str(row[0]) for row in tables["rising"].rows] if "rising" in tables else []
     shown = "—" if share is None else f"{share * 100:.1f}%"
-    zh = f"感知研判：重复诉求 {recurring_n} 件 · 本周不满意 {shown} · 热点 {hot} 处" + (
-        f" · 上升：{'、'.join(up[:3])}" if up else "")
-    en = f"Perception: {recurring_n} recurring · unsatisfied this week {shown} · {hot} hotspots" + (
-        f" · rising: {', '.join(up[:3])}" if up else "")
+    parts_zh = ["感知研判：", f"重复诉求 {recurring_n} 件", f"本周不满意 {shown}", f"热点 {hot} 处"] + (
+        [f"上升：{'、'.join(up[:3])}"] if up else [])
+    parts_en = ["Perception:", f"{recurring_n} recurring", f"unsatisfied this week {shown}",
+                f"{hot} hotspots"] + (
+        [f"rising: {', '.join(up[:3])}"] if up else [])
+    zh = parts_zh[0] + " · ".join(parts_zh[1:])
+    en = parts_en[0] + " " + " · ".join(parts_en[1:])
     shown_tables = [t for t in tables.values() if t.name in SUMMARY_COUNTS_ZH]
     title_zh = "；".join(f"{SUMMARY_COUNTS_ZH[t.name]}（{t.period}）" for t in shown_tables)
     title_en = "; ".join(f"{t.counts} ({t.period})" for t in shown_tables)
     return {"recurring": recurring_n, "unsatisfied_share": share, "hotspots": hot, "rising": up,
-            "text": {"zh": zh, "en": en}, "title": {"zh": title_zh, "en": title_en}}
+            "text": {"zh": zh, "en": en}, "parts": {"zh": parts_zh, "en": parts_en},
+            "title": {"zh": title_zh, "en": title_en}}
 
 
 # ------------------------------------------------------------------------ hotspots, rising

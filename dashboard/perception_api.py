@@ -38,7 +38,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from openpyxl import Workbook
 
-from dashboard import clock, open311
+from dashboard import clock, i18n, open311
 from dashboard.guard import client_ip, require
 from dashboard.history import Archive, ArchiveError
 from dashboard.perception import Rules, Table, perceive, summary
@@ -89,8 +89,28 @@ class PerceptionCache:
             return cached[1], cached[2]
 
 
-def table_json(table: Table, computed_ms: int) -> dict[str, Any]:
-    return {"name": table.name, "counts": table.counts, "first_day": table.first_day,
+def description(name: str, rules: Rules, lang: str) -> str:
+    """What table ``name`` counts and its thresholds, in ``lang`` (dashboard/i18n.py
+    ``perception.desc.*``, filled from the instance's rules); ``counts`` stays the machine's
+    English sentence."""
+    once = f"{1 / rules.p_max:,.0f}"
+    values: dict[str, Any] = {
+        "radius": f"{rules.radius_m:g}", "similarity": f"{rules.text_similarity:g}",
+        "min": rules.recurring_min,
+        "days": rules.recurring_days if name == "recurring" else rules.hard_days,
+        "d1": rules.deadline_days[0], "d2": rules.deadline_days[1], "d3": rules.deadline_days[2],
+        "weeks": rules.weeks + 1 if name.startswith("unsatisfied") else rules.weeks,
+        "hot": rules.hot_min, "rise": rules.rise_min, "ratio": f"{rules.rise_ratio:g}", "once": once}
+    return i18n.t(f"perception.desc.{name}", lang, **values)
+
+
+def table_json(table: Table, computed_ms: int, rules: Rules | None = None) -> dict[str, Any]:
+    """One table for /api/perception.json: its machine fields (codes, as stored) and, for
+    the page, ``description`` in both languages."""
+    rules = rules or Rules()
+    return {"name": table.name, "counts": table.counts,
+            "description": {lang: description(table.name, rules, lang) for lang in ("zh", "en")},
+            "first_day": table.first_day,
             "last_day": table.last_day, "computed": clock.beijing(computed_ms).isoformat(timespec="seconds"),
             "columns": list(table.columns), "rows": [list(row) for row in table.rows]}
 
@@ -143,7 +163,7 @@ def register(server: FastAPI, runtime: Runtime) -> PerceptionCache:
             computed, tables = await cache.tables(principal.scope)
         except Unavailable as exc:
             return unavailable(exc)
-        body = {"scope": principal.scope, "tables": [table_json(t, computed) for t in tables.values()]}
+        body = {"scope": principal.scope, "tables": [table_json(t, computed, rules) for t in tables.values()]}
         return Response(orjson.dumps(body), media_type=JSON, headers={"Cache-Control": "private, no-cache"})
 
     @server.get("/api/perception/summary.json")

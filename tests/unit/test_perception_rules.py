@@ -60,7 +60,7 @@ def test_the_perception_page_is_for_officers_and_holds_every_table() -> None:
     assert page.kind == "perception" and page.allowed and page.permission == "console"
     assert not pages.page_for("/console/perception", "", visitor).allowed
     text = str(layout.page("zh", "o"))
-    for name in layout.TITLES:
+    for name in layout.TABLES:
         assert layout.grid_id(name) in text and f"/api/perception/{name}.xlsx" in text
 
 
