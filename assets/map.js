@@ -325,6 +325,25 @@
       });
     },
 
+    // The console's 12345 hotspots (H3 cells of dashboard/perception.py): coloured by how
+    // far this week is above the cell's usual (z), the tooltip a text node.
+    hotspotStyle: function (feature) {
+      var z = (feature && feature.properties && feature.properties.z) || 0;
+      var colour = z >= 8 ? "#ff453a" : z >= 5 ? "#ff9f0a" : "#ffd60a";
+      return { color: colour, weight: 2, opacity: 0.95, fillColor: colour, fillOpacity: 0.35,
+               className: "hotspot-cell" };
+    },
+
+    hotspotFeature: function (feature, layer) {
+      var p = feature.properties || {};
+      layer.options.renderer = svg || (svg = L.svg({ padding: 0.1 }));  // SVG like the streets: styled by class
+      var tip = (p.tip && p.tip[lang()]) || p.cell || "";
+      var text = document.createElement("span");
+      text.className = "hotspot-tip";
+      text.textContent = tip;
+      layer.bindTooltip(text, { sticky: true });
+    },
+
     // A sensor with a recent alarm takes its level's colour (dashboard/levels.py).
     sensorPoint: function (feature, latlng) {
       var p = feature.properties;

@@ -180,9 +180,10 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
         lang,
     )
 
-    def tab(label: str, value: str, body: Any, export_id: str | None = None) -> dcc.Tab:
+    def tab(label: str, value: str, body: Any, export_id: str | None = None, *extra: Any) -> dcc.Tab:
         # the href (/console/export/<kind>.csv with the filters) comes from a callback
         tools = [html.A(s["export"], id=export_id, className="btn", download="")] if export_id else []
+        tools.extend(extra)
         return dcc.Tab(
             label=label,
             value=value,
@@ -235,7 +236,9 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
             tab(s["tab.incidents"], "incidents", incidents, ids.EXPORT_INCIDENTS),
             tab(s["tab.inbox"], "inbox", inbox),
             tab(s["tab.cameras"], "cameras", cameras_tab, ids.EXPORT_CAMERAS),
-            tab(s["tab.tickets"], "tickets", tickets, ids.EXPORT_TICKETS),
+            tab(s["tab.tickets"], "tickets", tickets, ids.EXPORT_TICKETS,
+                html.A(s["perception.open"], id=ids.PERCEPTION_LINK, className="btn console-perception-link",
+                       href="/console/perception" + ("?lang=en" if lang == "en" else ""))),
             tab(s["tab.duty"], "duty", html.Div(id=ids.DUTY, className="duty")),
         ],
     )

@@ -56,9 +56,14 @@ def one_map(strings: dict[str, str], bounds: list[list[float]], tile_url: str | 
                           style=fn("districtStyle"), interactive=False)
     base: list[Any] = [dl.TileLayer(url=tile_url, maxZoom=19)] if tile_url else []
     if interactive:
+        # the console also has this week's 12345 hotspots (perception's H3 cells), off at
+        # start, fed by the browser from /api/perception/hotspots.geojson (assets/perception_map.js)
+        hotspots = dl.GeoJSON(id=ids.MAP_HOTSPOTS, data=EMPTY, style=fn("hotspotStyle"),
+                              onEachFeature=fn("hotspotFeature"))
         control = dl.LayersControl(
-            [dl.Overlay(layer, name=strings[f"map.{name}"], checked=name in layers)
-             for name, layer in overlays.items()],
+            [*(dl.Overlay(layer, name=strings[f"map.{name}"], checked=name in layers)
+               for name, layer in overlays.items()),
+             dl.Overlay(hotspots, name=strings["map.hotspots"], checked=False)],
             collapsed=True, position="topright")
         children = [*base, district, control]
     else:
