@@ -18,7 +18,7 @@
     var node = document.getElementById(ID);
     if (!node) { return false; }
     var children = parts.map(function (part, i) {
-      return span(String(part), i === 0 ? "perception-part perception-label" : i > 1 ? "perception-part is-after" : "perception-part");
+      return span(String(part), i === 0 ? "perception-part perception-label" : "perception-part");
     });
     if (window.dash_clientside && window.dash_clientside.set_props) {
       window.dash_clientside.set_props(ID, { children: children, title: title });

@@ -18,6 +18,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard.i18n import STRINGS, client_strings, grid_locale, t, unit_label
+from dashboard.perception import Rules
 from dashboard.units import UNITS
 from layouts.console import GRID_THEME
 from layouts.wall import header
@@ -28,7 +29,6 @@ HOTSPOT_FIGURE = "perception-hotspots-figure"
 #: the tables in the page's order (their titles: dashboard/i18n.py ``perception.table.*``)
 TABLES: tuple[str, ...] = ("recurring", "hard", "returned_units", "unsatisfied_weeks", "unsatisfied_category",
                            "unsatisfied_street", "unsatisfied_unit", "hotspots", "rising")
-WEEKS = 8  # w-8 … w0 (dashboard/perception.py Rules.weeks)
 
 
 def grid_id(name: str) -> str:
@@ -46,7 +46,7 @@ def labels(lang: str) -> dict[str, Any]:
     columns = {key.removeprefix("perception.col."): t(key, lang) for key in STRINGS
                if key.startswith("perception.col.")}
     columns.update({("w0" if n == 0 else f"w-{n}"): t("perception.week.0", lang) if n == 0
-                    else t("perception.week.n", lang, n=n) for n in range(WEEKS + 1)})
+                    else t("perception.week.n", lang, n=n) for n in range(Rules().weeks + 1)})
     units = {code: unit_label(code, lang) for code, _, _ in UNITS}
     units.update({key.removeprefix("dept."): t(key, lang) for key in STRINGS if key.startswith("dept.")})
     centres = [t("dispatch.centre", "zh", name=zh) for _, zh, _ in UNITS]  # as the console writes them
