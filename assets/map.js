@@ -327,11 +327,12 @@
 
     // The console's 12345 hotspots (H3 cells of dashboard/perception.py): coloured by how
     // far this week is above the cell's usual (z), the tooltip a text node.
-    hotspotStyle: function (feature) {
+    hotspotStyle: function (feature, context) {
       var z = (feature && feature.properties && feature.properties.z) || 0;
-      var colour = z >= 8 ? "#ff453a" : z >= 5 ? "#ff9f0a" : "#ffd60a";
-      return { color: colour, weight: 2, opacity: 0.95, fillColor: colour, fillOpacity: 0.35,
-               className: "hotspot-cell" };
+      var limits = ctxHideout(context).z || [5, 8];
+      var tier = z >= limits[1] ? 2 : z >= limits[0] ? 1 : 0;
+      // the colours are the CSS class's (assets/wall.css .hot-<tier>), shared with the legend
+      return { weight: 2, opacity: 0.95, fillOpacity: 0.35, className: "hotspot-cell hot-" + tier };
     },
 
     hotspotFeature: function (feature, layer) {

@@ -629,6 +629,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "perception.col.top_category": ("主要类别", "Top category"),
     "perception.col.ratio": ("倍数", "Ratio"),
     "map.hotspots": ("12345 诉求热点（本周）", "12345 hotspots (this week)"),
+    "map.legend.hot_0": ("z < {low}", "z < {low}"),
+    "map.legend.hot_1": ("z ≥ {low}", "z ≥ {low}"),
+    "map.legend.hot_2": ("z ≥ {high}", "z ≥ {high}"),
+    "map.legend.hot_note": ("本周工单数高于该网格前8周均值的程度（z 值）",
+                            "How far this week is above the cell's mean of the 8 weeks before (z)"),
     "map.hotspot.tip": ("本周 {now} 件，常态 {usual} 件/周（z={z}）· {category}",
                         "{now} tickets this week, usually {usual} a week (z={z}) · {category}"),
     # the simulator's and producers' department codes (dashboard/simulator_hotline.py)
