@@ -87,7 +87,8 @@
     ids.forEach(function (id, i) {
       if (i) { children.push(" "); }
       children.push(React.createElement("a", {
-        key: id, href: "/console?ticket=" + encodeURIComponent(id), className: "perception-ticket",
+        key: id, className: "perception-ticket",
+        href: "/console?ticket=" + encodeURIComponent(id) + (labels && labels.lang === "en" ? "&lang=en" : ""),
       }, id));
     });
     return React.createElement("span", { className: "perception-tickets" }, children);

@@ -124,6 +124,8 @@ def test_the_perception_page_speaks_the_page_language_and_names_streets_and_unit
     assert streets and set(streets) <= {unit_name(code, "en") for code in UNIT_CODES}, streets
     expect(en.locator("#live-badge")).to_have_text(t("live.live", "en"), timeout=15_000)
     expect(en.locator("#perception-status")).to_contain_text("Updated")
+    en_link = en.locator("#perception-grid-hard .ag-cell[col-id=ticket_id] a").first
+    assert en_link.get_attribute("href") == f"/console?ticket={en_link.text_content()}&lang=en"
 
 
 def test_the_console_map_draws_the_hotspots_and_the_wall_line_is_whole(
