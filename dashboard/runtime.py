@@ -40,6 +40,7 @@ from dashboard.security_feed import Notice, SecurityFeed
 from dashboard.sessions import Sessions
 from dashboard.shared_answers import AreaVersions, SharedAnswers
 from dashboard.sources import Sources, load_sources
+from dashboard.sources import health as source_health
 from dashboard.users_watch import UsersWatch
 from dashboard.workdays import DeadlineRule
 
@@ -120,6 +121,8 @@ class Runtime:
             "console_worker": self.console_worker.health() if self.console_worker else None,
             "history": self.archiver.health() if self.archiver else None,
             "calendar": self.calendar_health(),
+            "sources": {item["source"]: item["status"]
+                        for item in source_health(s.sources, self.sources, clock.now_ms())},
         }
 
     def calendar_health(self) -> dict[str, Any]:
