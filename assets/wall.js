@@ -32,14 +32,17 @@
   function serverNow() { return Date.now() + clockOffset; }
 
   // The wall and the console share this renderer; each panel renders only where it exists.
-  // The admin page has the header only (the clock and the live badge).
+  // The admin and perception pages have the header only (the clock and the live badge).
   function pageRoot() {
     return document.getElementById("wall-root") || document.getElementById("console-root") ||
-      document.getElementById("admin-root");
+      document.getElementById("admin-root") || document.getElementById("perception-page");
   }
   function has(id) { return !!document.getElementById(id); }
   function isConsole() { var root = pageRoot(); return !!root && root.dataset.page === "console"; }
-  function isAdmin() { var root = pageRoot(); return !!root && root.dataset.page === "admin"; }
+  function isAdmin() {  // a page with the header only
+    var root = pageRoot();
+    return !!root && (root.dataset.page === "admin" || root.dataset.page === "perception");
+  }
 
   function setProps(id, props) {
     var encoded = JSON.stringify(props);

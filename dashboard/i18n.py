@@ -665,6 +665,112 @@ STRINGS: dict[str, tuple[str, str]] = {
     "inbox.empty": ("当前没有待处理的告警。", "No alarms waiting."),
     "inbox.empty_street": ("{street}当前没有待处理的告警。", "No alarms waiting in {street}."),
     "grid.empty": ("没有符合筛选条件的记录。", "Nothing matches the filters."),
+    # ---- the perception page (感知研判, layouts/perception.py, assets/perception_page.js)
+    "perception.title": ("感知研判", "Perception"),
+    "perception.open": ("感知研判 →", "Perception →"),
+    "perception.loading": ("正在读取…", "Loading…"),
+    "perception.updated": ("已更新 {t}", "Updated {t}"),
+    "perception.failed": ("更新失败：{e}", "Update failed: {e}"),
+    "perception.scope": ("范围：{name}", "Scope: {name}"),
+    "perception.period": ("{first} 至 {last}", "{first} to {last}"),
+    "perception.computed": ("计算于 {t}", "computed {t}"),
+    "perception.figure": ("本周热点 · 图", "Hotspots this week · figure"),
+    "perception.unknown": ("未知", "unknown"),
+    "perception.yes": ("是", "yes"),
+    "perception.week.0": ("本周", "this week"),
+    "perception.week.n": ("前{n}周", "{n} wk ago"),
+    "perception.desc.recurring": (
+        "同类且相距≤{radius}米，或同一地址且文本相似度≥{similarity}的工单连成一组，{min}件及以上为一项重复诉求；近{days}天登记",
+        "Tickets of one category within {radius} m, or at one address with texts ≥ {similarity} alike, "
+        "form a group; {min}+ tickets make a recurring issue; registered in the last {days} days"),
+    "perception.desc.hard": (
+        "近{days}天登记且被退单、申请延期、重办或超期（按紧急程度{d1}/{d2}/{d3}个工作日，批准延期顺延）的工单",
+        "Tickets registered in the last {days} days that were returned, had an extension requested, were "
+        "reopened or went past their deadline ({d1}/{d2}/{d3} working days by urgency; an approved "
+        "extension moves it)"),
+    "perception.desc.returned_units": (
+        "近{days}天的退单按工单最后派往的单位统计，并列出同期派往该单位的全部工单",
+        "Returns in the last {days} days by the unit the ticket was last dispatched to, beside all "
+        "dispatches to it in the period"),
+    "perception.desc.unsatisfied_weeks": (
+        "每周（截至当日的7天）回访评价为不满意的件数、回访总数和占比，共{weeks}周",
+        "Callbacks per week (7 days ending a day) rated unsatisfied, all callbacks and the share, "
+        "{weeks} weeks"),
+    "perception.desc.unsatisfied_category": (
+        "{weeks}周内回访不满意按类别统计，并列出回访总数和每周件数",
+        "Callbacks rated unsatisfied over {weeks} weeks by category, beside all callbacks and each "
+        "week's count"),
+    "perception.desc.unsatisfied_street": (
+        "{weeks}周内回访不满意按街镇统计，并列出回访总数和每周件数",
+        "Callbacks rated unsatisfied over {weeks} weeks by street, beside all callbacks and each "
+        "week's count"),
+    "perception.desc.unsatisfied_unit": (
+        "{weeks}周内回访不满意按承办单位（回访前最后派往的单位）统计，并列出回访总数和每周件数",
+        "Callbacks rated unsatisfied over {weeks} weeks by unit (the last dispatched to before the "
+        "callback), beside all callbacks and each week's count"),
+    "perception.desc.hotspots": (
+        "H3网格（约0.7平方公里）本周≥{hot}件，且按前{weeks}周周均值的泊松分布，{once}周才出现一次",
+        "H3 cells (about 0.7 km²) with {hot}+ tickets this week, a count a Poisson law with the cell's "
+        "weekly mean of the {weeks} weeks before reaches once in {once} weeks"),
+    "perception.desc.rising": (
+        "本周≥{rise}件、达到前{weeks}周周均值{ratio}倍以上，且按泊松分布{once}周才出现一次的类别",
+        "Categories with {rise}+ tickets this week, {ratio}× or more their weekly mean of the {weeks} "
+        "weeks before, and a count reached once in {once} weeks by chance"),
+    "perception.table.recurring": ("重复诉求", "Recurring issues"),
+    "perception.table.hard": ("疑难工单（退单、延期、重办、超期）",
+                              "Hard to solve (returned, extended, reopened, overdue)"),
+    "perception.table.returned_units": ("退单最多的单位", "Units most returned to"),
+    "perception.table.unsatisfied_weeks": ("不满意趋势（按周）", "Unsatisfied by week"),
+    "perception.table.unsatisfied_category": ("不满意 · 按类别", "Unsatisfied by category"),
+    "perception.table.unsatisfied_street": ("不满意 · 按街镇", "Unsatisfied by street"),
+    "perception.table.unsatisfied_unit": ("不满意 · 按承办单位", "Unsatisfied by unit"),
+    "perception.table.hotspots": ("本周热点（H3 网格）", "Hotspots this week (H3 cells)"),
+    "perception.table.rising": ("上升类别", "Rising categories"),
+    "perception.col.issue": ("序号", "No."),
+    "perception.col.category": ("类别", "Category"),
+    "perception.col.tickets": ("工单数", "Tickets"),
+    "perception.col.first_day": ("首次", "First"),
+    "perception.col.last_day": ("最近", "Last"),
+    "perception.col.streets": ("街镇", "Streets"),
+    "perception.col.place": ("地点", "Place"),
+    "perception.col.ticket_ids": ("工单", "Tickets"),
+    "perception.col.ticket_id": ("工单编号", "Ticket"),
+    "perception.col.street": ("街镇", "Street"),
+    "perception.col.day": ("登记日", "Registered"),
+    "perception.col.deadline": ("办结时限", "Deadline"),
+    "perception.col.returned": ("退单", "Returned"),
+    "perception.col.extensions": ("延期", "Extensions"),
+    "perception.col.reopened": ("重办", "Reopened"),
+    "perception.col.overdue": ("超期", "Overdue"),
+    "perception.col.unit": ("单位", "Unit"),
+    "perception.col.dispatched": ("派单数", "Dispatched"),
+    "perception.col.return_share": ("退单率", "Return share"),
+    "perception.col.unsatisfied": ("不满意", "Unsatisfied"),
+    "perception.col.callbacks": ("回访数", "Callbacks"),
+    "perception.col.share": ("不满意率", "Share"),
+    "perception.col.week": ("周", "Week"),
+    "perception.col.cell": ("网格", "Cell"),
+    "perception.col.lat": ("纬度", "Lat"),
+    "perception.col.lon": ("经度", "Lon"),
+    "perception.col.usual": ("常态（周均）", "Usual (weekly)"),
+    "perception.col.z": ("z 值", "z"),
+    "perception.col.p": ("概率 p", "p"),
+    "perception.col.top_category": ("主要类别", "Top category"),
+    "perception.col.ratio": ("倍数", "Ratio"),
+    "map.hotspots": ("12345 诉求热点（本周）", "12345 hotspots (this week)"),
+    "map.legend.hot_0": ("z < {low}", "z < {low}"),
+    "map.legend.hot_1": ("z ≥ {low}", "z ≥ {low}"),
+    "map.legend.hot_2": ("z ≥ {high}", "z ≥ {high}"),
+    "map.legend.hot_note": ("本周工单数高于该网格前8周均值的程度（z 值）",
+                            "How far this week is above the cell's mean of the 8 weeks before (z)"),
+    "map.hotspot.tip": ("本周 {now} 件，常态 {usual} 件/周（z={z}）· {category}",
+                        "{now} tickets this week, usually {usual} a week (z={z}) · {category}"),
+    # the simulator's and producers' department codes (dashboard/simulator_hotline.py)
+    "dept.dept-housing": ("区房管局", "Housing Bureau"),
+    "dept.dept-greening": ("区绿化市容局", "Greening & City Appearance Bureau"),
+    "dept.dept-market": ("区市场监管局", "Market Regulation Bureau"),
+    "dept.dept-traffic": ("区交通委", "Transport Commission"),
+    "dept.dept-construction": ("区建管委", "Construction Commission"),
 }
 
 
@@ -735,6 +841,8 @@ def unit_label(unit: str | None, lang: str = "zh") -> str:
         return "—"
     if unit in UNIT_NAMES:
         return unit_name(unit, lang)
+    if f"dept.{unit}" in STRINGS:  # a department's code (the simulator's, a producer's)
+        return t(f"dept.{unit}", lang)
     for code, zh, _ in UNITS:
         if unit == t("dispatch.centre", "zh", name=zh):
             return t("dispatch.centre", lang, name=unit_name(code, lang))

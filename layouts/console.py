@@ -180,10 +180,10 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
         lang,
     )
 
-    def tab(label: str, value: str, body: Any, export_id: str | None = None, more: Any = ()) -> dcc.Tab:
+    def tab(label: str, value: str, body: Any, export_id: str | None = None, *extra: Any) -> dcc.Tab:
         # the href (/console/export/<kind>.csv with the filters) comes from a callback
         tools = [html.A(s["export"], id=export_id, className="btn", download="")] if export_id else []
-        tools += list(more)
+        tools.extend(extra)
         return dcc.Tab(
             label=label,
             value=value,
@@ -241,9 +241,11 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
             tab(s["tab.inbox"], "inbox", inbox),
             tab(s["tab.cameras"], "cameras", cameras_tab, ids.EXPORT_CAMERAS),
             tab(s["tab.tickets"], "tickets", tickets, ids.EXPORT_TICKETS,
-                # the officers' phone page (dashboard/phone_api.py)
-                [html.A(s["phone.open"], id=ids.PHONE_LINK, className="btn",
-                        href="/console/m" + ("?lang=en" if lang == "en" else ""))]),
+                # the officers' phone page (dashboard/phone_api.py) and the perception page
+                html.A(s["phone.open"], id=ids.PHONE_LINK, className="btn",
+                       href="/console/m" + ("?lang=en" if lang == "en" else "")),
+                html.A(s["perception.open"], id=ids.PERCEPTION_LINK, className="btn console-perception-link",
+                       href="/console/perception" + ("?lang=en" if lang == "en" else ""))),
             tab(s["tab.duty"], "duty", html.Div(id=ids.DUTY, className="duty")),
         ],
     )

@@ -18,6 +18,8 @@ MAP_STREETS = "map-streets"
 MAP_VIDEO = "map-video"
 MAP_INCIDENTS = "map-incidents"
 MAP_SENSORS = "map-sensors"
+PERCEPTION_LINK = "console-perception-link"  # the 12345 tab's link to /console/perception
+MAP_HOTSPOTS = "map-hotspots"  # the console's 12345 hotspots (assets/perception_map.js)
 MAP_LEGEND_COUNTS = "map-legend-counts"
 MAP_INDICATOR_NOTE = "map-indicator-note"
 
