@@ -121,7 +121,7 @@ async def _alarm_action(runtime: Runtime, user: str, alarm_key: str, verb: str, 
                         comment: str | None, reason: str | None,
                         shelve_minutes: float | None) -> Outcome:
     now = clock.now_ms()
-    if not alarm_exists(runtime.state, alarm_key):
+    if not alarm_exists(runtime.state, alarm_key, runtime.sources):
         return _refused("unknown_alarm", key=alarm_key[:80])
     data: dict[str, Any] = {"alarm_id": alarm_key, "by": user}
     if verb == "acknowledge":

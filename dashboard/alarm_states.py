@@ -80,5 +80,5 @@ def is_stale(active: bool, since: int, now: int, stale_ms: int = STALE_MS) -> bo
 #: The key an out-of-service decision is kept under: the alarm's source (a sensor, a
 #: camera, an indicator series), so the source's later alarms are out of service too.
 def source_key(kind: str, ref: str) -> str:
-    """``sensor:<id>``, ``video:<point>`` or ``indicator:<series>``."""
+    """``sensor:<id>``, ``video:<point>``, ``indicator:<series>`` or ``source:<name>``."""
     return f"{'video' if kind == 'camera' else kind}:{ref}"

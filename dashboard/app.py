@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 
 from callbacks import register_all
-from dashboard import alarm_load_api, hosts, http_api, perception_api, phone_api
+from dashboard import alarm_load_api, clock, hosts, http_api, perception_api, phone_api
 from dashboard.access import CallbackPermissions
 from dashboard.config import Settings
 from dashboard.console_worker import WORKER_HOST, ConsoleWorker, WorkerDoor
@@ -31,6 +31,7 @@ from dashboard.headers import SecurityHeaders
 from dashboard.ratelimits import ConnectionLimit
 from dashboard.runtime import Runtime, build_runtime
 from dashboard.signin import SignIn
+from dashboard.sources import health
 from dashboard.wecom import WeComApp, WeComClient
 from dashboard.wecom_signin import WeComSignIn
 from layouts import wall
@@ -97,6 +98,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
                                 media_type="text/plain")
             return Response(text, media_type="text/plain; version=0.0.4")
         runtime.metrics.clients.set(runtime.hub.client_count())
+        now = clock.now_ms()
+        runtime.metrics.sources(health(runtime.state.sources, runtime.sources, now), now)
         return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4")
 
     @server.websocket("/live")

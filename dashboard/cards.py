@@ -35,6 +35,8 @@ def inbox_street(state: State, key: str) -> tuple[bool, str | None]:
     if kind == "indicator":
         series = state.indicators.get(rest)
         return (series is not None, series["street"] if series else None)
+    if kind == "source":  # a feeding system serves the whole district
+        return (rest in state.sources, None)
     alarm = state.alarms.get(key)
     return (alarm is not None, alarm.get("street") if alarm else None)
 

@@ -14,6 +14,7 @@ from dashboard.classify import project
 from dashboard.clock import MINUTE_MS
 from dashboard.console import ConsoleConfig
 from dashboard.i18n import STRINGS, t
+from dashboard.sources import Sources, alarming, health
 from dashboard.state import State
 
 
@@ -35,11 +36,14 @@ def sensor_names(kind: str) -> dict[str, str] | None:
     return {lang: t(key, lang) for lang in ("zh", "en")} if key in STRINGS else None
 
 
-def alarm_exists(state: State, key: str) -> bool:
+def alarm_exists(state: State, key: str, feeding: Sources | None = None) -> bool:
     """Whether ``key`` names an alarm the inbox can show: a sensor alarm (its key, the
     event id or else the log entry id: :func:`dashboard.state.alarm_key`), a camera
-    (``video:<point>``) or an indicator series (``indicator:<series>``)."""
+    (``video:<point>``), an indicator series (``indicator:<series>``) or a feeding system
+    seen or listed (``source:<name>``)."""
     kind, _, rest = key.partition(":")
+    if kind == "source" and rest:
+        return rest in state.sources or (feeding is not None and rest in feeding.listed)
     if kind == "video" and rest:
         return rest in state.video
     if kind == "indicator" and rest:
@@ -55,6 +59,7 @@ def inbox(
     scope: str | None = None,
     window_ms: int = 600_000,
     flood_alarms: int = 10,
+    feeding: Sources | None = None,
 ) -> dict[str, Any]:
     """The alarms in their ISA-18.2 states (dashboard/alarm_states.py):
 
@@ -124,6 +129,13 @@ def inbox(
             key = f"video:{pid}"
             add(key, "camera", 2 if point["status"] == "fault" else 3, point["name"], point["street"],
                 point["since"], pid, acknowledged=acked(key, point["since"]))
+    if feeding is not None:  # the feeding systems (dashboard/sources.py): silent, collapsing
+        for item in health(state.sources, feeding, now):
+            if alarming(item):
+                key = f"source:{item['source']}"
+                since = item["last"] or now
+                add(key, "source", 2, item["name_zh"], None, since, item["source"],
+                    {"zh": item["name_zh"], "en": item["name_en"]}, acknowledged=acked(key, since))
     by_key = {indicator.key: indicator for indicator in catalogue}
     for sid, series in state.indicators.items():
         indicator = by_key.get(series["key"])

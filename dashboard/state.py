@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from dashboard import alarm_states, hotline, lifecycle
+from dashboard import alarm_states, hotline, lifecycle, sources
 from dashboard.clock import beijing_day
 from dashboard.dedup import DedupWindow
 from dashboard.events import (
@@ -98,6 +98,8 @@ class State:
     alarm_shelves: dict[str, InboxDecision] = field(default_factory=dict)  # inbox key → shelf
     # source (sensor:, video:, indicator:) → out of service (dashboard/alarm_states.py)
     alarm_out_of_service: dict[str, InboxDecision] = field(default_factory=dict)
+    # feeding system → its arrivals (dashboard/sources.py observe)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     pending: dict[str, list[list[Any]]] = field(default_factory=dict)  # waiting for an unknown id
     pending_count: int = 0
     dedup: DedupWindow = field(default_factory=DedupWindow)  # ids applied (dashboard/dedup.py)
@@ -149,6 +151,8 @@ def apply(state: State, entry_id: str, event: Event, changes: Changes | None = N
         state.last_id = entry_id
         changes.duplicates += 1
         return changes
+    # (after the dedup: a retry changes nothing, so the source's arrivals count applied events)
+    sources.observe(state.sources, event.source, event.type, entry_ms(entry_id))
     handler = _HANDLERS.get(event.type) or _incident_step
     handler(state, entry_id, event, ts, changes)
     state.applied += 1
@@ -519,7 +523,7 @@ def _sensor_reading(state: State, entry_id: str, event: Event, ts: int, changes:
 
 #: Inbox keys of the alarms that are not sensor alarms (dashboard/inbox.py): a camera down
 #: too long, an indicator in alarm.  A sensor alarm's key never starts with one of them.
-OTHER_INBOX_KINDS = ("video:", "indicator:", "sensor:")
+OTHER_INBOX_KINDS = ("video:", "indicator:", "sensor:", "source:")
 #: The keys an out-of-service decision may name directly (a source, not one alarm).
 SOURCE_KINDS = OTHER_INBOX_KINDS
 

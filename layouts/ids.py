@@ -173,6 +173,7 @@ def inbox_item(key: str) -> dict[str, str]:
 ADMIN_ROOT = "admin-root"
 ADMIN_REFRESH = "admin-refresh"
 RISK_CARDS = "risk-cards"
+ADMIN_SOURCES = "admin-sources"
 RISK_DENIALS = "risk-denials"
 RISK_FAILED_SIGNINS = "risk-failed-sign-ins"
 AUDIT_GRID = "audit-grid"
