@@ -325,6 +325,26 @@
       });
     },
 
+    // The console's 12345 hotspots (H3 cells of dashboard/perception.py): coloured by how
+    // far this week is above the cell's usual (z), the tooltip a text node.
+    hotspotStyle: function (feature, context) {
+      var z = (feature && feature.properties && feature.properties.z) || 0;
+      var limits = ctxHideout(context).z || [5, 8];
+      var tier = z >= limits[1] ? 2 : z >= limits[0] ? 1 : 0;
+      // the colours are the CSS class's (assets/wall.css .hot-<tier>), shared with the legend
+      return { weight: 2, opacity: 0.95, fillOpacity: 0.35, className: "hotspot-cell hot-" + tier };
+    },
+
+    hotspotFeature: function (feature, layer) {
+      var p = feature.properties || {};
+      layer.options.renderer = svg || (svg = L.svg({ padding: 0.1 }));  // SVG like the streets: styled by class
+      var tip = (p.tip && p.tip[lang()]) || p.cell || "";
+      var text = document.createElement("span");
+      text.className = "hotspot-tip";
+      text.textContent = tip;
+      layer.bindTooltip(text, { sticky: true });
+    },
+
     // A sensor with a recent alarm takes its level's colour (dashboard/levels.py).
     sensorPoint: function (feature, latlng) {
       var p = feature.properties;

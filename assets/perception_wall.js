@@ -1,5 +1,6 @@
-/* The wall's 12345 perception line (感知研判) in the hotline panel's header: recurring
- * issues, this week's unsatisfied share, hotspots and rising categories, from
+/* The wall's 12345 perception line (感知研判) in the hotline panel: recurring
+ * issues, this week's unsatisfied share, hotspots and rising categories (its own row
+ * under the panel's figures), from
  * /api/perception/summary.json (aggregates only) every minute.  Pages without the
  * element (the console, the admin page) do nothing. */
 (function () {
@@ -7,13 +8,22 @@
   var ID = "perception-summary";
   var EVERY_MS = 60000;
 
-  function show(text, title) {
+  // The line as parts (the label, then each figure): a row that wraps between parts,
+  // never inside one (assets/wall.css), so it is whole on every layout.
+  function span(text, className) {
+    return { type: "Span", namespace: "dash_html_components", props: { children: text, className: className } };
+  }
+
+  function show(parts, title) {
     var node = document.getElementById(ID);
     if (!node) { return false; }
+    var children = parts.map(function (part, i) {
+      return span(String(part), i === 0 ? "perception-part perception-label" : "perception-part");
+    });
     if (window.dash_clientside && window.dash_clientside.set_props) {
-      window.dash_clientside.set_props(ID, { children: text, title: title });
+      window.dash_clientside.set_props(ID, { children: children, title: title });
     } else {
-      node.textContent = text;
+      node.textContent = parts.join(" ");
       node.title = title;
     }
     return true;
@@ -26,7 +36,7 @@
       .then(function (summary) {
         if (!summary) { return; }
         var lang = (document.documentElement.lang || "zh").slice(0, 2) === "en" ? "en" : "zh";
-        show(summary.text[lang], summary.title[lang]);
+        show(summary.parts ? summary.parts[lang] : [summary.text[lang]], summary.title[lang]);
       })
       .catch(function () { /* the next round tries again */ });
   }

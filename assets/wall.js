@@ -32,14 +32,17 @@
   function serverNow() { return Date.now() + clockOffset; }
 
   // The wall and the console share this renderer; each panel renders only where it exists.
-  // The admin page has the header only (the clock and the live badge).
+  // The admin and perception pages have the header only (the clock and the live badge).
   function pageRoot() {
     return document.getElementById("wall-root") || document.getElementById("console-root") ||
-      document.getElementById("admin-root");
+      document.getElementById("admin-root") || document.getElementById("perception-page");
   }
   function has(id) { return !!document.getElementById(id); }
   function isConsole() { var root = pageRoot(); return !!root && root.dataset.page === "console"; }
-  function isAdmin() { var root = pageRoot(); return !!root && root.dataset.page === "admin"; }
+  function isAdmin() {  // a page with the header only
+    var root = pageRoot();
+    return !!root && (root.dataset.page === "admin" || root.dataset.page === "perception");
+  }
 
   function setProps(id, props) {
     var encoded = JSON.stringify(props);
@@ -125,6 +128,16 @@
 
   function minutesSince(ms) { return Math.max(0, Math.floor((serverNow() - ms) / 60000)); }
 
+  // An alarm's ISA-18.2 state where it is not simply active and unacknowledged
+  // (dashboard/alarm_states.py: the server's record says it; the wall only names it).
+  function alarmMarks(record) {
+    var marks = [];
+    if (record.active === false) { marks.push(S(record.acked ? "alarm.state.normal" : "alarm.state.cleared_unacknowledged")); }
+    else if (record.acked) { marks.push(S("alarm.state.acknowledged")); }
+    if (record.chattering) { marks.push(S("alarm.chattering", { n: record.reactivations })); }
+    return marks;
+  }
+
   function feedItem(kind, record, pinned) {
     var isIncident = kind === "incident";
     var severity = isIncident ? record.severity : record.level;
@@ -133,9 +146,9 @@
     var street = record.street ? S("unit." + record.street) : S("district");
     var meta = pinned ? [street]  // a pin: where, and for how long it has waited (below)
       : isIncident ? [S("domain." + record.domain), street, S("incident." + record.status)]
-      : [S("alarm.sensor"), street, record.sensor_id];
+      : [S("alarm.sensor"), street, record.sensor_id].concat(alarmMarks(record));
     var when = isIncident ? record.reported : record.ts;
-    var closed = isIncident && record.status === "closed";
+    var closed = isIncident ? record.status === "closed" : record.active === false;
     // Three components an item, not six: the level and the age are drawn by CSS from
     // data attributes (as text: attr() never parses markup).  Every component the feed
     // replaces costs the Dash renderer; six a line kept the wall's main thread busy.

@@ -31,6 +31,7 @@ from bench import (
     memory,
     nginx_scale,
     perception,
+    phone,
     restart,
     screen,
     snapshot_stall,
@@ -71,6 +72,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "history": history.run,
     "perception": perception.run,
     "detect": detect.run,
+    "phone": phone.run,
     "soak": soak.run,
 }
 FULL_ONLY = ("soak",)  # left out of --quick unless named with --only

@@ -23,6 +23,7 @@ from dashboard.admin_figures import (
 )
 from dashboard.guard import require
 from dashboard.i18n import client_strings
+from dashboard.sources import health
 from layouts import admin as layout
 from layouts import ids
 from layouts.pages import lang_of
@@ -36,7 +37,8 @@ def register(app: Any, runtime: Runtime) -> None:
 
     @app.callback(
         output={"cards": Output(ids.RISK_CARDS, "children"), "denials": Output(ids.RISK_DENIALS, "children"),
-                "failed": Output(ids.RISK_FAILED_SIGNINS, "children")},
+                "failed": Output(ids.RISK_FAILED_SIGNINS, "children"),
+                "sources": Output(ids.ADMIN_SOURCES, "children")},
         inputs={"_n": Input(ids.ADMIN_REFRESH, "n_intervals"), "search": Input(ids.URL, "search")},
     )
     async def risk(_n: int | None, search: str | None) -> dict[str, Any]:
@@ -52,7 +54,8 @@ def register(app: Any, runtime: Runtime) -> None:
             logins = []
         return {"cards": layout.risk_cards(figures, s),
                 "denials": layout.denials_table(figures.recent_denials, s),
-                "failed": layout.failed_sign_ins_table(failed_sign_ins(logins), s)}
+                "failed": layout.failed_sign_ins_table(failed_sign_ins(logins), s),
+                "sources": layout.sources_table(health(runtime.state.sources, runtime.sources, now), now, s)}
 
     @app.callback(
         output={"rows": Output(ids.AUDIT_GRID, "rowData"), "csv": Output(ids.AUDIT_CSV, "href")},

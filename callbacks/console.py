@@ -61,6 +61,14 @@ TICK_IDS = frozenset(ids.tick(cue) for cue in Cue)
 GRID_KINDS: dict[str, DrillKind] = {ids.GRID_INCIDENTS: "incident", ids.GRID_CAMERAS: "camera",
                               ids.GRID_TICKETS: "ticket"}
 
+#: The inbox's buttons: the verb of dashboard/actions.py ``alarm_action`` and its label.
+INBOX_VERBS: dict[str, tuple[str, str]] = {
+    ids.INBOX_ACK: ("acknowledge", "inbox.ack"),
+    ids.INBOX_SHELVE: ("shelve", "inbox.shelve"),
+    ids.INBOX_OUT_OF_SERVICE: ("out_of_service", "inbox.out_of_service"),
+    ids.INBOX_IN_SERVICE: ("in_service", "inbox.in_service"),
+}
+
 
 def where(search: str | None, principal: Principal) -> ConsoleUrl:
     """The console URL, confined to the principal's scope."""
@@ -440,8 +448,11 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     async def inbox_list(search: str | None, _tick: int, selected: str | None) -> tuple[list[Any], bool]:
         url = where(search, require("console"))
         box = inbox(runtime.state, now(), runtime.console, runtime.catalogue, scope=url.street,
-                    window_ms=settings.flood_window_s * 1000, flood_alarms=settings.flood_alarms)
-        return panels.inbox_items(box, selected, url, client_strings(url.lang)), not box["active"]
+                    window_ms=settings.flood_window_s * 1000, flood_alarms=settings.flood_alarms,
+                    feeding=runtime.sources)
+        waiting = box["active"] or box["acknowledged"] or box["out_of_service"]
+        strings_ = client_strings(url.lang)
+        return panels.inbox_items(box, selected, url, strings_, runtime.console.alarm_stale_h), not waiting
 
     @app.callback(Output(ids.INBOX_SELECTED, "data"), Input(ids.inbox_item(ALL), "n_clicks"),  # type: ignore[arg-type]
                   prevent_initial_call=True)
@@ -453,22 +464,25 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     @app.callback(
         output={"children": Output(ids.INBOX_RESULT, "children"),
                 "className": Output(ids.INBOX_RESULT, "className")},
-        inputs={"_ack": Input(ids.INBOX_ACK, "n_clicks"), "_shelve": Input(ids.INBOX_SHELVE, "n_clicks")},
+        inputs={"_ack": Input(ids.INBOX_ACK, "n_clicks"), "_shelve": Input(ids.INBOX_SHELVE, "n_clicks"),
+                "_out": Input(ids.INBOX_OUT_OF_SERVICE, "n_clicks"),
+                "_in": Input(ids.INBOX_IN_SERVICE, "n_clicks")},
         state={"key": State(ids.INBOX_SELECTED, "data"), "comment": State(ids.INBOX_COMMENT, "value"),
                "reason": State(ids.INBOX_SHELVE_REASON, "value"),
                "minutes": State(ids.INBOX_SHELVE_MINUTES, "value"),
                "search": State(ids.CONSOLE_SEARCH, "data")},
         prevent_initial_call=True,
     )
-    async def handle_alarm(_ack: int | None, _shelve: int | None, key: str | None, comment: str | None,
-                           reason: str | None, minutes: float | None, search: str | None) -> dict[str, str]:
+    async def handle_alarm(_ack: int | None, _shelve: int | None, _out: int | None, _in: int | None,
+                           key: str | None, comment: str | None, reason: str | None, minutes: float | None,
+                           search: str | None) -> dict[str, str]:
         principal, s = require("act"), strings(search)
         if not key:
             return panels.problem(s["inbox.select"])
         if not policy.inbox_in_scope(runtime.state, key, principal.scope):
             raise refuse(f"alarm {key} is not in {principal.name}'s scope")
-        verb = "shelve" if ctx.triggered_id == ids.INBOX_SHELVE else "acknowledge"
+        verb, what = INBOX_VERBS.get(str(ctx.triggered_id), INBOX_VERBS[ids.INBOX_ACK])
         done = await alarm_action(runtime, principal.name, key, verb, comment=comment, reason=reason,
                                   shelve_minutes=minutes, role=principal.role, ip=client_ip())
-        what = s["inbox.shelve" if verb == "shelve" else "inbox.ack"]
+        what = s[what]
         return panels.outcome(done.ok, what, done.says(s), s)

@@ -29,7 +29,9 @@ STRICTEST = "admin"  # what an unknown route or callback needs
 NOBODY = "nobody"  # a permission no role has: the door is closed
 
 # served before anyone has signed in (the sign-in room, dashboard/signin.py)
-PUBLIC_PATHS = frozenset({"/login", "/logout", "/auth/login.css", "/favicon.ico"})
+# (the 政务微信/WeCom sign-in's two paths answer 404 while it is off: dashboard/wecom_signin.py)
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/auth/login.css", "/favicon.ico",
+                          "/auth/wecom/start", "/auth/wecom/callback"})
 # loopback, or the monitoring token (see monitoring_allowed)
 MONITORING_PATHS = frozenset({"/healthz", "/metrics"})
 
@@ -56,6 +58,7 @@ EXACT: dict[str, str] = {
 PREFIXES: tuple[tuple[str, str], ...] = (
     ("/api/admin/", "admin"),
     ("/api/perception", "console"),  # 12345 perception tables and their export (officers: their street)
+    ("/api/alarm-load", "console"),  # alarm load per duty seat (officers: their street's seat)
     (OPEN311_PREFIX, "open311"),  # Open311 GeoReport v2 (or the open311_token, open311_allowed)
     ("/admin", "admin"),
     ("/console", "console"),

@@ -107,7 +107,8 @@ async def alarm_action(runtime: Runtime, user: str, alarm_key: str, verb: str, *
                        comment: str | None = None, reason: str | None = None,
                        shelve_minutes: float | None = None, role: str = "officer",
                        ip: str = "") -> Outcome:
-    """Acknowledge (with a comment) or shelve (with a reason, for a time) an inbox alarm;
+    """Acknowledge (with a comment), shelve (with a reason, for a time), take out of service
+    (with a reason) or return to service an inbox alarm (dashboard/alarm_states.py);
     audited like incident actions."""
     outcome = await _alarm_action(runtime, user, alarm_key, verb, comment=comment, reason=reason,
                                   shelve_minutes=shelve_minutes)
@@ -120,7 +121,7 @@ async def _alarm_action(runtime: Runtime, user: str, alarm_key: str, verb: str, 
                         comment: str | None, reason: str | None,
                         shelve_minutes: float | None) -> Outcome:
     now = clock.now_ms()
-    if not alarm_exists(runtime.state, alarm_key):
+    if not alarm_exists(runtime.state, alarm_key, runtime.sources):
         return _refused("unknown_alarm", key=alarm_key[:80])
     data: dict[str, Any] = {"alarm_id": alarm_key, "by": user}
     if verb == "acknowledge":
@@ -132,6 +133,13 @@ async def _alarm_action(runtime: Runtime, user: str, alarm_key: str, verb: str, 
             return _refused("shelve_needs")
         kind = "alarm.shelved"
         data.update(reason=reason, until=now + int(shelve_minutes * 60_000))
+    elif verb == "out_of_service":
+        if not (reason or "").strip():
+            return _refused("out_of_service_needs")
+        kind = "alarm.out_of_service"
+        data["reason"] = reason
+    elif verb == "in_service":
+        kind = "alarm.in_service"
     else:
         return _refused("unknown_action", verb=verb)
     event = {"type": kind, "id": f"act-{uuid.uuid4().hex}", "source": "console", "ts": now,
@@ -152,6 +160,16 @@ async def ticket_action(runtime: Runtime, user: str, ticket_id: str, verb: str, 
                                    result=result, until=until, approved=approved)
     detail = unit or until or text or result or ("" if approved is None else f"approved={approved}")
     await _audit(runtime, f"ticket.{verb}", user, role, f"ticket:{ticket_id}", outcome, detail, ip)
+    return outcome
+
+
+async def ticket_refused(runtime: Runtime, user: str, ticket_id: str, verb: str, code: str, *,
+                         role: str = "officer", ip: str = "", version: int | None = None,
+                         values: dict[str, Any] | None = None) -> Outcome:
+    """A ticket step refused before the flow is asked (the phone's checks: a ticket not at
+    the officer's units, a text too long), audited like :func:`ticket_action`'s refusals."""
+    outcome = _refused(code, version=version, **(values or {}))
+    await _audit(runtime, f"ticket.{verb}", user, role, f"ticket:{ticket_id}", outcome, "", ip)
     return outcome
 
 

@@ -65,6 +65,7 @@ def risk_figures(metrics: Metrics, health: Mapping[str, Any], audit: Mapping[str
 
 #: The audit outcomes of a sign-in that did not succeed (dashboard/signin.py).
 SIGN_IN_FAILURES = ("failed", "locked")
+SIGN_IN_ACTIONS = ("login", "login.wecom")  # by password, and by 政务微信/WeCom (dashboard/wecom_signin.py)
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,12 @@ class FailedSignIns:
 
 
 def failed_sign_ins(entries: Sequence[Mapping[str, str]], limit: int = 10) -> list[FailedSignIns]:
-    """Failed and locked ``login`` entries of the audit trail (newest first, as
+    """Failed and locked ``login`` (and ``login.wecom``) entries of the audit trail (newest first, as
     dashboard/audit.py ``query`` returns them) by account, the most recent first; an
     entry of repeated failures counts as many attempts as it says (dashboard/audit_rollup.py)."""
     by_account: dict[str, FailedSignIns] = {}
     for e in entries:
-        if e.get("action") != "login" or e.get("outcome") not in SIGN_IN_FAILURES:
+        if e.get("action") not in SIGN_IN_ACTIONS or e.get("outcome") not in SIGN_IN_FAILURES:
             continue
         account = e.get("who") or "?"
         seen = by_account.get(account)

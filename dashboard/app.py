@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 
 from callbacks import register_all
-from dashboard import hosts, http_api, perception_api
+from dashboard import alarm_load_api, clock, hosts, http_api, perception_api, phone_api
 from dashboard.access import CallbackPermissions
 from dashboard.config import Settings
 from dashboard.console_worker import WORKER_HOST, ConsoleWorker, WorkerDoor
@@ -31,6 +31,9 @@ from dashboard.headers import SecurityHeaders
 from dashboard.ratelimits import ConnectionLimit
 from dashboard.runtime import Runtime, build_runtime
 from dashboard.signin import SignIn
+from dashboard.sources import health
+from dashboard.wecom import WeComApp, WeComClient
+from dashboard.wecom_signin import WeComSignIn
 from layouts import wall
 
 log = logging.getLogger("dashboard.app")
@@ -45,6 +48,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     console worker (dashboard/console_worker.py), which serves the console's requests
     that the instance hands it, on a replica that only follows the log."""
     runtime = build_runtime(settings, follower=worker)
+    wecom_app = None if worker else WeComApp.of(settings)  # the optional 政务微信/WeCom sign-in
+    wecom = WeComClient(wecom_app) if wecom_app is not None else None
     if settings.console_worker and not worker:
         runtime.console_worker = ConsoleWorker(settings, lambda: runtime.state.last_id)
 
@@ -74,6 +79,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
             await runtime.hub.stop()
             await runtime.replica.stop()
             await runtime.bus.redis.aclose()
+            if wecom is not None:
+                await wecom.close()
 
     server = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     server.state.runtime = runtime
@@ -91,6 +98,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
                                 media_type="text/plain")
             return Response(text, media_type="text/plain; version=0.0.4")
         runtime.metrics.clients.set(runtime.hub.client_count())
+        now = clock.now_ms()
+        runtime.metrics.sources(health(runtime.state.sources, runtime.sources, now), now)
         return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4")
 
     @server.websocket("/live")
@@ -109,11 +118,16 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
 
     http_api.register(server, runtime)
     server.state.perception = perception_api.register(server, runtime)
+    phone_api.register(server, runtime, ASSETS)
+    alarm_load_api.register(server, runtime)
     sign_in = SignIn(runtime.identity, runtime.sign_in_limits, runtime.auditor, runtime.rollup,
                      runtime.metrics, runtime.refusals,
                      session_ttl_s=settings.session_ttl_s, cookie_secure=settings.cookie_secure,
-                     visitor_anonymous=settings.visitor_anonymous)
+                     visitor_anonymous=settings.visitor_anonymous, wecom=wecom is not None)
     sign_in.register(server)
+    WeComSignIn(sign_in, wecom, redirect_uri=settings.wecom_redirect_uri,
+                state_s=settings.wecom_state_s).register(server)
+    server.state.wecom = wecom
     dash_app, callbacks = _mount_dash(server, runtime)
     server.state.callbacks = callbacks
     server.state.dash = dash_app
@@ -161,6 +175,8 @@ def _mount_dash(server: FastAPI, runtime: Runtime) -> tuple[dash.Dash, CallbackP
         __name__,
         server=server,  # type: ignore[arg-type]  # Dash 4 types only Flask servers
         assets_folder=str(ASSETS),
+        # the phone page's own files (dashboard/phone_api.py) are served, not put on Dash's pages
+        assets_ignore=r"^phone\.(js|css)$",
         title="长宁城运 · 一屏观",
         update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title
         serve_locally=True,

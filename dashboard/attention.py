@@ -1,14 +1,15 @@
 """What asks for an operator's attention, decided on the server for every screen.  No I/O.
 
 * **Pins**: unacknowledged items of levels 1–2 (:data:`PIN_MAX_LEVEL`): an incident still
-  ``reported`` (not yet 立案) and a sensor alarm neither acknowledged nor shelved.  They
+  ``reported`` (not yet 立案) and a sensor alarm active, neither acknowledged nor shelved,
+  its sensor in service.  They
   stay above the chronological feed until acknowledged, most severe first, then the one
   waiting longest; a view lists the first :data:`PIN_LIMIT` and says how many more wait.
 * **The flood** (ISA-18.2): more than ``flood_alarms`` sensor alarms raised within
   ``flood_window_ms`` (default: more than 10 in 10 minutes).  A screen then summarises
   instead of listing, and says how many alarms of the window it does not show.
 * **Per dimension** (dashboard/dimensions.py): the open incidents of its domains and the
-  active sensor alarms (unacknowledged, not shelved) of its kinds.
+  active sensor alarms (unacknowledged, not shelved, in service) of its kinds.
 
 :class:`Watch` keeps the open incidents and the unacknowledged alarms from the keys the
 reducer reports as changed, so no patch rescans the state (100,000 incidents).
@@ -20,6 +21,7 @@ import heapq
 from collections.abc import Collection, Iterable
 from typing import Any
 
+from dashboard import alarm_states
 from dashboard.catalogue import DIMENSIONS
 from dashboard.dimensions import DimensionMap
 from dashboard.state import State
@@ -30,6 +32,13 @@ PIN_MAX_LEVEL = 2
 PIN_LIMIT = 4
 
 Pin = tuple[str, str]  # (kind, key): ("incident", incident id) or ("alarm", alarm key)
+
+
+def _pinnable(state: State, alarm: Any) -> bool:
+    """An active, unacknowledged sensor alarm whose sensor is in service (ISA-18.2 state
+    ``unacknowledged``: dashboard/alarm_states.py); one back to normal leaves the wall."""
+    return (alarm_states.alarm_state(alarm) == "unacknowledged"
+            and alarm_states.alarm_source(alarm) not in state.alarm_out_of_service)
 
 
 class Watch:
@@ -69,14 +78,14 @@ class Watch:
         for aid in alarms:
             self._forget_alarm(aid)
             alarm = state.alarms.get(aid)
-            if alarm is None or alarm.get("acked"):
+            if alarm is None or not _pinnable(state, alarm):
                 continue
             street, level = alarm.get("street"), alarm["level"]
             dimension = self.dimensions.of_alarm(alarm["kind"])
             self._alarms[aid] = (street, dimension, level <= PIN_MAX_LEVEL)
             self._count(street, dimension, "alarms", level <= PIN_MAX_LEVEL, 1)
             if level <= PIN_MAX_LEVEL:
-                self._pins.setdefault(street, {})[("alarm", aid)] = (level, alarm["ts"])
+                self._pins.setdefault(street, {})[("alarm", aid)] = (level, alarm.get("since", alarm["ts"]))
         # the reducer forgets its oldest alarms without reporting them: so do we (the
         # oldest come first in both, so this stops at the first one it still holds)
         while self._alarms:

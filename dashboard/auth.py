@@ -197,7 +197,8 @@ class UserStore:
         return self._parse(self.path.read_bytes()) if self.path.exists() else Directory(
             secrets.token_urlsafe(48))
 
-    def add_user(self, name: str, role: str, password: str, scope: str | None = None) -> None:
+    def add_user(self, name: str, role: str, password: str, scope: str | None = None,
+                 unit: str | None = None, wecom_userid: str | None = None) -> None:
         if not name or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
             raise AuthError(f"user name {name!r}: use letters, digits, '-', '_' or '.'")
         if role not in ROLES or role == "wall":
@@ -206,13 +207,30 @@ class UserStore:
             raise AuthError(f"scope {scope!r} is not a unit code ({', '.join(sorted(UNIT_CODES))})")
         if role != "officer" and scope is not None:
             raise AuthError("only officers have a scope")
+        if unit is not None:
+            _check_unit(unit, role)
         directory = self._load_for_change()
         if name in directory.users:
             raise AuthError(f"user {name!r} already exists")
+        wecom = None if wecom_userid is None else self._free_wecom(wecom_userid, name, directory)
         now = int(time.time())
         directory.users[name] = {"role": role, "scope": scope, "hash": hash_password(password),
-                                 "disabled": False, "created": now, "changed": now, "generation": 0}
+                                 "disabled": False, "created": now, "changed": now, "generation": 0,
+                                 **({"wecom_userid": wecom} if wecom else {})}
+        if unit is not None:
+            directory.users[name]["unit"] = unit
         self._write(directory)
+
+    def set_unit(self, name: str, unit: str | None) -> None:
+        """Set (or, with None, clear) the unit whose 12345 tickets an officer works on
+        (the phone page, dashboard/phone.py); their sessions end, as for any change of
+        what they may act on."""
+        user = self._load_for_change().users.get(name)
+        if user is None:
+            raise AuthError(f"no user {name!r}")
+        if unit is not None:
+            _check_unit(unit, user["role"])
+        self._change_user(name, unit=unit)
 
     def set_password(self, name: str, password: str) -> None:
         self._change_user(name, hash=hash_password(password))
@@ -228,6 +246,32 @@ class UserStore:
         # the sessions of the user's earlier generations end (exactly: not by the clock)
         user.update(fields, changed=int(time.time()), generation=int(user.get("generation", 0)) + 1)
         self._write(directory)
+
+    def set_wecom(self, name: str, userid: str | None) -> None:
+        """Link the user to a 政务微信/WeCom member (their ``userid`` in the organisation),
+        or unlink them (None).  One local user per WeCom member.  Their sessions end (a
+        change of the user, as any other)."""
+        if userid is not None:
+            userid = self._free_wecom(userid, name, self._load_for_change())
+        self._change_user(name, wecom_userid=userid)
+
+    def _free_wecom(self, userid: str, name: str, directory: Directory) -> str:
+        """``userid`` checked: well formed, and linked to no other user than ``name``."""
+        userid = userid.strip()
+        if not userid or len(userid) > 64 or any(c.isspace() or not c.isprintable() for c in userid):
+            raise AuthError(f"WeCom userid {userid!r}: 1–64 printable characters, no spaces")
+        holder = self.user_of_wecom(userid, directory)
+        if holder is not None and holder != name:
+            raise AuthError(f"WeCom userid {userid!r} is already linked to user {holder!r}")
+        return userid
+
+    @staticmethod
+    def user_of_wecom(userid: str, directory: Directory) -> str | None:
+        """The local user whose ``wecom_userid`` is ``userid`` (None: nobody)."""
+        for name, user in directory.users.items():
+            if user.get("wecom_userid") == userid:
+                return name
+        return None
 
     def add_wall(self, name: str, layout: str = DEFAULT_LAYOUT, scope: str | None = None) -> str:
         """A new wall device token (returned once; only its digest is kept)."""
@@ -265,6 +309,19 @@ class UserStore:
             return None
         return Principal("user", name, user["role"], user.get("scope"),
                          generation=int(user.get("generation", 0)))
+
+    def check_wecom(self, userid: str) -> tuple[str, Principal | None]:
+        """The local user linked to WeCom member ``userid``: ("", principal), or why not:
+        ("unknown", None) when no user is linked, ("disabled", None) when the user is."""
+        directory = self.current()
+        name = self.user_of_wecom(userid, directory)
+        if name is None:
+            return "unknown", None
+        user = directory.users[name]
+        if user.get("disabled"):
+            return "disabled", None
+        return "", Principal("user", name, user["role"], user.get("scope"),
+                             generation=int(user.get("generation", 0)))
 
     def check_wall_token(self, token: str) -> Principal | None:
         parts = token.split(".")
@@ -305,3 +362,14 @@ class UserStore:
         if user is None or user.get("disabled") or principal.generation != int(user.get("generation", 0)):
             return None
         return replace(principal, role=user["role"], scope=user.get("scope"))
+
+
+def _check_unit(unit: str, role: str) -> None:
+    """A user's unit must be one a 12345 ticket can be dispatched to (hotline.UNITS_KNOWN)."""
+    from dashboard.hotline import UNITS_KNOWN
+
+    if role != "officer":
+        raise AuthError("only officers have a unit")
+    if unit not in UNITS_KNOWN:
+        raise AuthError(f"unit {unit!r} is not a unit 12345 tickets are dispatched to; one of: "
+                        f"{', '.join(sorted(UNITS_KNOWN))}")

@@ -35,6 +35,8 @@ def inbox_street(state: State, key: str) -> tuple[bool, str | None]:
     if kind == "indicator":
         series = state.indicators.get(rest)
         return (series is not None, series["street"] if series else None)
+    if kind == "source":  # a feeding system serves the whole district
+        return (rest in state.sources, None)
     alarm = state.alarms.get(key)
     return (alarm is not None, alarm.get("street") if alarm else None)
 
@@ -43,7 +45,7 @@ def inbox_street(state: State, key: str) -> tuple[bool, str | None]:
 INCIDENT_CARD = ("id", "domain", "title", "severity", "street", "status", "reported", "updated", "unit",
                  "version", "lat", "lon", "crs")
 ALARM_CARD = ("id", "sensor_id", "kind", "level", "message", "street", "ts", "lat", "lon", "crs", "acked",
-              "anomaly")
+              "active", "reactivations", "chattering", "anomaly")
 #: a usual band still describes a value this long after its range ended (the engine
 #: writes the next hour's band with the next hour's first value)
 BAND_GRACE_MS = 15 * 60_000

@@ -67,10 +67,13 @@ CLASSIFICATION: dict[str, dict[str, str]] = {
                        "lat": INTERNAL, "lon": INTERNAL},
     "sensor.alarm": {"sensor_id": INTERNAL, "kind": PUBLIC, "level": PUBLIC, "message": TEXT,
                      "lat": INTERNAL, "lon": INTERNAL},
+    "sensor.cleared": {"sensor_id": INTERNAL, "message": TEXT},
     "duty.shift": {"center": PUBLIC, "post": PUBLIC, "name": INTERNAL, "phone": PERSONAL,
                    "start": INTERNAL, "end": INTERNAL},
     "alarm.acknowledged": _ALARM_ACK,
     "alarm.shelved": _ALARM_ACK,
+    "alarm.out_of_service": _ALARM_ACK,
+    "alarm.in_service": _ALARM_ACK,
 }
 
 
@@ -106,10 +109,11 @@ RECORDS: dict[str, dict[str, str | Records]] = {
                     "status": PUBLIC, "unit": INTERNAL, "note": TEXT, "reply": TEXT,
                     "result": PUBLIC, "reason": TEXT, "until": INTERNAL, "approved": INTERNAL},
     "sensor": {"id": INTERNAL, "kind": PUBLIC, "value": INTERNAL, "unit": PUBLIC, "ts": INTERNAL,
-               "readings": INTERNAL, "alarm": INTERNAL, **_PLACE},
+               "readings": INTERNAL, "alarm": INTERNAL, "anomaly": INTERNAL, **_PLACE},
     "alarm": {"id": INTERNAL, "sensor_id": INTERNAL, "kind": PUBLIC, "level": PUBLIC, "message": TEXT,
-              "ts": INTERNAL, "acked": Records("ack", many=False), "anomaly": Records("anomaly", many=False),
-              **_PLACE},
+              "ts": INTERNAL, "acked": Records("ack", many=False), "active": PUBLIC, "since": INTERNAL,
+              "cleared": INTERNAL, "reactivations": PUBLIC, "chattering": PUBLIC, "folded": INTERNAL,
+              "anomaly": Records("anomaly", many=False), **_PLACE},
     "anomaly": {"key": PUBLIC, "value": PUBLIC, "expected": PUBLIC, "low": PUBLIC, "high": PUBLIC,
                 "score": PUBLIC, "day_type": PUBLIC},
     "band": {"from": PUBLIC, "until": PUBLIC, "state": PUBLIC, "left_s": PUBLIC, "expected": PUBLIC,

@@ -111,7 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=["officer", "admin", "visitor"])
     add.add_argument("--scope", help="an officer's unit code (default: the whole district)")
+    add.add_argument("--unit", help="an officer's unit for 12345 work orders on the phone (a name "
+                                    "tickets are dispatched to, e.g. 区建管委 or 虹桥街道分中心)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument("--wecom", metavar="USERID",
+                     help="the user's 政务微信/WeCom userid, for the optional WeCom sign-in")
+    set_unit = verbs.add_parser("set-unit", help="set an officer's unit for 12345 work orders (ends "
+                                                 "their sessions)")
+    set_unit.add_argument("name")
+    set_unit.add_argument("unit", nargs="?", help="the unit (a name tickets are dispatched to)")
+    set_unit.add_argument("--clear", action="store_true", help="remove the unit (the scope decides)")
     pw = verbs.add_parser("set-password", help="set a user's password (ends their sessions)")
     pw.add_argument("name")
     pw.add_argument("--password-stdin", action="store_true")
@@ -119,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
                        ("enable", "enable a disabled user")):
         verbs.add_parser(verb, help=text).add_argument("name")
     verbs.add_parser("list", help="list users and wall tokens")
+    wecom = verbs.add_parser("set-wecom", help="link a user to their 政务微信/WeCom userid (ends their "
+                             "sessions); --unlink removes the link")
+    wecom.add_argument("name")
+    wecom.add_argument("userid", nargs="?", help="the member's userid in the organisation (账号)")
+    wecom.add_argument("--unlink", action="store_true", help="remove the user's WeCom link")
     wall = verbs.add_parser("add-wall", help="issue a wall device token and print its URL")
     wall.add_argument("name")
     wall.add_argument("--layout", default=DEFAULT_LAYOUT, choices=WALL_LAYOUTS, help="the wall's layout")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args, get_type_hints
@@ -24,6 +24,11 @@ from dashboard.walls import MAP_LAYERS
 
 class ConfigError(ValueError):
     """A setting is missing, unknown or of the wrong type; the message names key and source."""
+
+
+#: settings that are secrets: given by the environment (or a ``*_file`` setting), never
+#: written in clear in the config file
+SECRET_KEYS = frozenset({"wecom_secret"})
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -76,6 +81,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     flood_window_s: int = 600
     # 12345 work orders: deadlines in working days (dashboard/workdays.py, docs/events.md)
     calendar_path: str | None = None  # holidays and make-up working days TOML; None: packaged
+    sources_path: str | None = None  # the feeding systems and their allowed silence; None: packaged
     hotline_days_emergency: int = 1  # working days allowed for an urgency-1 (emergency) ticket
     hotline_days_urgent: int = 5  # … urgency 2 (urgent)
     hotline_days_normal: int = 15  # … urgency 3 (normal)
@@ -110,6 +116,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_window_s: int = 900
     audit_rollup_s: float = 60.0  # repeated failures of one source: one audit entry per this window
     audit_rollup_sources: int = 200  # sources with an open window at a time; others counted together
+    # 政务微信 / WeCom sign-in (dashboard/wecom.py, docs/security.md "政务微信 / WeCom sign-in"): off
+    wecom_enabled: bool = False
+    wecom_corp_id: str | None = None  # the organisation's CorpID (企业ID)
+    wecom_agent_id: str | None = None  # the self-built app's AgentId (digits)
+    wecom_secret: str | None = None  # the app's Secret: CN_WECOM_SECRET only, never in the config file
+    wecom_secret_file: str | None = None  # or a file holding it (mode 0600), read at start-up
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"  # gettoken and auth/getuserinfo
+    wecom_authorize_base: str = "https://open.weixin.qq.com"  # connect/oauth2/authorize
+    wecom_redirect_uri: str | None = None  # the callback URL as registered; None: this request's host
+    wecom_timeout_s: float = 5.0  # one call to WeCom's API, connecting included
+    wecom_state_s: int = 300  # from /auth/wecom/start to its callback at most
+    wecom_max_failures: int = 10  # failed WeCom sign-ins from one address within login_window_s → locked
     live_connects_per_min: int = 600  # /live connections per address per minute (0: no limit)
     max_request_bytes: int = 1_048_576
     # HTTP limits below the guard (dashboard/http_limits.py) and uvicorn's own
@@ -268,6 +286,12 @@ def load_settings(
                 raise ConfigError(
                     f"Config file {file}: unknown key '{key}' (known: {', '.join(sorted(_FIELDS))})"
                 )
+            if key in SECRET_KEYS:
+                raise ConfigError(
+                    f"Config file {file}: '{key}' is a secret and may not be written in the config file; "
+                    f"set the environment variable CN_{key.upper()} or name a file holding it in "
+                    f"'{key}_file'"
+                )
             values[key] = _coerce(key, raw, f"file {file}")
             sources[key] = f"file {file}"
 
@@ -285,9 +309,60 @@ def load_settings(
         values[name] = _coerce(name, raw, f"flag --{name.replace('_', '-')}")
         sources[name] = f"flag --{name.replace('_', '-')}"
 
+    _read_secret_files(values, sources)
     settings = Settings(**values, sources=sources)
     _validate(settings)
     return settings
+
+
+def _read_secret_files(values: dict[str, Any], sources: dict[str, str]) -> None:
+    """Each secret of :data:`SECRET_KEYS` named by its ``<key>_file`` setting, read now
+    (one of the two only; a file that others may read is refused)."""
+    for key in SECRET_KEYS:
+        path = values.get(f"{key}_file")
+        if not path:
+            continue
+        where = sources.get(f"{key}_file", "default")
+        if values.get(key):
+            raise ConfigError(f"Config '{key}_file' from {where}: {sources.get(key)} sets '{key}' too; "
+                              f"give one of the two")
+        file = Path(path)
+        try:
+            mode = file.stat().st_mode
+            text = file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"Config '{key}_file' from {where}: cannot read {file}: "
+                              f"{exc.strerror or exc}") from None
+        if mode & 0o077:
+            raise ConfigError(f"Config '{key}_file' from {where}: {file} may be read by others "
+                              f"(mode {mode & 0o777:o}); chmod 600 it")
+        if not text:
+            raise ConfigError(f"Config '{key}_file' from {where}: {file} is empty")
+        values[key] = text
+        sources[key] = f"file {file} ({key}_file)"
+
+
+def _validate_wecom(s: Settings, need: Callable[[bool, str, str], None]) -> None:
+    """The WeCom sign-in's settings: checked always, required when it is enabled."""
+    for name in ("wecom_api_base", "wecom_authorize_base"):
+        url = getattr(s, name)
+        need(url.startswith(("https://", "http://")) and "?" not in url and "#" not in url, name,
+             "must be an http(s):// base URL without query or fragment")
+    need(s.wecom_redirect_uri is None or s.wecom_redirect_uri.startswith(("https://", "http://")),
+         "wecom_redirect_uri", "must be the full http(s):// URL of /auth/wecom/callback")
+    need(0.1 <= s.wecom_timeout_s <= 60, "wecom_timeout_s", "must be within 0.1–60 s")
+    need(30 <= s.wecom_state_s <= 3_600, "wecom_state_s", "must be within 30–3600 s")
+    need(s.wecom_max_failures >= 1, "wecom_max_failures", "must be positive")
+    need(s.wecom_agent_id is None or s.wecom_agent_id.isdigit(), "wecom_agent_id",
+         "must be the app's AgentId (digits)")
+    if not s.wecom_enabled:
+        return
+    enabled_by = s.sources.get("wecom_enabled", "default")
+    for name, what in (("wecom_corp_id", "the CorpID (企业ID)"), ("wecom_agent_id", "the app's AgentId"),
+                       ("wecom_secret", "the app's Secret (CN_WECOM_SECRET or wecom_secret_file)")):
+        if not getattr(s, name):
+            raise ConfigError(f"Config '{name}' is required when 'wecom_enabled' is true "
+                              f"(enabled by {enabled_by}): {what}")
 
 
 def _validate(s: Settings) -> None:
@@ -345,6 +420,7 @@ def _validate(s: Settings) -> None:
     need(1 <= s.perception_refresh_s <= 3_600, "perception_refresh_s", "must be within 1–3600 s")
     need(s.open311_token is None or len(s.open311_token) >= 16, "open311_token",
          "must be at least 16 characters")
+    _validate_wecom(s, need)
     need(1 <= s.sim_points <= 50_000, "sim_points", "must be between 1 and 50000")
     need(s.sim_rate > 0, "sim_rate", "must be positive")
     need(s.detect_threshold > 0, "detect_threshold", "must be positive")

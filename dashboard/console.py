@@ -40,6 +40,7 @@ class ConsoleConfig(msgspec.Struct, frozen=True, kw_only=True):
     domain_deadlines: dict[str, dict[int, dict[str, float]]] = {}
     near: float = 0.8
     camera_offline_alarm_min: float = 30
+    alarm_stale_h: float = 24  # an alarm active longer than this is stale (ISA-18.2)
 
     def limits(self, domain: str, severity: int) -> dict[str, float]:
         """Minutes allowed for each stage of an incident of this domain and severity."""
@@ -76,6 +77,7 @@ def load_console_config(path: str | Path | None = None) -> ConsoleConfig:
         domain_deadlines=overrides,
         near=float(table.get("near", 0.8)),
         camera_offline_alarm_min=float(table.get("camera_offline_alarm_min", 30)),
+        alarm_stale_h=float(table.get("alarm_stale_h", 24)),
     )
 
 

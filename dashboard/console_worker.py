@@ -13,11 +13,12 @@ callback holds the loop, and the GIL holds any thread), so the console runs in a
   console.
 * The instance's guard checks every request as usual (session, role, CSRF, Origin,
   size, the callback's permission), then hands console requests (Dash callbacks of the
-  console area, ``/console/export/``) to the worker over a Unix socket in a private
-  directory, with the caller's address and the newest log entry the instance has
-  applied.  The worker's own guard checks them again (same users file, same Redis), and
-  it answers once its replica has applied that entry (at most ``console_worker_wait_s``),
-  so a refresh a /live cue asked for sees at least what the cue announced.
+  console area, ``/console/export/``, the phone page's JSON ``/console/m/api/``) to the
+  worker over a Unix socket in a private directory, with the caller's address and the
+  newest log entry the instance has applied.  The worker's own guard checks them again
+  (same users file, same Redis), and it answers once its replica has applied that entry
+  (at most ``console_worker_wait_s``), so a refresh a /live cue asked for sees at least
+  what the cue announced.
 * The worker only follows the log (no pub/sub bridge, no snapshots: the instance does
   those), so the reducer gives it the same state; its audit entries go to the same
   audit stream.  Its metrics are at the instance's ``/metrics?process=console``.
@@ -178,8 +179,10 @@ class ConsoleWorker:
             start_new_session=True)
         assert self._process.stdin is not None
         # the settings on stdin (they may hold the monitoring token: not on the command
-        # line); stdin stays open, and the worker leaves when it reaches its end
-        self._process.stdin.write(msgspec.json.encode(self.settings) + b"\n")
+        # line); stdin stays open, and the worker leaves when it reaches its end.  The
+        # worker serves no sign-in: the WeCom Secret stays with the instance
+        given = msgspec.structs.replace(self.settings, wecom_secret=None, wecom_secret_file=None)
+        self._process.stdin.write(msgspec.json.encode(given) + b"\n")
         await self._process.stdin.drain()
         if self._client is None:
             # aiohttp: about a quarter of httpx's CPU per forwarded request (measured: 0.28

@@ -169,6 +169,13 @@ class IndicatorExpected(msgspec.Struct):
     day_type: DayType | None = None
 
 
+class SensorCleared(msgspec.Struct):
+    """The sensor is back to normal: its active alarms clear (dashboard/alarm_states.py)."""
+
+    sensor_id: Id
+    message: Text | None = None
+
+
 class DutyShift(msgspec.Struct):
     center: Id
     post: ShortText
@@ -200,9 +207,12 @@ PAYLOADS: dict[str, type[msgspec.Struct]] = {
     "hotline.ticket": HotlineTicket,
     "sensor.reading": SensorReading,
     "sensor.alarm": SensorAlarm,
+    "sensor.cleared": SensorCleared,
     "duty.shift": DutyShift,
     "alarm.acknowledged": AlarmAck,
     "alarm.shelved": AlarmAck,
+    "alarm.out_of_service": AlarmAck,
+    "alarm.in_service": AlarmAck,
     **{f"incident.{step}": IncidentStep for step in INCIDENT_STEPS},
     **{f"hotline.{step}": HotlineStep for step in HOTLINE_STEPS},
 }

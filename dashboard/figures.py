@@ -21,6 +21,7 @@ from dashboard.catalogue import level as indicator_level
 from dashboard.clock import beijing_day
 from dashboard.dimensions import DimensionMap, load_dimensions
 from dashboard.protocol import Section
+from dashboard.sources import Sources, health, load_sources, silent_families
 from dashboard.state import Changes, State, series_key
 from dashboard.units import UNIT_CODES
 from dashboard.workdays import Deadline, DeadlineRule
@@ -35,8 +36,9 @@ class Figures:
     def __init__(self, state: State, catalogue: dict[str, Indicator], *,
                  dimensions: DimensionMap | None = None, video_stale_s: int = 900,
                  deadlines: DeadlineRule | None = None, flood_alarms: int = 10,
-                 flood_window_s: int = 600) -> None:
+                 flood_window_s: int = 600, sources: Sources | None = None) -> None:
         self.state = state
+        self.sources = sources if sources is not None else load_sources()
         self.catalogue = catalogue
         self.video_stale_ms = video_stale_s * 1000
         self.deadlines = deadlines if deadlines is not None else DeadlineRule()
@@ -46,7 +48,9 @@ class Figures:
         self.hotline_days = HotlineTally()
         self.watch = Watch(dimensions or load_dimensions(), flood_alarms, flood_window_s * 1000)
         self.now_ms = 0  # the wall clock of the last tick (0 before the first one)
-        self.stale: dict[str, list[str]] = {"video": [], "indicators": []}
+        # stale camera and series ids; "silent": the families of events whose sources are all
+        # silent (dashboard/sources.py silent_families), what the screens mark as not current
+        self.stale: dict[str, Any] = {"video": [], "indicators": [], "silent": {}}
         self.overdue: dict[str, str | None] = {}  # open 12345 tickets past their deadline → street
         self.near: dict[str, str | None] = {}  # open 12345 tickets due soon → street
         self._shelved: tuple[tuple[int, int], frozenset[str]] = ((-1, -1), frozenset())
@@ -105,7 +109,8 @@ class Figures:
             sid for sid, x in self.state.indicators.items()
             if x["ts"] is not None and x["ts"] < now_ms - 1000 * self._stale_after_s(x["key"])
         )
-        stale = {"video": video, "indicators": indicators}
+        silent = silent_families(self.state.sources, health(self.state.sources, self.sources, now_ms), now_ms)
+        stale = {"video": video, "indicators": indicators, "silent": silent}
         tickets = self.state.tickets
         overdue: dict[str, str | None] = {}
         near: dict[str, str | None] = {}
@@ -146,7 +151,7 @@ class Figures:
             return self.now_ms
         return self.state.alarms[next(reversed(self.state.alarms))]["ts"]
 
-    def stale_view(self, scope: str | None) -> dict[str, list[str]]:
+    def stale_view(self, scope: str | None) -> dict[str, Any]:
         if scope is None:
             return self.stale
         video = self.state.video
@@ -155,6 +160,7 @@ class Figures:
             "video": [p for p in self.stale["video"] if p in video and video[p]["street"] == scope],
             "indicators": [i for i in self.stale["indicators"]
                            if i in indicators and indicator_in_scope(indicators[i]["street"], scope)],
+            "silent": self.stale["silent"],  # a source feeds the whole district
         }
 
     # ---------------------------------------------------------------- cameras

@@ -274,10 +274,10 @@ class Guard:
         if not isinstance(body, bytes):
             await _body_refused(send, body, limit)
             return None
+        scope["cn.body"] = body  # for the console worker (dashboard/console_worker.py)
         if path.endswith("/_dash-update-component"):
             scope["cn.output"] = access.output_of(body)  # the gate's key (dashboard/gate.py)
             scope["cn.permission"] = permission = self.callbacks.of_request(body)
-            scope["cn.body"] = body  # for the console worker (dashboard/console_worker.py)
             if not principal.can(permission):
                 self.refusals.deny(f"callback:{permission}", ip, path, who)
                 await _json(send, 403, f"this callback needs the {permission!r} permission")
@@ -318,10 +318,12 @@ class Guard:
 
 
 def _for_console(scope: Scope, path: str) -> bool:
-    """Whether the console worker serves this request: the console's callbacks and exports."""
+    """Whether the console worker serves this request: the console's callbacks and exports,
+    and the phone page's JSON (dashboard/phone_api.py)."""
     if scope["type"] != "http":
         return False
-    return scope.get("cn.permission") == "console" or path.startswith("/console/export/")
+    return (scope.get("cn.permission") == "console" or path.startswith("/console/export/")
+            or path.startswith("/console/m/api/"))
 
 
 async def _respond(send: Send, status: int, body: bytes, content_type: str,

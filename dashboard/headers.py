@@ -66,9 +66,9 @@ class SecurityHeaders:
 
 
 def cookie_header(name: str, value: str, max_age: int, *, http_only: bool = True,
-                  same_site: str = "Lax", secure: bool = False) -> str:
-    """A ``Set-Cookie`` value for the whole site."""
-    parts = [f"{name}={value}", "Path=/", f"Max-Age={max_age}", f"SameSite={same_site}"]
+                  same_site: str = "Lax", secure: bool = False, path: str = "/") -> str:
+    """A ``Set-Cookie`` value for the whole site (or for the paths under ``path``)."""
+    parts = [f"{name}={value}", f"Path={path}", f"Max-Age={max_age}", f"SameSite={same_site}"]
     if http_only:
         parts.append("HttpOnly")
     if secure:

@@ -109,6 +109,15 @@ _SCOPE = "(CAST(? AS VARCHAR) IS NULL OR coalesce(street, 'district') = CAST(? A
 # ``->>`` on JSON, ``bool_or``, ``count(*) FILTER``); parameters are written ``?`` and an
 # implementation turns them into its own.  Time bounds are epoch milliseconds.
 QUERIES: dict[str, str] = {
+    # alarm load (dashboard/alarm_load.py): the raises and clears of a range of days, of one
+    # street or all; a sensor's alarms are its own source, an early warning's its series
+    "alarm_events": f"""
+        SELECT CAST(extract(epoch FROM ts) * 1000 AS BIGINT) AS ms, type, street,
+               coalesce(data->>'sensor_id', (data->>'key') || '@' || coalesce(street, 'district')) AS source,
+               coalesce(data->>'kind', data->>'key') AS kind, CAST(data->>'level' AS INTEGER) AS level,
+               event_id
+        FROM events WHERE type IN ('sensor.alarm', 'sensor.cleared', 'indicator.anomaly')
+          AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE) AND {_SCOPE}""",
     # a day of the district: events per street and type (the "day-by-street aggregate")
     "day_by_street": """
         SELECT coalesce(street, 'district') AS street, type, count(*) AS events

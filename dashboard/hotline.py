@@ -215,6 +215,11 @@ Button = Literal["dispatch", "sign", "reply", "visit", "close", "return", "exten
 BUTTONS: tuple[Button, ...] = get_args(Button)
 
 
+#: The buttons of the officers' phone page (dashboard/phone.py), in the order of its bottom
+#: bar: a unit's own steps (签收, 办结, 退单, 延期).
+PHONE_BUTTONS: tuple[Button, ...] = ("sign", "reply", "return", "extend")
+
+
 #: The payload field an officer's text fills, per verb (a note for the others).
 TEXT_FIELD: dict[str, str] = {"reply": "reply", "return": "reason", "reopen": "reason"}
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dashboard import alarm_states
 from dashboard.cards import in_scope
 from dashboard.catalogue import Indicator, level
 from dashboard.classify import project
 from dashboard.clock import MINUTE_MS
 from dashboard.console import ConsoleConfig
 from dashboard.i18n import STRINGS, t
+from dashboard.sources import Sources, alarming, health
 from dashboard.state import State
 
 
@@ -34,11 +36,14 @@ def sensor_names(kind: str) -> dict[str, str] | None:
     return {lang: t(key, lang) for lang in ("zh", "en")} if key in STRINGS else None
 
 
-def alarm_exists(state: State, key: str) -> bool:
+def alarm_exists(state: State, key: str, feeding: Sources | None = None) -> bool:
     """Whether ``key`` names an alarm the inbox can show: a sensor alarm (its key, the
     event id or else the log entry id: :func:`dashboard.state.alarm_key`), a camera
-    (``video:<point>``) or an indicator series (``indicator:<series>``)."""
+    (``video:<point>``), an indicator series (``indicator:<series>``) or a feeding system
+    seen or listed (``source:<name>``)."""
     kind, _, rest = key.partition(":")
+    if kind == "source" and rest:
+        return rest in state.sources or (feeding is not None and rest in feeding.listed)
     if kind == "video" and rest:
         return rest in state.video
     if kind == "indicator" and rest:
@@ -54,17 +59,28 @@ def inbox(
     scope: str | None = None,
     window_ms: int = 600_000,
     flood_alarms: int = 10,
+    feeding: Sources | None = None,
 ) -> dict[str, Any]:
-    """Unacknowledged, unshelved alarms, most severe then oldest first, plus the shelved
-    ones and the flood state (more than ``flood_alarms`` raised within ``window_ms``)."""
+    """The alarms in their ISA-18.2 states (dashboard/alarm_states.py):
+
+    * ``active``: those that wait for the operator (unacknowledged, active or back to
+      normal), neither shelved nor out of service;
+    * ``acknowledged``: acknowledged and still active;
+    * ``shelved`` and ``out_of_service``: kept out of the operator's way, listed apart;
+
+    (most severe first; of one level, the active ones before those back to normal;
+    then the oldest first),
+    each item with its ``state``, ``stale`` and ``chattering`` marks; plus the counts of
+    stale and chattering alarms, and the flood state (more than ``flood_alarms`` raised
+    within ``window_ms``).  Cameras down too long and indicators in alarm are active while
+    their condition holds and leave the lists when it ends."""
     items: list[dict[str, Any]] = []
+    stale_ms = int(config.alarm_stale_h * 3_600_000)
 
     def add(key: str, kind: str, severity: int, title: str, street: str | None, since: int, ref: str,
-            names: dict[str, str] | None = None) -> None:
+            names: dict[str, str] | None = None, *, active: bool = True, acknowledged: bool = False,
+            reactivations: int = 0, chattering: bool = False, source: str | None = None) -> None:
         if not in_scope(street, scope):
-            return
-        ack = state.alarm_acks.get(key)
-        if ack and ack["ts"] >= since:
             return
         items.append(
             {
@@ -76,47 +92,78 @@ def inbox(
                 "since": since,
                 "ref": ref,
                 "names": names,  # the title in zh and en when it is a label, not the event's words
+                "state": alarm_states.state_of(active, acknowledged),
+                "stale": alarm_states.is_stale(active, since, now, stale_ms),
+                "chattering": chattering,
+                "reactivations": reactivations,
+                "source": source or alarm_states.source_key(kind, ref),
             }
         )
 
     for alarm_id, alarm in state.alarms.items():
-        if not alarm.get("acked"):
-            add(
-                alarm_id,
-                "sensor",
-                alarm["level"],
-                project("alarm", alarm, ("message",))["message"] or alarm["kind"],
-                alarm.get("street"),
-                alarm["ts"],
-                alarm["sensor_id"],
-                None if alarm.get("message") else sensor_names(alarm["kind"]),
-            )
+        status = alarm_states.alarm_state(alarm)
+        if status == "normal":
+            continue
+        add(
+            alarm_id,
+            "anomaly" if alarm["kind"] == alarm_states.ANOMALY else "sensor",
+            alarm["level"],
+            project("alarm", alarm, ("message",))["message"] or alarm["kind"],
+            alarm.get("street"),
+            alarm.get("since", alarm["ts"]),
+            alarm["sensor_id"],
+            None if alarm.get("message") else sensor_names(alarm["kind"]),
+            active=alarm.get("active", True),
+            acknowledged=bool(alarm.get("acked")),
+            reactivations=alarm.get("reactivations", 0),
+            chattering=alarm.get("chattering", False),
+            source=alarm_states.alarm_source(alarm),
+        )
+
+    def acked(key: str, since: int) -> bool:
+        ack = state.alarm_acks.get(key)
+        return bool(ack and ack["ts"] >= since)
+
     limit_ms = int(config.camera_offline_alarm_min * MINUTE_MS)
     for pid, point in state.video.items():
         if point["status"] != "online" and now - point["since"] > limit_ms:
-            add(
-                f"video:{pid}",
-                "camera",
-                2 if point["status"] == "fault" else 3,
-                point["name"],
-                point["street"],
-                point["since"],
-                pid,
-            )
+            key = f"video:{pid}"
+            add(key, "camera", 2 if point["status"] == "fault" else 3, point["name"], point["street"],
+                point["since"], pid, acknowledged=acked(key, point["since"]))
+    if feeding is not None:  # the feeding systems (dashboard/sources.py): silent, collapsing
+        for item in health(state.sources, feeding, now):
+            if alarming(item):
+                key = f"source:{item['source']}"
+                since = item["last"] or now
+                add(key, "source", 2, item["name_zh"], None, since, item["source"],
+                    {"zh": item["name_zh"], "en": item["name_en"]}, acknowledged=acked(key, since))
     by_key = {indicator.key: indicator for indicator in catalogue}
     for sid, series in state.indicators.items():
         indicator = by_key.get(series["key"])
         since = _indicator_alarm_since(series, indicator) if indicator else None
         if since is not None and indicator is not None:
-            add(f"indicator:{sid}", "indicator", 2, indicator.name_zh, series["street"], since, sid,
-                {"zh": indicator.name_zh, "en": indicator.name_en})
+            key = f"indicator:{sid}"
+            add(key, "indicator", 2, indicator.name_zh, series["street"], since, sid,
+                {"zh": indicator.name_zh, "en": indicator.name_en}, acknowledged=acked(key, since))
 
-    shelved = []
+    lists: dict[str, list[dict[str, Any]]] = {"active": [], "acknowledged": [], "shelved": [],
+                                              "out_of_service": []}
     for item in items:
+        service = state.alarm_out_of_service.get(item["source"])
         shelf = state.alarm_shelves.get(item["key"])
-        if shelf and shelf["until"] > now:
-            shelved.append({**item, "shelf": shelf})
-    active = [item for item in items if item["key"] not in {s["key"] for s in shelved}]
-    active.sort(key=lambda item: (item["severity"], item["since"]))
-    recent = sum(1 for item in items if now - item["since"] <= window_ms)
-    return {"active": active, "shelved": shelved, "recent": recent, "flood": recent > flood_alarms}
+        if service is not None:
+            lists["out_of_service"].append({**item, "service": service})
+        elif shelf and shelf["until"] > now and alarm_states.needs_operator(item["state"]):
+            lists["shelved"].append({**item, "shelf": shelf})
+        elif alarm_states.needs_operator(item["state"]):
+            lists["active"].append(item)
+        else:
+            lists["acknowledged"].append(item)
+    for listed in lists.values():
+        # most severe first; of one level, the active before those back to normal; then oldest
+        listed.sort(key=lambda item: (item["severity"], item["state"] != "unacknowledged", item["since"]))
+    counted = [item for item in items if item["source"] not in state.alarm_out_of_service]
+    recent = sum(1 for item in counted if now - item["since"] <= window_ms)
+    return {**lists, "recent": recent, "flood": recent > flood_alarms,
+            "stale": sum(1 for item in counted if item["stale"]),
+            "chattering": sum(1 for item in counted if item["chattering"])}

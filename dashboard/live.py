@@ -39,6 +39,7 @@ from dashboard.config import Settings
 from dashboard.dimensions import DimensionMap
 from dashboard.metrics import Metrics
 from dashboard.projection import Projection
+from dashboard.sources import Sources
 from dashboard.state import Changes, State
 from dashboard.units import UNIT_CODES
 from dashboard.views import ViewBuilder
@@ -96,7 +97,7 @@ class Hub:
                  catalogue: list[Indicator], *,
                  revalidate: Callable[[Principal], Principal | None],
                  status: Callable[[], dict[str, Any]], dimensions: DimensionMap | None = None,
-                 deadlines: DeadlineRule | None = None) -> None:
+                 deadlines: DeadlineRule | None = None, sources: Sources | None = None) -> None:
         """``revalidate`` re-checks a client's principal before every frame and message
         (None: it may no longer come in); ``status`` gives extra fields of each beat."""
         self.settings = settings
@@ -106,7 +107,7 @@ class Hub:
                                  projection=Projection(settings.map_crs),
                                  deadlines=deadlines,
                                  dimensions=dimensions, flood_alarms=settings.flood_alarms,
-                                 flood_window_s=settings.flood_window_s)
+                                 flood_window_s=settings.flood_window_s, sources=sources)
         self.groups: dict[tuple[str | None, str], Group] = {}
         self.revalidate = revalidate
         self.status = status

@@ -3,6 +3,8 @@ process must not share counters)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 
@@ -56,8 +58,26 @@ class Metrics:
             "cn_event_loop_lag_seconds", "How late the event loop woke a 10 ms timer",
             registry=r, buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5),
         )
+        self.source_age = Gauge("cn_source_seconds_since_last", "Seconds since the feeding system's last "
+                                "event arrived (dashboard/sources.py)", ["source"], registry=r)
+        self.source_health = Gauge("cn_source_health", "1 for the feeding system's health now (ok, "
+                                   "silent, collapsing, not_connected, unlisted)", ["source", "status"],
+                                   registry=r)
+        self.source_last_hour = Gauge("cn_source_events_last_hour", "Events of the feeding system in the "
+                                      "last complete hour", ["source"], registry=r)
         self.loop_lag_max = gauge("cn_event_loop_lag_max_seconds",
                                   "The event loop's longest lateness since the process started")
+
+    def sources(self, healths: list[dict[str, Any]], now_ms: int) -> None:
+        """Set the feeding systems' gauges from dashboard/sources.py ``health``."""
+        self.source_health.clear()
+        for item in healths:
+            name = item["source"]
+            self.source_health.labels(name, item["status"]).set(1)
+            if item["last"] is not None:
+                self.source_age.labels(name).set(max(0.0, (now_ms - item["last"]) / 1000))
+            if item["last_hour"] is not None:
+                self.source_last_hour.labels(name).set(item["last_hour"])
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

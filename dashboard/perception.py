@@ -139,6 +139,8 @@ def registrations(archive: Archive, first_day: str, last_day: str, scope: str | 
 
 def masked_address(address: str | None) -> str:
     """An address as a screen shows a ticket's (dashboard/classify.py: its places only)."""
+    if not isinstance(address, str):  # none given (None, or pandas' NaN)
+        return ""
     return project("ticket", {"address": address}, ("address",))["address"] or ""
 
 
@@ -164,8 +166,19 @@ def _metres(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return (np.radians(lon) * EARTH_M * math.cos(lat0), np.radians(lat) * EARTH_M)
 
 
+#: the neighbouring cells a cell is compared with: the other four are their mirror images
+_HALF_NEIGHBOURS = ((0, 1), (1, -1), (1, 0), (1, 1))
+
+
 def near_pairs(frame: pd.DataFrame, radius_m: float) -> pd.DataFrame:
-    """Pairs (``a`` < ``b``, row positions) of the same category within ``radius_m``."""
+    """Pairs (``a`` < ``b``, row positions) of the same category within ``radius_m``.
+
+    The points are binned in ``radius_m`` squares per category (one sortable key), sorted
+    once; a pair lies in one square or in two neighbouring ones, so each square's run of
+    points is paired with itself (each point with those after it) and with the runs of
+    four of its eight neighbours (the other four find the same pairs from their side),
+    and the candidates are kept within the radius.  Every candidate is generated once:
+    no merge, no pair found twice."""
     placed = frame[frame["lat"].notna() & frame["lon"].notna()]
     if placed.empty:
         return pd.DataFrame({"a": [], "b": []}, dtype=int)
@@ -176,32 +189,54 @@ def near_pairs(frame: pd.DataFrame, radius_m: float) -> pd.DataFrame:
     category = pd.factorize(placed["category"].fillna(""))[0].astype(np.int64)
     key = (category << 42) | (cx << 21) | cy  # one sortable key per (category, cell)
     order = np.argsort(key, kind="stable")
-    ordered = key[order]
-    position = placed.index.to_numpy(np.int64)
+    ordered, xs, ys = key[order], x[order], y[order]
+    position = placed.index.to_numpy(np.int64)[order]
+    n = len(ordered)
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])  # the runs of one key
+    sizes = np.diff(np.r_[starts, n])
+    cells = ordered[starts]
     found_a, found_b = [], []
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            wanted = key + (dx << 21) + dy  # the same category in a neighbouring cell
-            low = np.searchsorted(ordered, wanted, "left")
-            count = np.searchsorted(ordered, wanted, "right") - low
-            a = np.repeat(np.arange(len(key)), count)
-            start = np.repeat(low - np.concatenate(([0], np.cumsum(count)[:-1])), count)
-            b = order[start + np.arange(len(a))]
-            keep = (a < b) & (np.hypot(x[a] - x[b], y[a] - y[b]) <= radius_m)
-            found_a.append(position[a[keep]])
-            found_b.append(position[b[keep]])
+
+    def keep(i: np.ndarray, j: np.ndarray) -> None:
+        near = np.hypot(xs[i] - xs[j], ys[i] - ys[j]) <= radius_m
+        pi, pj = position[i[near]], position[j[near]]
+        found_a.append(np.minimum(pi, pj))
+        found_b.append(np.maximum(pi, pj))
+
+    def spans(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For ``counts[k]`` items of group k: each item's group and its rank in it."""
+        group = np.repeat(np.arange(len(counts)), counts)
+        return group, np.arange(len(group)) - np.repeat(np.cumsum(counts) - counts, counts)
+
+    # one square: each point with the points after it in its run
+    after = np.repeat(starts + sizes, sizes) - np.arange(n) - 1
+    i, rank = spans(after)
+    keep(i, i + 1 + rank)
+    # two neighbouring squares: every point of the one with every point of the other
+    for dx, dy in _HALF_NEIGHBOURS:
+        wanted = cells + (dx << 21) + dy
+        at = np.minimum(np.searchsorted(cells, wanted), len(cells) - 1)
+        src = np.flatnonzero(cells[at] == wanted)
+        if not len(src):
+            continue
+        dst = at[src]
+        width = sizes[dst]
+        run, k = spans(sizes[src] * width)
+        keep(starts[src][run] + k // width[run], starts[dst][run] + k % width[run])
     return pd.DataFrame({"a": np.concatenate(found_a), "b": np.concatenate(found_b)})
 
 
 def text_pairs(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """Pairs (``a`` < ``b``) at the same address (spaces ignored) with similar summaries."""
-    at: dict[str, list[int]] = {}
-    for position, address in enumerate(frame["address"].tolist()):  # frame: a RangeIndex
-        if isinstance(address, str) and (key := "".join(address.split())):
-            at.setdefault(key, []).append(position)
+    """Pairs (``a`` < ``b``) at the same address (spaces ignored) with similar summaries;
+    only addresses that occur more than once are compared."""
+    keys = frame["address"].str.replace(r"\s+", "", regex=True)  # frame: a RangeIndex
+    shared = (keys.notna() & (keys != "") & keys.duplicated(keep=False)).to_numpy()
+    if not shared.any():
+        return pd.DataFrame({"a": [], "b": []}, dtype=int)
     summaries = frame["summary"].fillna("").tolist()
     found: list[tuple[int, int]] = []
-    for positions in at.values():
+    at = pd.Series(np.flatnonzero(shared)).groupby(keys.to_numpy()[shared], sort=False)
+    for positions in (group.tolist() for _, group in at):
         for i in range(len(positions) - 1):
             for j in range(i + 1, len(positions)):
                 if similarity(summaries[positions[i]], summaries[positions[j]]) >= threshold:
@@ -230,6 +265,41 @@ def components(size: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         labels = new
 
 
+def _issues(members: pd.DataFrame, group: np.ndarray) -> list[tuple[Any, ...]]:
+    """The rows of the recurring table from the tickets of the groups kept (``group``:
+    each one's component): per group its most frequent category (a tie: the first in
+    sort order), its count, first and last day, streets, the first ticket's place and the
+    ticket ids in (day, ticket id) order; the largest first, then by first day and first
+    ticket.  In NumPy: one sort of all members, then one slice per group."""
+    if members.empty:
+        return []
+    ticket_ids = members["ticket_id"].to_numpy(dtype=str)
+    day_code, day_names = pd.factorize(members["day"], sort=True)
+    ticket_rank = np.unique(ticket_ids, return_inverse=True)[1]
+    order = np.lexsort((ticket_rank, day_code, group))  # by group, then day, then ticket id
+    group, day_code = group[order], day_code[order]
+    ticket_rank, ticket_ids = ticket_rank[order], ticket_ids[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    ends = np.r_[starts[1:], len(group)]
+    counts = ends - starts
+    category_code, category_names = pd.factorize(members["category"].to_numpy()[order], sort=True,
+                                                 use_na_sentinel=False)
+    tally = np.zeros((len(starts), len(category_names)), dtype=np.int64)
+    np.add.at(tally, (np.repeat(np.arange(len(starts)), counts), category_code), 1)
+    top = tally.argmax(axis=1)  # the first of the most frequent: sort order breaks a tie
+    ranked = np.lexsort((ticket_rank[starts], day_code[starts], -counts))
+    streets = members["street"].to_numpy()[order].tolist()
+    addresses = members["address"].to_numpy()[order].tolist()
+    ids = ticket_ids.tolist()
+    rows: list[tuple[Any, ...]] = []
+    for n, k in enumerate(ranked.tolist(), 1):
+        first, end = int(starts[k]), int(ends[k])
+        rows.append((n, category_names[top[k]], int(counts[k]), day_names[day_code[first]],
+                     day_names[day_code[end - 1]], "、".join(sorted(set(streets[first:end]))),
+                     masked_address(addresses[first]), " ".join(ids[first:end])))
+    return rows
+
+
 def recurring(regs: pd.DataFrame, rules: Rules, first_day: str, last_day: str) -> Table:
     """Recurring issues among the registrations of the days (module docstring)."""
     table = Table("recurring", f"recurring issues: groups of {rules.recurring_min}+ tickets of one category "
@@ -243,19 +313,7 @@ def recurring(regs: pd.DataFrame, rules: Rules, first_day: str, last_day: str) -
     component = components(len(frame), pairs["a"].to_numpy(np.int64), pairs["b"].to_numpy(np.int64))
     sizes = np.bincount(component, minlength=len(frame))
     keep = sizes[component] >= rules.recurring_min
-    grouped = frame[keep].assign(group=component[keep]).sort_values(["day", "ticket_id"])
-    members: dict[int, list[tuple[str, str, str, str, Any]]] = {}
-    for row in zip(*(grouped[c].tolist() for c in ("group", "ticket_id", "day", "category", "street",
-                                                     "address")), strict=True):
-        members.setdefault(row[0], []).append(row[1:])
-    issues = []
-    for rows in members.values():  # each in day order
-        categories = [r[2] for r in rows]
-        issues.append((max(sorted(set(categories)), key=categories.count), len(rows), rows[0][1], rows[-1][1],
-                       "、".join(sorted({r[3] for r in rows})), masked_address(rows[0][4]),
-                       [r[0] for r in rows]))
-    issues.sort(key=lambda row: (-row[1], row[2], row[6][0]))
-    table.rows = [(n, *row[:6], " ".join(row[6])) for n, row in enumerate(issues, 1)]
+    table.rows = _issues(frame[keep], component[keep])
     return table
 
 
@@ -386,22 +444,28 @@ SUMMARY_COUNTS_ZH = {
 
 def summary(tables: dict[str, Table]) -> dict[str, Any]:
     """The wall's line: recurring issues, this week's unsatisfied share, hotspots, rising
-    categories (aggregates only), with the words in both languages."""
+    categories (aggregates only), with the words in both languages: ``text`` whole, and
+    ``parts`` (the label, then each figure) that the wall lays out as a row that wraps
+    between figures, never inside one."""
     recurring_n = len(tables["recurring"].rows) if "recurring" in tables else 0
     weeks = tables.get("unsatisfied_weeks")
     share = weeks.rows[-1][3] if weeks and weeks.rows else None
     hot = len(tables["hotspots"].rows) if "hotspots" in tables else 0
     up = [str(row[0]) for row in tables["rising"].rows] if "rising" in tables else []
     shown = "—" if share is None else f"{share * 100:.1f}%"
-    zh = f"感知研判：重复诉求 {recurring_n} 件 · 本周不满意 {shown} · 热点 {hot} 处" + (
-        f" · 上升：{'、'.join(up[:3])}" if up else "")
-    en = f"Perception: {recurring_n} recurring · unsatisfied this week {shown} · {hot} hotspots" + (
-        f" · rising: {', '.join(up[:3])}" if up else "")
+    parts_zh = ["感知研判：", f"重复诉求 {recurring_n} 件", f"本周不满意 {shown}", f"热点 {hot} 处"] + (
+        [f"上升：{'、'.join(up[:3])}"] if up else [])
+    parts_en = ["Perception:", f"{recurring_n} recurring", f"unsatisfied this week {shown}",
+                f"{hot} hotspots"] + (
+        [f"rising: {', '.join(up[:3])}"] if up else [])
+    zh = parts_zh[0] + " · ".join(parts_zh[1:])
+    en = parts_en[0] + " " + " · ".join(parts_en[1:])
     shown_tables = [t for t in tables.values() if t.name in SUMMARY_COUNTS_ZH]
     title_zh = "；".join(f"{SUMMARY_COUNTS_ZH[t.name]}（{t.period}）" for t in shown_tables)
     title_en = "; ".join(f"{t.counts} ({t.period})" for t in shown_tables)
     return {"recurring": recurring_n, "unsatisfied_share": share, "hotspots": hot, "rising": up,
-            "text": {"zh": zh, "en": en}, "title": {"zh": title_zh, "en": title_en}}
+            "text": {"zh": zh, "en": en}, "parts": {"zh": parts_zh, "en": parts_en},
+            "title": {"zh": title_zh, "en": title_en}}
 
 
 # ------------------------------------------------------------------------ hotspots, rising

@@ -19,6 +19,8 @@ Routes (the guard's table, dashboard/access.py):
 * ``GET /api/perception.json`` (``console``: officers and admins; a street officer gets
   their street's tickets only): every table;
 * ``GET /api/perception/summary.json`` (``wall``): the wall's line, aggregates only;
+* ``GET /api/perception/hotspots.geojson`` (``console``): this week's hot H3 cells as
+  polygons, the console map's hotspots layer;
 * ``GET /api/perception/<table>.csv`` and ``.xlsx``: one table as a file, audited
   (``perception.export``) like the console's CSV export; cells that a spreadsheet would
   read as a formula are quoted;
@@ -33,26 +35,25 @@ import io
 import time
 from typing import TYPE_CHECKING, Any
 
+import h3
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from openpyxl import Workbook
 
-from dashboard import clock, open311
+from dashboard import archive_reads, clock, i18n, open311
+from dashboard.archive_reads import Unavailable
 from dashboard.guard import client_ip, require
-from dashboard.history import Archive, ArchiveError
+from dashboard.history import Archive
 from dashboard.perception import Rules, Table, perceive, summary
 
 if TYPE_CHECKING:
     from dashboard.archiver import Archiver
+    from dashboard.projection import Projection
     from dashboard.runtime import Runtime
 
 JSON = "application/json"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class Unavailable(RuntimeError):
-    """No archive can be read here; the message says why (answered 503)."""
 
 
 class PerceptionCache:
@@ -66,16 +67,7 @@ class PerceptionCache:
         self._locks: dict[str | None, asyncio.Lock] = {}
 
     async def read(self, fn: Any) -> Any:
-        if self.archiver is None:
-            raise Unavailable("no history archive is configured (history_path / history_url)")
-        try:
-            result = await self.archiver.read(fn)
-        except ArchiveError as exc:
-            raise Unavailable(f"the archive cannot be read: {exc}") from None
-        if result is None:
-            raise Unavailable("this instance does not hold the archive now (the archiver's lease); "
-                              "ask the one that archives")
-        return result
+        return await archive_reads.read(self.archiver, fn)
 
     async def tables(self, scope: str | None) -> tuple[int, dict[str, Table]]:
         """(when computed, epoch ms; the tables) for ``scope``."""
@@ -89,10 +81,49 @@ class PerceptionCache:
             return cached[1], cached[2]
 
 
-def table_json(table: Table, computed_ms: int) -> dict[str, Any]:
-    return {"name": table.name, "counts": table.counts, "first_day": table.first_day,
+def description(name: str, rules: Rules, lang: str) -> str:
+    """What table ``name`` counts and its thresholds, in ``lang`` (dashboard/i18n.py
+    ``perception.desc.*``, filled from the instance's rules); ``counts`` stays the machine's
+    English sentence."""
+    once = f"{1 / rules.p_max:,.0f}"
+    values: dict[str, Any] = {
+        "radius": f"{rules.radius_m:g}", "similarity": f"{rules.text_similarity:g}",
+        "min": rules.recurring_min,
+        "days": rules.recurring_days if name == "recurring" else rules.hard_days,
+        "d1": rules.deadline_days[0], "d2": rules.deadline_days[1], "d3": rules.deadline_days[2],
+        "weeks": rules.weeks + 1 if name.startswith("unsatisfied") else rules.weeks,
+        "hot": rules.hot_min, "rise": rules.rise_min, "ratio": f"{rules.rise_ratio:g}", "once": once}
+    return i18n.t(f"perception.desc.{name}", lang, **values)
+
+
+def table_json(table: Table, computed_ms: int, rules: Rules | None = None) -> dict[str, Any]:
+    """One table for /api/perception.json: its machine fields (codes, as stored) and, for
+    the page, ``description`` in both languages."""
+    rules = rules or Rules()
+    return {"name": table.name, "counts": table.counts,
+            "description": {lang: description(table.name, rules, lang) for lang in ("zh", "en")},
+            "first_day": table.first_day,
             "last_day": table.last_day, "computed": clock.beijing(computed_ms).isoformat(timespec="seconds"),
             "columns": list(table.columns), "rows": [list(row) for row in table.rows]}
+
+
+def hotspots_geojson(table: Table, projection: Projection) -> dict[str, Any]:
+    """The hotspots table as a GeoJSON FeatureCollection for the console's map: each hot
+    H3 cell its polygon (h3.cell_to_boundary, from the archive's GCJ-02 into the map's CRS)
+    with the table's row as properties and ``tip``, the tooltip in both languages (this
+    week's tickets against the usual, the top category)."""
+    features = []
+    for row in table.records():
+        ring = [list(projection.point(lat, lon))[::-1] for lat, lon in h3.cell_to_boundary(str(row["cell"]))]
+        tip = {lang: " · ".join(filter(None, (
+            "、".join(i18n.unit_label(s, lang) for s in str(row["streets"] or "").split("、") if s),
+            i18n.t("map.hotspot.tip", lang, now=row["tickets"], usual=row["usual"], z=row["z"],
+                   category=row["top_category"])))) for lang in ("zh", "en")}
+        polygon = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+        features.append({"type": "Feature", "geometry": polygon,
+                         "properties": {**row, "tip": tip}})
+    return {"type": "FeatureCollection", "features": features,
+            "properties": {"first_day": table.first_day, "last_day": table.last_day}}
 
 
 def spreadsheet_cell(value: Any) -> Any:
@@ -143,7 +174,7 @@ def register(server: FastAPI, runtime: Runtime) -> PerceptionCache:
             computed, tables = await cache.tables(principal.scope)
         except Unavailable as exc:
             return unavailable(exc)
-        body = {"scope": principal.scope, "tables": [table_json(t, computed) for t in tables.values()]}
+        body = {"scope": principal.scope, "tables": [table_json(t, computed, rules) for t in tables.values()]}
         return Response(orjson.dumps(body), media_type=JSON, headers={"Cache-Control": "private, no-cache"})
 
     @server.get("/api/perception/summary.json")
@@ -155,6 +186,18 @@ def register(server: FastAPI, runtime: Runtime) -> PerceptionCache:
         except Unavailable as exc:
             return unavailable(exc)
         body = {**summary(tables), "computed": clock.beijing(computed).isoformat(timespec="seconds")}
+        return Response(orjson.dumps(body), media_type=JSON, headers={"Cache-Control": "private, no-cache"})
+
+    @server.get("/api/perception/hotspots.geojson")
+    async def perception_hotspots() -> Response:
+        """This week's hotspots as polygons for the console's map (``console``, as the page)."""
+        principal = require("console")
+        try:
+            computed, tables = await cache.tables(principal.scope)
+        except Unavailable as exc:
+            return unavailable(exc)
+        body = hotspots_geojson(tables["hotspots"], runtime.hub.views.projection)
+        body["properties"]["computed"] = clock.beijing(computed).isoformat(timespec="seconds")
         return Response(orjson.dumps(body), media_type=JSON, headers={"Cache-Control": "private, no-cache"})
 
     @server.get("/api/perception/{name}.{kind}")

@@ -14,7 +14,9 @@ in one atomic step (dashboard/attempts.py), within ``login_window_s``:
 The right password gives its attempt back (an address's successful sign-ins never count
 against it) and empties the account's window at that address.  Bad wall tokens are
 counted the same way per address (``wall_token_max_failures``), apart from sign-in, so
-a flood of them locks neither the address's sign-in nor anyone else.  An admin lifts a
+a flood of them locks neither the address's sign-in nor anyone else; so are failed
+政务微信/WeCom sign-ins (``wecom_max_failures``: a bad state, a code WeCom refuses, a
+member linked to no user).  An admin lifts a
 lock with ``changning-dashboard users unlock NAME`` / ``--address A``.
 
 ``/live`` connections per address per minute (:class:`ConnectionLimit`) are counted on
@@ -84,13 +86,14 @@ class SignInLimits:
     """The sign-in and wall-token doors' counts (see the module doc)."""
 
     def __init__(self, attempts: Attempts, prefix: str, *, max_failures: int, address_max_failures: int,
-                 account_slow_after: int, wall_max_failures: int) -> None:
+                 account_slow_after: int, wall_max_failures: int, wecom_max_failures: int = 10) -> None:
         self.attempts = attempts
         self.prefix = prefix
         self.max_failures = max_failures
         self.address_max_failures = address_max_failures
         self.account_slow_after = account_slow_after
         self.wall_max_failures = wall_max_failures
+        self.wecom_max_failures = wecom_max_failures
         self.window_s = attempts.window_ms // 1000
 
     @classmethod
@@ -99,7 +102,8 @@ class SignInLimits:
         return cls(attempts, settings.keys.limits, max_failures=settings.login_max_failures,
                    address_max_failures=settings.login_address_max_failures,
                    account_slow_after=settings.login_account_slow_after,
-                   wall_max_failures=settings.wall_token_max_failures)
+                   wall_max_failures=settings.wall_token_max_failures,
+                   wecom_max_failures=settings.wecom_max_failures)
 
     # ---- keys (the CLI's unlock finds them by the same rules)
     def _pair(self, account: str, ip: str) -> str:
@@ -113,6 +117,9 @@ class SignInLimits:
 
     def _wall(self, ip: str) -> str:
         return f"{self.prefix}:wall/address/{source(ip)}"
+
+    def _wecom(self, ip: str) -> str:
+        return f"{self.prefix}:wecom/address/{source(ip)}"
 
     # ---- sign-in
     async def admit(self, ip: str, account: str) -> Admission:
@@ -143,6 +150,19 @@ class SignInLimits:
     async def wall_succeeded(self, admission: Admission) -> None:
         await self.attempts.refund(admission.taken, [c.key for c in admission.ceilings])
 
+    # ---- 政务微信 / WeCom sign-ins (dashboard/wecom_signin.py)
+    async def admit_wecom(self, ip: str) -> Admission:
+        """Count a WeCom callback from ``ip`` before its state and code are checked."""
+        ceilings = (Ceiling(self._wecom(ip), self.wecom_max_failures),)
+        taken = await self.attempts.take(ceilings)
+        return Admission(taken.admitted, taken.counts[0], 0, taken, ceilings,
+                         "" if taken.admitted else "address")
+
+    async def wecom_not_failed(self, admission: Admission) -> None:
+        """A WeCom sign-in that succeeded, or failed through no fault of its sender (WeCom
+        away): its attempt is given back."""
+        await self.attempts.refund(admission.taken, [c.key for c in admission.ceilings])
+
     # ---- unlocking (an admin's command)
     def unlock_patterns(self, account: str | None, address: str | None) -> list[str]:
         """The glob patterns of the windows an unlock empties: the account at one address,
@@ -155,7 +175,8 @@ class SignInLimits:
         if account is not None:
             return [self._pair(account, "") + "*", self._account(account)]
         if address is not None:
-            return [f"{self.prefix}:login/pair/*/{address}", self._address(address), self._wall(address)]
+            return [f"{self.prefix}:login/pair/*/{address}", self._address(address), self._wall(address),
+                    self._wecom(address)]
         raise ValueError("unlock needs an account, an address or both")
 
     async def unlock(self, account: str | None, address: str | None) -> int:

@@ -143,6 +143,7 @@ class SensorRecord(TypedDict, total=False):
     lon: float
     readings: list[list[Any]]  # [ts, value], bounded
     alarm: str | None  # the key of its latest alarm (state.alarm_key)
+    anomaly: str  # the key of its latest early-warning alarm (kind anomaly)
 
 
 class AckRecord(TypedDict):
@@ -161,9 +162,16 @@ class AlarmRecord(TypedDict):
     lon: float | None
     crs: str
     street: str | None
-    ts: int
+    ts: int  # first raised
     acked: AckRecord | None
     anomaly: NotRequired[AnomalyDetail]  # kind "anomaly": an early-warning alarm
+    # ISA-18.2 (dashboard/alarm_states.py); absent in a snapshot from before them: active
+    active: NotRequired[bool]  # its condition holds (False once sensor.cleared)
+    since: NotRequired[int]  # the last activation
+    cleared: NotRequired[int | None]  # when it last cleared
+    reactivations: NotRequired[int]  # clears followed by a re-activation within a minute
+    chattering: NotRequired[bool]
+    folded: NotRequired[list[str]]  # ids of the re-activating events folded into it (bounded)
 
 
 class InboxDecision(TypedDict, total=False):

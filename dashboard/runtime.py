@@ -39,6 +39,8 @@ from dashboard.risk import Refusals
 from dashboard.security_feed import Notice, SecurityFeed
 from dashboard.sessions import Sessions
 from dashboard.shared_answers import AreaVersions, SharedAnswers
+from dashboard.sources import Sources, load_sources
+from dashboard.sources import health as source_health
 from dashboard.users_watch import UsersWatch
 from dashboard.workdays import DeadlineRule
 
@@ -72,6 +74,7 @@ class Runtime:
     archiver: Archiver | None = None  # None: no archive configured, or the console worker
     console_worker: ConsoleWorker | None = None  # set by the app unless it is the worker
     deadlines: DeadlineRule = field(default_factory=DeadlineRule)  # 12345 working-day deadlines
+    sources: Sources = field(default_factory=load_sources)  # the feeding systems (sources.toml)
     started: float = field(default_factory=time.time)
     _digest: tuple[tuple[str, int, int], str] | None = None
 
@@ -118,6 +121,8 @@ class Runtime:
             "console_worker": self.console_worker.health() if self.console_worker else None,
             "history": self.archiver.health() if self.archiver else None,
             "calendar": self.calendar_health(),
+            "sources": {item["source"]: item["status"]
+                        for item in source_health(s.sources, self.sources, clock.now_ms())},
         }
 
     def calendar_health(self) -> dict[str, Any]:
@@ -146,6 +151,10 @@ def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
     except ValueError as exc:
         raise ConfigError(f"Config 'console_path': {exc}") from None
     deadlines = deadline_rule(settings)
+    try:
+        feeding = load_sources(settings.sources_path)
+    except ValueError as exc:
+        raise ConfigError(f"Config 'sources_path': {exc}") from None
     metrics = Metrics()
     bus = Bus(connect_for(settings), settings)
     store = UserStore(settings.users_file, recheck_s=USERS_RECHECK_S)
@@ -163,7 +172,7 @@ def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
         return {"redis": "up" if replica is not None and replica.redis_up else "down"}
 
     hub = Hub(state, settings, metrics, catalogue, revalidate=identity.revalidate, status=status,
-              dimensions=dimensions, deadlines=deadlines)
+              dimensions=dimensions, deadlines=deadlines, sources=feeding)
     index, versions = IncidentIndex(state), AreaVersions()
     replica = Replica(bus, settings, metrics, state, listener=Listeners(index, versions, hub),
                       follower=follower)
@@ -173,7 +182,7 @@ def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
     return Runtime(settings, metrics, bus, replica, hub, catalogue, console, auditor, identity, limits,
                    feed, rollup, Refusals(metrics), LoopWatch(metrics), index, SharedAnswers(versions),
                    UsersWatch(store), archiver=None if follower else build_archiver(settings, bus, metrics),
-                   deadlines=deadlines)
+                   deadlines=deadlines, sources=feeding)
 
 
 def deadline_rule(settings: Settings) -> DeadlineRule:

@@ -53,7 +53,7 @@ class SignIn:
 
     def __init__(self, identity: Identity, limits: SignInLimits, auditor: Auditor, rollup: FailureRollup,
                  metrics: Metrics, refusals: Refusals, *, session_ttl_s: int, cookie_secure: bool,
-                 visitor_anonymous: bool) -> None:
+                 visitor_anonymous: bool, wecom: bool = False) -> None:
         self.identity = identity
         self.limits = limits
         self.auditor = auditor
@@ -63,6 +63,7 @@ class SignIn:
         self.session_ttl_s = session_ttl_s
         self.cookie_secure = cookie_secure
         self.visitor_anonymous = visitor_anonymous
+        self.wecom = wecom  # the 政务微信/WeCom sign-in is on: the form shows its button
 
     def register(self, server: FastAPI) -> None:
         server.add_api_route("/login", self.show_login, methods=["GET", "HEAD"])
@@ -92,7 +93,7 @@ class SignIn:
     async def show_login(self, request: Request) -> Response:
         csrf, next_ = self._csrf(request), own_path(request.query_params.get("next", "/"))
         return self._page(login_page.form(csrf, next_, self._lang(request),
-                                          anonymous_visitor=self.visitor_anonymous), csrf)
+                                          anonymous_visitor=self.visitor_anonymous, wecom=self.wecom), csrf)
 
     async def show_logout(self, request: Request) -> Response:
         csrf = self._csrf(request)
@@ -118,7 +119,8 @@ class SignIn:
         ip = _ip(request)
         self.refusals.deny("csrf", ip, request.url.path, account)
         csrf, next_ = self._csrf(request), own_path(request.query_params.get("next", "/"))
-        return self._page(login_page.form(csrf, next_, self._lang(request), error="csrf"), csrf, 403)
+        return self._page(login_page.form(csrf, next_, self._lang(request), error="csrf", wecom=self.wecom),
+                          csrf, 403)
 
     async def submit_login(self, request: Request) -> Response:
         form, checked = await self._form(request)
@@ -136,7 +138,7 @@ class SignIn:
             target = f"address:{ip}" if admission.locked_by == "address" else f"user:{name}"
             await self.rollup.failure("login", name or "?", "", outcome="locked", ip=ip, target=target,
                                       detail_key="audit.d.locked", detail_values={"n": admission.failures})
-            return self._page(login_page.form(csrf, next_, lang, error="locked"), csrf, 429,
+            return self._page(login_page.form(csrf, next_, lang, error="locked", wecom=self.wecom), csrf, 429,
                               {"retry-after": str(self.limits.window_s)})
         if admission.over:  # the account is tried from many addresses: slowed, never locked
             self.metrics.logins.labels("slowed").inc()
@@ -148,7 +150,7 @@ class SignIn:
                                       target=f"user:{name}", detail_key="audit.d.failures",
                                       detail_values={"n": admission.failures})
             await asyncio.sleep(failure_delay(admission.failures))
-            return self._page(login_page.form(csrf, next_, lang, error="failed"), csrf, 401)
+            return self._page(login_page.form(csrf, next_, lang, error="failed", wecom=self.wecom), csrf, 401)
         await self.limits.succeeded(admission)
         cookie, principal, ttl = self.identity.issue(principal)
         self.metrics.logins.labels("ok").inc()

@@ -260,19 +260,24 @@ class SensorNetwork:
             sensor_id = f"{vocab.SENSOR_KINDS[kind][0]}-{number:04d}"
             self._sensors.append(_Sensor(sensor_id, kind, lat, lon, street))
         self._anomalies: dict[int, int] = {}  # sensor index -> readings left above threshold
+        self._alarmed: set[int] = set()  # sensors whose alarm has not cleared yet
 
     def __len__(self) -> int:
         return len(self._sensors)
 
     def reading(self, ts: int, index: int | None = None) -> Emitted:
         """A ``sensor.reading`` of sensor ``index``, or of a random one (which may then
-        start an anomaly, with probability 0.3 %)."""
+        start an anomaly, with probability 0.3 %).  The first reading after an anomaly
+        that raised an alarm is a ``sensor.cleared`` instead: back to normal."""
         rng = self._scatter.rng
         if index is None:
             index = rng.randrange(len(self._sensors))
             if index not in self._anomalies and rng.random() < 0.003:
                 self._anomalies[index] = rng.randint(2, 6)
         sensor = self._sensors[index]
+        if index in self._alarmed and index not in self._anomalies:
+            self._alarmed.discard(index)
+            return "sensor.cleared", sensor.street, {"sensor_id": sensor.sensor_id}
         value = self._value(index, ts)
         if index in self._anomalies:
             self._anomalies[index] -= 1
@@ -294,6 +299,7 @@ class SensorNetwork:
             index = rng.randrange(len(self._sensors))
             self._anomalies[index] = rng.randint(2, 6)
         sensor = self._sensors[index]
+        self._alarmed.add(index)
         kind, unit, _, _, _, _, message = vocab.SENSOR_KINDS[sensor.kind]
         value = self._value(index, ts)
         (level,) = rng.choices((1, 2, 3, 4), weights=ALARM_LEVEL_WEIGHTS)

@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from dashboard import hotline, lifecycle
+from dashboard import alarm_states, hotline, lifecycle, sources
 from dashboard.clock import beijing_day
 from dashboard.dedup import DedupWindow
 from dashboard.events import (
@@ -42,6 +42,7 @@ from dashboard.events import (
     IndicatorExpected,
     IndicatorValue,
     SensorAlarm,
+    SensorCleared,
     SensorReading,
     VideoPoint,
     VideoStatus,
@@ -50,6 +51,8 @@ from dashboard.events import (
 from dashboard.protocol import Section
 from dashboard.records import (
     AlarmRecord,
+    AnomalyDetail,
+    BandRecord,
     DutyRecord,
     InboxDecision,
     IncidentRecord,
@@ -97,6 +100,10 @@ class State:
     rejections: list[Rejection] = field(default_factory=list)
     alarm_acks: dict[str, InboxDecision] = field(default_factory=dict)  # inbox key → ack
     alarm_shelves: dict[str, InboxDecision] = field(default_factory=dict)  # inbox key → shelf
+    # source (sensor:, video:, indicator:) → out of service (dashboard/alarm_states.py)
+    alarm_out_of_service: dict[str, InboxDecision] = field(default_factory=dict)
+    # feeding system → its arrivals (dashboard/sources.py observe)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     pending: dict[str, list[list[Any]]] = field(default_factory=dict)  # waiting for an unknown id
     pending_count: int = 0
     dedup: DedupWindow = field(default_factory=DedupWindow)  # ids applied (dashboard/dedup.py)
@@ -148,6 +155,8 @@ def apply(state: State, entry_id: str, event: Event, changes: Changes | None = N
         state.last_id = entry_id
         changes.duplicates += 1
         return changes
+    # (after the dedup: a retry changes nothing, so the source's arrivals count applied events)
+    sources.observe(state.sources, event.source, event.type, entry_ms(entry_id))
     handler = _HANDLERS.get(event.type) or _incident_step
     handler(state, entry_id, event, ts, changes)
     state.applied += 1
@@ -263,6 +272,8 @@ def _indicator(state: State, entry_id: str, event: Event, ts: int, changes: Chan
         series["ts"] = ts
     _push_bounded(series["history"], [ts, d.value], INDICATOR_HISTORY)
     series["n"] = series.get("n", 0) + 1  # points ever appended: a client's tail index
+    if "anomaly" in series:
+        _clear_anomaly(state, series["anomaly"], series.get("band"), d.value, ts, changes)
     changes.add(Section.INDICATORS, sid)
     changes.points[sid] = changes.points.get(sid, 0) + 1
 
@@ -286,25 +297,64 @@ def _indicator_expected(state: State, entry_id: str, event: Event, ts: int, chan
 
 
 def _indicator_anomaly(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
-    """An early-warning finding becomes an alarm of kind ``anomaly`` (the sensor alarms'
-    record, its ``sensor_id`` the series, its message the explanation), keyed by its event
-    id: the engine's ids are deterministic, so any number of engines raise one alarm."""
+    """An early-warning finding becomes an alarm of kind ``anomaly`` in ``state.alarms`` (the
+    sensor alarms' record: ``sensor_id`` names the indicator series, or for a sensor's
+    series ``sensor:<id>`` the sensor; its message the explanation), keyed by its event id:
+    the engine's ids are deterministic, so any number of engines raise one alarm.  Its
+    ISA-18.2 states are a sensor alarm's (dashboard/alarm_states.py): it clears when a later
+    value of the series is back inside its usual band (:func:`_clear_anomaly`), and a new
+    anomaly of the series within a minute of that re-activates it."""
     d = payload(event, IndicatorAnomaly)
     key = alarm_key(event, entry_id)
     if key in state.alarms:
         return
+    on_sensor = d.key.startswith(SENSOR_SERIES)
+    ref = d.key[len(SENSOR_SERIES):] if on_sensor else series_key(d.key, event.street)
+    detail: AnomalyDetail = {"key": d.key, "value": d.value, "expected": d.expected, "low": d.low,
+                             "high": d.high, "score": d.score, "day_type": d.day_type}
+    holder: IndicatorSeries | SensorRecord | None = (state.sensors.get(ref) if on_sensor
+                                                     else state.indicators.get(ref))
+    last = state.alarms.get(holder.get("anomaly") or "") if holder is not None else None
+    if last is not None and _reactivate(state, last, ANOMALY_KIND, key, ts, d.level, d.explanation, entry_id,
+                                        changes):
+        last["anomaly"] = detail
+        return
     alarm: AlarmRecord = {
-        "id": key, "sensor_id": series_key(d.key, event.street), "kind": ANOMALY_KIND, "level": d.level,
+        "id": key, "sensor_id": ref, "kind": ANOMALY_KIND, "level": d.level,
         "message": d.explanation, "lat": None, "lon": None, "crs": event.crs or "gcj02",
-        "street": event.street, "ts": ts, "acked": None,
-        "anomaly": {"key": d.key, "value": d.value, "expected": d.expected, "low": d.low, "high": d.high,
-                    "score": d.score, "day_type": d.day_type},
+        "street": event.street, "ts": ts, "acked": None, "active": True, "since": ts, "cleared": None,
+        "reactivations": 0, "chattering": False, "anomaly": detail,
     }
+    sensor = state.sensors.get(ref) if on_sensor else None
+    if sensor is not None and "lat" in sensor and "lon" in sensor:  # its pin on the map
+        alarm["lat"], alarm["lon"], alarm["crs"] = sensor["lat"], sensor["lon"], sensor.get("crs", "gcj02")
     _add_alarm(state, entry_id, key, alarm, changes)
-    series = state.indicators.get(alarm["sensor_id"])
-    if series is not None:
-        series["anomaly"] = key
-        changes.add(Section.INDICATORS, alarm["sensor_id"])
+    if holder is not None:
+        holder["anomaly"] = key
+        changes.add(Section.SENSORS if on_sensor else Section.INDICATORS, ref)
+
+
+def _clear_anomaly(state: State, key: str | None, band: BandRecord | None, value: float, ts: int,
+                   changes: Changes) -> None:
+    """A value of a series with an active anomaly alarm, later than the anomaly, back inside
+    the usual band clears the alarm (ISA-18.2 "return to normal").  The band: the series'
+    current one (indicator.expected) when it covers ``ts``, else the band the anomaly was
+    measured against.  Raised beyond :data:`dashboard.detect` threshold, cleared inside
+    ± 3 robust deviations: the gap is the hysteresis that keeps it from chattering."""
+    alarm = state.alarms.get(key or "")
+    if alarm is None or not alarm.get("active", True) or ts <= alarm.get("since", alarm["ts"]):
+        return
+    detail = alarm.get("anomaly")
+    if detail is None:
+        return
+    low, high = detail["low"], detail["high"]
+    if (band is not None and band["state"] == "ready" and band["low"] is not None and band["high"] is not None
+            and band["from"] <= ts < band["until"]):
+        low, high = band["low"], band["high"]
+    if low <= value <= high:
+        alarm["active"] = False
+        alarm["cleared"] = ts
+        changes.add(Section.ALARMS, alarm["id"])
 
 
 # ---------------------------------------------------------------- incidents
@@ -553,14 +603,20 @@ def _sensor_reading(state: State, entry_id: str, event: Event, ts: int, changes:
     if d.lat is not None and d.lon is not None:
         sensor["lat"], sensor["lon"] = d.lat, d.lon
     _push_bounded(sensor["readings"], [ts, d.value], SENSOR_READINGS)
+    if "anomaly" in sensor:
+        _clear_anomaly(state, sensor["anomaly"], None, d.value, ts, changes)
     changes.add(Section.SENSORS, sid)
 
 
 #: Inbox keys of the alarms that are not sensor alarms (dashboard/inbox.py): a camera down
 #: too long, an indicator in alarm.  A sensor alarm's key never starts with one of them.
-OTHER_INBOX_KINDS = ("video:", "indicator:")
+OTHER_INBOX_KINDS = ("video:", "indicator:", "sensor:", "source:")
+#: The keys an out-of-service decision may name directly (a source, not one alarm).
+SOURCE_KINDS = OTHER_INBOX_KINDS
 #: the ``kind`` of an early-warning alarm (indicator.anomaly) in ``state.alarms``
-ANOMALY_KIND = "anomaly"
+ANOMALY_KIND = alarm_states.ANOMALY
+#: an early-warning series of a sensor: ``sensor:<sensor id>`` (dashboard/detect.py)
+SENSOR_SERIES = "sensor:"
 
 
 def alarm_key(event: Event, entry_id: str) -> str:
@@ -573,10 +629,17 @@ def alarm_key(event: Event, entry_id: str) -> str:
 
 
 def _sensor_alarm(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
-    """A new alarm; one already held (a retry beyond the dedup window) is not raised again."""
+    """A new alarm; one already held (a retry beyond the dedup window) is not raised again.
+    An alarm of the kind the sensor's last alarm has, within a minute of that one's clearing,
+    re-activates it (ISA-18.2; dashboard/alarm_states.py): one line, counted, chattering at
+    the third such re-activation."""
     d = payload(event, SensorAlarm)
     key = alarm_key(event, entry_id)
     if key in state.alarms:
+        return
+    sensor = state.sensors.get(d.sensor_id)
+    last = _last_alarm(state, d.sensor_id, sensor)
+    if last is not None and _reactivate(state, last, d.kind, key, ts, d.level, d.message, entry_id, changes):
         return
     alarm: AlarmRecord = {
         "id": key,
@@ -590,12 +653,39 @@ def _sensor_alarm(state: State, entry_id: str, event: Event, ts: int, changes: C
         "street": event.street,
         "ts": ts,
         "acked": None,
+        "active": True,
+        "since": ts,
+        "cleared": None,
+        "reactivations": 0,
+        "chattering": False,
     }
     _add_alarm(state, entry_id, key, alarm, changes)
-    sensor = state.sensors.get(d.sensor_id)
     if sensor is not None:
         sensor["alarm"] = key
         changes.add(Section.SENSORS, d.sensor_id)
+
+
+def _reactivate(state: State, last: AlarmRecord, kind: str, key: str, ts: int, level: int,
+                message: str | None, entry_id: str, changes: Changes) -> bool:
+    """Fold a new alarm ``key`` into ``last`` when it re-activates it (the same kind, within
+    a minute of its clearing: dashboard/alarm_states.py); True when folded (or already)."""
+    if not alarm_states.reactivates(last, kind, ts):
+        return False
+    folded = last.setdefault("folded", [])
+    if key in folded:
+        return True
+    _push_bounded(folded, key, alarm_states.FOLDED_KEPT)
+    count = last.get("reactivations", 0) + 1
+    was_chattering = last.get("chattering", False)
+    last["active"], last["since"], last["cleared"], last["acked"] = True, ts, None, None
+    last["reactivations"] = count
+    last["chattering"] = alarm_states.chattering(count)
+    last["level"] = min(last["level"], level)
+    last["message"] = message
+    changes.add(Section.ALARMS, last["id"])
+    if level == 1 and not was_chattering:
+        changes.severe.append({"kind": "alarm", "id": last["id"], "entry": entry_id})
+    return True
 
 
 def _add_alarm(state: State, entry_id: str, key: str, alarm: AlarmRecord, changes: Changes) -> None:
@@ -606,6 +696,28 @@ def _add_alarm(state: State, entry_id: str, key: str, alarm: AlarmRecord, change
     _feed(state, "alarm", key)
     if alarm["level"] == 1:
         changes.severe.append({"kind": "alarm", "id": key, "entry": entry_id})
+
+
+def _last_alarm(state: State, sensor_id: str, sensor: SensorRecord | None) -> AlarmRecord | None:
+    """The sensor's newest alarm still held (its record names it; a sensor that sent no
+    reading has none: the newest alarm of it, looked for from the newest)."""
+    if sensor is not None:
+        return state.alarms.get(sensor.get("alarm") or "")
+    return next((a for a in reversed(state.alarms.values()) if a["sensor_id"] == sensor_id), None)
+
+
+def _sensor_cleared(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
+    """The sensor is back to normal: every active alarm of it clears (acknowledged ones
+    become normal, the others wait for an acknowledgement as "back to normal").  A sensor
+    without an active alarm: nothing to do."""
+    d = payload(event, SensorCleared)
+    for key, alarm in state.alarms.items():
+        if alarm["sensor_id"] == d.sensor_id and alarm.get("active", True):
+            alarm["active"] = False
+            alarm["cleared"] = ts
+            changes.add(Section.ALARMS, key)
+    if d.sensor_id in state.sensors:
+        changes.add(Section.SENSORS, d.sensor_id)
 
 
 # ---------------------------------------------------------------- duty
@@ -649,6 +761,34 @@ def _alarm_ack(state: State, entry_id: str, event: Event, ts: int, changes: Chan
     changes.add(Section.INBOX, key)
 
 
+def _alarm_service(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
+    """Take an alarm's source out of service (with a reason) or return it to service.  The
+    decision is kept under the source (dashboard/alarm_states.py ``source_key``): a sensor
+    alarm's key names its sensor, so that sensor's later alarms are out of service too."""
+    d = payload(event, AlarmAck)
+    key = d.alarm_id
+    alarm = state.alarms.get(key)
+    if alarm is not None:
+        key = alarm_states.alarm_source(alarm)
+    elif not key.startswith(SOURCE_KINDS):
+        _reject(state, entry_id, event, f"no such alarm or source: {key[:80]}", changes)
+        return
+    if event.type == "alarm.in_service":
+        state.alarm_out_of_service.pop(key, None)
+    else:
+        if not d.reason:
+            _reject(state, entry_id, event, "taking an alarm out of service needs a reason", changes)
+            return
+        state.alarm_out_of_service[key] = {"by": d.by, "ts": ts, "comment": d.comment, "reason": d.reason,
+                                           "entry": entry_id}
+        if len(state.alarm_out_of_service) > ALARMS_KEPT:
+            del state.alarm_out_of_service[next(iter(state.alarm_out_of_service))]
+    changes.add(Section.INBOX, key)
+    for aid, held in state.alarms.items():  # its alarms' pins and counts change
+        if alarm_states.alarm_source(held) == key:
+            changes.add(Section.ALARMS, aid)
+
+
 _HANDLERS = {
     "video.point": _video_point,
     "video.status": _video_status,
@@ -660,9 +800,12 @@ _HANDLERS = {
     **{f"hotline.{step}": _hotline_step for step in hotline.STEPS},
     "sensor.reading": _sensor_reading,
     "sensor.alarm": _sensor_alarm,
+    "sensor.cleared": _sensor_cleared,
     "duty.shift": _duty,
     "alarm.acknowledged": _alarm_ack,
     "alarm.shelved": _alarm_ack,
+    "alarm.out_of_service": _alarm_service,
+    "alarm.in_service": _alarm_service,
 }
 
 

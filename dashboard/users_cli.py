@@ -48,6 +48,17 @@ def _password(from_stdin: bool) -> str | None:
     return None  # generate one
 
 
+def _set_wecom(settings: Settings, store: UserStore, name: str, userid: str | None) -> None:
+    if userid is None:
+        store.set_wecom(name, None)
+        _audit(settings, "user.set-wecom", f"user:{name}", "audit.d.wecom_unlinked")
+        print(f"{name} is no longer linked to a 政务微信/WeCom member; their sessions have ended")
+        return
+    store.set_wecom(name, userid)
+    _audit(settings, "user.set-wecom", f"user:{name}", "audit.d.wecom_linked", userid=userid)
+    print(f"{name} signs in with 政务微信/WeCom as member {userid}")
+
+
 def redis_url_file(settings: Settings) -> Path:
     """Where ``run`` names its embedded Redis while it runs (beside the users file)."""
     return Path(settings.users_file).parent / "redis.url"
@@ -94,7 +105,9 @@ def users_command(settings: Settings, args: argparse.Namespace) -> int:
             print(f"users in {store.path}:")
             for name, u in sorted(directory.users.items()):
                 state = "disabled" if u.get("disabled") else "active"
-                print(f"  {name:<20} {u['role']:<8} {u.get('scope') or 'district':<12} {state}")
+                wecom = f"  wecom:{u['wecom_userid']}" if u.get("wecom_userid") else ""
+                unit = f" unit={u['unit']}" if u.get("unit") else ""
+                print(f"  {name:<20} {u['role']:<8} {u.get('scope') or 'district':<12} {state}{unit}{wecom}")
             print("wall tokens:")
             for wall_id, w in sorted(directory.walls.items()):
                 state = "revoked" if w.get("revoked") else "active"
@@ -105,10 +118,16 @@ def users_command(settings: Settings, args: argparse.Namespace) -> int:
             password = _password(args.password_stdin)
             generated = password is None
             password = password or new_password()
-            store.add_user(args.name, args.role, password, args.scope)
+            store.add_user(args.name, args.role, password, args.scope, args.unit, wecom_userid=args.wecom)
             _audit(settings, "user.add", f"user:{args.name}", "audit.d.user", role=args.role,
                    scope=args.scope or "district")
+            if args.unit:
+                _audit(settings, "user.set-unit", f"user:{args.name}", "audit.d.unit", unit=args.unit)
             print(f"added {args.name} ({args.role})" + (f"; password: {password}" if generated else ""))
+            if args.wecom:
+                _audit(settings, "user.set-wecom", f"user:{args.name}", "audit.d.wecom_linked",
+                       userid=args.wecom)
+                print(f"{args.name} signs in with 政务微信/WeCom as member {args.wecom}")
         elif args.verb == "set-password":
             password = _password(args.password_stdin)
             generated = password is None
@@ -117,6 +136,18 @@ def users_command(settings: Settings, args: argparse.Namespace) -> int:
             _audit(settings, "user.set-password", f"user:{args.name}")
             print(f"password of {args.name} changed; their sessions have ended"
                   + (f"; new password: {password}" if generated else ""))
+        elif args.verb == "set-wecom":
+            if bool(args.userid) == bool(args.unlink):
+                raise AuthError("set-wecom needs a userid, or --unlink")
+            _set_wecom(settings, store, args.name, None if args.unlink else args.userid)
+        elif args.verb == "set-unit":
+            new_unit: str | None = None if args.clear else args.unit
+            if new_unit is None and not args.clear:
+                raise AuthError("set-unit needs a unit, or --clear")
+            store.set_unit(args.name, new_unit)
+            _audit(settings, "user.set-unit", f"user:{args.name}", "audit.d.unit", unit=new_unit or "-")
+            print(f"unit of {args.name}: {new_unit or 'none (their scope decides)'}; "
+                  "their sessions have ended")
         elif args.verb in ("disable", "enable"):
             store.set_disabled(args.name, args.verb == "disable")
             _audit(settings, f"user.{args.verb}", f"user:{args.name}")

@@ -39,6 +39,7 @@ from dashboard.dimensions import DimensionMap
 from dashboard.figures import Figures
 from dashboard.projection import Projection
 from dashboard.protocol import CUES, Section
+from dashboard.sources import Sources
 from dashboard.state import Changes, State
 from dashboard.workdays import DeadlineRule
 
@@ -62,14 +63,14 @@ class ViewBuilder:
                  catalogue: list[Indicator] | None = None,
                  projection: Projection | None = None, deadlines: DeadlineRule | None = None,
                  dimensions: DimensionMap | None = None, flood_alarms: int = 10,
-                 flood_window_s: int = 600) -> None:
+                 flood_window_s: int = 600, sources: Sources | None = None) -> None:
         self.state = state
         self.feed_size = feed_size
         self.catalogue = {indicator.key: indicator for indicator in catalogue or ()}
         self.projection = projection or Projection("gcj02")
         self.figures = Figures(state, self.catalogue, dimensions=dimensions, video_stale_s=video_stale_s,
                                deadlines=deadlines, flood_alarms=flood_alarms,
-                               flood_window_s=flood_window_s)
+                               flood_window_s=flood_window_s, sources=sources)
         # per scope: the incidents and alarms its clients hold (feed, pins, open severe cases)
         self._members: dict[str | None, tuple[set[str], set[str]]] = {}
         self._sent: dict[SentKey, Any] = {}  # see SENT_WHEN_CHANGED
@@ -105,7 +106,7 @@ class ViewBuilder:
         changed, so a patch is due."""
         return self.figures.tick(now_ms)
 
-    def stale_view(self, scope: str | None) -> dict[str, list[str]]:
+    def stale_view(self, scope: str | None) -> dict[str, Any]:
         return self.figures.stale_view(scope)
 
     def summary(self, scope: str | None) -> dict[str, Any]:

@@ -70,7 +70,9 @@ def page(lang: str, user: str = "") -> html.Div:
                                   html.H3(s["admin.failed_signins"], className="panel-subtitle"),
                                   html.Div(id=ids.RISK_FAILED_SIGNINS, className="risk-denials"),
                                   html.H3(s["admin.denials"], className="panel-subtitle"),
-                                  html.Div(id=ids.RISK_DENIALS, className="risk-denials")],
+                                  html.Div(id=ids.RISK_DENIALS, className="risk-denials"),
+                                  html.H3(s["admin.sources"], className="panel-subtitle"),
+                                  html.Div(id=ids.ADMIN_SOURCES, className="risk-denials")],
                                  className="admin-risk"),
                     html.Section([html.H2(s["admin.audit"], className="panel-title"), filters,
                                   html.Div(grid(ids.AUDIT_GRID, audit_columns, "audit.csv", lang),
@@ -216,5 +218,26 @@ def denials_table(denials: Sequence[Mapping[str, Any]], s: Strings,
     rows = [html.Tr([html.Td(clock_text(int(d["ts"]), with_year=True)), html.Td(denial_label(d["reason"], s)),
                      _data(d["path"], "event"), _data(d["who"]), html.Td(d["ip"] or "—")])
             for d in denials[:limit]]
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="table") if rows \
+        else html.Div(s["no_items"])
+
+
+def sources_table(healths: Sequence[Mapping[str, Any]], now_ms: int, s: Strings) -> html.Table | html.Div:
+    """Every feeding system (dashboard/sources.py ``health``): its health in words, its last
+    event and how long ago, the last complete hour against the usual, what it feeds."""
+    head = html.Tr([html.Th(s[k]) for k in ("admin.source", "admin.source_status", "admin.last",
+                                             "admin.source_hour", "admin.source_feeds")])
+    name = "name_en" if s["lang"] == "en" else "name_zh"
+    rows = []
+    for item in healths:
+        last = item["last"]
+        ago = "—" if last is None else s["admin.source_ago"].format(
+            when=clock_text(int(last), with_year=True), s=max(0, (now_ms - int(last)) // 1000))
+        hour = "—" if item["last_hour"] is None else (
+            str(item["last_hour"]) + ("" if item["usual"] is None else f" / {item['usual']:g}"))
+        rows.append(html.Tr([_data(item[name]), html.Td(s[f"source.status.{item['status']}"]), html.Td(ago),
+                             html.Td(hour), html.Td(" · ".join(s.get(f"source.family.{f}", f)
+                                                               for f in item["families"]) or "—")],
+                            className=f"source-row is-{item['status']}"))
     return html.Table([html.Thead(head), html.Tbody(rows)], className="table") if rows \
         else html.Div(s["no_items"])

@@ -180,9 +180,10 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
         lang,
     )
 
-    def tab(label: str, value: str, body: Any, export_id: str | None = None) -> dcc.Tab:
+    def tab(label: str, value: str, body: Any, export_id: str | None = None, *extra: Any) -> dcc.Tab:
         # the href (/console/export/<kind>.csv with the filters) comes from a callback
         tools = [html.A(s["export"], id=export_id, className="btn", download="")] if export_id else []
+        tools.extend(extra)
         return dcc.Tab(
             label=label,
             value=value,
@@ -212,11 +213,15 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
                         className="dropdown minutes",
                     ),
                     html.Button(s["inbox.shelve"], id=ids.INBOX_SHELVE, className="btn"),
+                    html.Button(s["inbox.out_of_service"], id=ids.INBOX_OUT_OF_SERVICE, className="btn"),
+                    html.Button(s["inbox.in_service"], id=ids.INBOX_IN_SERVICE, className="btn"),
                 ],
                 className="inbox-form",
                 id=ids.INBOX_FORM,
             ),
             html.Div("", id=ids.INBOX_RESULT, className="result", role="status"),
+            html.A(s["alarmload.link"], href=f"/console/alarms?lang={s['lang']}",
+                   className="inbox-load-link"),
             html.Div(id=ids.INBOX, className="inbox-list"),
             dcc.Store(id=ids.INBOX_SELECTED),
         ],
@@ -235,7 +240,12 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
             tab(s["tab.incidents"], "incidents", incidents, ids.EXPORT_INCIDENTS),
             tab(s["tab.inbox"], "inbox", inbox),
             tab(s["tab.cameras"], "cameras", cameras_tab, ids.EXPORT_CAMERAS),
-            tab(s["tab.tickets"], "tickets", tickets, ids.EXPORT_TICKETS),
+            tab(s["tab.tickets"], "tickets", tickets, ids.EXPORT_TICKETS,
+                # the officers' phone page (dashboard/phone_api.py) and the perception page
+                html.A(s["phone.open"], id=ids.PHONE_LINK, className="btn",
+                       href="/console/m" + ("?lang=en" if lang == "en" else "")),
+                html.A(s["perception.open"], id=ids.PERCEPTION_LINK, className="btn console-perception-link",
+                       href="/console/perception" + ("?lang=en" if lang == "en" else ""))),
             tab(s["tab.duty"], "duty", html.Div(id=ids.DUTY, className="duty")),
         ],
     )

@@ -200,35 +200,64 @@ def inbox_title(item: dict[str, Any], lang: str) -> html.Span:
     return html.Span(item["title"], className="inbox-title", **data_text())  # type: ignore[arg-type]
 
 
-def inbox_items(box: dict[str, Any], selected: str | None, url: ConsoleUrl, s: Strings) -> list[Any]:
-    """The inbox (dashboard/console.py ``inbox``): a flood banner, the active alarms (the
-    ``selected`` one marked; sensors and cameras link to their detail) and the shelved count."""
+def inbox_items(box: dict[str, Any], selected: str | None, url: ConsoleUrl, s: Strings,
+                stale_h: float = 24) -> list[Any]:
+    """The inbox (dashboard/inbox.py ``inbox``): a flood banner, the alarms that wait for
+    the operator with their ISA-18.2 state (the ``selected`` one marked; sensors and cameras
+    link to their detail), then those acknowledged and still active, those out of service,
+    and the shelved count; the stale and chattering counts when there are any."""
     items: list[Any] = []
     if box["flood"]:
         severe = sum(1 for item in box["active"] if item["severity"] == MOST_SEVERE)
         items.append(html.Div(s["banner.flood"].format(n=box["recent"], s=severe), className="flood"))
+    if box["stale"] or box["chattering"]:
+        items.append(html.Div(s["inbox.marks"].format(h=f"{stale_h:g}", stale=box["stale"],
+                                                      chattering=box["chattering"]),
+                              className="help inbox-marks"))
+    shown = 0
     for item in box["active"][:INBOX_LIMIT]:
-        target = _DETAIL_OF_ALARM.get(item["kind"])
-        link = (dcc.Link("›", href=url.drill(target, item["ref"]).href, className="inbox-open",
-                         title=item["ref"])
-                if target else html.Span(className="inbox-open"))
-        button = html.Button(
-            [html.Span(s[f"level.{item['severity']}"], className=f"sev-pill sev-{item['severity']}"),
-             html.Span(s[f"inbox.kind.{item['kind']}"], className="inbox-kind"),
-             inbox_title(item, url.lang),
-             html.Span(s.get(f"unit.{item['street']}", s["district"]), className="inbox-street"),
-             html.Span(clock_text(item["since"]), className="inbox-time")],
-            id=ids.inbox_item(item["key"]),
-            className="inbox-item" + (" is-selected" if item["key"] == selected else ""),
-        )
-        items.append(html.Div([button, link], className="inbox-row"))
+        items.append(_inbox_row(item, selected, url, s, stale_h))
+        shown += 1
     if not box["active"]:
         empty = (s["inbox.empty_street"].format(street=s[f"unit.{url.street}"]) if url.street
                  else s["inbox.empty"])
         items.append(html.Div(empty, className="empty-state"))
+    for listed, title in (("acknowledged", "inbox.acknowledged_title"),
+                          ("out_of_service", "inbox.out_of_service_title")):
+        if box[listed]:
+            items.append(html.Div(s[title].format(n=len(box[listed])), className="inbox-section"))
+            for item in box[listed][:max(0, INBOX_LIMIT - shown)]:
+                items.append(_inbox_row(item, selected, url, s, stale_h, listed))
+                shown += 1
     if box["shelved"]:
         items.append(html.Div(s["inbox.shelved"].format(n=len(box["shelved"])), className="help"))
     return items
+
+
+def _inbox_row(item: dict[str, Any], selected: str | None, url: ConsoleUrl, s: Strings, stale_h: float,
+               listed: str = "active") -> html.Div:
+    """One alarm of the inbox: level, kind, title, its state and marks, street, since."""
+    target = _DETAIL_OF_ALARM.get(item["kind"])
+    link = (dcc.Link("›", href=url.drill(target, item["ref"]).href, className="inbox-open", title=item["ref"])
+            if target else html.Span(className="inbox-open"))
+    state = "out_of_service" if listed == "out_of_service" else item["state"]
+    marks = [html.Span(s["inbox.out_of_service"] if state == "out_of_service" else s[f"alarm.state.{state}"],
+                       className=f"alarm-state state-{state}")]
+    if item["chattering"]:
+        marks.append(html.Span(s["alarm.chattering"].format(n=item["reactivations"]),
+                               className="alarm-mark is-chattering"))
+    if item["stale"]:
+        marks.append(html.Span(s["alarm.stale"].format(h=f"{stale_h:g}"), className="alarm-mark is-stale"))
+    button = html.Button(
+        [html.Span(s[f"level.{item['severity']}"], className=f"sev-pill sev-{item['severity']}"),
+         html.Span(s[f"inbox.kind.{item['kind']}"], className="inbox-kind"),
+         html.Span([inbox_title(item, url.lang), *marks], className="inbox-what"),
+         html.Span(s.get(f"unit.{item['street']}", s["district"]), className="inbox-street"),
+         html.Span(clock_text(item["since"]), className="inbox-time")],
+        id=ids.inbox_item(item["key"]),
+        className=f"inbox-item is-{state}" + (" is-selected" if item["key"] == selected else ""),
+    )
+    return html.Div([button, link], className="inbox-row")
 
 
 def outcome(ok: bool, what: str, message: str, s: Strings) -> dict[str, str]:

@@ -37,6 +37,10 @@ LAYERS = MAP_LAYERS
 #: for a street without a value of the indicator.
 SHADES: tuple[str, ...] = (*get_args(IndicatorLevel), "none")
 EMPTY = {"type": "FeatureCollection", "features": []}
+#: The console's hotspot cells by how far this week is above the cell's usual: z below the
+#: first, at least the first, at least the second (assets/map.js reads them from the layer's
+#: hideout; the colours are assets/wall.css's ``.hot-<tier>``, for the cells and the legend).
+HOTSPOT_Z: tuple[float, float] = (5.0, 8.0)
 #: A sensor is drawn in its alarm's level colour for this long after the alarm (assets/map.js
 #: reads it from the map frame's ``data-sensor-window-min``).
 SENSOR_WINDOW_MIN = 30
@@ -56,9 +60,14 @@ def one_map(strings: dict[str, str], bounds: list[list[float]], tile_url: str | 
                           style=fn("districtStyle"), interactive=False)
     base: list[Any] = [dl.TileLayer(url=tile_url, maxZoom=19)] if tile_url else []
     if interactive:
+        # the console also has this week's 12345 hotspots (perception's H3 cells), off at
+        # start, fed by the browser from /api/perception/hotspots.geojson (assets/perception_map.js)
+        hotspots = dl.GeoJSON(id=ids.MAP_HOTSPOTS, data=EMPTY, style=fn("hotspotStyle"),
+                              onEachFeature=fn("hotspotFeature"), hideout={"z": list(HOTSPOT_Z)})
         control = dl.LayersControl(
-            [dl.Overlay(layer, name=strings[f"map.{name}"], checked=name in layers)
-             for name, layer in overlays.items()],
+            [*(dl.Overlay(layer, name=strings[f"map.{name}"], checked=name in layers)
+               for name, layer in overlays.items()),
+             dl.Overlay(hotspots, name=strings["map.hotspots"], checked=False)],
             collapsed=True, position="topright")
         children = [*base, district, control]
     else:
@@ -204,4 +213,12 @@ def legend(strings: dict[str, str], layers: frozenset[str], records: bool = True
                    strings["map.legend.sensor_alarm"].replace("{m}", str(SENSOR_WINDOW_MIN))),
         ]
         sections.append(_section("sensors", strings["map.legend.sensors"], sensors))
+    if console:  # the console's hotspots layer (off at start, in the layers control)
+        low, high = (f"{z:g}" for z in HOTSPOT_Z)
+        tiers = [
+            _entry(f"hot-{tier}", html.Span(className=f"legend-swatch hot-swatch hot-{tier}"),
+                   strings[f"map.legend.hot_{tier}"].replace("{low}", low).replace("{high}", high))
+            for tier in range(3)
+        ]
+        sections.append(_section("hotspots", strings["map.hotspots"], tiers, strings["map.legend.hot_note"]))
     return html.Div(sections, className="map-legend")

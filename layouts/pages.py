@@ -18,10 +18,10 @@ from dashboard.access import route_permission
 from dashboard.auth import Principal
 from dashboard.catalogue import Indicator
 from dashboard.i18n import LANGS, client_strings
-from layouts import admin, console, perception, wall
+from layouts import admin, alarm_load, console, perception, wall
 from layouts.map import LAYERS
 
-PageKind = Literal["wall", "console", "perception", "admin"]
+PageKind = Literal["wall", "console", "perception", "alarms", "admin"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ def page_for(path: str, search: str | None, principal: Principal,
     a visitor's wall the streets layer only (no camera, incident or sensor points)."""
     query = parse_qs((search or "").lstrip("?"))
     kind: PageKind = ("admin" if path.startswith("/admin") else "console" if path == "/console"
-                      else "perception" if path == "/console/perception" else "wall")
+                      else "perception" if path == "/console/perception"
+                      else "alarms" if path == "/console/alarms" else "wall")
     layers = frozenset(query["layers"][0].split(",")) & frozenset(LAYERS) if "layers" in query \
         else default_layers
     if principal.audience != "records":
@@ -85,6 +86,8 @@ def render(page: Page, frame: Frame, search: str = "", user: str = "") -> html.D
         return console.page(page.lang, frame.bounds, frame.tile_url, frame.dispatch_units, search, user)
     if page.kind == "perception":
         return perception.page(page.lang, user)
+    if page.kind == "alarms":
+        return alarm_load.page(page.lang, user)
     if page.kind == "admin":
         return admin.page(page.lang, user)
     return wall.page(page.lang, page.layout, frame.catalogue, frame.bounds, frame.tile_url, page.layers,

@@ -67,13 +67,14 @@ def vital_signs(strings: dict[str, str], catalogue: list[Indicator], lang: str,
 def right_column(strings: dict[str, str], wide: bool) -> html.Div:
     """The feed, the 12345 figures of the day and the cameras' online rates; the wide wall
     also shows the cameras by status in big figures (the map legend's counts)."""
-    hotline = panel(strings["hotline"], html.Div(
+    # the perception line has its own row under the figures: its parts wrap between
+    # figures, never inside one, so it is whole at every layout (assets/perception_wall.js)
+    hotline = panel(strings["hotline"], [html.Div(
         [kpi(strings["hotline.new"], ids.HOTLINE_NEW),
          kpi(strings["hotline.open"], ids.HOTLINE_OPEN),
          kpi(strings["hotline.overdue"], ids.HOTLINE_OVERDUE, "kpi-overdue"),
          kpi(strings["hotline.satisfaction"], ids.HOTLINE_SATISFACTION)],
-        className="kpis"), "hotline",
-        html.Span(id=ids.PERCEPTION_SUMMARY, className="perception-summary"))
+        className="kpis"), html.Div(id=ids.PERCEPTION_SUMMARY, className="perception-summary")], "hotline")
     streets = [
         html.Div(
             [html.Span(strings[f"unit.{code}"], className="bar-label"),

@@ -170,6 +170,12 @@ def sensor_alarm(sensor_id: str, *, kind: str = "gas", level: int = 2, message: 
                                      "message": message, "lat": lat, "lon": lon}, **fields)
 
 
+def sensor_cleared(sensor_id: str, *, message: str | None = None,
+                   **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """The sensor is back to normal: its active alarms clear."""
+    return envelope("sensor.cleared", {"sensor_id": sensor_id, "message": message}, **fields)
+
+
 def duty_shift(center: str, post: str, name: str, *, phone: str | None = None, start: str | None = None,
                end: str | None = None, **fields: Unpack[EnvelopeFields]) -> Envelope:
     """Who holds a duty post at a centre (``district`` or a unit code)."""
@@ -189,3 +195,14 @@ def alarm_shelved(alarm_id: str, by: str, reason: str, until: int,
     """An alarm hidden until ``until`` (epoch ms), with a reason."""
     return envelope("alarm.shelved", {"alarm_id": alarm_id, "by": by, "reason": reason, "until": until},
                     **fields)
+
+
+def alarm_out_of_service(alarm_id: str, by: str, reason: str,
+                         **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """An alarm's source taken out of service (maintenance), with a reason."""
+    return envelope("alarm.out_of_service", {"alarm_id": alarm_id, "by": by, "reason": reason}, **fields)
+
+
+def alarm_in_service(alarm_id: str, by: str, **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """An alarm's source returned to service."""
+    return envelope("alarm.in_service", {"alarm_id": alarm_id, "by": by}, **fields)

@@ -10,7 +10,7 @@ import pytest
 import redis
 from playwright.sync_api import Page, expect
 
-from support.events import incident_reported, now_ms, sensor_alarm, video_point
+from support.events import incident_reported, now_ms, sensor_alarm, sensor_cleared, video_point
 from support.log import xadd
 from support.processes import DashboardProcess, wait_for
 from tests.e2e.conftest import sign_in
@@ -131,10 +131,13 @@ def test_invalid_transition_is_refused_by_the_server(
     expect(page.locator(".timeline .tl-item")).to_have_count(1)
 
 
-def test_alarm_inbox_acknowledge_removes_the_alarm(
+def test_alarm_inbox_acknowledge_clear_and_out_of_service(
     page: Page, dashboard: DashboardProcess, rclient: redis.Redis
 ) -> None:
-    """A sensor alarm shows in the inbox; acknowledging it with a comment removes it."""
+    """A sensor alarm shows in the inbox as unacknowledged; acknowledged (with a comment)
+    it moves to the acknowledged, still active part; when its sensor clears it leaves.  A
+    second alarm that clears before anyone acknowledged it says "back to normal"; taken
+    out of service it is listed apart, and returned to service it is back (ISA-18.2)."""
     seed(rclient, dashboard)
     xadd(rclient, sensor_alarm("gas-0001", kind="gas", level=1, message="燃气浓度超限", street="hongqiao",
                                ts=now_ms()))
@@ -144,10 +147,32 @@ def test_alarm_inbox_acknowledge_removes_the_alarm(
     expect(item).to_be_visible()
     item.click()
     expect(item).to_have_class(re.compile("is-selected"))
+    expect(item).to_have_class(re.compile("is-unacknowledged"))
+    expect(item).to_contain_text("未确认")
     page.fill("#inbox-comment", "已通知燃气公司")
     page.locator("#inbox-ack").click()
     expect(page.locator("#inbox-result")).to_have_class(re.compile("is-ok"))
+    expect(item).to_have_class(re.compile("is-acknowledged"))
+    expect(page.locator(".inbox-section", has_text="已确认、仍在告警（1）")).to_be_visible()
+    xadd(rclient, sensor_cleared("gas-0001", ts=now_ms()))
     expect(page.locator(".inbox-item", has_text="燃气浓度超限")).to_have_count(0)
+
+    xadd(rclient, sensor_alarm("wl-0002", kind="water_level", level=2, message="水位超警戒",
+                               street="hongqiao", ts=now_ms()))
+    xadd(rclient, sensor_cleared("wl-0002", ts=now_ms()))
+    second = page.locator(".inbox-item", has_text="水位超警戒")
+    expect(second).to_contain_text("已恢复·待确认")
+    second.click()
+    page.locator("#inbox-out-of-service").click()  # without a reason: refused in words
+    expect(page.locator("#inbox-result")).to_have_text(re.compile("停用检修须填写原因"))
+    page.fill("#inbox-shelve-reason", "传感器更换")
+    page.locator("#inbox-out-of-service").click()
+    expect(page.locator("#inbox-result")).to_have_class(re.compile("is-ok"))
+    expect(second).to_have_class(re.compile("is-out_of_service"))
+    expect(page.locator(".inbox-section", has_text="停用检修（1）")).to_be_visible()
+    second.click()
+    page.locator("#inbox-in-service").click()
+    expect(second).to_have_class(re.compile("is-cleared_unacknowledged"))
 
 
 def test_filters_apply_to_the_table_and_the_map(
@@ -184,8 +209,11 @@ def test_a_camera_alarm_acknowledged_on_one_console_leaves_the_other(
     actor.fill("#inbox-comment", "已派维修")
     actor.locator("#inbox-ack").click()
     expect(actor.locator("#inbox-result")).to_have_class(re.compile("is-ok"))
-    # nothing but the patch's cue makes the watcher's inbox render again
-    expect(watcher.locator(".inbox-item", has_text="虹桥路口离线机")).to_have_count(0, timeout=10_000)
+    # nothing but the patch's cue makes the watcher's inbox render again: the camera is still
+    # down, so the alarm stays, acknowledged (ISA-18.2), out of the part that waits for action
+    expect(watcher.locator(".inbox-item.is-unacknowledged", has_text="虹桥路口离线机")).to_have_count(
+        0, timeout=10_000)
+    expect(watcher.locator(".inbox-item.is-acknowledged", has_text="虹桥路口离线机")).to_be_visible()
 
 
 @pytest.mark.parametrize(("lang", "pager_word", "other_words"), [

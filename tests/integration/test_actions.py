@@ -96,6 +96,25 @@ def test_alarm_acknowledgement_and_shelving(redis_url: str, rclient: redis.Redis
     assert state.alarm_shelves["video:c1"]["reason"] == "施工断电"
 
 
+def test_out_of_service_and_back_through_the_log(redis_url: str, rclient: redis.Redis) -> None:
+    """Out of service needs a reason; taken and returned through the reducer, audited."""
+    xadd(rclient, video_point("c1", status="offline"))
+
+    async def body(runtime):  # type: ignore[no-untyped-def]
+        bad = await alarm_action(runtime, "officer-1", "video:c1", "out_of_service")
+        out = await alarm_action(runtime, "officer-1", "video:c1", "out_of_service", reason="断电检修")
+        held = dict(runtime.state.alarm_out_of_service)
+        back = await alarm_action(runtime, "officer-1", "video:c1", "in_service")
+        return bad, out, held, back, dict(runtime.state.alarm_out_of_service)
+
+    bad, out, held, back, after = asyncio.run(with_runtime(redis_url, body))
+    assert not bad.ok and bad.refused is not None and bad.refused.code == "out_of_service_needs"
+    assert out.ok and held["video:c1"]["reason"] == "断电检修"
+    assert back.ok and after == {}
+    actions = [fields[b"action"] for _, fields in rclient.xrange("cn:audit")]
+    assert actions.count(b"alarm.out_of_service") == 2 and actions.count(b"alarm.in_service") == 1
+
+
 def test_units_and_alarm_keys_a_client_sends_are_checked(redis_url: str, rclient: redis.Redis) -> None:
     """A dispatch to a unit the configuration does not name, and an acknowledge or shelf of an
     alarm the state does not hold, are refused with their reason and write nothing (#12 finding 9)."""

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import redis
 
@@ -20,6 +21,7 @@ from dashboard.history_postgres import PostgresArchive
 from dashboard.lease import Lease
 from dashboard.redis_server import EmbeddedRedis
 from dashboard.simulator_backfill import backfill, synthetic_days
+from support.events import indicator_value
 from support.log import last_entry_id, xadd_all
 from support.postgres import PostgresCluster
 from support.processes import ROOT, DashboardProcess, wait_for
@@ -133,15 +135,18 @@ def test_the_same_queries_answer_the_same_on_duckdb_and_postgresql(tmp_path: Pat
         first, last = synthetic_days(3, end_ms)[0], synthetic_days(3, end_ms)[-1]
         params = {"day_by_street": [first], "counts_by_type_day": [first, last],
                   "ticket_facts": [first, last], "audit_by_day": [first, last],
+                  "alarm_events": [first, last, None, None],
                   **PERCEPTION_PARAMS(first, last)}
         assert set(params) == set(QUERIES)
-        unordered = set(PERCEPTION_PARAMS(first, last))  # dashboard/perception.py sorts them
+        # dashboard/perception.py and alarm_load.py sort them
+        unordered = set(PERCEPTION_PARAMS(first, last)) | {"alarm_events"}
         for name, args in params.items():
             duck, pg = (archive.query(name, *args) for archive in engines)
             if name in unordered:
                 duck, pg = sorted(duck, key=repr), sorted(pg, key=repr)
             assert duck == pg, name
         assert engines[0].query("ticket_facts", first, last), "the backfill has 12345 tickets"
+        assert engines[0].query("alarm_events", first, last, None, None), "the backfill has alarms"
     finally:
         for archive in engines:
             archive.close()
@@ -256,3 +261,53 @@ def test_simulate_backfill_days_writes_history_once(tmp_path: Path) -> None:
         assert archive.cursor("events") == "0-0"  # the live archiver's cursor is untouched
     finally:
         archive.close()
+
+
+def test_duckdb_keeps_each_row_once_without_a_key_and_rebuilds_a_keyed_file(tmp_path: Path) -> None:
+    """The DuckDB archive has no primary key (an ART index outgrew the buffer cap at 2.6
+    million rows): a batch written again after its cursor adds nothing, nor does a batch
+    that overlaps the cursor; synthetic rows written twice are kept once; a file made with
+    the old keyed schema is rebuilt without the key and keeps its rows."""
+    import duckdb
+
+    def row(log_id: str, ts: int) -> Any:
+        event = indicator_value("safety.score", 90, event_id=f"e{log_id}", ts=ts)
+        return event_row(log_id, orjson.dumps(event))
+
+    now = clock.now_ms()
+    rows = [row(f"{now + i}-0", now + i) for i in range(5)]
+    assert all(r is not None for r in rows)
+    path = tmp_path / "history.duckdb"
+    archive = DuckDBArchive(path)
+    try:
+        assert archive.write_events(rows[:3], rows[2].log_id) == 3
+        assert archive.write_events(rows[:3], rows[2].log_id) == 0  # the same batch again
+        assert archive.write_events(rows[1:], rows[4].log_id) == 2  # overlapping the cursor
+        synthetic = [r._replace(log_id=f"synthetic-{i}") for i, r in enumerate(rows)]
+        assert archive.write_events(synthetic, None) == 5
+        one_new = row("x-1", now)._replace(log_id="synthetic-9")
+        assert archive.write_events([*synthetic[3:], one_new], None) == 1
+        assert archive.count("events") == 11
+    finally:
+        archive.close()
+
+    keyed = tmp_path / "keyed.duckdb"
+    db = duckdb.connect(str(keyed))
+    db.execute("CREATE TABLE events (log_id VARCHAR PRIMARY KEY, ts TIMESTAMPTZ NOT NULL, day DATE NOT NULL, "
+               "type VARCHAR NOT NULL, street VARCHAR, source VARCHAR, event_id VARCHAR, data JSON NOT NULL)")
+    db.execute("INSERT INTO events VALUES ('1-0', now(), current_date, 'hotline.ticket', "
+               "NULL, NULL, NULL, '{}')")
+    db.close()
+    archive = DuckDBArchive(keyed)
+    try:
+        assert archive.count("events") == 1
+        assert archive.write_events(rows, rows[4].log_id) == 5
+        assert archive.count("events") == 6
+    finally:
+        archive.close()
+    db = duckdb.connect(str(keyed), read_only=True)
+    try:
+        assert db.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+                          "AND table_name = 'events'").fetchone() == (0,)
+    finally:
+        db.close()

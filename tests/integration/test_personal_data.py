@@ -37,6 +37,8 @@ ROUTES = (
     "/_dash-layout", "/_dash-dependencies", "/_favicon.ico", "/healthz", "/metrics", "/login",
     "/api/perception.json", "/api/perception/summary.json", "/api/perception/recurring.csv",
     "/api/perception/hard.csv", "/open311/v2/services.json", "/open311/v2/requests.json",
+    "/console/alarms", "/api/alarm-load.json", "/api/perception/hotspots.geojson",
+    "/console/m", "/console/m/api/tickets", f"/console/m/api/tickets/{pd.TICKET}",
 )
 # served files: the app's code, never data
 STATIC = ("/assets/", "/_dash-component-suites/", "/auth/", "/favicon.ico")

@@ -15,6 +15,7 @@ from dashboard.console import ConsoleConfig, load_console_config
 from dashboard.eventlog_memory import MemoryLog
 from dashboard.metrics import Metrics
 from dashboard.replica import Replica
+from dashboard.sources import Sources, load_sources
 from tests.unit.test_replica_memory import Recorder
 
 
@@ -37,6 +38,7 @@ class Parts:
     replica: Replica
     auditor: Audit
     console: ConsoleConfig = field(default_factory=lambda: load_console_config(None))
+    sources: Sources = field(default_factory=load_sources)
 
     @property
     def state(self) -> st.State:

@@ -91,20 +91,46 @@ def test_reveal_results_read_as_the_officer_is_told() -> None:
         "children": S["reveal.unaudited"], "className": "result is-error"}
 
 
+def inbox_item(key: str, kind: str, severity: int, title: str, street: str | None, ref: str,
+               state: str = "unacknowledged", **marks: object) -> dict:
+    return {"key": key, "kind": kind, "severity": severity, "title": title, "street": street, "since": 1,
+            "ref": ref, "state": state, "stale": False, "chattering": False, "reactivations": 0, **marks}
+
+
 def test_inbox_items_have_their_ids_the_selection_and_detail_links() -> None:
     """Each alarm is a button with its pattern id; sensors and cameras link to their detail."""
-    box = {"flood": False, "recent": 1, "shelved": [], "active": [
-        {"key": "video:c1", "kind": "camera", "severity": 3, "title": XSS, "street": "hongqiao",
-         "since": 1, "ref": "c1"},
-        {"key": "indicator:x", "kind": "indicator", "severity": 2, "title": "体征", "street": None,
-         "since": 1, "ref": "x"}]}
+    box = {"flood": False, "recent": 1, "shelved": [], "acknowledged": [], "out_of_service": [],
+           "stale": 0, "chattering": 0, "active": [
+               inbox_item("video:c1", "camera", 3, XSS, "hongqiao", "c1"),
+               inbox_item("indicator:x", "indicator", 2, "体征", None, "x")]}
     items = panels.inbox_items(box, "video:c1", ConsoleUrl(lang="en", street="hongqiao"), S)
     buttons = [item for item in walk(items) if isinstance(item, html.Button)]
     assert [b.id for b in buttons] == [ids.inbox_item("video:c1"), ids.inbox_item("indicator:x")]
-    assert [b.className for b in buttons] == ["inbox-item is-selected", "inbox-item"]
+    assert [b.className for b in buttons] == ["inbox-item is-unacknowledged is-selected",
+                                              "inbox-item is-unacknowledged"]
     assert XSS in texts(buttons[0])
     links = [item.href for item in walk(items) if isinstance(item, dcc.Link)]
     assert links == ["/console?street=hongqiao&camera=c1&lang=en"]
+
+
+def test_inbox_items_name_each_state_and_mark() -> None:
+    """Back to normal, chattering, stale, acknowledged and out of service are each said in words."""
+    box = {"flood": False, "recent": 3, "shelved": [], "stale": 1, "chattering": 1,
+           "active": [inbox_item("a1", "sensor", 2, "燃气", "hongqiao", "gas-1", "cleared_unacknowledged",
+                                 chattering=True, reactivations=3)],
+           "acknowledged": [inbox_item("a2", "sensor", 3, "水位", "hongqiao", "wl-1", "acknowledged",
+                                       stale=True)],
+           "out_of_service": [inbox_item("a3", "sensor", 3, "烟感", "hongqiao", "sm-1")]}
+    items = panels.inbox_items(box, None, ConsoleUrl(lang="zh"), S)
+    said = texts(items)
+    for words in (S["alarm.state.cleared_unacknowledged"], S["alarm.chattering"].format(n=3),
+                  S["alarm.state.acknowledged"], S["alarm.stale"].format(h="24"), S["inbox.out_of_service"],
+                  S["inbox.acknowledged_title"].format(n=1), S["inbox.out_of_service_title"].format(n=1),
+                  S["inbox.marks"].format(h="24", stale=1, chattering=1)):
+        assert words in said, words
+    buttons = [item for item in walk(items) if isinstance(item, html.Button)]
+    assert [b.className for b in buttons] == ["inbox-item is-cleared_unacknowledged",
+                                              "inbox-item is-acknowledged", "inbox-item is-out_of_service"]
 
 
 def test_street_list_of_a_scoped_officer_and_the_breadcrumbs() -> None:
@@ -132,3 +158,14 @@ def test_markers_duty_rows_and_results() -> None:
     assert "139****1111" in texts(table)
     assert panels.outcome(False, "x", "version conflict", S) == {
         "children": S["action.refused"].format(reason="version conflict"), "className": "result is-error"}
+
+
+def test_the_12345_tab_links_to_the_phone_page() -> None:
+    """The console's 12345 tab links the officers' phone page, in the console's language."""
+    from layouts.console import tabs
+
+    for lang, href, label in (("zh", "/console/m", "手机工单"),
+                              ("en", "/console/m?lang=en", "Phone work orders")):
+        link = next(item for item in walk(tabs(client_strings(lang), lang))
+                    if getattr(item, "id", None) == ids.PHONE_LINK)
+        assert link.href == href and link.children == label

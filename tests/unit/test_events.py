@@ -23,10 +23,13 @@ GOOD = {
     "hotline.dispatched": {"ticket_id": "t1", "by": "dispatcher-1", "version": 1, "unit": "hongqiao"},
     "sensor.reading": {"sensor_id": "s1", "kind": "water_level", "value": 2.3},
     "sensor.alarm": {"sensor_id": "s1", "kind": "gas", "level": 1},
+    "sensor.cleared": {"sensor_id": "s1"},
     "duty.shift": {"center": "district", "post": "值班长", "name": "王伟"},
     "alarm.acknowledged": {"alarm_id": "video:c1", "by": "officer-1", "comment": "已派人"},
     "alarm.shelved": {"alarm_id": "video:c1", "by": "officer-1", "reason": "检修",
                       "until": 1767225600000},
+    "alarm.out_of_service": {"alarm_id": "sensor:s1", "by": "officer-1", "reason": "检修"},
+    "alarm.in_service": {"alarm_id": "sensor:s1", "by": "officer-1"},
 }
 
 

@@ -32,6 +32,28 @@ def test_near_pairs_are_within_the_radius_and_of_one_category() -> None:
     assert sorted(map(tuple, pairs.to_numpy().tolist())) == [(0, 1), (0, 3), (1, 3), (2, 3)]  # 2–3: 37 m
 
 
+def test_near_pairs_are_every_pair_within_the_radius_exactly_once() -> None:
+    """Against every pair compared (a brute force), on points where squares hold many
+    (a dense block), few and none, with unplaced rows and three categories."""
+    rng = np.random.default_rng(7)
+    n = 1500
+    lat = 31.20 + rng.random(n) * 0.02
+    lon = 121.40 + rng.random(n) * 0.02
+    lat[:300], lon[:300] = 31.21 + rng.random(300) * 0.0008, 121.41 + rng.random(300) * 0.0008
+    frame = pd.DataFrame({"category": rng.choice(["a", "b", "c"], n), "lat": lat, "lon": lon})
+    frame.loc[rng.choice(n, 40, replace=False), "lat"] = np.nan
+    found = perception.near_pairs(frame, 50.0).to_numpy().tolist()
+    x, y = perception._metres(frame[frame["lat"].notna()])
+    placed = frame.index[frame["lat"].notna()].to_numpy()
+    dist = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+    same = frame.loc[placed, "category"].to_numpy()
+    upper = np.triu(np.ones_like(dist, bool), 1)
+    i, j = np.nonzero((dist <= 50.0) & (same[:, None] == same[None, :]) & upper)
+    expected = sorted(zip(placed[i].tolist(), placed[j].tolist(), strict=True))
+    assert len(found) == len(set(map(tuple, found)))  # no pair twice
+    assert sorted(map(tuple, found)) == expected and len(expected) > 3000
+
+
 def test_the_poisson_tail_rule() -> None:
     assert perception.poisson_tail(0, 3.0) == 1.0
     assert perception.poisson_tail(7, 1.5) < 0.001 < perception.poisson_tail(6, 1.5)
@@ -60,7 +82,7 @@ def test_the_perception_page_is_for_officers_and_holds_every_table() -> None:
     assert page.kind == "perception" and page.allowed and page.permission == "console"
     assert not pages.page_for("/console/perception", "", visitor).allowed
     text = str(layout.page("zh", "o"))
-    for name in layout.TITLES:
+    for name in layout.TABLES:
         assert layout.grid_id(name) in text and f"/api/perception/{name}.xlsx" in text
 
 
@@ -76,3 +98,22 @@ def test_the_wall_line_summarises_the_tables() -> None:
     line = perception.summary(tables)
     assert line["text"]["zh"] == "感知研判：重复诉求 2 件 · 本周不满意 7.5% · 热点 0 处 · 上升：市容管理"
     assert (line["recurring"], line["unsatisfied_share"], line["hotspots"]) == (2, 0.075, 0)
+
+
+def test_recurring_rows_order_and_ties() -> None:
+    """A recurring issue's row: its most frequent category (a tie: the first in sort
+    order), its tickets in (day, ticket id) order, its streets sorted once each, the first
+    ticket's place; the largest issue first, then the earliest, then the first ticket."""
+    members = pd.DataFrame({
+        "ticket_id": ["t5", "t2", "t9", "t1", "t3", "t4", "t8"],
+        "day": ["2026-11-03", "2026-11-01", "2026-11-01", "2026-11-02", "2026-11-01", "2026-11-01",
+                "2026-11-02"],
+        "category": ["噪声扰民", "物业管理", "噪声扰民", "物业管理", "市容管理", "市容管理", "市容管理"],
+        "street": ["jiangsulu", "huayanglu", "jiangsulu", "huayanglu", "xinhualu", "xinhualu", "xinhualu"],
+        "address": [None, "长宁区江苏路街道愚园路1号", "长宁区江苏路街道愚园路1号", None, None, None, None]})
+    group = np.array([0, 0, 0, 0, 4, 4, 4])
+    rows = perception._issues(members, group)
+    assert [r[0] for r in rows] == [1, 2]
+    assert rows[0][1:] == ("噪声扰民", 4, "2026-11-01", "2026-11-03", "huayanglu、jiangsulu",
+                           perception.masked_address("长宁区江苏路街道愚园路1号"), "t2 t9 t1 t5")
+    assert rows[1][1:] == ("市容管理", 3, "2026-11-01", "2026-11-02", "xinhualu", "", "t3 t4 t8")

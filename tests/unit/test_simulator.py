@@ -41,6 +41,7 @@ REQUIRED = {
     **{f"hotline.{step}": {"ticket_id", "by", "version"} for step in hotline.STEPS},
     "sensor.reading": {"sensor_id", "kind", "value"},
     "sensor.alarm": {"sensor_id", "kind", "level"},
+    "sensor.cleared": {"sensor_id"},
     "duty.shift": {"center", "post", "name"},
 }
 DOMAINS = {"epidemic", "crowd", "pipeline", "waterway", "care", "antifraud", "environment",
@@ -369,3 +370,19 @@ def test_simulator_imports_no_io_modules():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_sensor_alarm_clears_when_its_anomaly_ends(events):
+    """Every ``sensor.cleared`` follows an alarm of its sensor; some alarms clear within
+    the sample (the anomaly ends at the sensor's next normal reading)."""
+    alarmed: set[str] = set()
+    cleared = 0
+    for event in events:
+        sid = event["data"].get("sensor_id")
+        if event["type"] == "sensor.alarm":
+            alarmed.add(sid)
+        elif event["type"] == "sensor.cleared":
+            assert sid in alarmed
+            alarmed.discard(sid)
+            cleared += 1
+    assert cleared > 0

@@ -27,9 +27,12 @@ EVERY_TYPE = [
       for step in HOTLINE_STEPS],
     ev.sensor_reading("wl-1", 1.25, kind="water_level", unit="m", lat=31.2, lon=121.4),
     ev.sensor_alarm("gas-1", kind="gas", level=1, message="燃气浓度超限", lat=31.2, lon=121.4),
+    ev.sensor_cleared("gas-1", message="浓度恢复正常"),
     ev.duty_shift("district", "值班长", "王伟", phone="13900001111", start="08:00", end="20:00"),
     ev.alarm_acknowledged("1-0", "officer", comment="已处置"),
     ev.alarm_shelved("video:cam-1", "officer", "施工断电", 1_767_225_600_000),
+    ev.alarm_out_of_service("sensor:gas-1", "officer", "传感器检修"),
+    ev.alarm_in_service("sensor:gas-1", "officer"),
 ]
 
 
