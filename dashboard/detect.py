@@ -183,9 +183,9 @@ class Detector:
 
     def take(self, rows: Iterable[tuple[int, str, str | None, dict[str, Any]]]) -> int:
         """Points from the archive (ts, type, street, data), kept in time order; no fit."""
-        n = 0
+        n, before = 0, self.learned_until
         for ts, kind, street, data in rows:
-            if ts > self.learned_until:
+            if ts > before:  # several series may have a point at the same millisecond
                 n += self.add(ts, kind, street, data) is not None
                 self.learned_until = max(self.learned_until, ts)
         for series in self.series.values():
@@ -260,7 +260,10 @@ class Detector:
             e = base.expect(self.calendar, ts)
             data.update(expected=round(e.expected, meta.decimals + 2), low=round(e.low, meta.decimals + 2),
                         high=round(e.high, meta.decimals + 2), day_type=e.day_type)
-        event: dict[str, Any] = {"type": "indicator.expected", "id": event_id("expected", sid, hour),
+        # the id names the state too: a band learned after a "learning" word of the same hour
+        # (an engine that could not read the archive at first) is not taken for its repeat
+        event: dict[str, Any] = {"type": "indicator.expected",
+                                 "id": event_id("expected", f"{sid}|{data['state']}", hour),
                                  "ts": ts, "source": SOURCE, "data": data}
         if meta.street:
             event["street"] = meta.street

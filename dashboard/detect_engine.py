@@ -8,7 +8,9 @@
   (PostgreSQL by ``history_url``, or a DuckDB file no instance holds open).
 * **Follows** the log (XREAD after its cursor, ``<prefix>detect:cursor``, kept in Redis
   once the events an entry called for are written), scores each new value and writes
-  ``indicator.anomaly`` / ``indicator.expected`` events (deterministic ids).
+  ``indicator.anomaly`` / ``indicator.expected`` events (deterministic ids), each through
+  the bus's idempotent append (:meth:`Bus.bridge_many`: an id already appended within
+  ``dedup_ttl_s`` is not appended again), so several engines put one copy in the log.
 * **Refits** each baseline hourly, off the event loop (a thread; the fit copies the points).
 * **Keeps running** when Redis or the archive goes away: reads and writes are retried,
   the events owed are kept (bounded) and written when Redis is back, the cursor only
@@ -137,7 +139,9 @@ class Engine:
         """Write what is owed, then move the cursor (Redis errors propagate)."""
         while self.outbox:
             batch = [self.outbox[i] for i in range(min(1000, len(self.outbox)))]
-            await self.bus.append_many(batch)
+            # each appended unless an engine already did (its id, within dedup_ttl_s): two
+            # engines, or one restarted, put each anomaly into the log once
+            await self.bus.bridge_many(batch)
             for _ in batch:
                 self.outbox.popleft()
             self.written += len(batch)

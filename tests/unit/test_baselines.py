@@ -151,3 +151,15 @@ def test_ids_are_deterministic_so_two_engines_raise_one_alarm() -> None:
 @pytest.mark.parametrize(("score", "level"), [(4.6, 4), (-6.0, 4), (6.8, 3), (-9.0, 2), (30.0, 2)])
 def test_levels_by_score_band(score: float, level: int) -> None:
     assert level_of(score, 4.5) == level
+
+
+def test_archived_points_of_several_series_at_one_millisecond_are_all_taken() -> None:
+    """Street series sampled on one clock share timestamps: each keeps its points."""
+    detector = Detector(load_catalogue(), CAL)
+    t0 = ms(2026, 9, 14)
+    rows = [(t0 + n * HOUR, "indicator.value", street, {"key": "green.pm25", "value": 30.0 + n})
+            for n in range(5) for street in ("hongqiao", "xinhualu", None)]
+    assert detector.take(rows) == 15
+    assert {sid: len(s.points) for sid, s in detector.series.items()} == {
+        "green.pm25@hongqiao": 5, "green.pm25@xinhualu": 5, "green.pm25": 5}
+    assert detector.take(rows) == 0  # the same rows again (a second learn): nothing twice
