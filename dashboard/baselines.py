@@ -16,8 +16,10 @@ The model (docs/early-warning.md says why):
    component cannot do this: holidays break any fixed period.
 3. **Robust score**: residual = value − (trend + profile); the scale is the MAD of the
    residuals (× 1.4826, so it estimates a standard deviation under normal noise), per day
-   type, with a floor (the series' resolution, 0.1 % of its level).  score = residual /
-   scale: "3.1 robust deviations".
+   type — or, for a series that reports in whole steps and so has a MAD of 0, the RMS
+   deviation of the central 98 % (÷ 0.934) when larger — with a floor (the
+   rounding's spread, step/√12; 0.1 % of the level).  score = residual / scale:
+   "3.1 robust deviations".
 
 A series needs :data:`LEARNING_MS` (two full weeks) of history before it may alarm;
 until then it is *learning* and says how long it still needs.
@@ -47,6 +49,8 @@ BUCKET_HOURS = (1, 2, 3, 4, 6, 8, 12, 24)
 #: points wanted in the median (day type, bucket) group before a width is accepted
 MIN_PER_BUCKET = 8
 MAD_TO_SD = 1.4826
+TRIM_QUANTILE = 0.98  # the central part of the residuals whose RMS is a second scale
+TRIMMED_SD = 0.934  # the SD of a standard normal cut at ±2.326 (its central 98 %)
 #: the "usual" band shown with a value: expected ± BAND_K robust deviations
 BAND_K = 3.0
 BACKFIT_PASSES = 2  # trend ↔ profile rounds after the first trend
@@ -191,12 +195,14 @@ def fit(ts: Sequence[int] | np.ndarray, values: Sequence[float] | np.ndarray, ca
     detrended = v - trend
     profile = _profile(detrended, kinds, buckets, width)
     residual = detrended - _profile_vector(profile, width, kinds, hours)
-    floor = max(resolution, 1e-3 * abs(float(np.median(v))), 1e-9)
-    every = _mad(residual)
+    # the floor: the rounding's own spread (a uniform error of one step has SD step/√12),
+    # and a thousandth of the level
+    floor = max(resolution / math.sqrt(12), 1e-3 * abs(float(np.median(v))), 1e-9)
+    every = _spread(residual)
     scale: dict[DayType, float] = {}
     for k, name in enumerate(DAY_TYPES):
         mine = residual[kinds == k]
-        scale[name] = max(_mad(mine) if len(mine) >= 20 else every, floor)
+        scale[name] = max(_spread(mine) if len(mine) >= 20 else every, floor)
     # the level now: the median of the last days without their profile (the end of a
     # smoothed trend is its least certain part)
     recent = t >= t[-1] - LEVEL_DAYS * DAY_MS
@@ -245,6 +251,21 @@ def _profile_vector(profile: dict[DayType, tuple[float, ...]], width: int, kinds
         frac = position - li
         out[mask] = values[li] * (1 - frac) + values[li + 1] * frac
     return out
+
+
+def _spread(residual: np.ndarray) -> float:
+    """The residuals' robust standard deviation: the larger of the MAD's (× 1.4826) and the
+    root mean square deviation of the central 98 % (÷ 0.934, the SD of a normal cut at
+    its 98 % point).  A series that reports in whole steps (counts, grades) has most
+    residuals exactly 0 and a MAD of 0 though it does vary by a step now and then; the
+    trimmed RMS sees that variation, and the trim keeps the few past anomalies in the
+    history from widening it."""
+    if len(residual) == 0:
+        return 0.0
+    deviation = np.abs(residual - np.median(residual))
+    central = deviation[deviation <= np.quantile(deviation, TRIM_QUANTILE)]
+    rms = float(np.sqrt(np.mean(central ** 2))) / TRIMMED_SD if len(central) else 0.0
+    return max(_mad(residual), rms)
 
 
 def _mad(residual: np.ndarray) -> float:

@@ -11,7 +11,11 @@
   ``indicator.anomaly`` / ``indicator.expected`` events (deterministic ids), each through
   the bus's idempotent append (:meth:`Bus.bridge_many`: an id already appended within
   ``dedup_ttl_s`` is not appended again), so several engines put one copy in the log.
-* **Refits** each baseline hourly, off the event loop (a thread; the fit copies the points).
+* **Refits** each baseline every :data:`dashboard.detect.REFIT_MS`, off the event loop (a
+  thread; the fit copies the points), at most :data:`REFIT_SLICE_S` between two reads of
+  the log.  After a start the log is followed once every series learned from the archive
+  has been fitted (the tiles get their bands as each is fitted); meanwhile the cursor
+  keeps the place, and what arrived is scored afterwards.
 * **Keeps running** when Redis or the archive goes away: reads and writes are retried,
   the events owed are kept (bounded) and written when Redis is back, the cursor only
   moves after they are; a restart resumes from the cursor (the first start from
@@ -48,6 +52,9 @@ OUTBOX_MAX = 50_000  # events owed while Redis is away (the oldest dropped beyon
 RETRY_S = 1.0
 RELEARN_S = 60.0  # an archive that did not answer is asked again after this
 REFIT_EVERY_S = 60.0  # how often due refits are looked for
+#: fitting at most this long between two reads of the log: a first learning of thousands of
+#: series (a minute or more) does not hold the log up
+REFIT_SLICE_S = 1.0
 REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 Row = tuple[int, str, str | None, dict[str, Any]]
 #: reads the archive: fn(archive) in whatever thread may touch it; None: no archive now
@@ -83,6 +90,8 @@ class Engine:
         self.anomalies = 0
         self._last_learn = -1e9
         self._last_refit = 0.0
+        self._refit_behind = False
+        self._first_fit = True  # until every series learned from the archive has been fitted
 
     async def learn(self) -> bool:
         """Fit every baseline from the archive; False when it cannot be read now."""
@@ -97,21 +106,35 @@ class Engine:
             log.warning("detect: no archive to learn from now; learning from the log meanwhile")
             return False
         taken = self.detector.take(rows)
-        await self.refit(all_series=True)
         self.learned = True
-        now = self.now()
-        ready = sum(self.detector.status(sid, now)["state"] == "ready" for sid in self.detector.series)
-        log.info("detect: learned %d archived points, %d series (%d ready)", taken,
-                 len(self.detector.series), ready)
+        self._refit_behind = True  # every series is due: fitted a slice at a time by run()
+        log.info("detect: learned %d archived points, %d series; fitting their baselines", taken,
+                 len(self.detector.series))
         return True
 
-    async def refit(self, all_series: bool = False) -> int:
+    async def refit(self, all_series: bool = False, budget_s: float | None = None) -> int:
+        """Fit the due series (or all), each in a thread; with ``budget_s``, stop once that
+        long has been spent (the rest next time: the log is followed in between).  Sets
+        :attr:`_refit_behind` when some were left."""
         now = self.now()
         due = list(self.detector.series) if all_series else self.detector.refit_due(now)
+        started = time.monotonic()
+        done = 0
         for sid in due:
             job = self.detector.fit_job(sid, now)
             self.detector.install(sid, await asyncio.to_thread(job))
-        return len(due)
+            band = self.detector.band_event(sid, now)
+            if band is not None:
+                self.outbox.append(orjson.dumps(band))
+            done += 1
+            if budget_s is not None and time.monotonic() - started >= budget_s:
+                break
+        self._refit_behind = done < len(due)
+        if not self._refit_behind and done:
+            ready = sum(self.detector.status(sid, now)["state"] == "ready" for sid in self.detector.series)
+            log.info("detect: %d baseline(s) fitted; %d of %d series ready", done, ready,
+                     len(self.detector.series))
+        return done
 
     async def start_cursor(self) -> str:
         stored = await self.bus.redis.get(self.settings.keys.detect_cursor)
@@ -162,9 +185,18 @@ class Engine:
         while not stop.is_set():
             if not self.learned and time.monotonic() - self._last_learn >= RELEARN_S:
                 await self.learn()
-            if time.monotonic() - self._last_refit >= REFIT_EVERY_S:
+            if self._refit_behind or time.monotonic() - self._last_refit >= REFIT_EVERY_S:
                 self._last_refit = time.monotonic()
-                await self.refit()
+                await self.refit(budget_s=REFIT_SLICE_S)
+            if self.learned and self._first_fit:
+                if self._refit_behind:
+                    # the first fits after learning: the log waits (its cursor keeps the
+                    # place), so a value is scored against a fitted baseline, not passed
+                    # over; the bands fitted so far go out meanwhile
+                    with contextlib.suppress(*REDIS_ERRORS):
+                        await self.flush()
+                    continue
+                self._first_fit = False
             try:
                 await self.step()
             except REDIS_ERRORS as exc:
