@@ -78,12 +78,19 @@
 
   function slug(key) { return key.replace(/[._]/g, "-"); }
 
-  function sparkPoints(history) {
+  // The trend line's vertical range: its points and, when shown, the usual band.
+  function sparkRange(history, band) {
+    var min = Infinity, max = -Infinity;
+    (history || []).forEach(function (p) { min = Math.min(min, p[1]); max = Math.max(max, p[1]); });
+    if (band) { min = Math.min(min, band.low); max = Math.max(max, band.high); }
+    return { min: min, span: (max - min) || 1 };
+  }
+
+  function sparkPoints(history, band) {
     if (!history || history.length < 2) { return ""; }
     var points = history;  // the server keeps history_points of them
-    var min = Infinity, max = -Infinity;
-    points.forEach(function (p) { min = Math.min(min, p[1]); max = Math.max(max, p[1]); });
-    var span = max - min || 1;
+    var range = sparkRange(history, band);
+    var min = range.min, span = range.span;
     var t0 = points[0][0], t1 = points[points.length - 1][0], tspan = t1 - t0 || 1;
     return points.map(function (p) {
       var x = ((p[0] - t0) / tspan) * 110;
@@ -109,7 +116,27 @@
       var isStale = !!stale[sid];
       setProps("tile-" + id, { className: "tile level-" + lvl + (isStale ? " is-stale" : "") });
       setProps("tile-value-" + id, { children: formatNumber(series.value, indicator.decimals) });
-      setProps("tile-spark-" + id, { points: sparkPoints(series.history) });
+      // the usual band (dashboard/cards.py band_card: the server says whether the value is in it)
+      var band = series.band;
+      var shown = !!(band && band.state === "ready" && band.current && band.low !== null && band.high !== null);
+      var drawn = shown ? band : null;
+      setProps("tile-spark-" + id, { points: sparkPoints(series.history, drawn) });
+      if (shown && series.history && series.history.length >= 2) {
+        var range = sparkRange(series.history, drawn);
+        var top = 31 - ((band.high - range.min) / range.span) * 28;
+        var bottom = 31 - ((band.low - range.min) / range.span) * 28;
+        setProps("tile-bandarea-" + id, { y: top.toFixed(1), height: Math.max(0.5, bottom - top).toFixed(1) });
+      } else {
+        setProps("tile-bandarea-" + id, { height: "0" });
+      }
+      var outside = shown && band.inside === false;
+      setProps("tile-band-" + id, {
+        hidden: !shown,
+        children: shown ? S(outside ? "detect.band.tile_out" : "detect.band.tile_in",
+                            { low: formatNumber(band.low, indicator.decimals),
+                              high: formatNumber(band.high, indicator.decimals) }) : "",
+        className: "tile-band" + (outside ? " is-outside" : " is-inside"),
+      });
       setProps("tile-stale-" + id, { hidden: !isStale });
     });
     Object.keys(dimensions).forEach(function (dimension) {

@@ -64,11 +64,15 @@ def indicator_tile(indicator: Indicator, lang: str, stale_label: str) -> html.Di
                     html.Span(unit, className="tile-unit"),
                     html.Span(stale_label, id=ids.tile_stale(key), className="tile-stale",
                               hidden=True),
+                    # the usual band and whether the value is in it (assets/wall.js)
+                    html.Span("", id=ids.tile_band(key), className="tile-band", hidden=True),
                 ],
                 className="tile-figure",
             ),
             svg.Svg(
-                svg.Polyline(id=ids.tile_spark(key), points="", className="spark-line"),
+                [svg.Rect(id=ids.tile_band_area(key), x="0", y="0", width=str(SPARK_W), height="0",
+                          className="spark-band"),
+                 svg.Polyline(id=ids.tile_spark(key), points="", className="spark-line")],
                 viewBox=f"0 0 {SPARK_W} {SPARK_H}", className="tile-spark",
                 preserveAspectRatio="none",
             ),

@@ -66,6 +66,16 @@ def tile_stale(key: str) -> str:
     return f"tile-stale-{indicator_slug(key)}"
 
 
+def tile_band(key: str) -> str:
+    """The tile's usual band in words (early warning: docs/early-warning.md)."""
+    return f"tile-band-{indicator_slug(key)}"
+
+
+def tile_band_area(key: str) -> str:
+    """The usual band drawn behind the tile's trend line."""
+    return f"tile-bandarea-{indicator_slug(key)}"
+
+
 def map_legend_count(status: str) -> str:
     return f"map-legend-count-{status}"
 

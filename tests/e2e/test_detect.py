@@ -1,0 +1,71 @@
+"""Early warning on the wall in a real Chromium (1920×1080) against a real dashboard and
+Redis: an indicator tile shows its usual band (the early-warning engine's
+``indicator.expected``) and whether the value is inside it, in words and as a shade behind
+its trend line; the words are text (textContent), never markup."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+import redis
+from playwright.sync_api import Page
+
+from dashboard import clock
+from support.events import EnvelopeFields, indicator_expected, indicator_value, now_ms
+from support.log import xadd_all
+from support.processes import ROOT, DashboardProcess
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+DEADLINE_S = 20.0
+READY = "() => !!(window.cnLive && window.cnLive.view && document.querySelector('#live-badge.live-ok'))"
+TILE = "() => { const b = document.getElementById('tile-band-green-pm25'); " \
+       "const r = document.getElementById('tile-bandarea-green-pm25'); " \
+       "return b && r ? [b.hidden, b.textContent, b.className, r.getAttribute('height')] : null; }"
+
+
+def e2e(ts: int | None = None) -> EnvelopeFields:
+    return {"event_id": f"e2e-{uuid.uuid4().hex[:12]}", "ts": ts or now_ms(), "source": "e2e"}
+
+
+def poll(page: Page, script: str, ok: object, timeout_s: float = DEADLINE_S) -> object:
+    """``page.evaluate(script)`` until ``ok(result)`` (the app's CSP forbids eval: no
+    wait_for_function with a string)."""
+    deadline = time.monotonic() + timeout_s
+    last = None
+    while time.monotonic() < deadline:
+        last = page.evaluate(script)
+        if ok(last):  # type: ignore[operator]
+            return last
+        time.sleep(0.1)
+    raise AssertionError(f"timed out: last {last!r}")
+
+
+def test_the_tile_shows_its_usual_band_and_whether_the_value_is_in_it(
+    shared_dashboard: DashboardProcess, shared_rclient: redis.Redis, page: Page
+) -> None:
+    now = now_ms()
+    hour = now - now % clock.HOUR_MS
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(shared_dashboard.wall_url())
+    poll(page, READY, bool)
+    xadd_all(shared_rclient, [
+        indicator_value("green.pm25", 33.0, **e2e(now - 2000)),
+        indicator_value("green.pm25", 35.0, **e2e(now - 1000)),
+        indicator_expected("green.pm25", hour, hour + clock.HOUR_MS, expected=36.0, low=30.0, high=42.0,
+                           day_type="working", **e2e(now - 900)),
+        indicator_value("green.pm25", 37.0, **e2e(now - 500)),
+    ])
+    hidden, text, cls, height = poll(page, TILE, lambda r: r and not r[0] and "30" in r[1])  # type: ignore[misc]
+    assert text == "常态 30–42" and "is-inside" in cls
+    assert float(height) > 0
+    page.locator("#tile-green-pm25").screenshot(path=str(SCREENSHOTS / "early-warning-tile-inside.png"))
+
+    xadd_all(shared_rclient, [indicator_value("green.pm25", 74.0, **e2e(now_ms()))])
+    hidden, text, cls, height = poll(page, TILE, lambda r: r and "is-outside" in r[2])  # type: ignore[misc]
+    assert text == "超常态 30–42" and not hidden
+    assert page.evaluate("() => document.getElementById('tile-value-green-pm25').textContent") == "74"
+    page.screenshot(path=str(SCREENSHOTS / "early-warning-tile.png"))
