@@ -244,6 +244,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "source.family.alarm": ("告警处置", "alarm handling"),
     "source.silent_since": ("数据源静默：{names} 自 {since} 起无数据",
                             "Source silent: {names}, nothing since {since}"),
+    "source.silent_short": ("源静默 {since} 起", "Silent since {since}"),
+    "list.separator": ("、", ", "),
     "inbox.out_of_service": ("停用检修", "Out of service"),
     "inbox.in_service": ("恢复服务", "Return to service"),
     "inbox.acknowledged_title": ("已确认、仍在告警（{n}）", "Acknowledged, still active ({n})"),
