@@ -107,7 +107,8 @@
   function loadList(offset, limit) {
     return call(API + "?offset=" + offset + "&limit=" + limit + "&lang=" + LANG).then(function (answer) {
       if (answer.status !== 200) {
-        $("ph-count").textContent = fill(S["phone.failed"], { reason: answer.body.error || answer.status });
+        $("ph-count").textContent = fill(S["phone.failed"], {
+          reason: (answer.body.code && S["phone.guard." + answer.body.code]) || answer.body.error || answer.status });
         return;
       }
       var body = answer.body;
@@ -246,7 +247,9 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
     }).then(function (answer) {
       var result = answer.body || {};
-      say(result.message || result.error || String(answer.status), !!result.ok);
+      // the guard's refusals carry a code the page says in its language (dashboard/guard.py)
+      var guard = result.code && S["phone.guard." + result.code];
+      say(result.message || guard || result.error || String(answer.status), !!result.ok);
       if (result.ticket) {
         drawCard(result.ticket, !result.ok);  // refused: the ticket as it is now, my text kept
       } else if (answer.status === 200) {  // no longer mine (returned, or sent elsewhere): the list

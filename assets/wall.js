@@ -105,6 +105,8 @@
   function renderTiles(view) {
     var stale = {};
     ((view.stale && view.stale.indicators) || []).forEach(function (sid) { stale[sid] = true; });
+    // every source of the indicators silent: each tile says so, not the plain "stale"
+    var silent = silentFamily(view, "indicator");
     var dimensions = view.dimensions || {};
     config.catalogue.forEach(function (indicator) {
       var id = slug(indicator.key);
@@ -113,12 +115,13 @@
       var series = (view.indicators || {})[sid];
       if (!series) { return; }
       var lvl = series.level;  // from the server: the catalogue's thresholds
-      var isStale = !!stale[sid];
-      setProps("tile-" + id, { className: "tile level-" + lvl + (isStale ? " is-stale" : "") });
+      var isStale = !!stale[sid] || !!silent;
+      setProps("tile-" + id, { className: "tile level-" + lvl + (isStale ? " is-stale" : "") +
+                                          (silent ? " is-source-silent" : "") });
       setProps("tile-value-" + id, { children: formatNumber(series.value, indicator.decimals) });
       // the usual band (dashboard/cards.py band_card: the server says whether the value is in it)
       var band = series.band;
-      var shown = !!(band && band.state === "ready" && band.current && band.low !== null && band.high !== null);
+      var shown = !silent && !!(band && band.state === "ready" && band.current && band.low !== null && band.high !== null);
       var drawn = shown ? band : null;
       setProps("tile-spark-" + id, { points: sparkPoints(series.history, drawn) });
       if (shown && series.history && series.history.length >= 2) {
@@ -137,7 +140,9 @@
                               high: formatNumber(band.high, indicator.decimals) }) : "",
         className: "tile-band" + (outside ? " is-outside" : " is-inside"),
       });
-      setProps("tile-stale-" + id, { hidden: !isStale });
+      setProps("tile-stale-" + id, silent
+        ? { hidden: false, children: S("source.silent_short", { since: silent.since }), title: silent.text }
+        : { hidden: !isStale, children: S("stale"), title: "" });
     });
     Object.keys(dimensions).forEach(function (dimension) {
       var d = dimensions[dimension];
@@ -150,6 +155,34 @@
         setProps("dim-summary-" + dimension, { children: parts.length ? parts.join(" · ") : S("summary.all_ok"),
                                                className: cls });
       }
+    });
+  }
+
+  // ------------------------------------------------------------------ silent sources
+  // A family of events whose every feeding source is silent (dashboard/sources.py
+  // silent_families, in view.stale.silent): its panel says since when, naming the
+  // sources, and its values are dimmed (assets/wall.css) instead of shown as current.
+  var SILENT_MARKS = ["video", "sensor", "hotline", "incident"];  // the tiles mark "indicator"
+  function hhmm(ms) {
+    var at = window.cnLive.beijing(ms);
+    return at.hour + ":" + at.minute;
+  }
+  function silentFamily(view, family) {
+    var entry = ((view.stale && view.stale.silent) || {})[family];
+    if (!entry) { return null; }
+    var names = (entry.sources || []).map(function (name) { return (config.sources || {})[name] || name; });
+    var since = hhmm(entry.since);
+    return { since: since, text: S("source.silent_since", { names: names.join(S("list.separator")), since: since }) };
+  }
+  function renderSilent(view) {
+    SILENT_MARKS.forEach(function (family) {
+      var id = "source-silent-" + family;
+      if (!has(id)) { return; }
+      var silent = silentFamily(view, family);
+      // a panel's header has room for the time; the legend and the tooltip name the sources
+      var text = silent && (family === "sensor" ? silent.text : S("source.silent_short", { since: silent.since }));
+      setProps(id, silent ? { hidden: false, children: text, title: silent.text }
+                          : { hidden: true, children: "", title: "" });
     });
   }
 
@@ -497,6 +530,7 @@
     lastSlowRender = performance.now();
     slowDirty = false;
     renderTiles(view);
+    renderSilent(view);
     renderHotline(view);
     renderVideo(view);
     renderHeader(view);

@@ -229,18 +229,18 @@ class Guard:
             location = "/login?" + urlencode({"next": target, **({"lang": lang} if lang == "en" else {})})
             await _respond(send, 303, b"", "text/plain", [("location", location)])
         else:
-            await _json(send, 401, "sign in first")
+            await _json(send, 401, "sign in first", "sign_in")
 
     async def _length_ok(self, send: Send, headers: dict[str, str], limit: int, ip: str, path: str,
                          who: str) -> bool:
         """A request with a body must say how long it is, and be at most ``limit`` bytes."""
         length = headers.get("content-length")
         if length is None or not length.isdigit():
-            await _json(send, 411, "a Content-Length is required")
+            await _json(send, 411, "a Content-Length is required", "length_required")
             return False
         if int(length) > limit:
             self.refusals.deny("too-large", ip, path, who)
-            await _json(send, 413, f"request over {limit} bytes")
+            await _json(send, 413, f"request over {limit} bytes", "too_large")
             return False
         return True
 
@@ -268,7 +268,7 @@ class Guard:
         if (not csrf or not hmac.compare_digest(csrf, headers.get(CSRF_HEADER, ""))
                 or not self._origin_ok(headers, scope.get("scheme", "http"))):
             self.refusals.deny("csrf", ip, path, who)
-            await _json(send, 403, "CSRF check failed: reload the page")
+            await _json(send, 403, "CSRF check failed: reload the page", "csrf")
             return None
         body = await _read_body(receive, limit, self.body_timeout_s)
         if not isinstance(body, bytes):
@@ -280,7 +280,7 @@ class Guard:
             scope["cn.permission"] = permission = self.callbacks.of_request(body)
             if not principal.can(permission):
                 self.refusals.deny(f"callback:{permission}", ip, path, who)
-                await _json(send, 403, f"this callback needs the {permission!r} permission")
+                await _json(send, 403, f"this callback needs the {permission!r} permission", "permission")
                 return None
         return _replaying(body, receive)
 
@@ -335,15 +335,17 @@ async def _respond(send: Send, status: int, body: bytes, content_type: str,
     await send({"type": "http.response.body", "body": body})
 
 
-async def _json(send: Send, status: int, message: str) -> None:
-    await _respond(send, status, orjson.dumps({"error": message}), "application/json")
+async def _json(send: Send, status: int, message: str, code: str) -> None:
+    """A refusal as JSON: ``error`` in English for a person reading logs, ``code`` for a
+    page that says it in its own language (assets/phone.js: ``phone.guard.<code>``)."""
+    await _respond(send, status, orjson.dumps({"error": message, "code": code}), "application/json")
 
 
 async def _refuse(send: Send, websocket: bool, status: int, close_code: int, message: str) -> None:
     if websocket:
         await send({"type": "websocket.close", "code": close_code})
     else:
-        await _json(send, status, message)
+        await _json(send, status, message, "refused")
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:
@@ -380,10 +382,11 @@ async def _read_body(receive: Receive, limit: int, timeout_s: float) -> bytes | 
 
 async def _body_refused(send: Send, status: int, limit: int) -> None:
     if status == 408:
-        await _respond(send, 408, orjson.dumps({"error": "request body too slow"}), "application/json",
+        await _respond(send, 408, orjson.dumps({"error": "request body too slow", "code": "too_slow"}),
+                       "application/json",
                        [("connection", "close")])
     else:
-        await _json(send, 413, f"request over {limit} bytes")
+        await _json(send, 413, f"request over {limit} bytes", "too_large")
 
 
 def _has_control_characters(scope: Scope) -> bool:

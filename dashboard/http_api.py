@@ -69,6 +69,9 @@ def register(server: FastAPI, runtime: Runtime) -> None:
                        "colours": camera.COLOURS},
             "levels": {"colours": levels.colours()},
             "units": [code for code, _, _ in UNITS],
+            # what the screens call each listed feeding system (a silent one is named)
+            "sources": {name: source.name_en if lang == "en" else source.name_zh
+                        for name, source in runtime.sources.listed.items()},
         }
         return Response(orjson.dumps(body), media_type="application/json")
 

@@ -49,7 +49,9 @@ _CLIENT_KEYS = ("phone.more", "phone.empty", "phone.back", "phone.live", "phone.
                 "ticket.deadline", "ticket.urgency", "ticket.handling_unit", "field.caller_name",
                 "field.caller_phone", "field.address", "ticket.reply", "ticket.callback",
                 "ticket.extended_until", "col.street",
-                *(f"ticket.button.{b}" for b in PHONE_BUTTONS))
+                *(f"ticket.button.{b}" for b in PHONE_BUTTONS),
+                *(f"phone.guard.{code}" for code in ("csrf", "too_large", "too_slow", "length_required",
+                                                     "permission", "sign_in", "refused")))
 
 
 def _lang(value: str | None) -> str:

@@ -24,9 +24,9 @@ def data_text(kind: str = "event") -> dict[str, str]:
 
 def panel(title: str, children: Any, class_name: str = "", extra: Any = None) -> html.Section:
     """A titled panel of the command-centre design."""
-    header = [html.H2(title, className="panel-title")]
+    header: list[Any] = [html.H2(title, className="panel-title")]
     if extra is not None:
-        header.append(extra)
+        header.extend(extra if isinstance(extra, list) else [extra])
     return html.Section(
         [html.Div(header, className="panel-header"), html.Div(children, className="panel-body")],
         className=f"panel {class_name}".strip(),

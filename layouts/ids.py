@@ -76,6 +76,11 @@ def tile_band_area(key: str) -> str:
     return f"tile-bandarea-{indicator_slug(key)}"
 
 
+def source_silent(family: str) -> str:
+    """The wall's mark that every source of an event family is silent (layouts/wall.py)."""
+    return f"source-silent-{family}"
+
+
 def map_legend_count(status: str) -> str:
     return f"map-legend-count-{status}"
 

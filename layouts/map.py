@@ -212,7 +212,11 @@ def legend(strings: dict[str, str], layers: frozenset[str], records: bool = True
             _entry("sensor-alarm", html.Span(className="legend-swatch sensor-swatch is-alarm"),
                    strings["map.legend.sensor_alarm"].replace("{m}", str(SENSOR_WINDOW_MIN))),
         ]
-        sections.append(_section("sensors", strings["map.legend.sensors"], sensors))
+        section = _section("sensors", strings["map.legend.sensors"], sensors)
+        if not console:  # the wall says when every sensor source is silent (assets/wall.js)
+            section.children.append(html.Span("", id=ids.source_silent("sensor"), className="source-silent",
+                                              hidden=True))
+        sections.append(section)
     if console:  # the console's hotspots layer (off at start, in the layers control)
         low, high = (f"{z:g}" for z in HOTSPOT_Z)
         tiers = [

@@ -64,6 +64,13 @@ def vital_signs(strings: dict[str, str], catalogue: list[Indicator], lang: str,
     return html.Div(panels, className="vital-signs")
 
 
+def silent_mark(family: str) -> html.Span:
+    """Where the wall says that every source of ``family`` is silent ("数据源静默：… 自
+    08:12 起无数据", dashboard/sources.py silent_families; filled by assets/wall.js); the
+    values of its panel are then dimmed, not shown as current (assets/wall.css)."""
+    return html.Span("", id=ids.source_silent(family), className="source-silent", hidden=True)
+
+
 def right_column(strings: dict[str, str], wide: bool) -> html.Div:
     """The feed, the 12345 figures of the day and the cameras' online rates; the wide wall
     also shows the cameras by status in big figures (the map legend's counts)."""
@@ -74,7 +81,8 @@ def right_column(strings: dict[str, str], wide: bool) -> html.Div:
          kpi(strings["hotline.open"], ids.HOTLINE_OPEN),
          kpi(strings["hotline.overdue"], ids.HOTLINE_OVERDUE, "kpi-overdue"),
          kpi(strings["hotline.satisfaction"], ids.HOTLINE_SATISFACTION)],
-        className="kpis"), html.Div(id=ids.PERCEPTION_SUMMARY, className="perception-summary")], "hotline")
+        className="kpis"), html.Div(id=ids.PERCEPTION_SUMMARY, className="perception-summary")], "hotline",
+        silent_mark("hotline"))
     streets = [
         html.Div(
             [html.Span(strings[f"unit.{code}"], className="bar-label"),
@@ -88,10 +96,10 @@ def right_column(strings: dict[str, str], wide: bool) -> html.Div:
     counts = html.Div([kpi(strings[f"status.{s}"], ids.video_count(s), f"kpi-status status-{s}")
                        for s in CAMERA_STATUSES], className="kpis video-counts")
     video = panel(strings["video"], [counts, bars] if wide else bars,
-                  "video", html.Span("—", id=ids.VIDEO_RATE, className="video-rate"))
+                  "video", [html.Span("—", id=ids.VIDEO_RATE, className="video-rate"), silent_mark("video")])
     feed = panel(strings["feed"], html.Div(id=ids.FEED, className="feed",
                                            **{"data-rows": "12" if wide else "7"}),  # type: ignore[arg-type]
-                 "feed-panel")
+                 "feed-panel", silent_mark("incident"))
     return html.Div([feed, hotline, video], className="right-column")
 
 

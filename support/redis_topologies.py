@@ -12,6 +12,7 @@ Every server binds 127.0.0.1 only, keeps nothing on disk, and dies with this pro
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import random
 import shutil
@@ -151,17 +152,19 @@ sentinel parallel-syncs {service} 1
 """
 
 
-class Topology:
+class Topology(abc.ABC):
     """Servers started together in one work directory, stopped (all of them, whatever
     fails) and the directory removed on exit; ``start`` is the subclass's."""
 
     workdir: Path
 
+    @abc.abstractmethod
     def servers(self) -> list[Server]:
-        raise NotImplementedError
+        """Every server of the topology (started or not)."""
 
+    @abc.abstractmethod
     def start(self) -> Self:
-        raise NotImplementedError
+        """Start the servers and wait until the topology serves."""
 
     def stop(self) -> None:
         for server in self.servers():

@@ -118,6 +118,13 @@ def test_the_list_by_deadline_sign_and_reply_and_refusals_in_words(
     expect(page.locator("#ph-outcome")).to_have_text("未执行：退单须填写原因")
     expect(page.locator("#ph-outcome")).to_have_class(re.compile("is-error"))
     page.screenshot(path=str(ARTIFACTS / "phone-refused.png"))
+    # the guard's own refusal (no CSRF cookie: a session from before a restart) in words too
+    page.allowed_errors.append(r"status of 403 .*/console/m/api/tickets/t-late")  # that refusal
+    page.context.clear_cookies(name="_csrf_token")
+    page.locator("button[data-button=sign]").click()
+    expect(page.locator("#ph-outcome")).to_have_text("安全校验未通过，未提交：请刷新页面后重试")
+    page.reload()
+    expect(page.locator(".ph-actions button")).to_have_text(["签收", "退单", "申请延期"])
 
     page.locator("button[data-button=sign]").click()
     expect(page.locator("#ph-outcome")).to_have_text("已完成：签收")
