@@ -28,7 +28,7 @@ from typing import Any
 
 from dashboard.hotline import STEPS as HOTLINE_STEPS
 from dashboard.lifecycle import STEPS
-from dashboard.masks import mask_address, mask_free_text, mask_name, mask_phone
+from dashboard.masks import mask_address, mask_free_text, mask_name, mask_phone, mask_surname
 
 PUBLIC, INTERNAL, TEXT, PERSONAL = "public", "internal", "text", "personal"
 CLASSES = (PUBLIC, INTERNAL, TEXT, PERSONAL)
@@ -142,7 +142,7 @@ MASKS: dict[str, Callable[[Any], Any]] = {
     "caller_name": mask_name,
     "caller_phone": mask_phone,
     "phone": mask_phone,
-    "surname": mask_name,  # the wall's on-duty-now: 王**
+    "surname": mask_surname,  # the wall's on-duty-now: 王**
 }
 
 # which records can be revealed, and the event type whose classification they follow

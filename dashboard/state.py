@@ -527,7 +527,7 @@ def _sensor_reading(state: State, entry_id: str, event: Event, ts: int, changes:
 
 #: Inbox keys of the alarms that are not sensor alarms (dashboard/inbox.py): a camera down
 #: too long, an indicator in alarm.  A sensor alarm's key never starts with one of them.
-OTHER_INBOX_KINDS = ("video:", "indicator:", "sensor:", "source:")
+OTHER_INBOX_KINDS = ("video:", "indicator:", "sensor:", "source:", "roster:")
 #: The keys an out-of-service decision may name directly (a source, not one alarm).
 SOURCE_KINDS = OTHER_INBOX_KINDS
 

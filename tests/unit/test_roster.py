@@ -171,3 +171,45 @@ def test_the_reducer_applies_roster_events_and_keeps_refusals() -> None:
     assert names_on(state.roster, "2026-12-07T09:00:00+08:00") == ["李娜"]
     assert [(r["type"], r["reason"][:25]) for r in state.rejections] == [
         ("duty.roster", "王伟 would be on duty twice")]
+
+
+def test_the_wall_shows_posts_and_surnames_and_a_vacant_post() -> None:
+    """On duty now: 王** on the district's 值班长; Hongqiao's 值班员 is vacant; scope filters."""
+    from dashboard import roster_view
+
+    tables = two_person_rota()
+    assert roster.add_rotation(tables, rotation("hq", "欧阳娜娜", "2026-12-01T08:30:00+08:00",
+                                                "2026-12-01T17:00:00+08:00", center="hongqiao",
+                                                post="值班员")) is None
+    noon = int(at("2026-12-01T12:00:00+08:00").timestamp() * 1000)
+    assert roster_view.on_duty_wall(tables, noon, None, None) == [
+        {"center": "district", "post": "值班长", "surname": "王**"},
+        {"center": "hongqiao", "post": "值班员", "surname": "欧**"}]
+    evening = noon + 6 * 3_600_000
+    assert roster_view.on_duty_wall(tables, evening, None, "hongqiao")[1] == {
+        "center": "hongqiao", "post": "值班员", "surname": None}
+    assert roster_view.on_duty_wall(tables, evening, None, "jiangsulu") == [
+        {"center": "district", "post": "值班长", "surname": "王**"}]
+
+
+def test_a_gap_in_the_next_24_hours_is_an_inbox_alarm_until_acknowledged() -> None:
+    """The Hongqiao day post is empty overnight: a roster alarm of the inbox, in scope."""
+    from dashboard.console import load_console_config
+    from dashboard.inbox import alarm_exists, inbox
+
+    state = State()
+    apply(state, "1-0", event_from_dict(ev.duty_roster(
+        "hq", "hongqiao", "值班员", "赵敏", "2026-12-01T08:30:00+08:00", "2026-12-01T17:00:00+08:00",
+        "FREQ=DAILY", street="hongqiao")))
+    noon = int(at("2026-12-01T12:00:00+08:00").timestamp() * 1000)
+    box = inbox(state, noon, load_console_config(), [], scope="hongqiao")
+    [item] = [i for i in box["active"] if i["kind"] == "roster"]
+    assert (item["key"], item["severity"], item["street"]) == ("roster:hongqiao/值班员", 3, "hongqiao")
+    assert item["names"]["zh"] == "虹桥街道 值班员 无人值班：12-01 17:00 – 12-02 08:30"
+    assert alarm_exists(state, "roster:hongqiao/值班员") and not alarm_exists(state, "roster:hongqiao/x")
+    assert not [i for i in inbox(state, noon, load_console_config(), [], scope="jiangsulu")["active"]
+                if i["kind"] == "roster"]
+    apply(state, "2-0", event_from_dict({**ev.alarm_acknowledged("roster:hongqiao/值班员", "officer"),
+                                         "ts": noon}))
+    box = inbox(state, noon + 60_000, load_console_config(), [], scope="hongqiao")
+    assert [i["key"] for i in box["acknowledged"] if i["kind"] == "roster"] == ["roster:hongqiao/值班员"]
