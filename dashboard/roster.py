@@ -312,6 +312,19 @@ def _occurrence(tables: Tables, rotation_id: str, occurrence: str) -> tuple[Shif
     return (found[0], None) if found else (None, f"{stamp(moment)} is not an occurrence")
 
 
+def occurrence_record(tables: Tables, key: str) -> dict[str, object] | None:
+    """The shift of ``<rotation>@<occurrence>`` as a duty record (the console's drawer and
+    its reveal read it like a ``duty.shift``), or None when there is no such occurrence."""
+    rotation_id, sep, occurrence = key.rpartition("@")
+    if not sep:
+        return None
+    shift, _ = _occurrence(tables, rotation_id, occurrence)
+    if shift is None:
+        return None
+    return {"id": key, "center": shift.center, "post": shift.post, "name": shift.name, "phone": shift.phone,
+            "start": stamp(shift.start), "end": stamp(shift.end), "ts": None}
+
+
 def _put(tables: Tables, change: Change) -> None:
     key = f"{change['rotation']}@{change['occurrence']}"
     tables["changes"].pop(key, None)

@@ -33,6 +33,7 @@ VIDEO_RATE = "video-rate"
 VIDEO_STREETS = "video-streets"
 # the wall's truth (#11): scope, a layout its token overrode, the camera counts panel
 WALL_SCOPE = "wall-scope"
+WALL_DUTY = "wall-duty"  # on duty now: posts and surnames (assets/wall.js renderDuty)
 LAYOUT_NOTE = "layout-note"
 
 
