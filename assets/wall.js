@@ -425,18 +425,18 @@
     if (!has("wall-duty")) { return; }
     var centre = view.scope || "district";
     var rows = view.roster || [];
-    var parts = [el("span", { className: "duty-label" }, S("roster.now"))];
+    var parts = [el("Span", { className: "duty-label" }, S("roster.now"))];
     rows.forEach(function (row) {
       if (row.center !== centre) { return; }
       parts.push(row.surname
-        ? el("span", { className: "duty-post" }, [row.post, el("b", {}, row.surname)])
-        : el("span", { className: "duty-post duty-vacant" }, row.post + " " + S("roster.vacant")));
+        ? el("Span", { className: "duty-post" }, [row.post, el("B", {}, row.surname)])
+        : el("Span", { className: "duty-post duty-vacant" }, row.post + " " + S("roster.vacant")));
     });
     var vacant = {};
     rows.forEach(function (row) { if (row.center !== centre && !row.surname) { vacant[row.center] = true; } });
     var n = Object.keys(vacant).length;
-    if (!view.scope && n) { parts.push(el("span", { className: "duty-vacant" }, S("roster.streets_vacant", { n: n }))); }
-    if (parts.length === 1) { parts.push(el("span", { className: "duty-label" }, S("roster.none"))); }
+    if (!view.scope && n) { parts.push(el("Span", { className: "duty-vacant" }, S("roster.streets_vacant", { n: n }))); }
+    if (parts.length === 1) { parts.push(el("Span", { className: "duty-label" }, S("roster.none"))); }
     setProps("wall-duty", { children: parts });
   }
 

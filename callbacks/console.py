@@ -268,7 +268,8 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             strings_ = client_strings(url.lang)
             week = roster_view.console_roster(runtime.state.roster, now(), runtime.deadlines.calendar,
                                               url.street)
-            return [panels.duty_table(sel.duty_rows(runtime.state, url.street), url, strings_),
+            shifts = sel.duty_rows(runtime.state, url.street)  # duty.shift, when a producer sends them
+            return [*([panels.duty_table(shifts, url, strings_)] if shifts else []),
                     roster_panel(week, url, strings_)]
 
         return unless_shown("duty", (Cue.DUTY,), principal, [search], compute, shown)
