@@ -67,3 +67,38 @@ def roster_panel(roster: dict[str, Any], url: ConsoleUrl, s: Strings) -> html.Di
                          download=f"roster-{c}.ics", className="roster-download") for c in centres],
                  className="roster-downloads"),
     ], id="roster-panel", className="roster")
+
+
+def roster_form(s: Strings) -> html.Details:
+    """Edit the roster (admins; officers their own centre's): a rotation, a stand-in or a
+    swap.  The shift choices are filled by callbacks/roster.py from the next 7 days."""
+    from dashboard.i18n import dropdown_labels, unit_label
+    from dashboard.roster_actions import VERBS
+    from dashboard.roster_view import CENTRES
+    from layouts import ids
+
+    def field(id_: str, key: str) -> dcc.Input:
+        return dcc.Input(id=id_, placeholder=s[key], className="input", debounce=False)
+
+    def shifts(id_: str, key: str) -> dcc.Dropdown:
+        return dcc.Dropdown(id=id_, options=[], placeholder=s[key], className="dropdown",
+                            labels=dropdown_labels(s["lang"]))
+
+    centres = [{"label": unit_label(c, s["lang"]) if c != "district" else s["district"], "value": c}
+               for c in CENTRES]
+    return html.Details([
+        html.Summary(s["roster.edit"]),
+        dcc.RadioItems(id=ids.ROSTER_VERB, value="rotation", inline=True, className="radios",
+                       options=[{"label": s[f"roster.verb.{v}"], "value": v} for v in VERBS]),
+        html.Div([
+            dcc.Dropdown(id=ids.ROSTER_CENTER, options=centres, placeholder=s["roster.f.center"],
+                         className="dropdown", labels=dropdown_labels(s["lang"])),
+            field(ids.ROSTER_POST, "roster.f.post"), field(ids.ROSTER_NAME, "roster.f.name"),
+            field(ids.ROSTER_PHONE, "roster.f.phone"), field(ids.ROSTER_START, "roster.f.start"),
+            field(ids.ROSTER_END, "roster.f.end"), field(ids.ROSTER_RRULE, "roster.f.rrule"),
+            shifts(ids.ROSTER_OCCURRENCE, "roster.f.occurrence"), shifts(ids.ROSTER_OTHER, "roster.f.other"),
+            field(ids.ROSTER_REASON, "roster.f.reason"),
+        ], className="roster-fields"),
+        html.Button(s["roster.submit"], id=ids.ROSTER_SUBMIT, className="btn"),
+        html.Div("", id=ids.ROSTER_RESULT, className="result"),
+    ], id="roster-form", className="roster-form")

@@ -81,3 +81,36 @@ def test_the_console_duty_tab_shows_the_roster_and_its_gaps(
     expect(panel.locator(".roster-changed").first).to_have_text("代班")
     expect(panel.locator(".roster-download")).to_have_attribute("href", "/api/roster.ics?center=district")
     page.screenshot(path=str(SCREENSHOTS / "roster-console.png"), full_page=False)
+
+
+def test_an_officer_gives_a_shift_of_their_centre_to_a_stand_in_and_may_not_edit_another(
+        page: Page, dashboard: DashboardProcess, rclient: redis.Redis) -> None:
+    """The district officer's stand-in for 王伟 is applied, shown 代班 and audited; an edit of
+    Hongqiao's shift is refused with the reason, and nothing is written."""
+    seed_roster(rclient, dashboard)
+    sign_in(page, dashboard, "officer", "/console")
+    page.wait_for_selector("#console-root", state="attached", timeout=30_000)
+    page.locator(".tab", has_text="值班").click()
+    page.locator("#roster-form summary").click()
+    page.locator("#roster-verb label", has_text="代班").click()
+
+    def choose(text: str) -> None:
+        page.locator("#roster-occurrence").click()
+        page.locator(".dash-dropdown-option", has_text=text).first.click()
+
+    choose("全区 值班长 王伟")
+    page.fill("#roster-name", "孙丽")
+    page.fill("#roster-reason", "王伟病假")
+    page.locator("#roster-submit").click()
+    expect(page.locator("#roster-result")).to_have_class(re.compile("is-ok"))
+    panel = page.locator("#roster-panel")
+    expect(panel.locator("tr", has_text="孙丽").first).to_contain_text("代班")
+    wait_for(lambda: any(f.get(b"action") == b"roster.override" and f.get(b"outcome") == b"ok"
+                         for _, f in rclient.xrange("cn:audit")), message="the edit audited")
+
+    length = rclient.xlen("cn:events")
+    choose("虹桥街道 值班长 欧阳娜娜")
+    page.locator("#roster-submit").click()
+    expect(page.locator("#roster-result")).to_have_class(re.compile("is-error"))
+    expect(page.locator("#roster-result")).to_contain_text("无权编辑该中心的排班")
+    assert rclient.xlen("cn:events") == length

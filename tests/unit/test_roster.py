@@ -213,3 +213,35 @@ def test_a_gap_in_the_next_24_hours_is_an_inbox_alarm_until_acknowledged() -> No
                                          "ts": noon}))
     box = inbox(state, noon + 60_000, load_console_config(), [], scope="hongqiao")
     assert [i["key"] for i in box["acknowledged"] if i["kind"] == "roster"] == ["roster:hongqiao/值班员"]
+
+
+def test_who_may_edit_a_centres_roster() -> None:
+    """Admins every centre's; an officer their own scope's centre (the district's when unscoped)."""
+    from dashboard.auth import Principal
+    from dashboard.roster_actions import may_edit
+
+    admin, district = Principal("user", "a", "admin"), Principal("user", "o", "officer")
+    street, visitor = Principal("user", "j", "officer", scope="jiangsulu"), Principal("user", "v", "visitor")
+    assert may_edit(admin, "hongqiao") and may_edit(admin, "district")
+    assert may_edit(district, "district") and not may_edit(district, "hongqiao")
+    assert may_edit(street, "jiangsulu") and not may_edit(street, "district")
+    assert not may_edit(visitor, "district")
+
+
+def test_the_console_form_becomes_the_roster_events() -> None:
+    """A rotation, a stand-in and a swap from the form's fields; occurrences by their keys."""
+    from dashboard.roster_actions import build_event
+
+    event, centre = build_event("rotation", {"center": "hongqiao", "post": "值班员", "name": " 赵敏 ",
+                                             "start": "2026-12-01T08:30", "end": "2026-12-01T17:00",
+                                             "rrule": "", "phone": ""}, "officer")
+    assert event is not None and centre == "hongqiao"
+    parsed = event_from_dict(event)
+    assert (parsed.type, parsed.data["name"], parsed.data["rrule"]) == ("duty.roster", "赵敏", "FREQ=DAILY")
+    assert "phone" not in parsed.data
+    event, _ = build_event("swap", {"occurrence": "a@2026-12-03T08:00:00+08:00",
+                                    "other": "b@2026-12-04T08:00:00+08:00", "reason": "调班"}, "officer")
+    assert event is not None and event_from_dict(event).data == {
+        "rotation_id": "a", "occurrence": "2026-12-03T08:00:00+08:00", "other_rotation_id": "b",
+        "other_occurrence": "2026-12-04T08:00:00+08:00", "by": "officer", "reason": "调班"}
+    assert build_event("delete", {}, "officer") == (None, None)
