@@ -19,6 +19,7 @@ The module shares one dashboard: the tests run in order (zh first) on one state.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable
 
 import pytest
@@ -120,9 +121,20 @@ def other_language(texts: list[str], lang: str) -> list[str]:
                    or UNIT_AFTER_NUMBER.search(text)})
 
 
+#: what dash-renderer shows while a lazily loaded component (a plotly graph) is fetched
+RENDERER_PLACEHOLDER = "Loading..."
+
+
 def assert_one_language(page: Page, lang: str, screen: str) -> None:
-    """Everything ``page`` shows outside data is in ``lang``."""
-    wrong = other_language(page.evaluate(READ_TEXTS), lang)
+    """Everything ``page`` shows outside data is in ``lang``, once dash-renderer's own
+    placeholder for a component still loading has gone (on a busy machine the graph's
+    chunk can take seconds; a placeholder that stays is reported like any other text)."""
+    deadline = time.monotonic() + 20
+    texts = page.evaluate(READ_TEXTS)
+    while RENDERER_PLACEHOLDER in texts and time.monotonic() < deadline:
+        time.sleep(0.2)
+        texts = page.evaluate(READ_TEXTS)
+    wrong = other_language(texts, lang)
     if wrong:
         page.screenshot(path=str(ARTIFACTS / f"languages-{screen}-{lang}.png"))
     assert wrong == [], f"{screen} in {lang} shows the other language: {wrong}"

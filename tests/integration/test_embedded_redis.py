@@ -35,9 +35,14 @@ class Quiet:
         pass
 
 
+START_S = 120.0
+
+
 def run(tmp_path: Path, *flags: str) -> DashboardProcess:
     """`run` with ``flags`` in ``tmp_path`` (so .run/ is there), without CN_REDIS_URL."""
-    return DashboardProcess(None, workdir=tmp_path, cwd=tmp_path, command=[*RUN, *flags], **SIM).start()
+    # a first --demo writes 30 days of history before it serves (20 s quiet, more when busy)
+    return DashboardProcess(None, workdir=tmp_path, cwd=tmp_path, command=[*RUN, *flags], **SIM).start(
+        timeout=START_S)
 
 
 def redis_of(tmp_path: Path) -> redis.Redis:
