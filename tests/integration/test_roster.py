@@ -93,14 +93,15 @@ def test_a_broken_or_clashing_file_is_refused_and_writes_nothing(tmp_path: Path,
 
 def test_the_reducer_refuses_a_clash_and_the_console_download_has_the_rest(
         tmp_path: Path, redis_url: str, rclient: redis.Redis, dashboards: Any) -> None:
-    """A clashing duty.roster sent past the CLI is refused by the reducer; the export (audited)
-    and the CLI's export hold the accepted rotation only, equal to each other."""
+    """A clashing duty.roster sent past the CLI is refused by the reducer; the download (audited,
+    phones masked) and the CLI's export (full) hold the accepted rotation only."""
     start = _started_hour_ago()
     stamp = start.isoformat()
     xadd_all(rclient, [
         {"type": "duty.roster", "street": "hongqiao", "data": {
             "rotation_id": "hq-lead", "center": "hongqiao", "post": "值班长", "name": "钱多多",
-            "dtstart": stamp, "dtend": (start + timedelta(hours=12)).isoformat(), "rrule": "FREQ=DAILY"}},
+            "phone": "13900005555", "dtstart": stamp, "dtend": (start + timedelta(hours=12)).isoformat(),
+            "rrule": "FREQ=DAILY"}},
         {"type": "duty.roster", "data": {
             "rotation_id": "d-clash", "center": "district", "post": "值班员", "name": "钱多多",
             "dtstart": stamp, "dtend": (start + timedelta(hours=3)).isoformat(), "rrule": "FREQ=DAILY"}}])
@@ -118,7 +119,8 @@ def test_the_reducer_refuses_a_clash_and_the_console_download_has_the_rest(
     exported = subprocess.run([sys.executable, "-m", "dashboard", "roster", "export", "--center", "hongqiao",
                                "--redis-url", redis_url], cwd=ROOT, capture_output=True, timeout=120)
     assert exported.returncode == 0
-    assert exported.stdout == response.content
+    assert b"tel:13900005555" in exported.stdout and b"13900005555" not in response.content
+    assert exported.stdout.replace(b"13900005555", b"139****5555") == response.content, "phones masked only"
     roster = asyncio.run(_hello(dashboard))["roster"]
     assert {"center": "hongqiao", "post": "值班长", "surname": "钱**"} in roster
     assert not [row for row in roster if row["center"] == "district" and row["post"] == "值班员"]
