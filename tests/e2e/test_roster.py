@@ -107,6 +107,8 @@ def test_an_officer_gives_a_shift_of_their_centre_to_a_stand_in_and_may_not_edit
     expect(panel.locator("tr", has_text="孙丽").first).to_contain_text("代班")
     wait_for(lambda: any(f.get(b"action") == b"roster.override" and f.get(b"outcome") == b"ok"
                          for _, f in rclient.xrange("cn:audit")), message="the edit audited")
+    page.locator("#roster-result").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "roster-edit.png"))
 
     length = rclient.xlen("cn:events")
     choose("虹桥街道 值班长 欧阳娜娜")
