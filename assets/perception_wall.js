@@ -29,12 +29,19 @@
     return true;
   }
 
+  var RETRY_MS = 5000;
+  var retrying = null;
+  function retrySoon() {
+    if (retrying === null) { retrying = setTimeout(function () { retrying = null; refresh(); }, RETRY_MS); }
+  }
+
   function refresh() {
     if (!document.getElementById(ID)) { return; }
     fetch("/api/perception/summary.json", { credentials: "same-origin", cache: "no-store" })
       .then(function (reply) { return reply.ok ? reply.json() : null; })
       .then(function (summary) {
         if (!summary) { return; }
+        if (summary.available === false) { retrySoon(); return; }  // no archive readable here yet
         var lang = (document.documentElement.lang || "zh").slice(0, 2) === "en" ? "en" : "zh";
         show(summary.parts ? summary.parts[lang] : [summary.text[lang]], summary.title[lang]);
       })

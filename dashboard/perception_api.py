@@ -179,13 +179,18 @@ def register(server: FastAPI, runtime: Runtime) -> PerceptionCache:
 
     @server.get("/api/perception/summary.json")
     async def perception_summary() -> Response:
-        """The wall's line (aggregates only: the ``wall`` permission, visitors included)."""
+        """The wall's line (aggregates only: the ``wall`` permission, visitors included).
+        Without a readable archive it answers 200 with ``available: false`` and the reason:
+        a kiosk must not log an error each time it asks an instance that does not hold the
+        archiver's lease (yet: just after start), and it asks again soon."""
         principal = require("wall")
         try:
             computed, tables = await cache.tables(principal.scope)
         except Unavailable as exc:
-            return unavailable(exc)
-        body = {**summary(tables), "computed": clock.beijing(computed).isoformat(timespec="seconds")}
+            return Response(orjson.dumps({"available": False, "error": str(exc)}), media_type=JSON,
+                            headers={"Cache-Control": "no-store"})
+        body = {**summary(tables), "available": True,
+                "computed": clock.beijing(computed).isoformat(timespec="seconds")}
         return Response(orjson.dumps(body), media_type=JSON, headers={"Cache-Control": "private, no-cache"})
 
     @server.get("/api/perception/hotspots.geojson")

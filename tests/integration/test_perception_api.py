@@ -74,3 +74,16 @@ def test_perception_export_and_open311_through_the_instance(
                         headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
     assert refused.status_code == 400
     assert refused.json() == [{"code": 400, "description": "status must be open or closed"}]
+
+
+def test_without_an_archive_the_walls_line_says_unavailable_and_the_tables_503(
+        dashboards: Callable[..., DashboardProcess]) -> None:
+    """No archive here: the console's tables answer 503 with the reason; the wall's line
+    answers 200 ``available: false`` (a kiosk asking must not log an error) with it."""
+    process = dashboards(CN_HISTORY_PATH="")
+    officer, wall = process.session("officer"), process.session("visitor")
+    tables = officer.get("/api/perception.json")
+    assert tables.status_code == 503 and "no history archive" in tables.json()["error"]
+    line = wall.get("/api/perception/summary.json")
+    assert line.status_code == 200
+    assert line.json()["available"] is False and "no history archive" in line.json()["error"]
