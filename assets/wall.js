@@ -446,6 +446,27 @@
     setProps("wall-scope", { children: view && view.scope ? S("scope.street", { name: S("unit." + view.scope) }) : "" });
   }
 
+  // On duty now (view.roster: posts and surnames, masked by the server): the wall's own
+  // centre post by post; the district's wall also counts the unit centres with a vacant post.
+  function renderDuty(view) {
+    if (!has("wall-duty")) { return; }
+    var centre = view.scope || "district";
+    var rows = view.roster || [];
+    var parts = [el("Span", { className: "duty-label" }, S("roster.now"))];
+    rows.forEach(function (row) {
+      if (row.center !== centre) { return; }
+      parts.push(row.surname
+        ? el("Span", { className: "duty-post" }, [row.post, el("B", {}, row.surname)])
+        : el("Span", { className: "duty-post duty-vacant" }, row.post + " " + S("roster.vacant")));
+    });
+    var vacant = {};
+    rows.forEach(function (row) { if (row.center !== centre && !row.surname) { vacant[row.center] = true; } });
+    var n = Object.keys(vacant).length;
+    if (!view.scope && n) { parts.push(el("Span", { className: "duty-vacant" }, S("roster.streets_vacant", { n: n }))); }
+    if (parts.length === 1) { parts.push(el("Span", { className: "duty-label" }, S("roster.none"))); }
+    setProps("wall-duty", { children: parts });
+  }
+
   // ------------------------------------------------------------------ header
 
   function renderClock() {
@@ -534,6 +555,7 @@
     renderHotline(view);
     renderVideo(view);
     renderHeader(view);
+    renderDuty(view);
   }
 
   // One render pending at a time, at the earliest time asked for: a patch that arrives

@@ -26,7 +26,7 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
 from callbacks import export
-from dashboard import clock, hotline
+from dashboard import clock, hotline, roster_view
 from dashboard import console as sel
 from dashboard import console_pages as pages
 from dashboard import console_policy as policy
@@ -43,6 +43,7 @@ from dashboard.protocol import Cue
 from layouts import console_detail as drawer
 from layouts import console_panels as panels
 from layouts import ids
+from layouts.console_roster import roster_panel
 
 if TYPE_CHECKING:
     from dashboard.runtime import Runtime
@@ -264,7 +265,12 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
 
         def compute() -> Any:
             url = where(search, principal)
-            return panels.duty_table(sel.duty_rows(runtime.state, url.street), url, client_strings(url.lang))
+            strings_ = client_strings(url.lang)
+            week = roster_view.console_roster(runtime.state.roster, now(), runtime.deadlines.calendar,
+                                              url.street)
+            shifts = sel.duty_rows(runtime.state, url.street)  # duty.shift, when a producer sends them
+            return [*([panels.duty_table(shifts, url, strings_)] if shifts else []),
+                    roster_panel(week, url, strings_)]
 
         return unless_shown("duty", (Cue.DUTY,), principal, [search], compute, shown)
 
@@ -449,7 +455,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         url = where(search, require("console"))
         box = inbox(runtime.state, now(), runtime.console, runtime.catalogue, scope=url.street,
                     window_ms=settings.flood_window_s * 1000, flood_alarms=settings.flood_alarms,
-                    feeding=runtime.sources)
+                    feeding=runtime.sources, calendar=runtime.deadlines.calendar)
         waiting = box["active"] or box["acknowledged"] or box["out_of_service"]
         strings_ = client_strings(url.lang)
         return panels.inbox_items(box, selected, url, strings_, runtime.console.alarm_stale_h), not waiting

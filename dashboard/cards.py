@@ -37,6 +37,10 @@ def inbox_street(state: State, key: str) -> tuple[bool, str | None]:
         return (series is not None, series["street"] if series else None)
     if kind == "source":  # a feeding system serves the whole district
         return (rest in state.sources, None)
+    if kind == "roster":  # a centre's post, <centre>/<post>: the district centre's has street None
+        centre = rest.partition("/")[0]
+        known = any(f"{r['center']}/{r['post']}" == rest for r in state.roster["rotations"].values())
+        return (known, None if centre == "district" else centre)
     alarm = state.alarms.get(key)
     return (alarm is not None, alarm.get("street") if alarm else None)
 

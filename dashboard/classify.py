@@ -28,7 +28,7 @@ from typing import Any
 
 from dashboard.hotline import STEPS as HOTLINE_STEPS
 from dashboard.lifecycle import STEPS
-from dashboard.masks import mask_address, mask_free_text, mask_name, mask_phone
+from dashboard.masks import mask_address, mask_free_text, mask_name, mask_phone, mask_surname
 
 PUBLIC, INTERNAL, TEXT, PERSONAL = "public", "internal", "text", "personal"
 CLASSES = (PUBLIC, INTERNAL, TEXT, PERSONAL)
@@ -70,6 +70,14 @@ CLASSIFICATION: dict[str, dict[str, str]] = {
     "sensor.cleared": {"sensor_id": INTERNAL, "message": TEXT},
     "duty.shift": {"center": PUBLIC, "post": PUBLIC, "name": INTERNAL, "phone": PERSONAL,
                    "start": INTERNAL, "end": INTERNAL},
+    "duty.roster": {"rotation_id": INTERNAL, "center": PUBLIC, "post": PUBLIC, "name": INTERNAL,
+                    "phone": PERSONAL, "dtstart": INTERNAL, "dtend": INTERNAL, "rrule": INTERNAL,
+                    "until": INTERNAL, "days": INTERNAL, "by": INTERNAL},
+    "duty.override": {"rotation_id": INTERNAL, "occurrence": INTERNAL, "name": INTERNAL,
+                      "phone": PERSONAL, "start": INTERNAL, "end": INTERNAL, "by": INTERNAL,
+                      "reason": TEXT},
+    "duty.swap": {"rotation_id": INTERNAL, "occurrence": INTERNAL, "other_rotation_id": INTERNAL,
+                  "other_occurrence": INTERNAL, "by": INTERNAL, "reason": TEXT},
     "alarm.acknowledged": _ALARM_ACK,
     "alarm.shelved": _ALARM_ACK,
     "alarm.out_of_service": _ALARM_ACK,
@@ -123,6 +131,12 @@ RECORDS: dict[str, dict[str, str | Records]] = {
                  "until": INTERNAL},
     "duty": {"center": PUBLIC, "post": PUBLIC, "name": INTERNAL, "phone": PERSONAL, "start": INTERNAL,
              "end": INTERNAL, "ts": INTERNAL},
+    # a roster's shift in the console (full name, phone masked) and on the wall (surname only)
+    "roster_shift": {"center": PUBLIC, "post": PUBLIC, "name": INTERNAL, "phone": PERSONAL,
+                     "start": INTERNAL, "end": INTERNAL, "rotation": INTERNAL, "occurrence": INTERNAL,
+                     "changed": INTERNAL},
+    "roster_wall": {"center": PUBLIC, "post": PUBLIC, "surname": PERSONAL},
+    "roster_gap": {"center": PUBLIC, "post": PUBLIC, "start": INTERNAL, "end": INTERNAL},
     "rejection": {"entry": INTERNAL, "type": PUBLIC, "id": INTERNAL, "incident_id": INTERNAL,
                   "ticket_id": INTERNAL,
                   "by": INTERNAL, "reason": INTERNAL},
@@ -138,6 +152,7 @@ MASKS: dict[str, Callable[[Any], Any]] = {
     "caller_name": mask_name,
     "caller_phone": mask_phone,
     "phone": mask_phone,
+    "surname": mask_surname,  # the wall's on-duty-now: 王**
 }
 
 # which records can be revealed, and the event type whose classification they follow

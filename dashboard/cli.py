@@ -1,4 +1,4 @@
-"""The ``changning-dashboard`` command: run, simulate, publish, users.
+"""The ``changning-dashboard`` command: run, simulate, publish, users, roster.
 
 ``run`` serves the dashboard (starting an embedded Redis when ``CN_REDIS_URL`` is
 unset, and the demo simulator with ``--demo``); ``simulate`` feeds a Redis with the
@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     unlock.add_argument("--address", help="the client address (IPv4 or IPv6) to unlock")
     unlock.add_argument("--redis-url", dest="redis_url", help="Redis URL (else CN_REDIS_URL)")
     unlock.add_argument("--redis-prefix", dest="redis_prefix", help="key prefix (default cn:)")
+    from dashboard.roster_cli import add_parser as add_roster
+
+    add_roster(sub, _common)
     return parser
 
 
@@ -186,6 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _with_redis(settings, lambda s: _simulate(s, args.duration, not args.no_bootstrap))
     if args.command == "detect":
         return _with_redis(settings, lambda s: _detect(s, args.duration), embedded_ok=False)
+    if args.command == "roster":
+        from dashboard.roster_cli import roster_command
+
+        return _with_redis(settings, lambda s: roster_command(s, args), embedded_ok=False)
     return _with_redis(settings, lambda s: _publish(s, args), embedded_ok=False)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from dashboard import hotline
+from dashboard import hotline, roster
 from dashboard.camera import camera_status
 from dashboard.cards import in_scope
 from dashboard.catalogue import Indicator, level, read_toml
@@ -248,7 +248,7 @@ def drilled(state: State, kind: str, key: str, now: int, config: ConsoleConfig,
         return sensor_detail(state, key)
     if kind == "ticket":
         return ticket_detail(state, key, now, deadlines or DeadlineRule())
-    shift = state.duty.get(key)
+    shift = state.duty.get(key) or roster.occurrence_record(state.roster, key)
     return project("duty", shift) if shift is not None else None
 
 

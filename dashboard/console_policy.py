@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from dashboard import classify, lifecycle
+from dashboard import classify, lifecycle, roster
 from dashboard.auth import Principal
 from dashboard.cards import in_scope, inbox_street
 from dashboard.console_url import DrillKind
@@ -48,7 +48,10 @@ def record_of(state: State, kind: DrillKind, key: str) -> Mapping[str, Any] | No
         "incident": state.incidents, "ticket": state.tickets, "duty": state.duty,
         "camera": state.video, "sensor": state.sensors,
     }
-    return tables[kind].get(key)
+    found = tables[kind].get(key)
+    if found is None and kind == "duty":  # a roster's occurrence, <rotation>@<start>
+        return roster.occurrence_record(state.roster, key)
+    return found
 
 
 def sees_record(principal: Principal, kind: DrillKind, record: Mapping[str, Any]) -> bool:

@@ -185,6 +185,48 @@ class DutyShift(msgspec.Struct):
     end: ShortText | None = None
 
 
+class DutyRoster(msgspec.Struct):
+    """A rotation of a roster (dashboard/roster.py): one person's shift repeated by an
+    RFC 5545 RRULE; the same ``rotation_id`` again replaces it."""
+
+    rotation_id: Id
+    center: Id
+    post: ShortText
+    name: ShortText
+    dtstart: ShortText
+    dtend: ShortText
+    rrule: ShortText
+    phone: ShortText | None = None
+    until: ShortText | None = None
+    days: Literal["all", "workdays", "restdays"] = "all"
+    by: ShortText | None = None
+
+
+class DutyOverride(msgspec.Struct):
+    """One occurrence of a rotation (its start, the iCalendar RECURRENCE-ID) staffed by
+    another person, optionally at other times."""
+
+    rotation_id: Id
+    occurrence: ShortText
+    name: ShortText
+    phone: ShortText | None = None
+    start: ShortText | None = None
+    end: ShortText | None = None
+    by: ShortText | None = None
+    reason: Text | None = None
+
+
+class DutySwap(msgspec.Struct):
+    """The people of two occurrences exchange them."""
+
+    rotation_id: Id
+    occurrence: ShortText
+    other_rotation_id: Id
+    other_occurrence: ShortText
+    by: ShortText | None = None
+    reason: Text | None = None
+
+
 class AlarmAck(msgspec.Struct):
     """Acknowledge (or shelve) an alarm of the inbox: a sensor alarm (its log entry id), a
     camera offline too long (``video:<point_id>``) or an indicator in alarm
@@ -209,6 +251,9 @@ PAYLOADS: dict[str, type[msgspec.Struct]] = {
     "sensor.alarm": SensorAlarm,
     "sensor.cleared": SensorCleared,
     "duty.shift": DutyShift,
+    "duty.roster": DutyRoster,
+    "duty.override": DutyOverride,
+    "duty.swap": DutySwap,
     "alarm.acknowledged": AlarmAck,
     "alarm.shelved": AlarmAck,
     "alarm.out_of_service": AlarmAck,

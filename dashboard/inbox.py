@@ -11,11 +11,13 @@ from dashboard import alarm_states
 from dashboard.cards import in_scope
 from dashboard.catalogue import Indicator, level
 from dashboard.classify import project
-from dashboard.clock import MINUTE_MS
+from dashboard.clock import MINUTE_MS, span_text
 from dashboard.console import ConsoleConfig
-from dashboard.i18n import STRINGS, t
+from dashboard.i18n import STRINGS, t, unit_name
+from dashboard.roster_view import gap_alarms
 from dashboard.sources import Sources, alarming, health
 from dashboard.state import State
+from dashboard.workdays import Calendar
 
 
 def _indicator_alarm_since(series: Mapping[str, Any], indicator: Indicator) -> int | None:
@@ -40,8 +42,10 @@ def alarm_exists(state: State, key: str, feeding: Sources | None = None) -> bool
     """Whether ``key`` names an alarm the inbox can show: a sensor alarm (its key, the
     event id or else the log entry id: :func:`dashboard.state.alarm_key`), a camera
     (``video:<point>``), an indicator series (``indicator:<series>``) or a feeding system
-    seen or listed (``source:<name>``)."""
+    seen or listed (``source:<name>``) or a roster's post (``roster:<centre>/<post>``)."""
     kind, _, rest = key.partition(":")
+    if kind == "roster" and rest:
+        return any(f"{r['center']}/{r['post']}" == rest for r in state.roster["rotations"].values())
     if kind == "source" and rest:
         return rest in state.sources or (feeding is not None and rest in feeding.listed)
     if kind == "video" and rest:
@@ -60,6 +64,7 @@ def inbox(
     window_ms: int = 600_000,
     flood_alarms: int = 10,
     feeding: Sources | None = None,
+    calendar: Calendar | None = None,
 ) -> dict[str, Any]:
     """The alarms in their ISA-18.2 states (dashboard/alarm_states.py):
 
@@ -137,6 +142,12 @@ def inbox(
                 since = item["last"] or now
                 add(key, "source", 2, item["name_zh"], None, since, item["source"],
                     {"zh": item["name_zh"], "en": item["name_en"]}, acknowledged=acked(key, since))
+    for gap in gap_alarms(state.roster, now, calendar):  # a post without anyone in the next 24 h
+        unit = None if gap["center"] == "district" else gap["center"]
+        names = {lang: t("roster.gap_alarm", lang, centre=unit_name(unit, lang), post=gap["post"],
+                         span=span_text(gap["start"], gap["end"])) for lang in ("zh", "en")}
+        add(gap["key"], "roster", gap["severity"], names["zh"], unit, gap["since"],
+            gap["key"].removeprefix("roster:"), names, acknowledged=acked(gap["key"], gap["since"]))
     by_key = {indicator.key: indicator for indicator in catalogue}
     for sid, series in state.indicators.items():
         indicator = by_key.get(series["key"])

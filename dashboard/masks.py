@@ -90,6 +90,12 @@ def mask_phone(phone: str | None) -> str | None:
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
+def mask_surname(name: str | None) -> str | None:
+    """王**, 欧** : the first character and two stars whatever the length (the wall's
+    on-duty-now; the length of a name says too much of it)."""
+    return name[0] + "**" if name else name
+
+
 def mask_name(name: str | None) -> str | None:
     """张*, 欧阳** : keep the first character."""
     if not name:

@@ -37,6 +37,7 @@ class Section(StrEnum):
     COUNTS = "counts"  # visitors: open cases by domain and level, active alarms
     STALE = "stale"  # stale camera and indicator ids
     GEO_VERSION = "geo_version"  # bump: refetch the point set
+    ROSTER = "roster"  # on duty now per centre and post, surnames only (dashboard/roster_view.py)
     # changes that are not view sections
     TICKETS = "tickets"  # 12345 tickets (feed the hotline figures and the console)
     REJECTIONS = "rejections"  # refused lifecycle steps (a patch's event list)
@@ -50,7 +51,7 @@ RECORD_SECTIONS: tuple[Section, ...] = (
 )
 REPLACED_SECTIONS: tuple[Section, ...] = (
     Section.SUMMARY, Section.FEED, Section.ATTENTION, Section.DIMENSIONS, Section.HOTLINE,
-    Section.COUNTS, Section.STALE, Section.GEO_VERSION,
+    Section.COUNTS, Section.STALE, Section.GEO_VERSION, Section.ROSTER,
 )
 
 
@@ -79,6 +80,7 @@ CUES: dict[Section, tuple[Cue, ...]] = {
     Section.INDICATORS: (Cue.INBOX,),
     Section.INBOX: (Cue.INBOX,),
     Section.DUTY: (Cue.DUTY,),
+    Section.ROSTER: (Cue.DUTY, Cue.INBOX),
 }
 
 #: Frame types (``t``).

@@ -27,12 +27,15 @@ from typing import Any
 
 import orjson
 
-from dashboard import alarm_states, hotline, lifecycle, sources
+from dashboard import alarm_states, hotline, lifecycle, roster, sources
 from dashboard.clock import beijing_day
 from dashboard.dedup import DedupWindow
 from dashboard.events import (
     AlarmAck,
+    DutyOverride,
+    DutyRoster,
     DutyShift,
+    DutySwap,
     Event,
     HotlineStep,
     HotlineTicket,
@@ -96,6 +99,7 @@ class State:
     sensors: dict[str, SensorRecord] = field(default_factory=dict)
     alarms: dict[str, AlarmRecord] = field(default_factory=dict)
     duty: dict[str, DutyRecord] = field(default_factory=dict)
+    roster: roster.Tables = field(default_factory=roster.empty)  # rotations and changes (dashboard/roster.py)
     feed: list[list[str]] = field(default_factory=list)  # [kind, key], newest last
     rejections: list[Rejection] = field(default_factory=list)
     alarm_acks: dict[str, InboxDecision] = field(default_factory=dict)  # inbox key → ack
@@ -610,7 +614,7 @@ def _sensor_reading(state: State, entry_id: str, event: Event, ts: int, changes:
 
 #: Inbox keys of the alarms that are not sensor alarms (dashboard/inbox.py): a camera down
 #: too long, an indicator in alarm.  A sensor alarm's key never starts with one of them.
-OTHER_INBOX_KINDS = ("video:", "indicator:", "sensor:", "source:")
+OTHER_INBOX_KINDS = ("video:", "indicator:", "sensor:", "source:", "roster:")
 #: The keys an out-of-service decision may name directly (a source, not one alarm).
 SOURCE_KINDS = OTHER_INBOX_KINDS
 #: the ``kind`` of an early-warning alarm (indicator.anomaly) in ``state.alarms``
@@ -733,6 +737,39 @@ def _duty(state: State, entry_id: str, event: Event, ts: int, changes: Changes) 
     changes.add(Section.DUTY, key)
 
 
+def _roster(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
+    """A rotation, an override or a swap of a roster (dashboard/roster.py decides; a
+    refusal is kept with its reason and changes nothing)."""
+    tables = state.roster
+    if event.type == "duty.roster":
+        r = payload(event, DutyRoster)
+        reason = roster.add_rotation(tables, {
+            "id": r.rotation_id, "center": r.center, "post": r.post, "name": r.name, "phone": r.phone,
+            "dtstart": r.dtstart, "dtend": r.dtend, "rrule": r.rrule, "until": r.until, "days": r.days,
+            "by": r.by, "ts": ts})
+        center = r.center
+    elif event.type == "duty.override":
+        o = payload(event, DutyOverride)
+        reason = roster.add_override(tables, {
+            "kind": "override", "rotation": o.rotation_id, "occurrence": o.occurrence, "name": o.name,
+            "phone": o.phone, "start": o.start, "end": o.end, "partner": None, "by": o.by,
+            "reason": o.reason, "ts": ts})
+        center = tables["rotations"].get(o.rotation_id, {}).get("center", "")  # type: ignore[call-overload]
+    else:
+        w = payload(event, DutySwap)
+        def side(rotation_id: str, occurrence: str) -> roster.Change:
+            return {"kind": "swap", "rotation": rotation_id, "occurrence": occurrence, "name": "",
+                    "phone": None, "start": None, "end": None, "partner": None, "by": w.by,
+                    "reason": w.reason, "ts": ts}
+        reason = roster.add_swap(tables, side(w.rotation_id, w.occurrence),
+                                 side(w.other_rotation_id, w.other_occurrence))
+        center = tables["rotations"].get(w.rotation_id, {}).get("center", "")  # type: ignore[call-overload]
+    if reason:
+        _reject(state, entry_id, event, reason, changes)
+    else:
+        changes.add(Section.DUTY, f"roster:{center}")
+
+
 # ---------------------------------------------------------------- alarm inbox
 
 
@@ -802,6 +839,9 @@ _HANDLERS = {
     "sensor.alarm": _sensor_alarm,
     "sensor.cleared": _sensor_cleared,
     "duty.shift": _duty,
+    "duty.roster": _roster,
+    "duty.override": _roster,
+    "duty.swap": _roster,
     "alarm.acknowledged": _alarm_ack,
     "alarm.shelved": _alarm_ack,
     "alarm.out_of_service": _alarm_service,

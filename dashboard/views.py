@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dashboard import visitor_view
+from dashboard import roster_view, visitor_view
 from dashboard.cards import (
     alarm_card,
     band_card,
@@ -75,6 +75,9 @@ class ViewBuilder:
         self._members: dict[str | None, tuple[set[str], set[str]]] = {}
         self._sent: dict[SentKey, Any] = {}  # see SENT_WHEN_CHANGED
         self._open_severe: set[str] = set()
+        self.calendar = deadlines.calendar if deadlines is not None else None
+        self._clock_ms = 0  # the wall clock of the last tick (what on-duty-now is computed at)
+        self._on_duty: list[dict[str, Any]] = []  # every centre's, at _clock_ms
         self.reset(state)
 
     def reset(self, state: State) -> None:
@@ -84,9 +87,12 @@ class ViewBuilder:
         self._members.clear()
         self._sent.clear()
         self._open_severe = {iid for iid, incident in state.incidents.items() if _open_severe(incident)}
+        self._on_duty = roster_view.on_duty_wall(state.roster, self._clock_ms, self.calendar, None)
 
     def observe(self, changes: Changes) -> None:
         self.figures.observe(changes)
+        if any(key.startswith("roster:") for key in changes.keys.get(Section.DUTY, ())):
+            self._on_duty = roster_view.on_duty_wall(self.state.roster, self._clock_ms, self.calendar, None)
         for iid in changes.keys.get(Section.INCIDENTS, ()):
             incident = self.state.incidents.get(iid)
             if incident is not None and _open_severe(incident):
@@ -102,9 +108,20 @@ class ViewBuilder:
     # ---------------------------------------------------------------- the clock
     def tick(self, now_ms: int) -> bool:
         """Recompute what depends on the wall clock (views only, never the reducer): stale
-        cameras and series, overdue tickets, the flood window, shelves.  True when that
-        changed, so a patch is due."""
-        return self.figures.tick(now_ms)
+        cameras and series, overdue tickets, the flood window, shelves, who is on duty.
+        True when that changed, so a patch is due."""
+        moved = self.figures.tick(now_ms)
+        self._clock_ms = now_ms
+        on_duty = roster_view.on_duty_wall(self.state.roster, now_ms, self.calendar, None)
+        if on_duty != self._on_duty:
+            self._on_duty = on_duty
+            moved = True
+        return moved
+
+    def roster(self, scope: str | None) -> list[dict[str, Any]]:
+        """On duty now (surnames only): every centre's for the district, else the unit's
+        and the district centre's."""
+        return [row for row in self._on_duty if scope is None or row["center"] in ("district", scope)]
 
     def stale_view(self, scope: str | None) -> dict[str, Any]:
         return self.figures.stale_view(scope)
@@ -196,6 +213,7 @@ class ViewBuilder:
                                         self.figures.dimensions(scope)),
             "summary": self.summary(scope),
             "hotline": self.hotline(scope),
+            "roster": self.remember((scope, "records", Section.ROSTER), self.roster(scope)),
         }
 
     def remember(self, group: SentKey, value: Any) -> Any:
@@ -281,6 +299,9 @@ class ViewBuilder:
             patch[Section.STALE.value] = self.stale_view(scope)
         if Section.GEO in keys:
             patch[Section.GEO_VERSION.value] = self.geo_version
+        if (ticked or Section.DUTY in keys) and self.changed((scope, "records", Section.ROSTER),
+                                                             on_duty := self.roster(scope)):
+            patch[Section.ROSTER.value] = on_duty
         if severe:
             patch["severe"] = severe
         if rejections:

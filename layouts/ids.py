@@ -33,6 +33,21 @@ VIDEO_RATE = "video-rate"
 VIDEO_STREETS = "video-streets"
 # the wall's truth (#11): scope, a layout its token overrode, the camera counts panel
 WALL_SCOPE = "wall-scope"
+WALL_DUTY = "wall-duty"  # on duty now: posts and surnames (assets/wall.js renderDuty)
+# the console's roster edit form (layouts/console_roster.py roster_form, callbacks/roster.py)
+ROSTER_VERB = "roster-verb"
+ROSTER_CENTER = "roster-center"
+ROSTER_POST = "roster-post"
+ROSTER_NAME = "roster-name"
+ROSTER_PHONE = "roster-phone"
+ROSTER_START = "roster-start"
+ROSTER_END = "roster-end"
+ROSTER_RRULE = "roster-rrule"
+ROSTER_OCCURRENCE = "roster-occurrence"
+ROSTER_OTHER = "roster-other"
+ROSTER_REASON = "roster-reason"
+ROSTER_SUBMIT = "roster-submit"
+ROSTER_RESULT = "roster-result"
 LAYOUT_NOTE = "layout-note"
 
 

@@ -36,7 +36,8 @@ def header(strings: dict[str, str], title: str = "title") -> html.Header:
                                 html.Span("", id=ids.WALL_SCOPE, className="wall-scope")],
                                className="subtitle")],
                      className="wall-title"),
-            html.Div([html.Div("", id=ids.BANNER, className="banner banner-idle", role="alert"),
+            html.Div([html.Div("", id=ids.WALL_DUTY, className="wall-duty", title=strings["roster.now"]),
+                      html.Div("", id=ids.BANNER, className="banner banner-idle", role="alert"),
                       html.Div("", id=ids.LAYOUT_NOTE, className="layout-note", hidden=True)],
                      className="header-centre"),
             html.Div(

@@ -183,6 +183,33 @@ def duty_shift(center: str, post: str, name: str, *, phone: str | None = None, s
                                    "start": start, "end": end}, **fields)
 
 
+def duty_roster(rotation_id: str, center: str, post: str, name: str, dtstart: str, dtend: str, rrule: str, *,
+                phone: str | None = None, until: str | None = None, days: str | None = None,
+                by: str | None = None, **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """A roster's rotation: ``name`` on ``post`` from ``dtstart`` to ``dtend``, repeated by ``rrule``."""
+    return envelope("duty.roster", {"rotation_id": rotation_id, "center": center, "post": post, "name": name,
+                                    "dtstart": dtstart, "dtend": dtend, "rrule": rrule, "phone": phone,
+                                    "until": until, "days": days, "by": by}, **fields)
+
+
+def duty_override(rotation_id: str, occurrence: str, name: str, *, phone: str | None = None,
+                  start: str | None = None, end: str | None = None, by: str | None = None,
+                  reason: str | None = None, **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """One occurrence of a rotation (its start) staffed by ``name`` instead."""
+    return envelope("duty.override", {"rotation_id": rotation_id, "occurrence": occurrence, "name": name,
+                                      "phone": phone, "start": start, "end": end, "by": by,
+                                      "reason": reason}, **fields)
+
+
+def duty_swap(rotation_id: str, occurrence: str, other_rotation_id: str, other_occurrence: str, *,
+              by: str | None = None, reason: str | None = None, **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """The people of two occurrences exchange them."""
+    return envelope("duty.swap", {"rotation_id": rotation_id, "occurrence": occurrence,
+                                  "other_rotation_id": other_rotation_id,
+                                  "other_occurrence": other_occurrence, "by": by, "reason": reason},
+                    **fields)
+
+
 def alarm_acknowledged(alarm_id: str, by: str, *, comment: str | None = None,
                        **fields: Unpack[EnvelopeFields]) -> Envelope:
     """An alarm of the console's inbox acknowledged (``alarm_id``: a sensor alarm's event

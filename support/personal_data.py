@@ -16,8 +16,10 @@ from typing import Any
 
 import redis
 
+from dashboard.clock import iso
 from support.events import (
     Envelope,
+    duty_roster,
     duty_shift,
     hotline_ticket,
     incident_reported,
@@ -75,6 +77,9 @@ def first_events(now: int) -> list[Envelope]:
         video_status(CAMERA, "offline", reason="维修请联系13700001111", street="jiangsulu", ts=now - HOUR),
         duty_shift("district", "值班长", "赵敏", phone=DUTY_PHONE, ts=now),
         duty_shift("jiangsulu", "值班员", "钱多", phone="021-6222-3333", ts=now),
+        # a roster's rotation on duty now (docs/duty.md): its phone is personal too
+        duty_roster("pd-rota", "jiangsulu", "值班长", "孙丽", iso(now - HOUR), iso(now + 11 * HOUR),
+                    "FREQ=DAILY", phone="13700001111", street="jiangsulu", ts=now),
     ]
 
 

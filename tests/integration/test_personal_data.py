@@ -39,6 +39,7 @@ ROUTES = (
     "/api/perception/hard.csv", "/open311/v2/services.json", "/open311/v2/requests.json",
     "/console/alarms", "/api/alarm-load.json", "/api/perception/hotspots.geojson",
     "/console/m", "/console/m/api/tickets", f"/console/m/api/tickets/{pd.TICKET}",
+    "/api/roster.ics?center=jiangsulu", "/api/roster.ics",
 )
 # served files: the app's code, never data
 STATIC = ("/assets/", "/_dash-component-suites/", "/auth/", "/favicon.ico")

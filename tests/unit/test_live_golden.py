@@ -36,7 +36,7 @@ def test_golden_sequence_exercises_every_section(recorded: dict) -> None:
     sets = {section for p in patches for section in p.get("set", {})}
     assert sets >= {"video", "indicators", "incidents", "alarms", "sensors", "duty"}
     assert {s for p in patches for s in p.get("del", {})} >= {"incidents"}
-    names = {"summary", "feed", "attention", "dimensions", "hotline", "stale", "geo_version"}
+    names = {"summary", "feed", "attention", "dimensions", "hotline", "stale", "geo_version", "roster"}
     assert {name for p in patches for name in p} & names == names
     assert any((p.get("attention") or {}).get("flood") for p in patches), "a flood"
     assert any("attention" in p and not p["attention"]["flood"] for p in patches[-1:]), "the clock ends it"
@@ -45,3 +45,6 @@ def test_golden_sequence_exercises_every_section(recorded: dict) -> None:
     assert any(len(card.get("tail", [])) > 1 for p in patches
                for card in p.get("set", {}).get("indicators", {}).values())
     assert recorded["district"]["final"]["stale"]["video"], "the clock made cameras stale"
+    rosters = [p["roster"] for p in patches if "roster" in p]
+    assert rosters[0] == [{"center": "hongqiao", "post": "值班长", "surname": "欧**"}], "surnames only"
+    assert rosters[-1] == [{"center": "hongqiao", "post": "值班长", "surname": None}], "clock ends it"
