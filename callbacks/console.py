@@ -50,7 +50,9 @@ if TYPE_CHECKING:
 
 #: The console area whose cue refreshes an open record of each kind.
 DETAIL_CUES: dict[DrillKind, Cue] = {"incident": Cue.INCIDENTS, "camera": Cue.CAMERAS, "ticket": Cue.TICKETS,
-                                     "sensor": Cue.SENSORS, "duty": Cue.DUTY}
+                                     "sensor": Cue.SENSORS, "duty": Cue.DUTY,
+                                     # a series' alarms and band: its values change too often to cue
+                                     "series": Cue.INBOX}
 
 #: The export links (callbacks/export.py) of the grids.
 EXPORT_LINKS = {"incidents": ids.EXPORT_INCIDENTS, "cameras": ids.EXPORT_CAMERAS,
@@ -302,7 +304,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         if url.kind is None or url.key is None:
             return drawer.closed()
         data = sel.drilled(runtime.state, url.kind, url.key, now(), runtime.console, stale_ms,
-                           runtime.deadlines)
+                           runtime.deadlines, runtime.catalogue)
         if data is None or not policy.sees_record(principal, url.kind, data):
             return drawer.not_found(url.key, s)
         if url.kind in policy.AUDITED_LOOKS and not refresh:  # a look, not a refresh

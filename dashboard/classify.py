@@ -53,7 +53,7 @@ CLASSIFICATION: dict[str, dict[str, str]] = {
                           "day_type": PUBLIC},
     "indicator.expected": {"key": PUBLIC, "from_ts": PUBLIC, "until_ts": PUBLIC, "state": PUBLIC,
                            "left_s": PUBLIC, "expected": PUBLIC, "low": PUBLIC, "high": PUBLIC,
-                           "day_type": PUBLIC},
+                           "day_type": PUBLIC, "forecast": PUBLIC},
     "incident.reported": {"incident_id": INTERNAL, "domain": PUBLIC, "title": TEXT,
                           "severity": PUBLIC, "lat": INTERNAL, "lon": INTERNAL,
                           "address": PERSONAL, "description": TEXT},
@@ -124,6 +124,9 @@ RECORDS: dict[str, dict[str, str | Records]] = {
               "anomaly": Records("anomaly", many=False), **_PLACE},
     "anomaly": {"key": PUBLIC, "value": PUBLIC, "expected": PUBLIC, "low": PUBLIC, "high": PUBLIC,
                 "score": PUBLIC, "day_type": PUBLIC},
+    # an indicator series (the console's series detail, dashboard/console.py series_detail)
+    "series": {"key": PUBLIC, "street": PUBLIC, "value": PUBLIC, "ts": PUBLIC, "history": PUBLIC,
+               "n": INTERNAL, "band": Records("band", many=False), "bands": PUBLIC, "anomaly": INTERNAL},
     "band": {"from": PUBLIC, "until": PUBLIC, "state": PUBLIC, "left_s": PUBLIC, "expected": PUBLIC,
              "low": PUBLIC, "high": PUBLIC},
     "ack": {"by": INTERNAL, "ts": INTERNAL, "comment": TEXT},

@@ -10,7 +10,7 @@ what the screen shows, never a masked value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from dashboard import hotline, roster
+from dashboard.alarm_states import ANOMALY
 from dashboard.camera import camera_status
 from dashboard.cards import in_scope
 from dashboard.catalogue import Indicator, level, read_toml
@@ -25,7 +26,7 @@ from dashboard.classify import project
 from dashboard.clock import MINUTE_MS
 from dashboard.i18n import t
 from dashboard.lifecycle import STAGE_OF_STATUS, STAGES
-from dashboard.state import State
+from dashboard.state import SENSOR_SERIES, State
 from dashboard.units import UNIT_NAMES, UNITS
 from dashboard.workdays import DeadlineRule
 
@@ -91,7 +92,7 @@ def record_street(state: State, kind: str | None, key: str | None) -> str | None
     """The street of the record a console URL opens (None for none, or the district's)."""
     records: Mapping[str, Mapping[str, Any]] | None = {
         "incident": state.incidents, "ticket": state.tickets, "camera": state.video,
-        "sensor": state.sensors}.get(kind or "")  # type: ignore[assignment]
+        "sensor": state.sensors, "series": state.indicators}.get(kind or "")  # type: ignore[assignment]
     record = records.get(key or "") if records is not None else None
     return record.get("street") if record is not None else None
 
@@ -237,15 +238,19 @@ def ticket_rows(
 
 
 def drilled(state: State, kind: str, key: str, now: int, config: ConsoleConfig,
-            stale_ms: int, deadlines: DeadlineRule | None = None) -> dict[str, Any] | None:
+            stale_ms: int, deadlines: DeadlineRule | None = None,
+            catalogue: Iterable[Indicator] = ()) -> dict[str, Any] | None:
     """The detail of the record a console URL drills into (``incident``, ``ticket``,
-    ``duty``, ``camera`` or ``sensor``), as its drawer shows it; None if unknown."""
+    ``duty``, ``camera``, ``sensor`` or an indicator ``series``), as its drawer shows it;
+    None if unknown."""
     if kind == "incident":
         return incident_detail(state, key, now, config)
     if kind == "camera":
         return camera_detail(state, key, now, stale_ms)
     if kind == "sensor":
         return sensor_detail(state, key)
+    if kind == "series":
+        return series_detail(state, key, catalogue, now)
     if kind == "ticket":
         return ticket_detail(state, key, now, deadlines or DeadlineRule())
     shift = state.duty.get(key) or roster.occurrence_record(state.roster, key)
@@ -290,10 +295,51 @@ def camera_detail(state: State, point_id: str, now: int, stale_ms: int) -> dict[
 
 
 def sensor_detail(state: State, sensor_id: str) -> dict[str, Any] | None:
+    """A sensor as its drawer shows it, with its early-warning alarms (``anomalies``: the
+    figure of its readings marks them)."""
     sensor = state.sensors.get(sensor_id)
     if sensor is None:
         return None
-    return project("sensor", sensor, SENSOR_DETAIL)
+    return {**project("sensor", sensor, SENSOR_DETAIL),
+            "anomalies": anomalies_of(state, sensor_id, sensor=True)}
+
+
+SERIES_DETAIL = ("key", "street", "value", "ts", "history", "band", "bands")
+
+
+def series_detail(state: State, series_id: str, catalogue: Iterable[Indicator], now: int = 0
+                  ) -> dict[str, Any] | None:
+    """An indicator series (``key`` or ``key@street``) as its drawer shows it: its recent
+    values (the reducer's history), its usual band now and through time with the engine's
+    forecast (``bands``: [ts, expected, low, high]; docs/early-warning.md "In the
+    console"), its early-warning alarms, the catalogue's names and unit, and ``now`` (the
+    view's clock: the band after it is the forecast)."""
+    series = state.indicators.get(series_id)
+    indicator = next((i for i in catalogue if series is not None and i.key == series["key"]), None)
+    if series is None or indicator is None:
+        return None
+    return {**project("series", series, SERIES_DETAIL), "id": series_id,
+            "name_zh": indicator.name_zh, "name_en": indicator.name_en, "unit": indicator.unit,
+            "unit_en": indicator.unit_en, "decimals": indicator.decimals,
+            "anomalies": anomalies_of(state, series_id), "now": now}
+
+
+def anomalies_of(state: State, ref: str, sensor: bool = False) -> list[dict[str, Any]]:
+    """The early-warning alarms of a series (an indicator series id, or with ``sensor`` a
+    sensor id), oldest first: ``{id, ts, value, expected, low, high, score, active}``, the
+    ``ts`` its latest activation (a re-activated alarm holds its newest finding)."""
+    out: list[dict[str, Any]] = []
+    for alarm in state.alarms.values():
+        detail = alarm.get("anomaly")
+        if alarm["kind"] != ANOMALY or detail is None or alarm["sensor_id"] != ref:
+            continue
+        if detail["key"].startswith(SENSOR_SERIES) != sensor:
+            continue
+        found = project("anomaly", detail)
+        out.append({**found, "id": alarm["id"], "ts": alarm.get("since", alarm["ts"]),
+                    "active": alarm.get("active", True)})
+    out.sort(key=lambda a: a["ts"])
+    return out
 
 
 def street_overview(state: State, street: str, now: int, stale_ms: int,

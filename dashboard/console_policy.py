@@ -46,7 +46,7 @@ def record_of(state: State, kind: DrillKind, key: str) -> Mapping[str, Any] | No
     """The raw record a console URL drills into (unmasked: for policies, never for screens)."""
     tables: dict[str, Mapping[str, Any]] = {
         "incident": state.incidents, "ticket": state.tickets, "duty": state.duty,
-        "camera": state.video, "sensor": state.sensors,
+        "camera": state.video, "sensor": state.sensors, "series": state.indicators,
     }
     found = tables[kind].get(key)
     if found is None and kind == "duty":  # a roster's occurrence, <rotation>@<start>

@@ -24,7 +24,7 @@ from dashboard.console import Filters
 from dashboard.units import UNIT_CODES
 
 #: What the console can drill into, first wins when a URL names several.
-DrillKind = Literal["incident", "ticket", "duty", "camera", "sensor"]
+DrillKind = Literal["incident", "ticket", "duty", "camera", "sensor", "series"]
 DRILL_KINDS: tuple[DrillKind, ...] = get_args(DrillKind)
 PATH = "/console"
 

@@ -44,6 +44,8 @@ SOURCE = "detect"
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SENSOR_PREFIX = "sensor:"
+#: hours of forecast each ``indicator.expected`` carries (every 15 min: 24 points)
+FORECAST_HOURS = 6
 
 
 def series_id(key: str, street: str | None) -> str:
@@ -278,8 +280,13 @@ class Detector:
                                 **self.status(sid, ts)}
         if base is not None and base.ready:
             e = base.expect(self.calendar, ts)
-            data.update(expected=round(e.expected, meta.decimals + 2), low=round(e.low, meta.decimals + 2),
-                        high=round(e.high, meta.decimals + 2), day_type=e.day_type)
+            d = meta.decimals + 2
+            data.update(expected=round(e.expected, d), low=round(e.low, d), high=round(e.high, d),
+                        day_type=e.day_type)
+            # the next hours, for the console's series figure: the model's forecast, published
+            # with the band (the console has no baselines of its own)
+            data["forecast"] = [[ms, round(f.expected, d), round(f.low, d), round(f.high, d)]
+                                for ms, f in base.forecast(self.calendar, ts, FORECAST_HOURS)]
         # the id names the state too: a band learned after a "learning" word of the same hour
         # (an engine that could not read the archive at first) is not taken for its repeat
         event: dict[str, Any] = {"type": "indicator.expected",

@@ -27,6 +27,7 @@ Severity = Annotated[int, msgspec.Meta(ge=1, le=4)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Text = Annotated[str, msgspec.Meta(max_length=4_000)]
 ShortText = Annotated[str, msgspec.Meta(max_length=200)]
+FORECAST_MAX = 96  # points of an indicator.expected forecast (6 h every 15 min is 24)
 #: Free text a person wrote (a reply, a reason): any language, as long as the event allows.
 LongText = Annotated[str, msgspec.Meta(max_length=60_000)]
 IsoDate = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
@@ -167,6 +168,9 @@ class IndicatorExpected(msgspec.Struct):
     low: float | None = None
     high: float | None = None
     day_type: DayType | None = None
+    #: the next hours (the early-warning engine's ``Baseline.forecast``): [ts, expected, low,
+    #: high] per step, in time order; none while learning
+    forecast: Annotated[list[tuple[int, float, float, float]], msgspec.Meta(max_length=FORECAST_MAX)] = []
 
 
 class SensorCleared(msgspec.Struct):

@@ -31,6 +31,7 @@ class IndicatorSeries(TypedDict):
     history: list[list[Any]]  # [ts, value], in arrival order, bounded
     n: int  # points ever appended
     band: NotRequired[BandRecord]  # the usual band (indicator.expected)
+    bands: NotRequired[list[list[Any]]]  # the band through time and its forecast: [ts, expected, low, high]
     anomaly: NotRequired[str]  # the key of its latest early-warning alarm
 
 

@@ -73,6 +73,7 @@ from dashboard.streamids import entry_ms
 VIDEO_HISTORY = 20
 SENSOR_READINGS = 30
 INDICATOR_HISTORY = 288
+BAND_TRAIL = 24 * 4 + 6 * 4  # band points kept per series: a day past at 15 min, 6 h ahead
 FEED_SIZE = 200
 ALARMS_KEPT = 2_000
 REJECTIONS_KEPT = 200
@@ -297,7 +298,21 @@ def _indicator_expected(state: State, entry_id: str, event: Event, ts: int, chan
         return
     series["band"] = {"from": d.from_ts, "until": d.until_ts, "state": d.state, "left_s": d.left_s,
                       "expected": d.expected, "low": d.low, "high": d.high}
+    if d.state == "ready" and d.expected is not None and d.low is not None and d.high is not None:
+        _band_trail(series, [[ts, d.expected, d.low, d.high], *([*p] for p in d.forecast)])
     changes.add(Section.INDICATORS, sid)
+
+
+def _band_trail(series: IndicatorSeries, points: list[list[Any]]) -> None:
+    """The series' usual band through time, [ts, expected, low, high], for the console's
+    figure: what each ``indicator.expected`` said for its time and its forecast of the next
+    hours.  A newer forecast replaces what an older one said from its first point on, so
+    the past keeps the bands that were current then and the future is the latest forecast;
+    bounded (:data:`BAND_TRAIL`)."""
+    first = points[0][0]
+    kept = [p for p in series.get("bands", []) if p[0] < first]
+    merged = kept + sorted(points, key=lambda p: p[0])
+    series["bands"] = merged[-BAND_TRAIL:]
 
 
 def _indicator_anomaly(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:

@@ -15,13 +15,14 @@ import string
 from collections.abc import Callable, Collection
 from typing import Any
 
-from dash import html
+from dash import dcc, html
 
 from dashboard import hotline
 from dashboard.classify import REVEALABLE, personal_fields
 from dashboard.clock import clock_text, span_text
 from dashboard.i18n import unit_label
 from dashboard.lifecycle import VERBS
+from dashboard.series_figure import series_figure
 from layouts.components import data_text
 
 Strings = dict[str, str]
@@ -154,14 +155,64 @@ def camera_view(data_: dict[str, Any], s: Strings, lang: str) -> list[Any]:
     ]
 
 
+def series_graph(figure: dict[str, Any]) -> dcc.Graph:
+    """The series figure (dashboard/series_figure.py) in the drawer."""
+    return dcc.Graph(figure=figure, config={"displayModeBar": False, "responsive": True},
+                     className="series-figure", style={"height": "320px"})
+
+
+def series_view(data_: dict[str, Any], s: Strings, lang: str) -> list[Any]:
+    """An indicator series: now, its usual band (or learning), and the figure of its recent
+    values, band, anomalies and forecast."""
+    en = lang == "en"
+    unit, decimals = data_["unit_en" if en else "unit"], data_["decimals"]
+    name = data_["name_en" if en else "name_zh"]
+    band = data_.get("band") or {}
+    now_ms = int(data_["now"])
+    now_line = (s["detail.series_now"].format(value=f"{data_['value']:.{decimals}f}", unit=unit,
+                                               time=clock_text(data_["ts"]))
+                if data_.get("value") is not None and data_.get("ts") is not None else "—")
+    if band.get("state") == "ready" and band.get("low") is not None:
+        band_line = s["detail.series_band"].format(low=f"{band['low']:.{decimals}f}",
+                                                   high=f"{band['high']:.{decimals}f}", unit=unit)
+    elif band.get("state") == "learning":
+        band_line = s["detail.series_learning"].format(d=duration_text(int(band.get("left_s") or 0), lang))
+    else:
+        band_line = ""
+    bands = data_.get("bands") or []
+    figure = series_figure(name=name, unit=unit, decimals=decimals, values=data_.get("history") or [],
+                           bands=bands, anomalies=data_["anomalies"], now=now_ms, lang=lang)
+    has_forecast = any(p[0] > now_ms for p in bands)
+    return [
+        detail_head(name, s["detail.series"], "status-pill", kind="name"),
+        html.Div(joined([s.get(f"unit.{data_.get('street')}", s["district"]), now_line, band_line]),
+                 className="detail-meta"),
+        html.H4(s["detail.series_figure"]),
+        series_graph(figure),
+        html.Div(joined([s["detail.series_anomalies"].format(n=len(data_["anomalies"])),
+                         "" if has_forecast else s["detail.series_no_forecast"]]),
+                 className="help series-notes"),
+    ]
+
+
 def sensor_view(data_: dict[str, Any], s: Strings, lang: str) -> list[Any]:
     unit = data_.get("unit") or ""  # the producer's unit of measure
     kind = data_["kind"]
     title = s.get(f"sensor.{kind}")
+    anomalies = data_.get("anomalies") or []
+    # a sensor with early-warning alarms: its readings with the anomalies marked (no band
+    # through time nor forecast: the engine publishes those for indicator series only)
+    graph = ([html.H4(s["detail.series_figure"]),
+              series_graph(series_figure(name=title or str(kind), unit=unit, decimals=2,
+                                         values=data_["readings"], bands=[], anomalies=anomalies,
+                                         now=max(int(r[0]) for r in data_["readings"]) if data_["readings"]
+                                         else 0, lang=lang))]
+             if anomalies else [])
     return [
         html.Div([html.H3([title or data(kind), " ", data(data_["id"], "name")], className="detail-title")],
                  className="detail-head"),
         html.Div(s.get(f"unit.{data_.get('street')}", "—"), className="detail-meta"),
+        *graph,
         html.H4(s["detail.readings"]),
         timeline([(clock_text(ts), f"{value}", data(unit) if unit else "")
                   for ts, value in reversed(data_["readings"])]),
@@ -234,7 +285,7 @@ def duty_view(shift: dict[str, Any], s: Strings, lang: str) -> list[Any]:
 
 VIEWS: dict[str, Callable[[dict[str, Any], Strings, str], list[Any]]] = {
     "incident": incident_view, "camera": camera_view, "sensor": sensor_view,
-    "ticket": ticket_view, "duty": duty_view,
+    "ticket": ticket_view, "duty": duty_view, "series": series_view,
 }
 
 

@@ -188,7 +188,15 @@ def duty_table(shifts: list[Row], url: ConsoleUrl, s: Strings) -> html.Table:
 # ---------------------------------------------------------------- the alarm inbox
 
 INBOX_LIMIT = 200  # items rendered; the rest wait behind them
-_DETAIL_OF_ALARM: dict[str, DrillKind] = {"sensor": "sensor", "camera": "camera"}  # inbox kind → drill
+_DETAIL_OF_ALARM: dict[str, DrillKind] = {"sensor": "sensor", "camera": "camera", "indicator": "series"}
+
+
+def _drill_of(item: dict[str, Any]) -> DrillKind | None:
+    """Where an inbox alarm's link opens (inbox kind → drill): an early-warning alarm opens
+    its series' figure, an indicator series' or else the sensor's (its source says which)."""
+    if item["kind"] == "anomaly":
+        return "series" if str(item.get("source", "")).startswith("indicator:") else "sensor"
+    return _DETAIL_OF_ALARM.get(item["kind"])
 
 
 def inbox_title(item: dict[str, Any], lang: str) -> html.Span:
@@ -237,7 +245,7 @@ def inbox_items(box: dict[str, Any], selected: str | None, url: ConsoleUrl, s: S
 def _inbox_row(item: dict[str, Any], selected: str | None, url: ConsoleUrl, s: Strings, stale_h: float,
                listed: str = "active") -> html.Div:
     """One alarm of the inbox: level, kind, title, its state and marks, street, since."""
-    target = _DETAIL_OF_ALARM.get(item["kind"])
+    target = _drill_of(item)
     link = (dcc.Link("›", href=url.drill(target, item["ref"]).href, className="inbox-open", title=item["ref"])
             if target else html.Span(className="inbox-open"))
     state = "out_of_service" if listed == "out_of_service" else item["state"]

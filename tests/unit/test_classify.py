@@ -116,7 +116,8 @@ def test_every_field_of_every_event_type_is_classified() -> None:
 RECORD_TYPES = {"camera": records.VideoRecord, "incident": records.IncidentRecord,
                 "step": records.TimelineEntry, "ticket": records.TicketRecord, "sensor": records.SensorRecord,
                 "alarm": records.AlarmRecord, "ack": records.AckRecord, "decision": records.InboxDecision,
-                "duty": records.DutyRecord, "rejection": records.Rejection}
+                "duty": records.DutyRecord, "rejection": records.Rejection,
+                "series": records.IndicatorSeries}
 
 
 @pytest.mark.parametrize("kind", sorted(RECORD_TYPES))
