@@ -154,14 +154,14 @@ def overview(figures: dict[str, Any] | None, indicators: list[Row], url: Console
 
 
 def breadcrumbs(url: ConsoleUrl, s: Strings, record_street: str | None = None) -> list[Any]:
-    """District › street › item (an incident, camera or sensor): the street is the URL's,
+    """District › street › item (an incident, camera, sensor or series): the street is the URL's,
     or the opened record's own when the record was opened directly."""
     crumbs: list[Any] = [dcc.Link(s["district"], href=url.at_street(None).href, className="crumb")]
     street = url.street or record_street
     if street and f"unit.{street}" in s:
         crumbs += [html.Span("›", className="crumb-sep"),
                    dcc.Link(s[f"unit.{street}"], href=url.at_street(street).href, className="crumb")]
-    if url.kind in ("incident", "camera", "sensor") and url.key:
+    if url.kind in ("incident", "camera", "sensor", "series") and url.key:
         crumbs += [html.Span("›", className="crumb-sep"), html.Span(url.key, className="crumb crumb-current")]
     return crumbs
 

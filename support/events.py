@@ -102,11 +102,16 @@ def indicator_anomaly(key: str, value: float, *, expected: float, low: float, hi
 def indicator_expected(key: str, from_ts: int, until_ts: int, *, state: str = "ready",
                        left_s: int | None = None, expected: float | None = None, low: float | None = None,
                        high: float | None = None,
-                       day_type: str | None = None, **fields: Unpack[EnvelopeFields]) -> Envelope:
-    """An indicator series' usual band for a time range, or that it is still learning."""
-    return envelope("indicator.expected", {"key": key, "from_ts": from_ts, "until_ts": until_ts,
-                                           "state": state, "left_s": left_s, "expected": expected,
-                                           "low": low, "high": high, "day_type": day_type}, **fields)
+                       day_type: str | None = None, forecast: list[list[float]] | None = None,
+                       **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """An indicator series' usual band for a time range, or that it is still learning;
+    ``forecast``: the next hours, [ts, expected, low, high] per step."""
+    data: dict[str, Any] = {"key": key, "from_ts": from_ts, "until_ts": until_ts, "state": state,
+                            "left_s": left_s, "expected": expected, "low": low, "high": high,
+                            "day_type": day_type}
+    if forecast is not None:
+        data["forecast"] = forecast
+    return envelope("indicator.expected", data, **fields)
 
 
 def incident_reported(incident_id: str, *, domain: IncidentDomain = "safety", title: str | None = None,
