@@ -367,12 +367,13 @@ def street_overview(state: State, street: str, now: int, stale_ms: int,
 
 def street_indicators(state: State, street: str | None,
                       catalogue: list[Indicator]) -> list[dict[str, Any]]:
-    """The street's own indicator series (none for the district): value, names, level."""
+    """The street's own indicator series (none for the district): value, names, level, and
+    the series id (``id``: its chip opens the series' detail)."""
     by_key = {indicator.key: indicator for indicator in catalogue}
     return [
         {"value": series["value"], "name_zh": indicator.name_zh, "name_en": indicator.name_en,
-         "level": level(series["value"], indicator)}
-        for series in state.indicators.values()
+         "level": level(series["value"], indicator), "id": sid}
+        for sid, series in state.indicators.items()
         if street is not None and series["street"] == street
         and (indicator := by_key.get(series["key"])) is not None
     ]

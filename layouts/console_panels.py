@@ -131,7 +131,7 @@ def street_list(counts: dict[str, dict[str, int]], video: dict[str, Any], url: C
 
 def overview(figures: dict[str, Any] | None, indicators: list[Row], url: ConsoleUrl, s: Strings) -> Any:
     """The street's header figures (dashboard/console.py ``street_overview``) and its
-    indicator chips; for the district only its name."""
+    indicator chips (links to their series); for the district only its name."""
     if figures is None or url.street is None:
         return html.Div(s["district"], className="overview-title")
     video = figures["video"]
@@ -143,7 +143,9 @@ def overview(figures: dict[str, Any] | None, indicators: list[Row], url: Console
         (s["overview.sensors"], figures["sensors"], ""),
     ]
     name = "name_en" if url.lang == "en" else "name_zh"
-    chips = [html.Div([html.B(f"{chip['value']}"), html.Span(chip[name])],
+    # each chip opens its series' detail (the figure of its values, band and forecast)
+    chips = [dcc.Link([html.B(f"{chip['value']}"), html.Span(chip[name])],
+                      href=url.drill("series", chip["id"]).href,
                       className=f"overview-figure indicator is-{chip['level']}") for chip in indicators]
     return [
         html.Div(s[f"unit.{url.street}"], className="overview-title"),

@@ -262,7 +262,8 @@ def test_street_indicators_are_the_streets_own_series() -> None:
     s = run([{"type": "indicator.value", "street": street, "ts": T0, "data": {"key": key, "value": 1}}
              for street in ("hongqiao", "jiangsulu", None)])
     chips = street_indicators(s, "hongqiao", catalogue)
-    assert [(c["name_zh"], c["value"]) for c in chips] == [(catalogue[0].name_zh, 1)]
+    assert [(c["name_zh"], c["value"], c["id"]) for c in chips] == [
+        (catalogue[0].name_zh, 1, f"{key}@hongqiao")]
     assert street_indicators(s, None, catalogue) == []
 
 
