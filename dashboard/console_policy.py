@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 
 from dashboard import classify, lifecycle, roster
 from dashboard.auth import Principal
-from dashboard.cards import in_scope, inbox_street
+from dashboard.cards import in_scope, inbox_street, indicator_in_scope
 from dashboard.console_url import DrillKind
 from dashboard.state import State
 
@@ -56,9 +56,12 @@ def record_of(state: State, kind: DrillKind, key: str) -> Mapping[str, Any] | No
 
 def sees_record(principal: Principal, kind: DrillKind, record: Mapping[str, Any]) -> bool:
     """Whether ``record`` (of ``kind``) is in the principal's scope.  A duty shift is the
-    district centre's (everyone's) or one unit's."""
+    district centre's (everyone's) or one unit's; an indicator series the district's
+    (everyone's) or one street's."""
     if kind == "duty":
         return record["center"] == "district" or principal.sees_street(record["center"])
+    if kind == "series":  # a street sees the district-wide series too, as on its wall
+        return indicator_in_scope(record.get("street"), principal.scope)
     return principal.sees_street(record.get("street"))
 
 

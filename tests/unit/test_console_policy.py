@@ -96,6 +96,15 @@ def test_records_are_seen_within_the_scope_and_district_shifts_by_all(state: st.
     assert sees_record(OFFICER, "duty", state.duty["hongqiao/值班"])
 
 
+def test_a_street_sees_its_own_and_the_district_wide_series_only() -> None:
+    """An indicator series (the console's series detail): the district's is everyone's, a
+    street's only that street's (and the district's officers')."""
+    assert sees_record(JIANGSU, "series", {"key": "green.pm25", "street": None})
+    assert sees_record(JIANGSU, "series", {"key": "green.pm25", "street": "jiangsulu"})
+    assert not sees_record(JIANGSU, "series", {"key": "green.pm25", "street": "hongqiao"})
+    assert sees_record(OFFICER, "series", {"key": "green.pm25", "street": "hongqiao"})
+
+
 def test_inbox_scope_is_read_from_the_alarm_not_the_inbox(state: st.State) -> None:
     """Camera, sensor and indicator keys: in scope only when known and of the scope's street."""
     sensor_alarm = next(iter(state.alarms))
