@@ -18,6 +18,7 @@ from typing import Any
 from dash import dcc, html
 
 from dashboard import hotline
+from dashboard.cards import BAND_GRACE_MS
 from dashboard.classify import REVEALABLE, personal_fields
 from dashboard.clock import clock_text, span_text
 from dashboard.i18n import unit_label
@@ -172,7 +173,9 @@ def series_view(data_: dict[str, Any], s: Strings, lang: str) -> list[Any]:
     now_line = (s["detail.series_now"].format(value=f"{data_['value']:.{decimals}f}", unit=unit,
                                                time=clock_text(data_["ts"]))
                 if data_.get("value") is not None and data_.get("ts") is not None else "—")
-    if band.get("state") == "ready" and band.get("low") is not None:
+    # the band of now (as a tile says it: a band still describes the quarter hour after its hour)
+    current = band.get("from", 0) <= now_ms < band.get("until", 0) + BAND_GRACE_MS
+    if band.get("state") == "ready" and band.get("low") is not None and current:
         band_line = s["detail.series_band"].format(low=f"{band['low']:.{decimals}f}",
                                                    high=f"{band['high']:.{decimals}f}", unit=unit)
     elif band.get("state") == "learning":

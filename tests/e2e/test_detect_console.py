@@ -68,9 +68,10 @@ def seed(client: redis.Redis, dashboard: DashboardProcess) -> int:
         forecast=[[hour + i * STEP, 36.0 + i * 0.5, 30.0 + i * 0.5, 42.0 + i * 0.5] for i in range(1, 25)],
         **e2e(hour)))
     events.append(indicator_value("green.pm25", 74.0, **e2e(now - 60_000)))
+    found = e2e(now - 60_000)
+    found["event_id"] = "anomaly-e2e-pm25"  # the engine's ids start so (dashboard/detect.py)
     events.append(indicator_anomaly("green.pm25", 74.0, expected=36.0, low=30.0, high=42.0, score=9.1,
-                                    level=2, explanation=EXPLANATION, day_type="working",
-                                    **{**e2e(now - 60_000), "event_id": "anomaly-e2e-pm25"}))
+                                    level=2, explanation=EXPLANATION, day_type="working", **found))
     xadd_all(client, events)
     wait_for(lambda: dashboard.health()["applied"] >= len(events), message="seeded")
     return now

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from dash import dcc
 
 from dashboard import clock
 from dashboard.catalogue import load_catalogue
@@ -16,8 +17,10 @@ from dashboard.console import series_detail
 from dashboard.console_url import ConsoleUrl
 from dashboard.detect import FORECAST_HOURS
 from dashboard.events import parse_event
+from dashboard.i18n import client_strings
 from dashboard.series_figure import series_figure
 from dashboard.state import BAND_TRAIL, State, apply
+from layouts.console_detail import series_view
 from layouts.console_panels import _drill_of
 from tests.unit.test_baselines import HOUR, trained
 
@@ -120,6 +123,14 @@ def test_the_engine_publishes_the_forecast_with_the_band_and_the_console_shows_i
     assert detail["bands"] == trail and detail["history"] == [[when, 75.0]]
     assert [a["value"] for a in detail["anomalies"]] == [75.0] and detail["anomalies"][0]["ts"] == when
     assert series_detail(state, "green.pm25@nowhere", load_catalogue(), when) is None
+    # the drawer: the band of now in words, the figure with the forecast
+    body = series_view(detail, client_strings("zh"), "zh")
+    (graph,) = [part for part in body if isinstance(part, dcc.Graph)]
+    assert {trace["meta"] for trace in graph.figure["data"]} == {
+        "band", "forecast_band", "forecast", "values", "anomaly"}
+    meta = body[1].children
+    assert "天山路街道" in meta and any(str(part).startswith("常态 ") for part in meta)
+    assert "暂无预测" not in str(body[-1].children)
 
 
 def test_an_early_warning_alarm_in_the_inbox_opens_its_series() -> None:
