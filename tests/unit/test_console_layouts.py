@@ -98,7 +98,7 @@ def inbox_item(key: str, kind: str, severity: int, title: str, street: str | Non
 
 
 def test_inbox_items_have_their_ids_the_selection_and_detail_links() -> None:
-    """Each alarm is a button with its pattern id; sensors and cameras link to their detail."""
+    """Each alarm is a button with its pattern id; sensors, cameras and series link to their detail."""
     box = {"flood": False, "recent": 1, "shelved": [], "acknowledged": [], "out_of_service": [],
            "stale": 0, "chattering": 0, "active": [
                inbox_item("video:c1", "camera", 3, XSS, "hongqiao", "c1"),
@@ -110,7 +110,9 @@ def test_inbox_items_have_their_ids_the_selection_and_detail_links() -> None:
                                               "inbox-item is-unacknowledged"]
     assert XSS in texts(buttons[0])
     links = [item.href for item in walk(items) if isinstance(item, dcc.Link)]
-    assert links == ["/console?street=hongqiao&camera=c1&lang=en"]
+    # a camera its detail, an indicator alarm its series' (the figure of its values and band)
+    assert links == ["/console?street=hongqiao&camera=c1&lang=en",
+                     "/console?street=hongqiao&series=x&lang=en"]
 
 
 def test_inbox_items_name_each_state_and_mark() -> None:
