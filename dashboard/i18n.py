@@ -220,7 +220,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "figure.forecast": ("预测", "Forecast"),
     "figure.forecast_band": ("预测区间", "Forecast interval"),
     "figure.anomaly": ("异常点", "Anomaly"),
-    "figure.time": ("时间（北京时间）", "Time (Beijing)"),
     "figure.now": ("现在", "now"),
     "figure.band_hover": ("常态 {low}–{high} {unit}", "usual {low}–{high} {unit}"),
     "figure.forecast_hover": ("预测 {time}：{value} {unit}", "forecast {time}: {value} {unit}"),

@@ -117,16 +117,20 @@ def series_figure(*, name: str, unit: str, decimals: int, values: Sequence[Seque
     shapes = [{"type": "line", "xref": "x", "yref": "paper", "x0": _x(now), "x1": _x(now), "y0": 0, "y1": 1,
                "line": {"color": "rgba(230, 241, 255, 0.5)", "width": 1, "dash": "dot"}}] if ahead else []
     layout = {
-        "title": {"text": title, "font": {"size": 15, "color": FG}, "x": 0.01, "xanchor": "left"},
+        "title": {"text": title, "font": {"size": 15, "color": FG}, "x": 0.01, "xanchor": "left",
+                  "y": 0.97, "yanchor": "top"},
         "paper_bgcolor": BG, "plot_bgcolor": BG, "font": {"color": FG, "size": 12},
-        "margin": {"l": 56, "r": 16, "t": 40, "b": 40}, "height": 320,
-        "legend": {"orientation": "h", "y": -0.18, "x": 0, "font": {"size": 11}},
-        "xaxis": {"type": "date", "gridcolor": GRID, "tickformat": "%H:%M\n%m-%d",
-                  "title": {"text": t("figure.time", lang)}},
+        # the legend at the top right, beside the title (below, it would meet the time axis)
+        "margin": {"l": 56, "r": 16, "t": 56, "b": 44}, "height": 320,
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right",
+                   "font": {"size": 11}, "bgcolor": "rgba(0,0,0,0)"},
+        # Beijing time (the ticks' hours and days; the hover says it too)
+        "xaxis": {"type": "date", "gridcolor": GRID, "tickformat": "%H:%M\n%m-%d"},
         "yaxis": {"gridcolor": GRID, "zeroline": False, "title": {"text": unit}},
         "shapes": shapes,
         "annotations": [{"xref": "x", "yref": "paper", "x": _x(now), "y": 1, "text": t("figure.now", lang),
-                         "showarrow": False, "yanchor": "bottom", "font": {"size": 11, "color": FG}}]
+                         "showarrow": False, "yanchor": "top", "xanchor": "left", "xshift": 4,
+                         "font": {"size": 11, "color": FG}}]
         if ahead else [],
         "hovermode": "closest",
     }
