@@ -298,8 +298,11 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         principal = require("console")
         url = ConsoleUrl.parse(search)
         s = client_strings(url.lang)
-        refresh = ctx.triggered_id in TICK_IDS  # a cue, not the officer opening something
-        if refresh and (url.kind is None or ctx.triggered_id != ids.tick(DETAIL_CUES[url.kind])):
+        # a cue, not the officer opening something; one patch may cue several areas at once
+        # (an incident's change cues its list and the inbox), so every input that fired counts
+        fired = {str(cid) for cid in ctx.triggered_prop_ids.values()}
+        refresh = bool(fired) and fired <= TICK_IDS
+        if refresh and (url.kind is None or ids.tick(DETAIL_CUES[url.kind]) not in fired):
             raise PreventUpdate  # a cue for another area than the record shown
         if url.kind is None or url.key is None:
             return drawer.closed()
