@@ -135,9 +135,11 @@
       var outside = shown && band.inside === false;
       setProps("tile-band-" + id, {
         hidden: !shown,
-        children: shown ? S(outside ? "detect.band.tile_out" : "detect.band.tile_in",
-                            { low: formatNumber(band.low, indicator.decimals),
-                              high: formatNumber(band.high, indicator.decimals) }) : "",
+        // the word in the figure's row (it fits beside the widest value); the range is the
+        // shade behind the trend line, and the label's title
+        children: shown ? S(outside ? "detect.band.word_out" : "detect.band.word_in") : "",
+        title: shown ? S("detect.band.range", { low: formatNumber(band.low, indicator.decimals),
+                                                high: formatNumber(band.high, indicator.decimals) }) : "",
         className: "tile-band" + (outside ? " is-outside" : " is-inside"),
       });
       setProps("tile-stale-" + id, silent
