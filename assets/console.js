@@ -72,6 +72,15 @@
     schedule();
   }
 
+  // A fresh /live hello after the first (a reconnect, a resync after a gap, a restored
+  // snapshot): the patches in between, and their cues, never came, so every area the
+  // page has (the server's Cue list, data-areas of the console root) refreshes once.
+  function everything() {
+    var root = document.getElementById("console-root");
+    var areas = root && root.dataset.areas;
+    if (areas) { cue(areas.split(" ")); }
+  }
+
   // Filters changed (clientside callback in callbacks/console.py): every grid back to page 1.
   function resetGrids() {
     Object.keys(GRIDS).forEach(function (area) {
@@ -81,7 +90,7 @@
     return Date.now();
   }
 
-  window.cnConsole = { cue: cue, pending: function () { return inFlight; } };
+  window.cnConsole = { cue: cue, everything: everything, pending: function () { return inFlight; } };
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.console = { resetGrids: resetGrids };
 })();

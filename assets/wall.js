@@ -20,6 +20,7 @@
   var clockOffset = 0;       // server time minus local time (from beats)
   var attention = { flyUntil: 0, bannerUntil: 0, current: null };  // the banner and the fly-to
   var MAP_MIN_INTERVAL_MS = 400;
+  var hellos = 0;            // /live hellos seen; the console refreshes on each after the first
 
   function S(key, values) {
     var text = (config && config.strings[key]) || key;
@@ -135,9 +136,11 @@
       var outside = shown && band.inside === false;
       setProps("tile-band-" + id, {
         hidden: !shown,
-        children: shown ? S(outside ? "detect.band.tile_out" : "detect.band.tile_in",
-                            { low: formatNumber(band.low, indicator.decimals),
-                              high: formatNumber(band.high, indicator.decimals) }) : "",
+        // the word in the figure's row (it fits beside the widest value); the range is the
+        // shade behind the trend line, and the label's title
+        children: shown ? S(outside ? "detect.band.word_out" : "detect.band.word_in") : "",
+        title: shown ? S("detect.band.range", { low: formatNumber(band.low, indicator.decimals),
+                                                high: formatNumber(band.high, indicator.decimals) }) : "",
         className: "tile-band" + (outside ? " is-outside" : " is-inside"),
       });
       setProps("tile-stale-" + id, silent
@@ -579,6 +582,8 @@
     }
     if (kind === "hello" || kind === "patch") { slowDirty = true; }
     if (kind === "hello") {
+      hellos += 1;
+      if (hellos > 1 && isConsole() && window.cnConsole) { window.cnConsole.everything(); }
       lastSlowRender = lastCameraFigures = -Infinity;  // a new view: every panel at once
       mapDirty = { video: true, incidents: true, sensors: true, streets: true };
       window.cnMap.reset(mapApi, false);

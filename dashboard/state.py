@@ -264,14 +264,19 @@ def series_key(key: str, street: str | None) -> str:
     return f"{key}@{street}" if street else key
 
 
+def _series(state: State, sid: str, key: str, street: str | None) -> IndicatorSeries:
+    """The record of series ``sid``, made empty on its first event (a value or a band)."""
+    series = state.indicators.get(sid)
+    if series is None:
+        series = state.indicators[sid] = {"key": key, "street": street, "value": None, "ts": None,
+                                          "history": [], "n": 0}
+    return series
+
+
 def _indicator(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
     d = payload(event, IndicatorValue)
     sid = series_key(d.key, event.street)
-    series = state.indicators.get(sid)
-    if series is None:
-        series = state.indicators[sid] = {
-            "key": d.key, "street": event.street, "value": None, "ts": None, "history": [], "n": 0,
-        }
+    series = _series(state, sid, d.key, event.street)
     if series["ts"] is None or ts >= series["ts"]:
         series["value"] = d.value
         series["ts"] = ts
@@ -288,11 +293,7 @@ def _indicator_expected(state: State, entry_id: str, event: Event, ts: int, chan
     range wins, so a late copy of an older hour does not replace the current band."""
     d = payload(event, IndicatorExpected)
     sid = series_key(d.key, event.street)
-    series = state.indicators.get(sid)
-    if series is None:
-        series = state.indicators[sid] = {
-            "key": d.key, "street": event.street, "value": None, "ts": None, "history": [], "n": 0,
-        }
+    series = _series(state, sid, d.key, event.street)
     old = series.get("band")
     if old is not None and old["from"] > d.from_ts:
         return

@@ -417,7 +417,9 @@ def page(
         ],
         id=ids.CONSOLE_ROOT,
         className=f"console lang-{lang}",
-        **{"data-lang": lang, "data-page": "console"},  # type: ignore[arg-type]  # Dash types no data-*
+        # data-areas: what assets/console.js refreshes after a fresh /live hello (a reconnect)
+        **{"data-lang": lang, "data-page": "console",  # type: ignore[arg-type]  # Dash types no data-*
+           "data-areas": " ".join(Cue)},
     )
 
 

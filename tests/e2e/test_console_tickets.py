@@ -59,3 +59,23 @@ def test_the_ticket_table_and_the_drawers_steps(page: Page, dashboard: Dashboard
     expect(page.locator("#ticket-outcome")).to_have_class(re.compile("is-ok"))
     expect(page.locator(".timeline")).to_contain_text("非本单位职责", timeout=30_000)
     expect(page.locator(".detail-fields")).to_contain_text("待派单")
+
+
+def test_a_console_that_missed_patches_refreshes_on_its_next_hello(page: Page, dashboard: DashboardProcess,
+                                                                   rclient: redis.Redis) -> None:
+    """Patches lost while the socket was away (their cues with them) are made good by the
+    fresh hello of the reconnect: every console area refreshes once."""
+    xadd(rclient, hotline_ticket("t-seen", summary="井盖松动", street="hongqiao"))
+    wait_for(lambda: dashboard.health()["applied"] >= 1, message="seeded")
+    open_console(page, dashboard)
+    page.locator("#console-tabs .tab").nth(3).click()
+    expect(page.locator("#grid-tickets .ag-row", has_text="井盖松动")).to_be_visible()
+    # the page stops hearing /live (frames counted, not applied), as if the network dropped them
+    page.evaluate("""() => { window.dropped = 0;
+        window.cnLive.socket.onmessage = e => {
+            if (e.data.includes('"t":"patch"')) { window.dropped += 1; } }; }""")
+    xadd(rclient, hotline_ticket("t-missed", summary="噪声扰民", street="hongqiao"))
+    wait_for(lambda: page.evaluate("() => window.dropped") >= 1, message="the ticket's patch was dropped")
+    expect(page.locator("#grid-tickets .ag-row", has_text="噪声扰民")).to_have_count(0)
+    page.evaluate("() => window.cnLive.socket.close()")  # live.js reconnects: a new hello
+    expect(page.locator("#grid-tickets .ag-row", has_text="噪声扰民")).to_be_visible(timeout=15_000)

@@ -24,7 +24,9 @@ DEADLINE_S = 20.0
 READY = "() => !!(window.cnLive && window.cnLive.view && document.querySelector('#live-badge.live-ok'))"
 TILE = "() => { const b = document.getElementById('tile-band-green-pm25'); " \
        "const r = document.getElementById('tile-bandarea-green-pm25'); " \
-       "return b && r ? [b.hidden, b.textContent, b.className, r.getAttribute('height')] : null; }"
+       "const f = b && b.closest('.tile-figure'); " \
+       "return b && r ? [b.hidden, b.textContent + ' ' + b.title, b.className, r.getAttribute('height'), " \
+       "f.scrollWidth <= f.clientWidth + 1] : null; }"
 
 
 def e2e(ts: int | None = None) -> EnvelopeFields:
@@ -59,13 +61,23 @@ def test_the_tile_shows_its_usual_band_and_whether_the_value_is_in_it(
                            day_type="working", **e2e(now - 900)),
         indicator_value("green.pm25", 37.0, **e2e(now - 500)),
     ])
-    hidden, text, cls, height = poll(page, TILE, lambda r: r and not r[0] and "30" in r[1])  # type: ignore[misc]
-    assert text == "常态 30–42" and "is-inside" in cls
+    hidden, text, cls, height, whole = poll(page, TILE, lambda r: r and not r[0] and "30" in r[1])  # type: ignore[misc]
+    assert text == "常态 30–42" and "is-inside" in cls and whole
     assert float(height) > 0
     page.locator("#tile-green-pm25").screenshot(path=str(SCREENSHOTS / "early-warning-tile-inside.png"))
 
     xadd_all(shared_rclient, [indicator_value("green.pm25", 74.0, **e2e(now_ms()))])
-    hidden, text, cls, height = poll(page, TILE, lambda r: r and "is-outside" in r[2])  # type: ignore[misc]
-    assert text == "超常态 30–42" and not hidden
+    hidden, text, cls, height, whole = poll(page, TILE, lambda r: r and "is-outside" in r[2])  # type: ignore[misc]
+    assert text == "超常态 30–42" and not hidden and whole
     assert page.evaluate("() => document.getElementById('tile-value-green-pm25').textContent") == "74"
+    # the widest figures of the demo (four digits, a unit of two characters, a band of
+    # four-digit ends) keep the tile whole: the band stands in two short lines
+    xadd_all(shared_rclient, [
+        indicator_value("health.clinic_visits_today", 6759, **e2e(now_ms() - 500)),
+        indicator_expected("health.clinic_visits_today", hour, hour + clock.HOUR_MS, expected=6700.0,
+                           low=6560.0, high=6900.0, day_type="working", **e2e(now_ms() - 400)),
+    ])
+    wide = TILE.replace("green-pm25", "health-clinic-visits-today")
+    hidden, text, cls, height, whole = poll(page, wide, lambda r: r and not r[0])  # type: ignore[misc]
+    assert text == "常态 6,560–6,900" and whole
     page.screenshot(path=str(SCREENSHOTS / "early-warning-tile.png"))

@@ -19,7 +19,6 @@ The module shares one dashboard: the tests run in order (zh first) on one state.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterable
 
 import pytest
@@ -42,7 +41,7 @@ from support.events import (
     video_status,
 )
 from support.log import xadd
-from support.processes import ARTIFACTS, DashboardProcess
+from support.processes import ARTIFACTS, DashboardProcess, wait_for
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -129,11 +128,11 @@ def assert_one_language(page: Page, lang: str, screen: str) -> None:
     """Everything ``page`` shows outside data is in ``lang``, once dash-renderer's own
     placeholder for a component still loading has gone (on a busy machine the graph's
     chunk can take seconds; a placeholder that stays is reported like any other text)."""
-    deadline = time.monotonic() + 20
-    texts = page.evaluate(READ_TEXTS)
-    while RENDERER_PLACEHOLDER in texts and time.monotonic() < deadline:
-        time.sleep(0.2)
-        texts = page.evaluate(READ_TEXTS)
+    try:
+        texts = wait_for(lambda: (t := page.evaluate(READ_TEXTS)) and RENDERER_PLACEHOLDER not in t and t,
+                         20, 0.2, "the renderer's placeholder gone")
+    except AssertionError:
+        texts = page.evaluate(READ_TEXTS)  # it stayed: judged (and reported) like any text
     wrong = other_language(texts, lang)
     if wrong:
         page.screenshot(path=str(ARTIFACTS / f"languages-{screen}-{lang}.png"))

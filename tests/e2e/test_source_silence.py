@@ -8,7 +8,6 @@ console's inbox has the source's alarm."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from support.events import (
     video_point,
 )
 from support.log import xadd, xadd_all
-from support.processes import DashboardProcess
+from support.processes import DashboardProcess, wait_for
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -85,15 +84,12 @@ def marks(page: Page) -> dict[str, Any]:
 
 
 def wait_marks(page: Page, shown: bool) -> dict[str, Any]:
-    deadline = time.monotonic() + DEADLINE_S
-    seen: dict[str, Any] = {}
-    while time.monotonic() < deadline:
+    def settled() -> dict[str, Any] | None:
         seen = marks(page)
-        if all((seen[f] is not None) == shown for f in MARKS) and (seen["tile"] or "").startswith(
-                "源静默") == shown:
-            return seen
-        time.sleep(0.25)
-    raise AssertionError(f"the marks never became {'shown' if shown else 'hidden'}: {seen}")
+        tile_marked = (seen["tile"] or "").startswith("源静默")
+        ok = all((seen[f] is not None) == shown for f in MARKS) and tile_marked == shown
+        return seen if ok else None
+    return dict(wait_for(settled, DEADLINE_S, 0.25, f"the marks {'shown' if shown else 'hidden'}"))
 
 
 def test_a_silent_source_is_marked_on_the_wall_and_unmarked_when_it_speaks(
@@ -105,13 +101,8 @@ def test_a_silent_source_is_marked_on_the_wall_and_unmarked_when_it_speaks(
     feed_every_family(rclient)
 
     # fresh: nothing is marked while the source speaks
-    deadline = time.monotonic() + DEADLINE_S
-    while time.monotonic() < deadline:
-        sources_health = dashboard.health()["sources"]
-        if sources_health.get("test-feed") == "ok":
-            break
-        time.sleep(0.2)
-    assert dashboard.health()["sources"]["test-feed"] in ("ok", "silent")
+    wait_for(lambda: dashboard.health()["sources"].get("test-feed") in ("ok", "silent"), DEADLINE_S, 0.2,
+             "the source seen")
     before = marks(page)
     if dashboard.health()["sources"]["test-feed"] == "ok":
         assert all(before[f] is None for f in MARKS), before

@@ -270,3 +270,6 @@ def test_severe_incident_raises_the_banner(
         "t => { const b = document.getElementById('attention-banner');"
         " return b.classList.contains('banner-severe') && b.textContent.includes(t); }",
         arg=title, timeout=DEADLINE_MS)
+    # the duty line in the header's centre steps aside: it does not show through the banner
+    duty = page.evaluate("() => getComputedStyle(document.getElementById('wall-duty')).visibility")
+    assert duty == "hidden"

@@ -49,6 +49,15 @@ def pg_url(postgres: PostgresCluster) -> str:
     return postgres.url
 
 
+def canonical_json(rows: list[Any]) -> list[Any]:
+    """Rows whose last column is JSON (text from DuckDB, parsed by psycopg), as sorted-key bytes."""
+    out = []
+    for row in rows:
+        data = orjson.loads(row[-1]) if isinstance(row[-1], str) else row[-1]
+        out.append((*row[:-1], orjson.dumps(data, option=orjson.OPT_SORT_KEYS)))
+    return out
+
+
 def archived_to(process: DashboardProcess, last_id: str) -> Callable[[], dict[str, Any] | None]:
     """The instance's history health once it has archived up to ``last_id``."""
     def check() -> dict[str, Any] | None:
@@ -135,18 +144,21 @@ def test_the_same_queries_answer_the_same_on_duckdb_and_postgresql(tmp_path: Pat
         first, last = synthetic_days(3, end_ms)[0], synthetic_days(3, end_ms)[-1]
         params = {"day_by_street": [first], "counts_by_type_day": [first, last],
                   "ticket_facts": [first, last], "audit_by_day": [first, last],
-                  "alarm_events": [first, last, None, None],
+                  "alarm_events": [first, last, None, None], "series_points": [first],
                   **PERCEPTION_PARAMS(first, last)}
         assert set(params) == set(QUERIES)
         # dashboard/perception.py and alarm_load.py sort them
-        unordered = set(PERCEPTION_PARAMS(first, last)) | {"alarm_events"}
+        unordered = set(PERCEPTION_PARAMS(first, last)) | {"alarm_events", "series_points"}
         for name, args in params.items():
             duck, pg = (archive.query(name, *args) for archive in engines)
+            if name == "series_points":  # JSON: text from DuckDB, parsed by psycopg (the engine reads both)
+                duck, pg = canonical_json(duck), canonical_json(pg)
             if name in unordered:
                 duck, pg = sorted(duck, key=repr), sorted(pg, key=repr)
             assert duck == pg, name
         assert engines[0].query("ticket_facts", first, last), "the backfill has 12345 tickets"
         assert engines[0].query("alarm_events", first, last, None, None), "the backfill has alarms"
+        assert engines[0].query("series_points", first), "the backfill has indicator values"
     finally:
         for archive in engines:
             archive.close()
