@@ -164,9 +164,12 @@ class Engine:
             batch = [self.outbox[i] for i in range(min(1000, len(self.outbox)))]
             # each appended unless an engine already did (its id, within dedup_ttl_s): two
             # engines, or one restarted, put each anomaly into the log once
-            await self.bus.bridge_many(batch)
-            for _ in batch:
+            appended = await self.bus.bridge_many(batch)
+            for raw, entry in zip(batch, appended, strict=True):
                 self.outbox.popleft()
+                if b'"indicator.anomaly"' in raw:  # an operator reads which engine raised what
+                    log.info("detect: anomaly %s %s", orjson.loads(raw)["id"],
+                             f"appended as {entry}" if entry else "already in the log (another engine's)")
             self.written += len(batch)
         if self.pending_cursor is not None and self.pending_cursor != self.cursor:
             await self.bus.redis.set(self.settings.keys.detect_cursor, self.pending_cursor)
@@ -175,6 +178,7 @@ class Engine:
     async def step(self, block_ms: int = 1000) -> None:
         if self.cursor is None:
             self.cursor = self.pending_cursor = await self.start_cursor()
+            log.info("detect: following the log after %s", self.cursor)
         after = self.pending_cursor or self.cursor
         entries = await self.bus.read(after, 2000, block_ms)
         self.take_entries(entries)

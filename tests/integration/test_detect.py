@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -146,6 +145,14 @@ def engines() -> Iterator[list[Engine]]:
         engine.stop()
 
 
+def settled_now() -> int:
+    """Now, or just before this hour began when it began less than 6 minutes ago: the
+    tests' values (5 minutes back to now) then share one Beijing hour, as the engine's
+    one-anomaly-per-series-and-hour rule expects of them."""
+    now = clock.now_ms()
+    return now if now % HOUR >= 6 * MIN else now - now % HOUR - 1_000
+
+
 def warm_up(client: redis.Redis, now: int) -> None:
     """A normal value per street (the engines answer with each street's band)."""
     for street in STREETS:
@@ -157,7 +164,7 @@ def test_two_engines_over_one_log_and_archive_raise_one_alarm(
 ) -> None:
     """Two engines on one Redis and one PostgreSQL archive: one anomaly in the log for one
     anomalous value, one alarm in the reducer, explained in words and figures."""
-    now = clock.now_ms()
+    now = settled_now()
     with PostgresCluster() as cluster:
         archive = PostgresArchive(cluster.url)
         try:
@@ -167,11 +174,16 @@ def test_two_engines_over_one_log_and_archive_raise_one_alarm(
         for name in ("a", "b"):
             engines.append(Engine(redis_url, f"two-{name}", CN_HISTORY_URL=cluster.url).start())
         warm_up(rclient, now)
-        assert wait_for(lambda: ready(rclient, STREETS), LEARN_S, message="both engines learned")
+        assert wait_for(lambda: ready(rclient, STREETS), LEARN_S, message="the bands out")
+        wait_for(lambda: all("following the log" in e.text() for e in engines), LEARN_S,
+                 message="both engines learned and follow the log")
         spike_ts = now - 2 * MIN
         rclient.xadd("cn:events", {"event": value("tianshanlu", spike_ts, jump=40.0)})
         wait_for(lambda: anomalies_of(rclient, "tianshanlu"), SEEN_S, message="the anomaly raised")
-        time.sleep(5)  # time enough for the slower engine to write its copy
+        anomaly_id = anomalies_of(rclient, "tianshanlu")[0]["id"]
+        wait_for(lambda: all(f"anomaly {anomaly_id} " in e.text() for e in engines), SEEN_S,
+                 message="both engines wrote the anomaly (one appended, one found it there)")
+        assert sorted("already in the log" in e.text() for e in engines) == [False, True]
         assert all(engine.alive for engine in engines)
         found = anomalies_of(rclient, "tianshanlu")
         assert len(found) == 1, found
@@ -202,7 +214,7 @@ def test_a_restarted_engine_raises_no_duplicate(
     """Killed after raising an anomaly, restarted twice (once with its cursor kept, once with
     it lost: it replays the last hour): each anomalous value's alarm is in the log once,
     and a new anomaly after the restart is raised."""
-    now = clock.now_ms()
+    now = settled_now()
     path = tmp_path / "history.duckdb"
     archive = DuckDBArchive(path)
     try:
@@ -241,7 +253,7 @@ def test_redis_going_away_stops_nothing_and_the_engine_catches_up(
     """Redis killed while the engine runs: the engine keeps running and says why; Redis
     back (its data kept): the engine goes on from its cursor and raises the anomalies of
     what arrived after, each once."""
-    now = clock.now_ms()
+    now = settled_now()
     path = tmp_path / "history.duckdb"
     archive = DuckDBArchive(path)
     try:
@@ -258,16 +270,15 @@ def test_redis_going_away_stops_nothing_and_the_engine_catches_up(
         client.xadd("cn:events", {"event": value("tianshanlu", now - 4 * MIN, jump=30.0)})
         wait_for(lambda: anomalies_of(client, "tianshanlu"), SEEN_S, message="the first anomaly")
         server.kill()
-        wait_for(lambda: "redis unavailable" in engine.text(), 30, interval=0.5,
-                 message="the engine saying Redis is away")
-        time.sleep(3)
+        wait_for(lambda: engine.text().count("redis unavailable") >= 2, 30, interval=0.5,
+                 message="the engine saying Redis is away, and retrying")
         assert engine.alive
         server.start()
         client = redis.Redis.from_url(server.url)
         client.xadd("cn:events", {"event": value("hongqiao", now - 3 * MIN, jump=-30.0)})
-        client.xadd("cn:events", {"event": value("tianshanlu", now - 3 * MIN, jump=31.0)})  # its hour: raised
+        client.xadd("cn:events", {"event": value("tianshanlu", now - 3 * MIN, jump=31.0)})  # no 2nd this hour
         wait_for(lambda: anomalies_of(client, "hongqiao"), SEEN_S, message="the anomaly after Redis")
-        time.sleep(3)
+        wait_for(lambda: caught_up(client), SEEN_S, interval=0.5, message="the engine past both values")
         assert engine.alive
         assert len(anomalies_of(client, "tianshanlu")) == 1
         assert len(anomalies_of(client, "hongqiao")) == 1
