@@ -258,6 +258,95 @@ QUERIES: dict[str, str] = {
                latest.type, latest.status,
                CAST(extract(epoch FROM latest.ts) * 1000 AS BIGINT) AS updated_ms
         FROM r JOIN latest ON latest.ticket_id = r.ticket_id""",
+    # street performance (dashboard/performance_figures.py): the incidents reported in a
+    # range of days with the first time of each step after (parameters: the range, the
+    # first day of the steps); a step before the one it follows is not counted
+    "performance_incidents": """
+        WITH r AS (
+            SELECT data->>'incident_id' AS incident_id, min(coalesce(street, 'district')) AS street,
+                   min(CAST(data->>'severity' AS INTEGER)) AS severity, min(data->>'domain') AS domain,
+                   min(ts) AS reported
+            FROM events WHERE type = 'incident.reported' AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+            GROUP BY 1),
+        s AS (
+            SELECT data->>'incident_id' AS incident_id, type, ts FROM events
+            WHERE type IN ('incident.acknowledged', 'incident.dispatched', 'incident.resolved',
+                           'incident.reopened') AND day >= CAST(? AS DATE))
+        SELECT r.incident_id, r.street, r.severity, r.domain,
+               CAST(extract(epoch FROM r.reported) * 1000 AS BIGINT) AS reported_ms,
+               CAST(extract(epoch FROM min(s.ts) FILTER (WHERE s.type = 'incident.acknowledged'))
+                    * 1000 AS BIGINT) AS acked_ms,
+               CAST(extract(epoch FROM min(s.ts) FILTER (WHERE s.type = 'incident.dispatched'))
+                    * 1000 AS BIGINT) AS dispatched_ms,
+               CAST(extract(epoch FROM min(s.ts) FILTER (WHERE s.type = 'incident.resolved'))
+                    * 1000 AS BIGINT) AS resolved_ms,
+               count(s.ts) FILTER (WHERE s.type = 'incident.reopened') AS reopened
+        FROM r LEFT JOIN s ON s.incident_id = r.incident_id AND s.ts >= r.reported
+        GROUP BY 1, 2, 3, 4, 5""",
+    # street performance: the 12345 tickets registered in a range of days, their first
+    # reply (办结; a v1 ticket's status replied or closed) and an approved extension's day
+    # (parameters: the range, the first day of the steps)
+    "performance_tickets": f"""
+        WITH r AS (
+            SELECT data->>'ticket_id' AS ticket_id, min(coalesce(street, 'district')) AS street,
+                   min(ts) AS registered, min(coalesce(data->>'urgency', '3')) AS urgency
+            FROM events WHERE {_REGISTERED} GROUP BY 1),
+        s AS (
+            SELECT data->>'ticket_id' AS ticket_id,
+                   min(ts) FILTER (WHERE type = 'hotline.replied'
+                                   OR (type = 'hotline.ticket' AND data->>'status' IN ('replied', 'closed')))
+                       AS replied,
+                   CASE WHEN bool_or(type = 'hotline.extension' AND data->>'approved' = 'true')
+                        THEN max(data->>'until') END AS until
+            FROM events WHERE type LIKE 'hotline.%' AND day >= CAST(? AS DATE) GROUP BY 1)
+        SELECT r.ticket_id, r.street,
+               CAST(extract(epoch FROM r.registered) * 1000 AS BIGINT) AS registered_ms,
+               r.urgency, CAST(extract(epoch FROM s.replied) * 1000 AS BIGINT) AS replied_ms, s.until
+        FROM r LEFT JOIN s ON s.ticket_id = r.ticket_id""",
+    # street performance: the callbacks of a range of days by the street of their ticket
+    # (registered from the third parameter on) and whether satisfied or basically so
+    "performance_callbacks": """
+        WITH r AS (
+            SELECT data->>'ticket_id' AS ticket_id, min(coalesce(street, 'district')) AS street
+            FROM events WHERE type = 'hotline.ticket' AND data->>'status' = 'new'
+              AND day >= CAST(? AS DATE) GROUP BY 1)
+        SELECT r.street,
+               count(*) FILTER (WHERE data->>'result' IN ('satisfied', 'basic')
+                                OR data->>'satisfied' = 'true') AS good,
+               count(*) AS callbacks
+        FROM events JOIN r ON r.ticket_id = events.data->>'ticket_id'
+        WHERE day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+          AND ((type = 'hotline.visited' AND data->>'result' IS NOT NULL)
+               OR (type = 'hotline.ticket' AND data->>'status' = 'closed' AND data->>'satisfied' IS NOT NULL))
+        GROUP BY 1""",
+    # street performance: the sensor alarms raised in a range of days (their inbox key: the
+    # event id, else the log entry id) with their first acknowledgement (parameters: the
+    # range, the first day of the acknowledgements)
+    "performance_alarms": """
+        WITH a AS (
+            SELECT coalesce(event_id, log_id) AS alarm_id, min(coalesce(street, 'district')) AS street,
+                   min(ts) AS raised
+            FROM events WHERE type = 'sensor.alarm' AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+            GROUP BY 1),
+        k AS (
+            SELECT data->>'alarm_id' AS alarm_id, min(ts) AS acked FROM events
+            WHERE type = 'alarm.acknowledged' AND day >= CAST(? AS DATE) GROUP BY 1)
+        SELECT a.alarm_id, a.street, CAST(extract(epoch FROM a.raised) * 1000 AS BIGINT) AS raised_ms,
+               CAST(extract(epoch FROM k.acked) * 1000 AS BIGINT) AS acked_ms
+        FROM a LEFT JOIN k ON k.alarm_id = a.alarm_id AND k.acked >= a.raised""",
+    # street performance: each camera's statuses (registration and changes) from a day on,
+    # with the street of its registration (parameters: the first day of the statuses, the
+    # last day)
+    "performance_cameras": """
+        WITH p AS (
+            SELECT data->>'point_id' AS point_id, max(street) AS street FROM events
+            WHERE type = 'video.point' GROUP BY 1)
+        SELECT e.data->>'point_id' AS point_id, coalesce(p.street, 'district') AS street,
+               CAST(extract(epoch FROM e.ts) * 1000 AS BIGINT) AS ms, e.data->>'status' AS status
+        FROM events e LEFT JOIN p ON p.point_id = e.data->>'point_id'
+        WHERE e.type IN ('video.point', 'video.status') AND e.data->>'status' IS NOT NULL
+          AND e.day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+        ORDER BY 1, 3""",
     # the early warning's baselines (dashboard/detect_engine.py): indicator values and sensor
     # readings from a day on (parameter: that day); ``ms``: epoch milliseconds
     "series_points": """

@@ -216,7 +216,8 @@ def board(measures: Mapping[str, Mapping[str, Measure]], config: Config,
     figures = tuple(k for k in keys if scores[k] is not None)
     out: list[Standing] = []
     for i, unit in enumerate(units):
-        mine = {k: (None if s is None or np.isnan(s[i]) else round(float(s[i]), 1)) for k, s in scores.items()}
+        mine = {k: (None if s is None or np.isnan(s[i]) else round(float(s[i]), 1))
+                for k, s in scores.items()}
         known = {k: v for k, v in mine.items() if v is not None}
         # the best and worst by normalised score; ties go to the heavier weight, then the order
         order = sorted(known, key=lambda k: (-known[k], -config.weights[k], keys.index(k)))

@@ -27,6 +27,7 @@ from support.postgres import PostgresCluster
 from support.processes import ROOT, DashboardProcess, wait_for
 from tests.integration.streams import mixed_events
 from tests.integration.test_perception import PERCEPTION_PARAMS
+from tests.integration.test_performance import PERFORMANCE_PARAMS
 
 CATCH_UP_S = 60  # generous: a busy 2-core machine
 SMALL_BATCHES = {"CN_HISTORY_BATCH": "200"}
@@ -145,10 +146,11 @@ def test_the_same_queries_answer_the_same_on_duckdb_and_postgresql(tmp_path: Pat
         params = {"day_by_street": [first], "counts_by_type_day": [first, last],
                   "ticket_facts": [first, last], "audit_by_day": [first, last],
                   "alarm_events": [first, last, None, None], "series_points": [first],
-                  **PERCEPTION_PARAMS(first, last)}
+                  **PERCEPTION_PARAMS(first, last), **PERFORMANCE_PARAMS(first, last)}
         assert set(params) == set(QUERIES)
         # dashboard/perception.py and alarm_load.py sort them
-        unordered = set(PERCEPTION_PARAMS(first, last)) | {"alarm_events", "series_points"}
+        unordered = (set(PERCEPTION_PARAMS(first, last)) | set(PERFORMANCE_PARAMS(first, last))
+                     | {"alarm_events", "series_points"})
         for name, args in params.items():
             duck, pg = (archive.query(name, *args) for archive in engines)
             if name == "series_points":  # JSON: text from DuckDB, parsed by psycopg (the engine reads both)
@@ -159,6 +161,8 @@ def test_the_same_queries_answer_the_same_on_duckdb_and_postgresql(tmp_path: Pat
         assert engines[0].query("ticket_facts", first, last), "the backfill has 12345 tickets"
         assert engines[0].query("alarm_events", first, last, None, None), "the backfill has alarms"
         assert engines[0].query("series_points", first), "the backfill has indicator values"
+        for name, args in PERFORMANCE_PARAMS(first, last).items():
+            assert engines[0].query(name, *args), f"the backfill answers {name}"
     finally:
         for archive in engines:
             archive.close()

@@ -88,7 +88,8 @@ def test_the_packaged_file_and_errors_that_name_the_key(tmp_path: Path) -> None:
     for text, says in (("[weights]\nspeed = 1\n", "weights.speed is not a figure"),
                        ("[weights]\ncamera_online = -1\n", "weights.camera_online must be a number ≥ 0"),
                        ("[weights]\ncamera_online = 0\n", "add up to 0"),
-                       ("[weights]\ncamera_online = 1\n[sensitivity]\ndraws = 'many'\n", "sensitivity.draws")):
+                       ("[weights]\ncamera_online = 1\n[sensitivity]\ndraws = 'many'\n",
+                        "sensitivity.draws")):
         bad.write_text(text, encoding="utf-8")
         with pytest.raises(ValueError, match=says) as caught:
             perf.load_config(bad)
