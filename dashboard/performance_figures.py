@@ -42,6 +42,7 @@ from dashboard import perception
 from dashboard.console import ConsoleConfig
 from dashboard.history import Archive
 from dashboard.performance import Measure
+from dashboard.units import UNIT_CODES
 from dashboard.workdays import CalendarError, DeadlineRule, deadline, end_of_day_ms, start_of_day_ms
 
 CAMERA_LOOKBACK_DAYS = 31
@@ -154,7 +155,8 @@ def alarms(archive: Archive, first_day: str, last_day: str, now_ms: int) -> Figu
 
 def figures(archive: Archive, first_day: str, last_day: str, now_ms: int, *, console: ConsoleConfig,
             rule: DeadlineRule, rules: perception.Rules | None = None) -> Figures:
-    """Every figure of every unit that has one, for the days ``first_day``–``last_day``."""
+    """Every figure of every unit (street, town, park: dashboard/units.py) that has one, for
+    the days ``first_day``–``last_day``; what has no unit (``district``) is not ranked."""
     out: Figures = {}
     for part in (incidents(archive, first_day, last_day, now_ms, console),
                  tickets(archive, first_day, last_day, now_ms, rule),
@@ -162,5 +164,6 @@ def figures(archive: Archive, first_day: str, last_day: str, now_ms: int, *, con
                  cameras(archive, first_day, last_day, now_ms),
                  alarms(archive, first_day, last_day, now_ms)):
         for unit, measures in part.items():
-            out.setdefault(unit, {}).update(measures)
+            if unit in UNIT_CODES:
+                out.setdefault(unit, {}).update(measures)
     return out
