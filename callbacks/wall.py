@@ -22,7 +22,8 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     frame = pages.Frame(bounds=runtime.hub.views.projection.bounds(*geo.district_bounds()),
                         tile_url=runtime.settings.tile_url, dispatch_units=runtime.console.dispatch_units,
                         catalogue=runtime.catalogue,
-                        layers=frozenset(runtime.settings.map_layers.split(",")))
+                        layers=frozenset(runtime.settings.map_layers.split(",")),
+                        performance_min_cases=runtime.performance.min_cases)
 
     @app.callback(
         output={"page": Output(ids.PAGE, "children"), "path": Output(ids.CURRENT_PATH, "data")},

@@ -44,6 +44,7 @@ EXACT: dict[str, str] = {
     "/live": "wall",
     "/api/wall-config": "wall",
     "/api/perception/summary.json": "wall",  # the wall's perception line: aggregates only
+    "/api/performance/summary.json": "wall",  # the wall's ranking board (比学赶超): aggregates only
     "/api/video.geojson": "records",
     "/_dash-layout": "wall",
     "/_dash-dependencies": "wall",
@@ -58,6 +59,7 @@ EXACT: dict[str, str] = {
 PREFIXES: tuple[tuple[str, str], ...] = (
     ("/api/admin/", "admin"),
     ("/api/perception", "console"),  # 12345 perception tables and their export (officers: their street)
+    ("/api/performance", "console"),  # street performance board with its figures (docs/performance.md)
     ("/api/alarm-load", "console"),  # alarm load per duty seat (officers: their street's seat)
     ("/api/roster", "console"),  # a centre's roster as iCalendar (officers: the district's, their street's)
     (OPEN311_PREFIX, "open311"),  # Open311 GeoReport v2 (or the open311_token, open311_allowed)

@@ -82,6 +82,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # 12345 work orders: deadlines in working days (dashboard/workdays.py, docs/events.md)
     calendar_path: str | None = None  # holidays and make-up working days TOML; None: packaged
     sources_path: str | None = None  # the feeding systems and their allowed silence; None: packaged
+    performance_path: str | None = None  # street performance weights and sensitivity; None: packaged
     hotline_days_emergency: int = 1  # working days allowed for an urgency-1 (emergency) ticket
     hotline_days_urgent: int = 5  # … urgency 2 (urgent)
     hotline_days_normal: int = 15  # … urgency 3 (normal)

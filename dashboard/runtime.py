@@ -32,6 +32,8 @@ from dashboard.lease import Lease
 from dashboard.live import Hub
 from dashboard.loopwatch import LoopWatch
 from dashboard.metrics import Metrics
+from dashboard.performance import Config as PerformanceConfig
+from dashboard.performance import load_config as load_performance
 from dashboard.ratelimits import SignInLimits
 from dashboard.redis_clients import ClientOptions, blocking_read_ms
 from dashboard.replica import Listeners, Replica
@@ -75,6 +77,7 @@ class Runtime:
     console_worker: ConsoleWorker | None = None  # set by the app unless it is the worker
     deadlines: DeadlineRule = field(default_factory=DeadlineRule)  # 12345 working-day deadlines
     sources: Sources = field(default_factory=load_sources)  # the feeding systems (sources.toml)
+    performance: PerformanceConfig = field(default_factory=load_performance)  # performance.toml
     started: float = field(default_factory=time.time)
     _digest: tuple[tuple[str, int, int], str] | None = None
 
@@ -155,6 +158,10 @@ def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
         feeding = load_sources(settings.sources_path)
     except ValueError as exc:
         raise ConfigError(f"Config 'sources_path': {exc}") from None
+    try:
+        performance = load_performance(settings.performance_path)
+    except ValueError as exc:
+        raise ConfigError(f"Config 'performance_path': {exc}") from None
     metrics = Metrics()
     bus = Bus(connect_for(settings), settings)
     store = UserStore(settings.users_file, recheck_s=USERS_RECHECK_S)
@@ -182,7 +189,7 @@ def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
     return Runtime(settings, metrics, bus, replica, hub, catalogue, console, auditor, identity, limits,
                    feed, rollup, Refusals(metrics), LoopWatch(metrics), index, SharedAnswers(versions),
                    UsersWatch(store), archiver=None if follower else build_archiver(settings, bus, metrics),
-                   deadlines=deadlines, sources=feeding)
+                   deadlines=deadlines, sources=feeding, performance=performance)
 
 
 def deadline_rule(settings: Settings) -> DeadlineRule:

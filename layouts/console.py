@@ -246,7 +246,9 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
                 html.A(s["phone.open"], id=ids.PHONE_LINK, className="btn",
                        href="/console/m" + ("?lang=en" if lang == "en" else "")),
                 html.A(s["perception.open"], id=ids.PERCEPTION_LINK, className="btn console-perception-link",
-                       href="/console/perception" + ("?lang=en" if lang == "en" else ""))),
+                       href="/console/perception" + ("?lang=en" if lang == "en" else "")),
+                html.A(s["perf.open"], id=ids.PERFORMANCE_LINK, className="btn console-perception-link",
+                       href="/console/performance" + ("?lang=en" if lang == "en" else ""))),
             tab(s["tab.duty"], "duty", html.Div([html.Div(id=ids.DUTY, className="duty"), roster_form(s)])),
         ],
     )

@@ -19,6 +19,7 @@ MAP_VIDEO = "map-video"
 MAP_INCIDENTS = "map-incidents"
 MAP_SENSORS = "map-sensors"
 PERCEPTION_LINK = "console-perception-link"  # the 12345 tab's link to /console/perception
+PERFORMANCE_LINK = "console-performance-link"  # the 12345 tab's link to /console/performance
 MAP_HOTSPOTS = "map-hotspots"  # the console's 12345 hotspots (assets/perception_map.js)
 MAP_LEGEND_COUNTS = "map-legend-counts"
 MAP_INDICATOR_NOTE = "map-indicator-note"

@@ -18,10 +18,10 @@ from dashboard.access import route_permission
 from dashboard.auth import Principal
 from dashboard.catalogue import Indicator
 from dashboard.i18n import LANGS, client_strings
-from layouts import admin, alarm_load, console, perception, wall
+from layouts import admin, alarm_load, console, perception, performance, wall
 from layouts.map import LAYERS
 
-PageKind = Literal["wall", "console", "perception", "alarms", "admin"]
+PageKind = Literal["wall", "console", "perception", "alarms", "performance", "admin"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class Frame:
     dispatch_units: tuple[str, ...]
     catalogue: list[Indicator]
     layers: frozenset[str] = frozenset(LAYERS)  # a wall's map layers unless its URL says (map_layers)
+    performance_min_cases: int = 5  # performance.toml's, said on the performance page
 
 
 def normal_path(pathname: str | None) -> str:
@@ -66,7 +67,8 @@ def page_for(path: str, search: str | None, principal: Principal,
     query = parse_qs((search or "").lstrip("?"))
     kind: PageKind = ("admin" if path.startswith("/admin") else "console" if path == "/console"
                       else "perception" if path == "/console/perception"
-                      else "alarms" if path == "/console/alarms" else "wall")
+                      else "alarms" if path == "/console/alarms"
+                      else "performance" if path == "/console/performance" else "wall")
     layers = frozenset(query["layers"][0].split(",")) & frozenset(LAYERS) if "layers" in query \
         else default_layers
     if principal.audience != "records":
@@ -88,6 +90,8 @@ def render(page: Page, frame: Frame, search: str = "", user: str = "") -> html.D
         return perception.page(page.lang, user)
     if page.kind == "alarms":
         return alarm_load.page(page.lang, user)
+    if page.kind == "performance":
+        return performance.page(page.lang, user, frame.performance_min_cases)
     if page.kind == "admin":
         return admin.page(page.lang, user)
     return wall.page(page.lang, page.layout, frame.catalogue, frame.bounds, frame.tile_url, page.layers,

@@ -40,6 +40,7 @@ ROUTES = (
     "/console/alarms", "/api/alarm-load.json", "/api/perception/hotspots.geojson",
     "/console/m", "/console/m/api/tickets", f"/console/m/api/tickets/{pd.TICKET}",
     "/api/roster.ics?center=jiangsulu", "/api/roster.ics",
+    "/console/performance", "/api/performance.json", "/api/performance/summary.json",
 )
 # served files: the app's code, never data
 STATIC = ("/assets/", "/_dash-component-suites/", "/auth/", "/favicon.ico")

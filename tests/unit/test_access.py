@@ -36,6 +36,9 @@ DOORS: dict[str, set[str]] = {
     "/api/perception/hotspots.geojson": {"officer", "admin"},  # the console map's hotspots layer
     "/api/perception/summary.json": {"wall", "visitor", "officer", "admin"},  # aggregates only
     "/api/alarm-load.json": {"officer", "admin"},
+    "/api/performance.json": {"officer", "admin"},
+    "/api/performance/summary.json": {"wall", "visitor", "officer", "admin"},  # aggregates only
+    "/console/performance": {"officer", "admin"},
     "/api/roster.ics": {"officer", "admin"},
     "/open311/v2/requests.json": {"admin"},  # or the open311 token (open311_allowed)
     "/_dash-ws-callback": set(),

@@ -1,0 +1,82 @@
+/* The console's street performance page (layouts/performance.py): fetch
+ * /api/performance.json for the month of the page's URL (?month=YYYY-MM; none: this month)
+ * when the page appears and every five minutes while it stays, and fill the board's grid.
+ * Every value is set as data through Dash's set_props (never as markup). */
+(function () {
+  "use strict";
+  var PAGE = "performance-page";
+  var EVERY_MS = 300000;
+  var last = 0;
+  var lastMonth = null;
+
+  function setProps(id, props) {
+    if (window.dash_clientside && window.dash_clientside.set_props && document.getElementById(id)) {
+      window.dash_clientside.set_props(id, props);
+    }
+  }
+
+  function strings() {
+    var root = document.getElementById(PAGE);
+    try { return JSON.parse(root.getAttribute("data-strings") || "{}"); } catch (e) { return {}; }
+  }
+
+  function say(s, key, values) {
+    var text = s[key] || key;
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(String(values[name])); });
+    return text;
+  }
+
+  function month() {
+    var asked = new URLSearchParams(window.location.search).get("month");
+    return /^\d{4}-\d{2}$/.test(asked || "") ? asked : "";
+  }
+
+  // "93.3% (42)", "12.5 min (7)"; a figure missing for the unit: "—", with its cases if any
+  function shown(figure, measure, minCases) {
+    if (!measure) { return "—"; }
+    if (measure.value === null || measure.cases < minCases) { return "— (" + measure.cases + ")"; }
+    var unit = figure.unit === "%" ? "%" : "";
+    return measure.value + unit + " (" + measure.cases + ")";
+  }
+
+  function draw(body) {
+    var s = strings();
+    var rows = body.standings.map(function (u) {
+      var row = {
+        rank: u.rank === null ? "—" : u.rank,
+        unit: s["unit." + u.unit] || u.unit,
+        index: u.index === null ? s["perf.unranked"] : u.index,
+        interval: u.rank_low === null ? "—" : (u.rank_low === u.rank_high ? String(u.rank_low) : u.rank_low + "–" + u.rank_high),
+        trend: s["perf.trend." + u.trend] + (u.previous_rank ? " (" + u.previous_rank + ")" : ""),
+        strongest: u.strongest ? s["perf.figure." + u.strongest] : "—",
+        weakest: u.weakest ? s["perf.figure." + u.weakest] : "—",
+      };
+      body.figures.forEach(function (f) { row[f.key] = shown(f, u.measures[f.key], body.min_cases); });
+      return row;
+    });
+    setProps("performance-grid", { rowData: rows });
+    setProps("performance-status", { children: say(s, "perf.updated", {
+      month: body.month, computed: String(body.computed).replace("T", " ").slice(0, 19), draws: body.draws }) });
+    document.querySelectorAll(".load-period").forEach(function (link) {
+      link.classList.toggle("is-current", link.getAttribute("data-month") === body.month);
+    });
+  }
+
+  function tick() {
+    if (!document.getElementById(PAGE)) { last = 0; return; }
+    var wanted = month();
+    if (last && wanted === lastMonth && performance.now() - last < EVERY_MS) { return; }
+    last = performance.now();
+    lastMonth = wanted;
+    fetch("/api/performance.json" + (wanted ? "?month=" + wanted : ""), { credentials: "same-origin", cache: "no-store" })
+      .then(function (reply) {
+        return reply.json().then(function (body) {
+          if (!reply.ok) { throw new Error(body.error || String(reply.status)); }
+          return body;
+        });
+      })
+      .then(draw)
+      .catch(function (error) { setProps("performance-status", { children: String(error.message || error) }); });
+  }
+  setInterval(tick, 1000);
+})();

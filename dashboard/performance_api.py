@@ -1,0 +1,144 @@
+"""The street performance routes (比学赶超), read from the history archive where it may be
+read (dashboard/archive_reads.py), for a calendar month:
+
+* ``GET /api/performance.json?month=YYYY-MM`` (``console``: officers and admins; the board
+  is the district's, the same for every street, as the wall shows it): every unit's
+  figures with the cases they were counted from, normalised scores, index, rank, rank
+  interval under the sensitivity draws, rank under equal weights, trend against the month
+  before, strongest and weakest figure; the figures' definitions and weights;
+* ``GET /api/performance/summary.json`` (``wall``, visitors included: aggregates only):
+  this month's ranks, indices, intervals, trends and each unit's strongest and weakest.
+
+The month defaults to the current one (Beijing), counted to now.  Boards are kept for
+:data:`KEEP_S` per month: the figures look at a month, and one computation every five
+minutes per month bounds the load (a month over a year's archive: about a second, bench
+``performance``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from dashboard import archive_reads, clock
+from dashboard import performance as perf
+from dashboard import performance_figures as pf
+from dashboard.guard import require
+from dashboard.units import UNITS
+
+if TYPE_CHECKING:
+    from dashboard.runtime import Runtime
+
+JSON = "application/json"
+KEEP_S = 300.0
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def month_of(query: dict[str, str], today: str) -> str:
+    """The ``month`` asked for (default: ``today``'s); ValueError when it is not a month
+    up to the current one."""
+    raw = query.get("month", today[:7])
+    if not MONTH.match(raw) or raw > today[:7]:
+        raise ValueError(f"month must be YYYY-MM, not after {today[:7]}, not {raw[:20]!r}")
+    return raw
+
+
+def month_days(month: str) -> tuple[str, str]:
+    first = date.fromisoformat(f"{month}-01")
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return first.isoformat(), last.isoformat()
+
+
+def month_before(month: str) -> str:
+    return (date.fromisoformat(f"{month}-01") - timedelta(days=1)).isoformat()[:7]
+
+
+def measures_of(figures: pf.Figures) -> dict[str, dict[str, perf.Measure]]:
+    """Every unit, with the figures it has (none: listed unranked)."""
+    return {code: figures.get(code, {}) for code, _, _ in UNITS}
+
+
+def standing_json(s: perf.Standing) -> dict[str, Any]:
+    return {"unit": s.unit, "index": s.index, "rank": s.rank, "rank_median": s.rank_median,
+            "rank_low": s.rank_low, "rank_high": s.rank_high, "rank_equal_weights": s.rank_equal_weights,
+            "previous_rank": s.previous_rank, "trend": s.trend, "strongest": s.strongest,
+            "weakest": s.weakest, "scores": s.scores,
+            "measures": {k: {"value": m.value, "cases": m.cases} for k, m in s.measures.items()}}
+
+
+def board_json(board: perf.Board, month: str, config: perf.Config, computed_ms: int) -> dict[str, Any]:
+    first, last = month_days(month)
+    return {"month": month, "first_day": first, "last_day": last,
+            "computed": clock.beijing(computed_ms).isoformat(timespec="seconds"),
+            "draws": board.draws, "min_cases": config.min_cases, "weights": config.scaled(),
+            "figures": [{"key": f.key, "better": f.better, "unit": f.unit} for f in perf.FIGURES
+                        if config.weights.get(f.key, 0) > 0],
+            "discriminating": list(board.figures),
+            "standings": [standing_json(s) for s in board.standings]}
+
+
+def summary_json(body: dict[str, Any]) -> dict[str, Any]:
+    """The wall's part: ranks and the figures' names, no measure."""
+    keep = ("unit", "index", "rank", "rank_low", "rank_high", "trend", "strongest", "weakest")
+    return {"month": body["month"], "computed": body["computed"],
+            "standings": [{k: s[k] for k in keep} for s in body["standings"]]}
+
+
+def register(server: FastAPI, runtime: Runtime) -> None:
+    kept: dict[str, tuple[float, dict[str, Any]]] = {}
+    locks: dict[str, asyncio.Lock] = {}
+    config = runtime.performance
+
+    async def board_for(month: str) -> dict[str, Any]:
+        async with locks.setdefault(month, asyncio.Lock()):
+            held = kept.get(month)
+            if held is None or time.monotonic() - held[0] > KEEP_S:
+                now = clock.now_ms()
+
+                def compute(archive: Any) -> dict[str, Any]:
+                    figures = {}
+                    for m in (month_before(month), month):
+                        first, last = month_days(m)
+                        figures[m] = pf.figures(archive, first, last, now, console=runtime.console,
+                                                rule=runtime.deadlines)
+                    before = perf.board(measures_of(figures[month_before(month)]), config)
+                    ranks = {s.unit: s.rank for s in before.standings if s.rank is not None}
+                    board = perf.board(measures_of(figures[month]), config, ranks)
+                    return board_json(board, month, config, now)
+
+                held = kept[month] = (time.monotonic(), await archive_reads.read(runtime.archiver, compute))
+            return held[1]
+
+    def answer(body: dict[str, Any], status: int = 200) -> Response:
+        return Response(orjson.dumps(body), status_code=status, media_type=JSON,
+                        headers={"Cache-Control": "private, no-cache"})
+
+    @server.get("/api/performance.json")
+    async def performance_json(request: Request) -> Response:
+        require("console")
+        try:
+            month = month_of(dict(request.query_params), clock.beijing_day(clock.now_ms()))
+        except ValueError as exc:
+            return answer({"error": str(exc)}, 400)
+        try:
+            return answer(await board_for(month))
+        except archive_reads.Unavailable as exc:
+            return answer({"error": str(exc)}, 503)
+
+    @server.get("/api/performance/summary.json")
+    async def performance_summary() -> Response:
+        """The wall's board; without a readable archive 200 with ``available: false`` (as the
+        perception line: a kiosk asks again soon)."""
+        require("wall")
+        try:
+            body = await board_for(clock.beijing_day(clock.now_ms())[:7])
+        except archive_reads.Unavailable as exc:
+            return answer({"available": False, "error": str(exc)})
+        return answer({**summary_json(body), "available": True})
