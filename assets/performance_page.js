@@ -31,12 +31,12 @@
     return /^\d{4}-\d{2}$/.test(asked || "") ? asked : "";
   }
 
-  // "93.3% (42)", "12.5 min (7)"; a figure missing for the unit: "—", with its cases if any
+  // "93.3% (42)", "12.5 (7)" (one decimal, as the server rounds); a figure missing for the unit: "—", with its cases if any
   function shown(figure, measure, minCases) {
     if (!measure) { return "—"; }
     if (measure.value === null || measure.cases < minCases) { return "— (" + measure.cases + ")"; }
     var unit = figure.unit === "%" ? "%" : "";
-    return measure.value + unit + " (" + measure.cases + ")";
+    return Number(measure.value).toFixed(1) + unit + " (" + measure.cases + ")";
   }
 
   function draw(body) {
@@ -45,7 +45,7 @@
       var row = {
         rank: u.rank === null ? "—" : u.rank,
         unit: s["unit." + u.unit] || u.unit,
-        index: u.index === null ? s["perf.unranked"] : u.index,
+        index: u.index === null ? s["perf.unranked"] : Number(u.index).toFixed(1),
         interval: u.rank_low === null ? "—" : (u.rank_low === u.rank_high ? String(u.rank_low) : u.rank_low + "–" + u.rank_high),
         trend: s["perf.trend." + u.trend] + (u.previous_rank ? " (" + u.previous_rank + ")" : ""),
         strongest: u.strongest ? s["perf.figure." + u.strongest] : "—",
