@@ -43,6 +43,7 @@
     var s = strings();
     var rows = body.standings.map(function (u) {
       var row = {
+        code: u.unit,
         rank: u.rank === null ? "—" : u.rank,
         unit: s["unit." + u.unit] || u.unit,
         index: u.index === null ? s["perf.unranked"] : Number(u.index).toFixed(1),
@@ -55,6 +56,9 @@
       return row;
     });
     setProps("performance-grid", { rowData: rows });
+    figureKeys = {};
+    body.figures.forEach(function (f) { figureKeys[f.key] = true; });
+    shownMonth = body.month;
     setProps("performance-status", { children: say(s, "perf.updated", {
       month: body.month, computed: String(body.computed).replace("T", " ").slice(0, 19), draws: body.draws }) });
     document.querySelectorAll(".load-period").forEach(function (link) {
@@ -62,7 +66,56 @@
     });
   }
 
+  // ---------------------------------------------------------------- the cases behind a figure
+  var LINKS = { incident: "incident", ticket: "ticket", callback: "ticket", camera: "camera" };
+  var figureKeys = {};
+  var shownMonth = "";
+
+  function component(type, props) { return { type: type, namespace: "dash_html_components", props: props }; }
+
+  function drawCases(body) {
+    var s = strings();
+    var lang = (document.getElementById(PAGE).getAttribute("data-lang") || "zh") === "en" ? "&lang=en" : "";
+    setProps("performance-cases-title", { children: say(s, "perf.cases.title", {
+      unit: s["unit." + body.unit] || body.unit, figure: s["perf.figure." + body.figure] || body.figure,
+      month: body.month, total: body.total }) + (body.total > body.cases.length ? " · " + say(s, "perf.cases.more", { n: body.cases.length }) : "") });
+    var unit = body.figure.slice(-4) === "_min" ? "" : "%";
+    setProps("performance-cases", { children: body.cases.map(function (c) {
+      var label = (s["perf.kind." + c.kind] || c.kind) + " " + c.id;
+      // a share's case: met or not, in words (a reopened case is the bad one of 返工率)
+      var good = body.better === "higher" ? c.value >= 100 : c.value <= 0;
+      var value = body.flags ? s[good ? "perf.case.good" : "perf.case.bad"] : Number(c.value).toFixed(1) + unit;
+      var name = LINKS[c.kind]
+        ? component("A", { children: label, href: "/console?" + LINKS[c.kind] + "=" + encodeURIComponent(c.id) + lang, className: "case-link" })
+        : component("Span", { children: label });
+      return component("Div", { className: "performance-case", children: [name, component("Span", { children: value, className: "case-value" })] });
+    }) });
+  }
+
+  function showCases(unit, figure) {
+    var url = "/api/performance/cases.json?unit=" + encodeURIComponent(unit) + "&figure=" + encodeURIComponent(figure) +
+      (shownMonth ? "&month=" + shownMonth : "");
+    fetch(url, { credentials: "same-origin", cache: "no-store" })
+      .then(function (reply) { return reply.json().then(function (body) { if (!reply.ok) { throw new Error(body.error || String(reply.status)); } return body; }); })
+      .then(drawCases)
+      .catch(function (error) { setProps("performance-cases-title", { children: String(error.message || error) }); });
+  }
+
+  var listening = false;
+  function listen() {
+    if (listening) { return; }
+    var api = null;
+    try { api = window.dash_ag_grid && window.dash_ag_grid.getApi("performance-grid"); } catch (e) { api = null; }
+    if (!api) { return; }
+    listening = true;
+    api.addEventListener("cellClicked", function (event) {
+      var field = event.colDef && event.colDef.field;
+      if (field && figureKeys[field] && event.data) { showCases(event.data.code, field); }
+    });
+  }
+
   function tick() {
+    listen();
     if (!document.getElementById(PAGE)) { last = 0; return; }
     var wanted = month();
     if (last && wanted === lastMonth && performance.now() - last < EVERY_MS) { return; }

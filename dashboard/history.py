@@ -303,22 +303,22 @@ QUERIES: dict[str, str] = {
                CAST(extract(epoch FROM r.registered) * 1000 AS BIGINT) AS registered_ms,
                r.urgency, CAST(extract(epoch FROM s.replied) * 1000 AS BIGINT) AS replied_ms, s.until
         FROM r LEFT JOIN s ON s.ticket_id = r.ticket_id""",
-    # street performance: the callbacks of a range of days by the street of their ticket
-    # (registered from the third parameter on) and whether satisfied or basically so
+    # street performance: the callbacks of a range of days, each with its ticket, the street
+    # of its ticket (registered from the first parameter on) and whether satisfied or
+    # basically so
     "performance_callbacks": """
         WITH r AS (
             SELECT data->>'ticket_id' AS ticket_id, min(coalesce(street, 'district')) AS street
             FROM events WHERE type = 'hotline.ticket' AND data->>'status' = 'new'
               AND day >= CAST(? AS DATE) GROUP BY 1)
-        SELECT r.street,
-               count(*) FILTER (WHERE data->>'result' IN ('satisfied', 'basic')
-                                OR data->>'satisfied' = 'true') AS good,
-               count(*) AS callbacks
+        SELECT r.ticket_id, r.street,
+               coalesce(data->>'result' IN ('satisfied', 'basic') OR data->>'satisfied' = 'true',
+                        false) AS good
         FROM events JOIN r ON r.ticket_id = events.data->>'ticket_id'
         WHERE day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
           AND ((type = 'hotline.visited' AND data->>'result' IS NOT NULL)
-               OR (type = 'hotline.ticket' AND data->>'status' = 'closed' AND data->>'satisfied' IS NOT NULL))
-        GROUP BY 1""",
+               OR (type = 'hotline.ticket' AND data->>'status' = 'closed'
+                   AND data->>'satisfied' IS NOT NULL))""",
     # street performance: the sensor alarms raised in a range of days (their inbox key: the
     # event id, else the log entry id) with their first acknowledgement (parameters: the
     # range, the first day of the acknowledgements)

@@ -6,6 +6,9 @@ read (dashboard/archive_reads.py), for a calendar month:
   figures with the cases they were counted from, normalised scores, index, rank, rank
   interval under the sensitivity draws, rank under equal weights, trend against the month
   before, strongest and weakest figure; the figures' definitions and weights;
+* ``GET /api/performance/cases.json?month=YYYY-MM&unit=<code>&figure=<key>``
+  (``console``): the cases behind one unit's figure, worst first (at most
+  :data:`CASES_SHOWN`, with the total): ids and values only, each opened in the console;
 * ``GET /api/performance/summary.json`` (``wall``, visitors included: aggregates only):
   this month's ranks, indices, intervals, trends and each unit's strongest and weakest.
 
@@ -31,13 +34,14 @@ from dashboard import archive_reads, clock
 from dashboard import performance as perf
 from dashboard import performance_figures as pf
 from dashboard.guard import require
-from dashboard.units import UNITS
+from dashboard.units import UNIT_CODES, UNITS
 
 if TYPE_CHECKING:
     from dashboard.runtime import Runtime
 
 JSON = "application/json"
 KEEP_S = 300.0
+CASES_SHOWN = 500
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -131,6 +135,40 @@ def register(server: FastAPI, runtime: Runtime) -> None:
             return answer(await board_for(month))
         except archive_reads.Unavailable as exc:
             return answer({"error": str(exc)}, 503)
+
+    @server.get("/api/performance/cases.json")
+    async def performance_cases(request: Request) -> Response:
+        require("console")
+        query = dict(request.query_params)
+        try:
+            month = month_of(query, clock.beijing_day(clock.now_ms()))
+        except ValueError as exc:
+            return answer({"error": str(exc)}, 400)
+        unit, figure = query.get("unit", ""), query.get("figure", "")
+        better = {f.key: f.better for f in perf.FIGURES}.get(figure)
+        if unit not in UNIT_CODES or better is None:
+            return answer({"error": "unit must be a unit code and figure one of "
+                                    + ", ".join(perf.FIGURE_KEYS)}, 400)
+        first, last = month_days(month)
+        now = clock.now_ms()
+
+        def compute(archive: Any) -> list[pf.Case]:
+            found = pf.cases(archive, first, last, now, console=runtime.console, rule=runtime.deadlines,
+                             only=frozenset({figure}))
+            return [c for c in found.get(figure, []) if c.unit == unit]
+
+        try:
+            mine = await archive_reads.read(runtime.archiver, compute)
+        except archive_reads.Unavailable as exc:
+            return answer({"error": str(exc)}, 503)
+        mine.sort(key=lambda c: (c.value if better == "higher" else -c.value, c.id))  # worst first
+        # a share's case is met (100) or not (0): the page says it in words
+        flags = figure in pf.FLAGS
+        return answer({"month": month, "unit": unit, "figure": figure, "total": len(mine),
+                       "better": better, "flags": flags,
+                       "measure": {"value": pf.measure(figure, mine).value, "cases": len(mine)},
+                       "cases": [{"kind": c.kind, "id": c.id, "value": round(c.value, 1)}
+                                 for c in mine[:CASES_SHOWN]]})
 
     @server.get("/api/performance/summary.json")
     async def performance_summary() -> Response:

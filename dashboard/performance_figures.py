@@ -33,15 +33,16 @@ a step before the one it follows is not counted.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import median
-from typing import Any
+from typing import Literal
 
 from dashboard import perception
 from dashboard.console import ConsoleConfig
 from dashboard.history import Archive
-from dashboard.performance import Measure
+from dashboard.performance import FIGURE_KEYS, Measure
 from dashboard.units import UNIT_CODES
 from dashboard.workdays import CalendarError, DeadlineRule, deadline, end_of_day_ms, start_of_day_ms
 
@@ -50,120 +51,157 @@ STEPS_LOOKAHEAD_DAYS = 120  # steps are looked for from the period's first day o
 MIN = 60_000
 
 Figures = dict[str, dict[str, Measure]]  # unit → figure → measure
+CaseKind = Literal["incident", "ticket", "callback", "camera", "alarm"]
 
 
-def _share(good: int, cases: int) -> Measure:
-    return Measure(round(100 * good / cases, 1) if cases else None, cases)
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One case behind a figure: its unit, what it is, its id, its value (100 or 0 for a
+    share: on time or not; minutes; a camera's online percentage) and its weight (a
+    camera's time in the period; 1 otherwise)."""
+
+    unit: str
+    kind: CaseKind
+    id: str
+    value: float
+    weight: float = 1.0
 
 
-def _median(values: list[float]) -> Measure:
-    return Measure(round(median(values), 1) if values else None, len(values))
+Cases = dict[str, list[Case]]  # figure → cases
+#: how each figure's cases make its value: the weighted mean, or the median
+MEDIANS = frozenset({"report_to_ack_min", "dispatch_to_resolve_min", "alarm_ack_min"})
+#: the shares whose every case is 100 or 0 (on time or not, reopened or not …)
+FLAGS = frozenset({"incident_on_time", "incident_reopen", "hotline_on_time", "hotline_satisfied",
+                   "hotline_recurring"})
 
 
-def _put(out: Figures, key: str, by_unit: dict[str, Measure]) -> None:
-    for unit, measure in by_unit.items():
-        out.setdefault(unit, {})[key] = measure
+def measure(figure: str, cases: list[Case]) -> Measure:
+    if not cases:
+        return Measure(None, 0)
+    if figure in MEDIANS:
+        return Measure(round(median(c.value for c in cases), 1), len(cases))
+    total = sum(c.weight for c in cases)
+    return Measure(round(sum(c.value * c.weight for c in cases) / total, 1) if total else None, len(cases))
 
 
-def _by_unit(rows: Iterable[tuple[str, Any]], measure: Callable[[list[Any]], Measure]) -> dict[str, Measure]:
-    groups: dict[str, list[Any]] = defaultdict(list)
-    for unit, item in rows:
-        groups[unit].append(item)
-    return {unit: measure(items) for unit, items in groups.items()}
+def _flag(good: bool) -> float:
+    return 100.0 if good else 0.0
 
 
-def incidents(archive: Archive, first_day: str, last_day: str, now_ms: int,
-              console: ConsoleConfig) -> Figures:
-    rows = archive.query("performance_incidents", first_day, last_day, first_day)
-    on_time: list[tuple[str, bool]] = []
-    to_ack: list[tuple[str, float]] = []
-    to_resolve: list[tuple[str, float]] = []
-    reopen: list[tuple[str, bool]] = []
-    for _id, street, severity, domain, reported, acked, dispatched, resolved, reopened in rows:
+def incident_cases(archive: Archive, first_day: str, last_day: str, now_ms: int,
+                   console: ConsoleConfig) -> Cases:
+    out: Cases = defaultdict(list)
+    for iid, street, severity, domain, reported, acked, dispatched, resolved, reopened in archive.query(
+            "performance_incidents", first_day, last_day, first_day):
         limit = reported + console.limits(domain or "", int(severity or 4))["resolve"] * MIN
         if resolved is not None:
-            on_time.append((street, resolved <= limit))
-            reopen.append((street, bool(reopened)))
+            out["incident_on_time"].append(Case(street, "incident", iid, _flag(resolved <= limit)))
+            out["incident_reopen"].append(Case(street, "incident", iid, _flag(bool(reopened))))
         elif now_ms > limit:
-            on_time.append((street, False))
+            out["incident_on_time"].append(Case(street, "incident", iid, 0.0))
         if acked is not None:
-            to_ack.append((street, (acked - reported) / MIN))
+            out["report_to_ack_min"].append(Case(street, "incident", iid, (acked - reported) / MIN))
         if dispatched is not None and resolved is not None and resolved >= dispatched:
-            to_resolve.append((street, (resolved - dispatched) / MIN))
-    out: Figures = {}
-    _put(out, "incident_on_time", _by_unit(on_time, lambda xs: _share(sum(xs), len(xs))))
-    _put(out, "report_to_ack_min", _by_unit(to_ack, _median))
-    _put(out, "dispatch_to_resolve_min", _by_unit(to_resolve, _median))
-    _put(out, "incident_reopen", _by_unit(reopen, lambda xs: _share(sum(xs), len(xs))))
+            out["dispatch_to_resolve_min"].append(Case(street, "incident", iid,
+                                                       (resolved - dispatched) / MIN))
     return out
 
 
-def tickets(archive: Archive, first_day: str, last_day: str, now_ms: int, rule: DeadlineRule) -> Figures:
-    rows = archive.query("performance_tickets", first_day, last_day, first_day)
-    on_time: list[tuple[str, bool]] = []
-    for _id, street, registered, urgency, replied, until in rows:
+def ticket_cases(archive: Archive, first_day: str, last_day: str, now_ms: int, rule: DeadlineRule) -> Cases:
+    out: Cases = defaultdict(list)
+    for tid, street, registered, urgency, replied, until in archive.query(
+            "performance_tickets", first_day, last_day, first_day):
         try:
             due = deadline(rule.calendar, registered, int(urgency or 3), rule.days, 0, until).due_ms
         except (CalendarError, ValueError):
             continue  # a year the calendar cannot count (flagged at start-up): not judged
         if replied is not None:
-            on_time.append((street, replied <= due))
+            out["hotline_on_time"].append(Case(street, "ticket", tid, _flag(replied <= due)))
         elif now_ms > due:
-            on_time.append((street, False))
+            out["hotline_on_time"].append(Case(street, "ticket", tid, 0.0))
     back = (date.fromisoformat(first_day) - timedelta(days=STEPS_LOOKAHEAD_DAYS)).isoformat()
-    callbacks = archive.query("performance_callbacks", back, first_day, last_day)
-    out: Figures = {}
-    _put(out, "hotline_on_time", _by_unit(on_time, lambda xs: _share(sum(xs), len(xs))))
-    _put(out, "hotline_satisfied", {street: _share(int(good), int(n)) for street, good, n in callbacks})
+    for tid, street, good in archive.query("performance_callbacks", back, first_day, last_day):
+        out["hotline_satisfied"].append(Case(street, "callback", tid, _flag(bool(good))))
     return out
 
 
-def recurring(archive: Archive, first_day: str, last_day: str, rules: perception.Rules) -> Figures:
+def recurring_cases(archive: Archive, first_day: str, last_day: str, rules: perception.Rules) -> Cases:
     regs = perception.registrations(archive, first_day, last_day)
     table = perception.recurring(regs, rules, first_day, last_day)
     inside = {t for row in table.records() for t in str(row["ticket_ids"]).split()}
-    rows = zip(regs["street"].tolist(), regs["ticket_id"].isin(inside).tolist(), strict=True)
-    return {street: {"hotline_recurring": m}
-            for street, m in _by_unit(rows, lambda xs: _share(sum(xs), len(xs))).items()}
+    return {"hotline_recurring": [Case(street, "ticket", tid, _flag(tid in inside))
+                                  for street, tid in zip(regs["street"].tolist(), regs["ticket_id"].tolist(),
+                                                         strict=True)]}
 
 
-def cameras(archive: Archive, first_day: str, last_day: str, now_ms: int) -> Figures:
+def camera_cases(archive: Archive, first_day: str, last_day: str, now_ms: int) -> Cases:
     start = start_of_day_ms(date.fromisoformat(first_day))
     end = min(now_ms, end_of_day_ms(date.fromisoformat(last_day)))
     back = (date.fromisoformat(first_day) - timedelta(days=CAMERA_LOOKBACK_DAYS)).isoformat()
-    online: dict[str, float] = defaultdict(float)
-    total: dict[str, float] = defaultdict(float)
-    points: dict[str, set[str]] = defaultdict(set)
+    online: dict[tuple[str, str], float] = defaultdict(float)
+    total: dict[tuple[str, str], float] = defaultdict(float)
     rows = archive.query("performance_cameras", back, last_day)
     for n, (point, street, ms, status) in enumerate(rows):
         nxt = rows[n + 1] if n + 1 < len(rows) and rows[n + 1][0] == point else None
         a, b = max(ms, start), min(nxt[2] if nxt else end, end)
         if b > a:
-            total[street] += b - a
-            online[street] += (b - a) if status == "online" else 0
-            points[street].add(point)
-    return {street: {"camera_online": Measure(round(100 * online[street] / total[street], 1),
-                                              len(points[street]))} for street in total}
+            total[street, point] += b - a
+            online[street, point] += (b - a) if status == "online" else 0
+    return {"camera_online": [Case(street, "camera", point, 100 * online[street, point] / t, t)
+                              for (street, point), t in total.items()]}
 
 
-def alarms(archive: Archive, first_day: str, last_day: str, now_ms: int) -> Figures:
+def acked_or(acked: int | None, now_ms: int) -> int:
+    """An alarm never acknowledged counts as acknowledged now (ignoring alarms does not help)."""
+    return now_ms if acked is None else acked
+
+
+def alarm_cases(archive: Archive, first_day: str, last_day: str, now_ms: int) -> Cases:
     rows = archive.query("performance_alarms", first_day, last_day, first_day)
-    waits = [(street, ((acked if acked is not None else now_ms) - raised) / MIN)
-             for _id, street, raised, acked in rows]
-    return {street: {"alarm_ack_min": m} for street, m in _by_unit(waits, _median).items()}
+    return {"alarm_ack_min": [Case(street, "alarm", aid, (acked_or(acked, now_ms) - raised) / MIN)
+                              for aid, street, raised, acked in rows]}
+
+
+def cases(archive: Archive, first_day: str, last_day: str, now_ms: int, *, console: ConsoleConfig,
+          rule: DeadlineRule, rules: perception.Rules | None = None,
+          only: frozenset[str] | None = None) -> Cases:
+    """The cases behind each figure (of the figures in ``only``, or all) for the days
+    ``first_day``–``last_day``, of the district's units (street, town, park:
+    dashboard/units.py); what has no unit (``district``) is not ranked."""
+    wanted = only or frozenset(FIGURE_KEYS)
+    parts: list[Callable[[], Cases]] = []
+    if wanted & {"incident_on_time", "report_to_ack_min", "dispatch_to_resolve_min", "incident_reopen"}:
+        parts.append(lambda: incident_cases(archive, first_day, last_day, now_ms, console))
+    if wanted & {"hotline_on_time", "hotline_satisfied"}:
+        parts.append(lambda: ticket_cases(archive, first_day, last_day, now_ms, rule))
+    if "hotline_recurring" in wanted:
+        parts.append(lambda: recurring_cases(archive, first_day, last_day,
+                                             rules or perception.Rules.with_deadlines(rule)))
+    if "camera_online" in wanted:
+        parts.append(lambda: camera_cases(archive, first_day, last_day, now_ms))
+    if "alarm_ack_min" in wanted:
+        parts.append(lambda: alarm_cases(archive, first_day, last_day, now_ms))
+    out: Cases = {}
+    for part in parts:
+        for figure, found in part().items():
+            if figure in wanted:
+                out[figure] = [c for c in found if c.unit in UNIT_CODES]
+    return out
+
+
+def figures_of(found: Cases) -> Figures:
+    """Each unit's measure of each figure, from its cases."""
+    out: Figures = {}
+    for figure, all_cases in found.items():
+        by_unit: dict[str, list[Case]] = defaultdict(list)
+        for case in all_cases:
+            by_unit[case.unit].append(case)
+        for unit, mine in by_unit.items():
+            out.setdefault(unit, {})[figure] = measure(figure, mine)
+    return out
 
 
 def figures(archive: Archive, first_day: str, last_day: str, now_ms: int, *, console: ConsoleConfig,
             rule: DeadlineRule, rules: perception.Rules | None = None) -> Figures:
-    """Every figure of every unit (street, town, park: dashboard/units.py) that has one, for
-    the days ``first_day``–``last_day``; what has no unit (``district``) is not ranked."""
-    out: Figures = {}
-    for part in (incidents(archive, first_day, last_day, now_ms, console),
-                 tickets(archive, first_day, last_day, now_ms, rule),
-                 recurring(archive, first_day, last_day, rules or perception.Rules.with_deadlines(rule)),
-                 cameras(archive, first_day, last_day, now_ms),
-                 alarms(archive, first_day, last_day, now_ms)):
-        for unit, measures in part.items():
-            if unit in UNIT_CODES:
-                out.setdefault(unit, {}).update(measures)
-    return out
+    """Every figure of every unit that has one, for the days ``first_day``–``last_day``."""
+    return figures_of(cases(archive, first_day, last_day, now_ms, console=console, rule=rule, rules=rules))

@@ -24,6 +24,8 @@ from layouts.console import GRID_THEME
 PAGE_ID = "performance-page"
 STATUS_ID = "performance-status"
 GRID_ID = "performance-grid"
+CASES_ID = "performance-cases"  # the cases behind the figure clicked (assets/performance_page.js)
+CASES_TITLE = "performance-cases-title"
 MONTHS_SHOWN = 6  # this month and the five before, as links
 
 
@@ -67,7 +69,7 @@ def page(lang: str, user: str, min_cases: int) -> html.Div:
                        "autoHeaderHeight": True},
         dashGridOptions={"theme": GRID_THEME, "animateRows": False, "rowHeight": 36,
                          "localeText": grid_locale(lang)},
-        style={"height": "560px"})
+        style={"height": "470px"})
     return html.Div(
         [html.Div([html.H1(s["perf.title"], className="load-title"),
                    html.A(s["console.title"], href=f"/console?lang={lang}", className="perception-back"),
@@ -76,7 +78,12 @@ def page(lang: str, user: str, min_cases: int) -> html.Div:
                    html.Span("", id=STATUS_ID, className="perception-status", role="status")],
                   className="console-bar"),
          html.P(s["perf.about"].format(min=min_cases), className="load-about"),
-         html.Main(html.Section(grid, className="panel performance-panel"), className="performance-body")],
+         html.Main([html.Section(grid, className="panel performance-panel"),
+                    html.Section([html.Div(html.H2(s["perf.cases.pick"], id=CASES_TITLE,
+                                                   className="panel-title"), className="panel-header"),
+                                  html.Div([], id=CASES_ID, className="performance-cases")],
+                                 className="panel performance-panel")],
+                   className="performance-body")],
         id=PAGE_ID,
         className=f"console perception performance lang-{lang}",
         **{"data-lang": lang, "data-page": "performance",  # type: ignore[arg-type]  # Dash types no data-*

@@ -47,5 +47,18 @@ def test_the_board_of_a_backfilled_month(
     expect(centre).to_contain_text(f"{shown['value']:.1f}% ({shown['cases']})")
     if best["strongest"]:
         expect(centre).to_contain_text(t(f"perf.figure.{best['strongest']}", "zh"))
+    # drill down: the cases behind the best unit's 12345 on-time rate, worst first, each a link
+    centre.locator("[col-id=hotline_on_time]").click()
+    figure = t("perf.figure.hotline_on_time", "zh")
+    title = f"{unit_label(best['unit'], 'zh')} · {figure} · 2026-11：{shown['cases']} 件"
+    expect(page.locator("#performance-cases-title")).to_contain_text(title, timeout=30_000)
+    links = page.locator("#performance-cases .case-link")
+    expect(links).to_have_count(shown["cases"])
+    assert (links.first.get_attribute("href") or "").startswith("/console?ticket=")
+    late = shown["cases"] - round(shown["value"] * shown["cases"] / 100)
+    missed = t("perf.case.bad", "zh")
+    expect(page.locator("#performance-cases .case-value", has_text=missed)).to_have_count(late)
+    if late:  # worst first: the late ones lead
+        expect(page.locator("#performance-cases .case-value").first).to_have_text(missed)
     page.wait_for_timeout(300)
     page.screenshot(path=str(SCREENSHOTS / "performance-console.png"))

@@ -55,6 +55,20 @@ def test_the_board_and_the_walls_summary_from_the_archive(
     assert [s["unit"] for s in body["standings"][:2]] == ["hongqiao", "jiangsulu"]
     assert all(s["rank"] is None for s in body["standings"][2:])
 
+    # the cases behind a figure, worst first, with the figure's value again
+    drill = officer.get(f"/api/performance/cases.json?month={month}&unit=hongqiao&figure=report_to_ack_min")
+    assert drill.status_code == 200, drill.text
+    d = drill.json()
+    assert d["measure"] == h["measures"]["report_to_ack_min"] and d["total"] == 5
+    assert [(c["kind"], c["id"], c["value"]) for c in d["cases"]] == [
+        ("incident", f"hongqiao-{n}", 2.0 + n) for n in (4, 3, 2, 1, 0)]
+    cases = f"/api/performance/cases.json?month={month}&unit=hongqiao"
+    late = officer.get(f"{cases}&figure=incident_on_time").json()
+    assert {c["value"] for c in late["cases"]} == {100.0} and late["flags"] and late["better"] == "higher"
+    assert officer.get(f"/api/performance/cases.json?month={month}&unit=nowhere&figure=x").status_code == 400
+    assert visitor.get(f"/api/performance/cases.json?month={month}&unit=hongqiao&figure=alarm_ack_min"
+                       ).status_code == 403
+
     summary = visitor.get("/api/performance/summary.json")
     assert summary.status_code == 200 and summary.json()["available"] is True
     if summary.json()["month"] == month:

@@ -37,6 +37,7 @@ DOORS: dict[str, set[str]] = {
     "/api/perception/summary.json": {"wall", "visitor", "officer", "admin"},  # aggregates only
     "/api/alarm-load.json": {"officer", "admin"},
     "/api/performance.json": {"officer", "admin"},
+    "/api/performance/cases.json": {"officer", "admin"},
     "/api/performance/summary.json": {"wall", "visitor", "officer", "admin"},  # aggregates only
     "/console/performance": {"officer", "admin"},
     "/api/roster.ics": {"officer", "admin"},
