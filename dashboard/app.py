@@ -64,9 +64,13 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
         runtime.users_watch.start()
         if runtime.archiver is not None:
             runtime.archiver.start()
+        if runtime.checkin_scheduler is not None:
+            runtime.checkin_scheduler.start()
         try:
             yield
         finally:
+            if runtime.checkin_scheduler is not None:
+                await runtime.checkin_scheduler.stop()
             if runtime.console_worker is not None:
                 await runtime.console_worker.stop()
             if runtime.archiver is not None:

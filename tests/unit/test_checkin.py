@@ -157,3 +157,54 @@ def test_a_bad_schedule_time_fails_loudly() -> None:
     """25:00 is no time of day."""
     with pytest.raises(ValueError):
         checkin.Schedule.parse("09:00,25:00", 1, 10, "s")
+
+
+def test_a_missed_check_in_is_an_inbox_alarm_until_acknowledged_or_answered() -> None:
+    """Hongqiao's 09:00 request unanswered at 09:10: an alarm with its time, in the street's scope;
+    acknowledged it moves to the acknowledged list; the next answered check-in clears it."""
+    from dashboard.console import load_console_config
+    from dashboard.inbox import alarm_exists, inbox
+
+    state = State()
+    applied(state, "1-0", ev.duty_roster("hq", "hongqiao", "值班员", "赵敏", "2026-12-01T08:00:00+08:00",
+                                         "2026-12-01T20:00:00+08:00", "FREQ=DAILY", street="hongqiao"))
+    applied(state, "2-0", ev.duty_checkin_request("hongqiao", "值班员", "2026-12-03T09:00:00+08:00",
+                                                  "2026-12-03T09:10:00+08:00"))
+    config = load_console_config()
+    assert not [i for i in inbox(state, ms("2026-12-03T09:05:00+08:00"), config, [])["active"]
+                if i["kind"] == "checkin"]
+    box = inbox(state, ms("2026-12-03T09:11:00+08:00"), config, [], scope="hongqiao")
+    [item] = [i for i in box["active"] if i["kind"] == "checkin"]
+    assert (item["key"], item["street"], item["since"]) == ("checkin:hongqiao/值班员", "hongqiao",
+                                                            ms("2026-12-03T09:10:00+08:00"))
+    assert item["names"]["zh"] == "虹桥街道 值班员 查岗未应答：12-03 09:00:00"
+    assert alarm_exists(state, "checkin:hongqiao/值班员") and not alarm_exists(state, "checkin:hongqiao/x")
+    elsewhere = inbox(state, ms("2026-12-03T09:11:00+08:00"), config, [], scope="jiangsulu")
+    assert not [i for i in elsewhere["active"] if i["kind"] == "checkin"]
+    applied(state, "3-0", {**ev.alarm_acknowledged("checkin:hongqiao/值班员", "officer"),
+                           "ts": ms("2026-12-03T09:12:00+08:00")})
+    box = inbox(state, ms("2026-12-03T09:13:00+08:00"), config, [])
+    assert [i["key"] for i in box["acknowledged"] if i["kind"] == "checkin"] == ["checkin:hongqiao/值班员"]
+    applied(state, "4-0", ev.duty_checkin_request("hongqiao", "值班员", "2026-12-03T15:00:00+08:00",
+                                                  "2026-12-03T15:10:00+08:00"))
+    applied(state, "5-0", ev.duty_checkin("hongqiao", "值班员", "赵敏", ts="2026-12-03T15:01:00+08:00"))
+    box = inbox(state, ms("2026-12-03T15:02:00+08:00"), config, [])
+    assert not [i for key in ("active", "acknowledged") for i in box[key] if i["kind"] == "checkin"]
+
+
+def test_the_scheduler_writes_open_requests_not_yet_held_with_their_deterministic_id() -> None:
+    """At 09:03 the 09:00 request is written once (id checkin:…@09:00); at 09:10 it is too late."""
+    from dashboard.checkin_scheduler import due_events
+
+    state = State()
+    applied(state, "1-0", ev.duty_roster("day", "district", "值班员", "王伟", "2026-12-01T08:00:00+08:00",
+                                         "2026-12-01T20:00:00+08:00", "FREQ=DAILY"))
+    schedule = checkin.Schedule(times=("09:00",), per_shift=0, answer_min=10)
+    [event] = due_events(schedule, state, at("2026-12-03T09:03:00+08:00"))
+    assert event["id"] == "checkin:district/值班员@2026-12-03T09:00:00+08:00"
+    assert event["ts"] == ms("2026-12-03T09:00:00+08:00")
+    assert event["data"] == {"center": "district", "post": "值班员", "at": "2026-12-03T09:00:00+08:00",
+                             "due": "2026-12-03T09:10:00+08:00"}
+    assert due_events(schedule, state, at("2026-12-03T09:10:00+08:00")) == []
+    apply(state, "2-0", event_from_dict(event))
+    assert due_events(schedule, state, at("2026-12-03T09:04:00+08:00")) == []
