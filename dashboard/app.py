@@ -191,7 +191,7 @@ def _mount_dash(server: FastAPI, runtime: Runtime) -> tuple[dash.Dash, CallbackP
         server=server,  # type: ignore[arg-type]  # Dash 4 types only Flask servers
         assets_folder=str(ASSETS),
         # the phone page's own files (dashboard/phone_api.py) are served, not put on Dash's pages
-        assets_ignore=r"^phone\.(js|css)$",
+        assets_ignore=r"^(phone|checkin_phone)\.(js|css)$",
         title="长宁城运 · 一屏观",
         update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title
         serve_locally=True,

@@ -21,9 +21,9 @@ from fastapi.responses import Response
 
 from dashboard import clock
 from dashboard.checkin_actions import confirm
-from dashboard.checkin_view import prompts
+from dashboard.checkin_view import prompt_text, prompts
 from dashboard.guard import client_ip, require
-from dashboard.i18n import LANGS, client_strings, say, t, unit_name
+from dashboard.i18n import LANGS, client_strings, say, t
 
 if TYPE_CHECKING:
     from dashboard.runtime import Runtime
@@ -34,13 +34,6 @@ PATH = "/console/m/api/checkin"
 def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json",
                     headers={"Cache-Control": "no-store"})
-
-
-def prompt_text(request: dict[str, Any], lang: str) -> str:
-    """``查岗：请确认在岗（区指挥中心 值班员，剩余 7 分钟）`` in ``lang``."""
-    unit = None if request["center"] == "district" else request["center"]
-    return t("checkin.prompt", lang, centre=unit_name(unit, lang), post=request["post"],
-             minutes=request["minutes_left"])
 
 
 def register(server: FastAPI, runtime: Runtime) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from dashboard import checkin, roster
 from dashboard.classify import project
 from dashboard.clock import BEIJING
+from dashboard.i18n import t, unit_name
 from dashboard.state import State
 
 
@@ -49,3 +50,10 @@ def today(state: State, now_ms: int, scope: str | None = None) -> list[dict[str,
                "minutes_left": checkin.minutes_left(request, now)}
         out.append(project("checkin", row))
     return out
+
+
+def prompt_text(request: dict[str, Any], lang: str) -> str:
+    """``查岗：请确认在岗（区指挥中心 值班员，剩余 7 分钟）`` in ``lang``."""
+    unit = None if request["center"] == "district" else request["center"]
+    return t("checkin.prompt", lang, centre=unit_name(unit, lang), post=request["post"],
+             minutes=request["minutes_left"])
