@@ -60,7 +60,13 @@ def answers(client: redis.Redis) -> list[dict[str, object]]:
 def test_the_console_prompts_the_officer_on_duty_who_confirms(
         page: Page, dashboard: DashboardProcess, rclient: redis.Redis) -> None:
     """王伟 on duty at the district's 值班员 sees 查岗 with the minutes left over the console,
-    confirms; the prompt goes, the duty tab lists the request 已应答 by 王*."""
+    confirms; the prompt goes, the duty tab lists today's requests: the one missed half an
+    hour ago 未应答, this one 已应答 by 王*."""
+    missed = datetime.now(BEIJING).replace(microsecond=0) - timedelta(minutes=30)
+    if missed.date() == datetime.now(BEIJING).date():  # just after midnight it is yesterday's
+        xadd_all(rclient, [duty_checkin_request("district", "值班员", missed.isoformat(),
+                                                (missed + timedelta(minutes=10)).isoformat(),
+                                                ts=missed.isoformat())])
     seed(rclient, dashboard, "王伟", "district")
     signed_in(page, dashboard, "王伟", "/console")
     prompt = page.locator("#checkin-prompt")
@@ -76,6 +82,10 @@ def test_the_console_prompts_the_officer_on_duty_who_confirms(
     today = page.locator("#checkin-today")
     expect(today.locator("tr.checkin-row-answered")).to_contain_text("已应答", timeout=20_000)
     expect(today.locator("tr.checkin-row-answered")).to_contain_text("王*")
+    if missed.date() == datetime.now(BEIJING).date():
+        expect(today.locator("tr.checkin-row-missed")).to_contain_text("未应答")
+    today.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "checkin-duty.png"))
 
 
 def test_the_phone_page_prompts_at_the_top_with_a_large_target(
