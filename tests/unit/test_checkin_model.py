@@ -208,3 +208,24 @@ def test_the_scheduler_writes_open_requests_not_yet_held_with_their_deterministi
     assert due_events(schedule, state, at("2026-12-03T09:10:00+08:00")) == []
     apply(state, "2-0", event_from_dict(event))
     assert due_events(schedule, state, at("2026-12-03T09:04:00+08:00")) == []
+
+
+def test_a_check_in_request_cues_the_duty_area_of_the_consoles_in_its_scope() -> None:
+    """A Hongqiao request: its street's and the district's consoles get a patch cueing duty,
+    Jiangsu Road's does not."""
+    import asyncio
+
+    from tests.unit.test_hub import feed, frames, hub_with_client
+
+    async def body() -> dict[str | None, list[list[str]]]:
+        cues: dict[str | None, list[list[str]]] = {}
+        for scope in (None, "hongqiao", "jiangsulu"):
+            hub, client, state = hub_with_client(scope)
+            feed(hub, state, ev.duty_checkin_request("hongqiao", "值班员", "2026-12-03T09:00:00+08:00",
+                                                     "2026-12-03T09:10:00+08:00", street="hongqiao"))
+            hub.flush()
+            cues[scope] = [f.get("cue", []) for f in frames(client) if f["t"] == "patch"]
+        return cues
+    cues = asyncio.run(body())
+    assert any("duty" in cue for cue in cues[None]) and any("duty" in cue for cue in cues["hongqiao"])
+    assert not any("duty" in cue for cue in cues["jiangsulu"])
