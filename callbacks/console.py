@@ -26,7 +26,7 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx
 from dash.exceptions import PreventUpdate
 
 from callbacks import export
-from dashboard import clock, hotline, roster_view
+from dashboard import checkin_view, clock, hotline, roster_view
 from dashboard import console as sel
 from dashboard import console_pages as pages
 from dashboard import console_policy as policy
@@ -43,6 +43,7 @@ from dashboard.protocol import Cue
 from layouts import console_detail as drawer
 from layouts import console_panels as panels
 from layouts import ids
+from layouts.console_checkin import checkin_table
 from layouts.console_roster import roster_panel
 
 if TYPE_CHECKING:
@@ -271,8 +272,9 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
             week = roster_view.console_roster(runtime.state.roster, now(), runtime.deadlines.calendar,
                                               url.street)
             shifts = sel.duty_rows(runtime.state, url.street)  # duty.shift, when a producer sends them
+            checkins = checkin_view.today(runtime.state, now(), url.street)  # 查岗
             return [*([panels.duty_table(shifts, url, strings_)] if shifts else []),
-                    roster_panel(week, url, strings_)]
+                    checkin_table(checkins, strings_), roster_panel(week, url, strings_)]
 
         return unless_shown("duty", (Cue.DUTY,), principal, [search], compute, shown)
 

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from callbacks import register_all
 from dashboard import (
     alarm_load_api,
+    checkin_api,
     clock,
     hosts,
     http_api,
@@ -73,9 +74,13 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
         runtime.users_watch.start()
         if runtime.archiver is not None:
             runtime.archiver.start()
+        if runtime.checkin_scheduler is not None:
+            runtime.checkin_scheduler.start()
         try:
             yield
         finally:
+            if runtime.checkin_scheduler is not None:
+                await runtime.checkin_scheduler.stop()
             if runtime.console_worker is not None:
                 await runtime.console_worker.stop()
             if runtime.archiver is not None:
@@ -130,6 +135,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     performance_api.register(server, runtime)
     roster_api.register(server, runtime)
     phone_api.register(server, runtime, ASSETS)
+    checkin_api.register(server, runtime)
     alarm_load_api.register(server, runtime)
     sign_in = SignIn(runtime.identity, runtime.sign_in_limits, runtime.auditor, runtime.rollup,
                      runtime.metrics, runtime.refusals,
@@ -187,7 +193,7 @@ def _mount_dash(server: FastAPI, runtime: Runtime) -> tuple[dash.Dash, CallbackP
         server=server,  # type: ignore[arg-type]  # Dash 4 types only Flask servers
         assets_folder=str(ASSETS),
         # the phone page's own files (dashboard/phone_api.py) are served, not put on Dash's pages
-        assets_ignore=r"^phone\.(js|css)$",
+        assets_ignore=r"^(phone|checkin_phone)\.(js|css)$",
         title="长宁城运 · 一屏观",
         update_title=None,  # type: ignore[arg-type]  # None: no "Updating..." title
         serve_locally=True,

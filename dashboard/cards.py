@@ -41,6 +41,9 @@ def inbox_street(state: State, key: str) -> tuple[bool, str | None]:
         centre = rest.partition("/")[0]
         known = any(f"{r['center']}/{r['post']}" == rest for r in state.roster["rotations"].values())
         return (known, None if centre == "district" else centre)
+    if kind == "checkin":  # a missed check-in of a centre's post (dashboard/checkin.py)
+        centre = rest.partition("/")[0]
+        return (True, None if centre == "district" else centre)
     alarm = state.alarms.get(key)
     return (alarm is not None, alarm.get("street") if alarm else None)
 

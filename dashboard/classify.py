@@ -78,6 +78,8 @@ CLASSIFICATION: dict[str, dict[str, str]] = {
                       "reason": TEXT},
     "duty.swap": {"rotation_id": INTERNAL, "occurrence": INTERNAL, "other_rotation_id": INTERNAL,
                   "other_occurrence": INTERNAL, "by": INTERNAL, "reason": TEXT},
+    "duty.checkin_request": {"center": PUBLIC, "post": PUBLIC, "at": INTERNAL, "due": INTERNAL},
+    "duty.checkin": {"center": PUBLIC, "post": PUBLIC, "name": PERSONAL},
     "alarm.acknowledged": _ALARM_ACK,
     "alarm.shelved": _ALARM_ACK,
     "alarm.out_of_service": _ALARM_ACK,
@@ -140,6 +142,10 @@ RECORDS: dict[str, dict[str, str | Records]] = {
                      "changed": INTERNAL},
     "roster_wall": {"center": PUBLIC, "post": PUBLIC, "surname": PERSONAL},
     "roster_gap": {"center": PUBLIC, "post": PUBLIC, "start": INTERNAL, "end": INTERNAL},
+    # a check-in request (dashboard/checkin.py): who answered is personal (masked 王*)
+    "checkin": {"id": INTERNAL, "center": PUBLIC, "post": PUBLIC, "at": INTERNAL, "due": INTERNAL,
+                "answered_by": PERSONAL, "answered_at": INTERNAL, "ts": INTERNAL, "status": PUBLIC,
+                "minutes_left": PUBLIC},
     "rejection": {"entry": INTERNAL, "type": PUBLIC, "id": INTERNAL, "incident_id": INTERNAL,
                   "ticket_id": INTERNAL,
                   "by": INTERNAL, "reason": INTERNAL},
@@ -155,6 +161,8 @@ MASKS: dict[str, Callable[[Any], Any]] = {
     "caller_name": mask_name,
     "caller_phone": mask_phone,
     "phone": mask_phone,
+    "name": mask_name,  # a check-in's officer (duty.checkin)
+    "answered_by": mask_name,
     "surname": mask_surname,  # the wall's on-duty-now: 王**
 }
 

@@ -17,6 +17,7 @@ from typing import Any, get_args, get_type_hints
 
 import msgspec
 
+from dashboard.checkin import Schedule
 from dashboard.events import CRS_NAMES
 from dashboard.redis_url import RedisUrlError, is_cluster_url, parse_redis_url
 from dashboard.walls import MAP_LAYERS
@@ -87,6 +88,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     hotline_days_urgent: int = 5  # … urgency 2 (urgent)
     hotline_days_normal: int = 15  # … urgency 3 (normal)
     hotline_near_days: int = 1  # near-due from the start of this many working days before
+    # check-in of the post on duty, 查岗 (dashboard/checkin.py, docs/duty.md "Check-in"): off
+    # until times or per-shift checks are set; every instance runs the scheduler (one request each)
+    checkin_times: str = ""  # fixed times of the day, Beijing time ("09:00,21:00")
+    checkin_per_shift: int = 0  # derived random times inside each roster shift
+    checkin_answer_min: int = 10  # minutes to answer a request (M); later it is missed
+    checkin_seed: str = "changning"  # changes the derived times (the same on every instance)
+    checkin_tick_s: float = 15.0  # the scheduler looks for requests due this often
     # the history archive (dashboard/archiver.py, docs/deploy.md "History")
     history_path: str | None = ".run/history.duckdb"  # embedded DuckDB: ONE instance; None: no archive
     history_url: str | None = None  # postgresql://… shared by several instances; wins over history_path
@@ -366,6 +374,12 @@ def _validate_wecom(s: Settings, need: Callable[[bool, str, str], None]) -> None
                               f"(enabled by {enabled_by}): {what}")
 
 
+def checkin_schedule(s: Settings) -> Schedule:
+    """The check-in schedule of the settings (ValueError for a bad time)."""
+    return Schedule.parse(s.checkin_times, max(0, s.checkin_per_shift), max(1, s.checkin_answer_min),
+                          s.checkin_seed)
+
+
 def _validate(s: Settings) -> None:
     def need(ok: bool, name: str, why: str) -> None:
         if not ok:
@@ -390,6 +404,13 @@ def _validate(s: Settings) -> None:
     unknown = sorted(set(s.map_layers.split(",")) - set(MAP_LAYERS))
     need(not unknown, "map_layers", f"names unknown layers {unknown} (known: {', '.join(MAP_LAYERS)})")
     need(s.patch_interval_ms >= 10, "patch_interval_ms", "must be at least 10")
+    try:
+        checkin_schedule(s)
+    except ValueError as exc:
+        need(False, "checkin_times", f"is not a list of HH:MM times ({exc})")
+    need(0 <= s.checkin_per_shift <= 24, "checkin_per_shift", "must be within 0–24")
+    need(1 <= s.checkin_answer_min <= 240, "checkin_answer_min", "must be within 1–240 minutes")
+    need(1 <= s.checkin_tick_s <= 300, "checkin_tick_s", "must be within 1–300 s")
     need(s.callback_concurrency >= 1, "callback_concurrency", "must be at least 1")
     need(0 <= s.console_worker_wait_s <= 30, "console_worker_wait_s", "must be within 0–30 s")
     for name in ("max_head_bytes", "max_url_bytes", "max_headers", "max_connections",

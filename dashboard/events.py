@@ -231,6 +231,24 @@ class DutySwap(msgspec.Struct):
     reason: Text | None = None
 
 
+class DutyCheckinRequest(msgspec.Struct):
+    """A post asked to confirm presence (查岗) at ``at``, answerable until ``due``
+    (dashboard/checkin.py; written by the scheduler with the id ``checkin:<centre>/<post>@<at>``)."""
+
+    center: Id
+    post: ShortText
+    at: ShortText
+    due: ShortText
+
+
+class DutyCheckin(msgspec.Struct):
+    """The post's open check-in request answered by ``name``, on duty there (确认在岗)."""
+
+    center: Id
+    post: ShortText
+    name: ShortText
+
+
 class AlarmAck(msgspec.Struct):
     """Acknowledge (or shelve) an alarm of the inbox: a sensor alarm (its log entry id), a
     camera offline too long (``video:<point_id>``) or an indicator in alarm
@@ -258,6 +276,8 @@ PAYLOADS: dict[str, type[msgspec.Struct]] = {
     "duty.roster": DutyRoster,
     "duty.override": DutyOverride,
     "duty.swap": DutySwap,
+    "duty.checkin_request": DutyCheckinRequest,
+    "duty.checkin": DutyCheckin,
     "alarm.acknowledged": AlarmAck,
     "alarm.shelved": AlarmAck,
     "alarm.out_of_service": AlarmAck,

@@ -353,6 +353,14 @@ QUERIES: dict[str, str] = {
         SELECT CAST(extract(epoch FROM ts) * 1000 AS BIGINT) AS ms, type, street, data
         FROM events WHERE type IN ('indicator.value', 'sensor.reading') AND day >= CAST(? AS DATE)
         ORDER BY ts""",
+    # duty events for the check-in replay (dashboard/checkin_reads.py): the roster's up to a
+    # day, check-in requests and answers of a range of days (parameters: last day, first, last)
+    "duty_events": """
+        SELECT log_id, CAST(extract(epoch FROM ts) * 1000 AS BIGINT) AS ms, type, event_id, data
+        FROM events WHERE (type IN ('duty.roster', 'duty.override', 'duty.swap') AND day <= CAST(? AS DATE))
+           OR (type IN ('duty.checkin_request', 'duty.checkin')
+               AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE))
+        ORDER BY ts, log_id""",
     # audit entries of one action by outcome and day (the trail after the stream's trim)
     "audit_by_day": """
         SELECT CAST(day AS VARCHAR) AS day, action, outcome, count(*) AS entries

@@ -5,13 +5,14 @@ a function of the state, the console configuration, the catalogue and ``now``.""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from dashboard import alarm_states
+from dashboard import alarm_states, checkin
 from dashboard.cards import in_scope
 from dashboard.catalogue import Indicator, level
 from dashboard.classify import project
-from dashboard.clock import MINUTE_MS, span_text
+from dashboard.clock import BEIJING, MINUTE_MS, clock_text, span_text
 from dashboard.console import ConsoleConfig
 from dashboard.i18n import STRINGS, t, unit_name
 from dashboard.roster_view import gap_alarms
@@ -44,6 +45,8 @@ def alarm_exists(state: State, key: str, feeding: Sources | None = None) -> bool
     (``video:<point>``), an indicator series (``indicator:<series>``) or a feeding system
     seen or listed (``source:<name>``) or a roster's post (``roster:<centre>/<post>``)."""
     kind, _, rest = key.partition(":")
+    if kind == "checkin" and rest:
+        return any(f"{r['center']}/{r['post']}" == rest for r in state.checkins["requests"].values())
     if kind == "roster" and rest:
         return any(f"{r['center']}/{r['post']}" == rest for r in state.roster["rotations"].values())
     if kind == "source" and rest:
@@ -148,6 +151,13 @@ def inbox(
                          span=span_text(gap["start"], gap["end"])) for lang in ("zh", "en")}
         add(gap["key"], "roster", gap["severity"], names["zh"], unit, gap["since"],
             gap["key"].removeprefix("roster:"), names, acknowledged=acked(gap["key"], gap["since"]))
+    for missed in checkin.missed_alarms(state.checkins, datetime.fromtimestamp(now / 1000, BEIJING)):
+        unit = None if missed["center"] == "district" else missed["center"]
+        at_text = clock_text(int(datetime.fromisoformat(missed["at"]).timestamp() * 1000))
+        names = {lang: t("checkin.missed_alarm", lang, centre=unit_name(unit, lang), post=missed["post"],
+                         at=at_text) for lang in ("zh", "en")}
+        add(missed["key"], "checkin", 3, names["zh"], unit, missed["since"],
+            missed["key"].removeprefix("checkin:"), names, acknowledged=acked(missed["key"], missed["since"]))
     by_key = {indicator.key: indicator for indicator in catalogue}
     for sid, series in state.indicators.items():
         indicator = by_key.get(series["key"])

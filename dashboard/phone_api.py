@@ -123,6 +123,7 @@ def register(server: FastAPI, runtime: Runtime, assets: Path) -> None:
   <div id="ph-outcome" class="ph-outcome" role="status" aria-live="polite" hidden></div>
 </header>
 <main id="ph-main">
+  <section id="ph-checkin" class="ph-checkin" aria-live="polite" hidden></section>
   <section id="ph-list-view" class="ph-view">
     <p id="ph-count" class="ph-count">{esc(t("phone.loading", lang))}</p>
     <ol id="ph-list" class="ph-list"></ol>
@@ -135,6 +136,7 @@ def register(server: FastAPI, runtime: Runtime, assets: Path) -> None:
 </main>
 <script src="{_asset("live.js", assets)}"></script>
 <script src="{_asset("phone.js", assets)}"></script>
+<script src="{_asset("checkin_phone.js", assets)}"></script>
 </body>
 </html>
 """

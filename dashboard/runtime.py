@@ -21,7 +21,8 @@ from dashboard.audit_rollup import FailureRollup
 from dashboard.auth import UserStore
 from dashboard.bus import Bus, connect_for
 from dashboard.catalogue import Indicator, load_catalogue
-from dashboard.config import ConfigError, Settings
+from dashboard.checkin_scheduler import CheckinScheduler
+from dashboard.config import ConfigError, Settings, checkin_schedule
 from dashboard.console import ConsoleConfig, load_console_config
 from dashboard.console_index import IncidentIndex
 from dashboard.console_worker import ConsoleWorker
@@ -75,6 +76,7 @@ class Runtime:
     users_watch: UsersWatch
     archiver: Archiver | None = None  # None: no archive configured, or the console worker
     console_worker: ConsoleWorker | None = None  # set by the app unless it is the worker
+    checkin_scheduler: CheckinScheduler | None = None  # 查岗 requests (None: the console worker)
     deadlines: DeadlineRule = field(default_factory=DeadlineRule)  # 12345 working-day deadlines
     sources: Sources = field(default_factory=load_sources)  # the feeding systems (sources.toml)
     performance: PerformanceConfig = field(default_factory=load_performance)  # performance.toml
@@ -189,7 +191,10 @@ def build_runtime(settings: Settings, *, follower: bool = False) -> Runtime:
     return Runtime(settings, metrics, bus, replica, hub, catalogue, console, auditor, identity, limits,
                    feed, rollup, Refusals(metrics), LoopWatch(metrics), index, SharedAnswers(versions),
                    UsersWatch(store), archiver=None if follower else build_archiver(settings, bus, metrics),
-                   deadlines=deadlines, sources=feeding, performance=performance)
+                   deadlines=deadlines, sources=feeding, performance=performance,
+                   checkin_scheduler=None if follower else CheckinScheduler(
+                       bus, checkin_schedule(settings), lambda: replica.state, settings.checkin_tick_s,
+                       time.time))
 
 
 def deadline_rule(settings: Settings) -> DeadlineRule:

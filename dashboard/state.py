@@ -27,11 +27,13 @@ from typing import Any
 
 import orjson
 
-from dashboard import alarm_states, hotline, lifecycle, roster, sources
+from dashboard import alarm_states, checkin, hotline, lifecycle, roster, sources
 from dashboard.clock import beijing_day
 from dashboard.dedup import DedupWindow
 from dashboard.events import (
     AlarmAck,
+    DutyCheckin,
+    DutyCheckinRequest,
     DutyOverride,
     DutyRoster,
     DutyShift,
@@ -101,6 +103,7 @@ class State:
     alarms: dict[str, AlarmRecord] = field(default_factory=dict)
     duty: dict[str, DutyRecord] = field(default_factory=dict)
     roster: roster.Tables = field(default_factory=roster.empty)  # rotations and changes (dashboard/roster.py)
+    checkins: checkin.Tables = field(default_factory=checkin.empty)  # requests (dashboard/checkin.py)
     feed: list[list[str]] = field(default_factory=list)  # [kind, key], newest last
     rejections: list[Rejection] = field(default_factory=list)
     alarm_acks: dict[str, InboxDecision] = field(default_factory=dict)  # inbox key → ack
@@ -630,7 +633,7 @@ def _sensor_reading(state: State, entry_id: str, event: Event, ts: int, changes:
 
 #: Inbox keys of the alarms that are not sensor alarms (dashboard/inbox.py): a camera down
 #: too long, an indicator in alarm.  A sensor alarm's key never starts with one of them.
-OTHER_INBOX_KINDS = ("video:", "indicator:", "sensor:", "source:", "roster:")
+OTHER_INBOX_KINDS = ("video:", "indicator:", "sensor:", "source:", "roster:", "checkin:")
 #: The keys an out-of-service decision may name directly (a source, not one alarm).
 SOURCE_KINDS = OTHER_INBOX_KINDS
 #: the ``kind`` of an early-warning alarm (indicator.anomaly) in ``state.alarms``
@@ -786,6 +789,25 @@ def _roster(state: State, entry_id: str, event: Event, ts: int, changes: Changes
         changes.add(Section.DUTY, f"roster:{center}")
 
 
+def _checkin(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
+    """A check-in request (查岗) or its answer (dashboard/checkin.py decides; a refused
+    answer, to no open request or by someone not on duty there, is kept with its reason
+    and changes nothing)."""
+    if event.type == "duty.checkin_request":
+        q = payload(event, DutyCheckinRequest)
+        reason = checkin.add_request(state.checkins, q.center, q.post, q.at, q.due, ts)
+        center, post = q.center, q.post
+    else:
+        a = payload(event, DutyCheckin)
+        _, reason = checkin.answer(state.checkins, state.roster, a.center, a.post, a.name, ts)
+        center, post = a.center, a.post
+    if reason:
+        _reject(state, entry_id, event, reason, changes)
+        return
+    changes.add(Section.DUTY, f"checkin:{center}/{post}")
+    changes.add(Section.INBOX, f"checkin:{center}/{post}")
+
+
 # ---------------------------------------------------------------- alarm inbox
 
 
@@ -858,6 +880,8 @@ _HANDLERS = {
     "duty.roster": _roster,
     "duty.override": _roster,
     "duty.swap": _roster,
+    "duty.checkin_request": _checkin,
+    "duty.checkin": _checkin,
     "alarm.acknowledged": _alarm_ack,
     "alarm.shelved": _alarm_ack,
     "alarm.out_of_service": _alarm_service,

@@ -355,6 +355,11 @@ class ViewBuilder:
         if any(in_scope(self.state.tickets[t].get("street"), scope)
                for t in changes.keys.get(Section.TICKETS, ()) if t in self.state.tickets):
             touched.add(Section.TICKETS)
+        for key in changes.keys.get(Section.DUTY, ()):  # a check-in request came or was answered
+            centre = key.removeprefix("checkin:").partition("/")[0] if key.startswith("checkin:") else None
+            if centre is not None and (scope is None or centre in ("district", scope)):
+                touched.add(Section.DUTY)
+                break
         for key in changes.keys.get(Section.INBOX, ()):
             known, street = inbox_street(self.state, key)
             if scope is None or (known and indicator_in_scope(street, scope)):

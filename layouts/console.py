@@ -22,6 +22,7 @@ from dashboard.lifecycle import FLOW, VERBS
 from dashboard.protocol import Cue
 from dashboard.units import UNITS
 from layouts import ids
+from layouts.console_checkin import checkin_prompt
 from layouts.console_roster import roster_form
 from layouts.map import one_map
 from layouts.wall import header
@@ -378,6 +379,7 @@ def page(
                 ],
                 className="console-bar",
             ),
+            checkin_prompt(s),
             html.Main(
                 [
                     html.Div([filters(s), streets], className="console-left"),

@@ -50,6 +50,13 @@ ROSTER_REASON = "roster-reason"
 ROSTER_SUBMIT = "roster-submit"
 ROSTER_RESULT = "roster-result"
 LAYOUT_NOTE = "layout-note"
+# check-in of the post on duty, 查岗 (layouts/console_checkin.py, callbacks/checkin.py)
+CHECKIN_PROMPT = "checkin-prompt"
+CHECKIN_TEXT = "checkin-text"
+CHECKIN_CONFIRM = "checkin-confirm"
+CHECKIN_RESULT = "checkin-result"
+CHECKIN_REQUEST = "checkin-request"  # the request the button answers
+CHECKIN_CLOCK = "checkin-clock"  # the minutes left count down on it (no data comes from it)
 
 
 def video_count(status: str) -> str:

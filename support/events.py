@@ -215,6 +215,18 @@ def duty_swap(rotation_id: str, occurrence: str, other_rotation_id: str, other_o
                     **fields)
 
 
+def duty_checkin_request(center: str, post: str, at: str, due: str,
+                         **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """A post asked to confirm presence (查岗) at ``at``, answerable until ``due``; give it
+    ``event_id=f"checkin:{center}/{post}@{at}"`` as the scheduler does."""
+    return envelope("duty.checkin_request", {"center": center, "post": post, "at": at, "due": due}, **fields)
+
+
+def duty_checkin(center: str, post: str, name: str, **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """The post's open check-in request answered by ``name`` (确认在岗)."""
+    return envelope("duty.checkin", {"center": center, "post": post, "name": name}, **fields)
+
+
 def alarm_acknowledged(alarm_id: str, by: str, *, comment: str | None = None,
                        **fields: Unpack[EnvelopeFields]) -> Envelope:
     """An alarm of the console's inbox acknowledged (``alarm_id``: a sensor alarm's event

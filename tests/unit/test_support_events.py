@@ -38,6 +38,8 @@ EVERY_TYPE = [
                      reason="病假"),
     ev.duty_swap("r-1", "2026-12-03T08:00:00+08:00", "r-2", "2026-12-04T08:00:00+08:00", by="admin",
                  reason="调班"),
+    ev.duty_checkin_request("district", "值班长", "2026-12-05T09:00:00+08:00", "2026-12-05T09:10:00+08:00"),
+    ev.duty_checkin("district", "值班长", "王伟"),
     ev.alarm_acknowledged("1-0", "officer", comment="已处置"),
     ev.alarm_shelved("video:cam-1", "officer", "施工断电", 1_767_225_600_000),
     ev.alarm_out_of_service("sensor:gas-1", "officer", "传感器检修"),
