@@ -267,6 +267,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "list.separator": ("、", ", "),
     "inbox.out_of_service": ("停用检修", "Out of service"),
     "inbox.in_service": ("恢复服务", "Return to service"),
+    "inbox.open": ("打开详情", "Open the detail"),
     "inbox.acknowledged_title": ("已确认、仍在告警（{n}）", "Acknowledged, still active ({n})"),
     "inbox.out_of_service_title": ("停用检修（{n}）", "Out of service ({n})"),
     "inbox.marks": ("持续超{h}小时 {stale} 条 · 频繁报警 {chattering} 条",

@@ -248,7 +248,9 @@ def _inbox_row(item: dict[str, Any], selected: str | None, url: ConsoleUrl, s: S
                listed: str = "active") -> html.Div:
     """One alarm of the inbox: level, kind, title, its state and marks, street, since."""
     target = _drill_of(item)
-    link = (dcc.Link("›", href=url.drill(target, item["ref"]).href, className="inbox-open", title=item["ref"])
+    # its tooltip names what opens in the page's language (a series' key is no word)
+    link = (dcc.Link("›", href=url.drill(target, item["ref"]).href, className="inbox-open",
+                     title=s["inbox.open"])
             if target else html.Span(className="inbox-open"))
     state = "out_of_service" if listed == "out_of_service" else item["state"]
     marks = [html.Span(s["inbox.out_of_service"] if state == "out_of_service" else s[f"alarm.state.{state}"],

@@ -42,6 +42,7 @@ ROUTES = (
     "/api/roster.ics?center=jiangsulu", "/api/roster.ics",
     "/console/performance", "/api/performance.json", "/api/performance/summary.json",
     "/api/performance/cases.json?unit=hongqiao&figure=hotline_satisfied",
+    "/console/m/api/checkin",
 )
 # served files: the app's code, never data
 STATIC = ("/assets/", "/_dash-component-suites/", "/auth/", "/favicon.ico")
