@@ -154,7 +154,8 @@ def test_the_same_queries_answer_the_same_on_duckdb_and_postgresql(tmp_path: Pat
                      | {"alarm_events", "series_points"})
         for name, args in params.items():
             duck, pg = (archive.query(name, *args) for archive in engines)
-            if name in ("series_points", "duty_events"):  # JSON: text from DuckDB, parsed by psycopg (the engine reads both)
+            # JSON: text from DuckDB, parsed by psycopg (the engine reads both)
+            if name in ("series_points", "duty_events"):
                 duck, pg = canonical_json(duck), canonical_json(pg)
             if name in unordered:
                 duck, pg = sorted(duck, key=repr), sorted(pg, key=repr)
