@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dashboard import roster
 from dashboard.classify import project
 from dashboard.clock import beijing_day
 from dashboard.state import State
@@ -41,6 +42,8 @@ def inbox_street(state: State, key: str) -> tuple[bool, str | None]:
         centre = rest.partition("/")[0]
         known = any(f"{r['center']}/{r['post']}" == rest for r in state.roster["rotations"].values())
         return (known, None if centre == "district" else centre)
+    if kind == "handover":  # a centre's unacknowledged handover, handover:<centre>
+        return (roster.known_center(rest), None if rest == "district" else rest)
     alarm = state.alarms.get(key)
     return (alarm is not None, alarm.get("street") if alarm else None)
 

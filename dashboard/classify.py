@@ -78,6 +78,10 @@ CLASSIFICATION: dict[str, dict[str, str]] = {
                       "reason": TEXT},
     "duty.swap": {"rotation_id": INTERNAL, "occurrence": INTERNAL, "other_rotation_id": INTERNAL,
                   "other_occurrence": INTERNAL, "by": INTERNAL, "reason": TEXT},
+    "duty.handover": {"handover_id": INTERNAL, "center": PUBLIC, "post": PUBLIC, "from": PERSONAL,
+                      "to": PERSONAL, "shift_start": INTERNAL, "shift_end": INTERNAL, "summary": TEXT,
+                      "open_items": INTERNAL, "notes": TEXT, "by": INTERNAL},
+    "duty.handover_ack": {"handover_id": INTERNAL, "by": PERSONAL, "account": INTERNAL},
     "alarm.acknowledged": _ALARM_ACK,
     "alarm.shelved": _ALARM_ACK,
     "alarm.out_of_service": _ALARM_ACK,
@@ -140,6 +144,11 @@ RECORDS: dict[str, dict[str, str | Records]] = {
                      "changed": INTERNAL},
     "roster_wall": {"center": PUBLIC, "post": PUBLIC, "surname": PERSONAL},
     "roster_gap": {"center": PUBLIC, "post": PUBLIC, "start": INTERNAL, "end": INTERNAL},
+    # a handover (dashboard/handover.py HandoverRecord): the officers' names are personal
+    "handover": {"id": INTERNAL, "center": PUBLIC, "post": PUBLIC, "from_name": PERSONAL,
+                 "to_name": PERSONAL, "shift_start": INTERNAL, "shift_end": INTERNAL, "summary": TEXT,
+                 "notes": TEXT, "open_items": INTERNAL, "by": INTERNAL, "ts": INTERNAL,
+                 "acked_by": PERSONAL, "acked_ts": INTERNAL, "acked_account": INTERNAL},
     "rejection": {"entry": INTERNAL, "type": PUBLIC, "id": INTERNAL, "incident_id": INTERNAL,
                   "ticket_id": INTERNAL,
                   "by": INTERNAL, "reason": INTERNAL},
@@ -156,6 +165,8 @@ MASKS: dict[str, Callable[[Any], Any]] = {
     "caller_phone": mask_phone,
     "phone": mask_phone,
     "surname": mask_surname,  # the wall's on-duty-now: 王**
+    # handover officers (duty.handover, duty.handover_ack, the handover record): 王*
+    **dict.fromkeys(("from", "to", "from_name", "to_name", "acked_by"), mask_name),
 }
 
 # which records can be revealed, and the event type whose classification they follow
