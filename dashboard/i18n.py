@@ -348,6 +348,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "roster.streets_vacant": ("{n}个街镇中心有空岗", "{n} unit centres with a vacant post"),
     "roster.none": ("暂无排班", "No roster yet"),
     "inbox.kind.roster": ("值班空缺", "Roster gap"),
+    "inbox.kind.handover": ("交接班未确认", "Handover unacknowledged"),
     "roster.edit": ("编辑排班", "Edit the roster"),
     "roster.verb.rotation": ("新增轮班", "Add a rotation"),
     "roster.verb.override": ("代班（替换一个班次）", "Stand-in (one shift)"),

@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dashboard import alarm_states
+from dashboard import alarm_states, handover
 from dashboard.cards import in_scope
 from dashboard.catalogue import Indicator, level
 from dashboard.classify import project
-from dashboard.clock import MINUTE_MS, span_text
+from dashboard.clock import MINUTE_MS, beijing, span_text
 from dashboard.console import ConsoleConfig
 from dashboard.i18n import STRINGS, t, unit_name
+from dashboard.masks import mask_name
 from dashboard.roster_view import gap_alarms
 from dashboard.sources import Sources, alarming, health
 from dashboard.state import State
@@ -44,6 +45,8 @@ def alarm_exists(state: State, key: str, feeding: Sources | None = None) -> bool
     (``video:<point>``), an indicator series (``indicator:<series>``) or a feeding system
     seen or listed (``source:<name>``) or a roster's post (``roster:<centre>/<post>``)."""
     kind, _, rest = key.partition(":")
+    if kind == "handover" and rest:
+        return any(r["center"] == rest for r in state.handovers.values())
     if kind == "roster" and rest:
         return any(f"{r['center']}/{r['post']}" == rest for r in state.roster["rotations"].values())
     if kind == "source" and rest:
@@ -65,6 +68,7 @@ def inbox(
     flood_alarms: int = 10,
     feeding: Sources | None = None,
     calendar: Calendar | None = None,
+    handover_ack_min: float | None = None,
 ) -> dict[str, Any]:
     """The alarms in their ISA-18.2 states (dashboard/alarm_states.py):
 
@@ -148,6 +152,16 @@ def inbox(
                          span=span_text(gap["start"], gap["end"])) for lang in ("zh", "en")}
         add(gap["key"], "roster", gap["severity"], names["zh"], unit, gap["since"],
             gap["key"].removeprefix("roster:"), names, acknowledged=acked(gap["key"], gap["since"]))
+    if handover_ack_min is not None:  # a handover not acknowledged in time (dashboard/handover.py)
+        for record in handover.unacknowledged(state.handovers, now, handover_ack_min):
+            centre = record["center"]
+            unit = None if centre == "district" else centre
+            key, since = f"handover:{centre}", record["ts"] + int(handover_ack_min * MINUTE_MS)
+            names = {lang: t("handover.alarm", lang, centre=unit_name(unit, lang),
+                             name=mask_name(record["from_name"]), time=clock_hm(record["ts"]))
+                     for lang in ("zh", "en")}
+            add(key, "handover", 2, names["zh"], unit, since, centre, names,
+                acknowledged=acked(key, since))
     by_key = {indicator.key: indicator for indicator in catalogue}
     for sid, series in state.indicators.items():
         indicator = by_key.get(series["key"])
@@ -178,3 +192,7 @@ def inbox(
     return {**lists, "recent": recent, "flood": recent > flood_alarms,
             "stale": sum(1 for item in counted if item["stale"]),
             "chattering": sum(1 for item in counted if item["chattering"])}
+
+
+def clock_hm(ms: int) -> str:
+    return beijing(ms).strftime("%m-%d %H:%M")

@@ -225,3 +225,27 @@ def test_the_draft_of_a_known_shift_lists_what_happened_and_what_is_open() -> No
         "值班备注：二号门禁待修",
     ]
     assert handover.summary_text(got, "en").splitlines()[1] == "Incidents opened this shift: 2: inc-a, inc-b"
+
+
+def test_an_unacknowledged_handover_is_an_inbox_alarm_cleared_by_the_ack() -> None:
+    """handover:district appears 30 min after the submission (not before), names the
+    outgoing officer masked, and leaves the inbox with the incoming officer's ack."""
+    from dashboard.console import load_console_config
+    from dashboard.inbox import alarm_exists, inbox
+
+    state, n = rota_state()
+    feed(state, n, handover_event(), ms("2026-12-01T19:50:00+08:00"))
+
+    def handover_items(at: str, scope: str | None = None) -> list[dict]:
+        box = inbox(state, ms(at), load_console_config(), [], scope=scope, handover_ack_min=30)
+        return [i for i in box["active"] + box["acknowledged"] if i["kind"] == "handover"]
+
+    assert handover_items("2026-12-01T20:19:00+08:00") == []
+    [item] = handover_items("2026-12-01T20:20:00+08:00")
+    assert (item["key"], item["state"], item["severity"]) == ("handover:district", "unacknowledged", 2)
+    assert item["title"] == "全区 交接班未确认（王* 于 12-01 19:50 提交）"
+    assert handover_items("2026-12-01T20:20:00+08:00", scope="hongqiao") == []
+    assert "王伟" not in str(item)
+    assert alarm_exists(state, "handover:district") and not alarm_exists(state, "handover:hongqiao")
+    feed(state, n, ev.duty_handover_ack("h1", "李娜"), ms("2026-12-01T20:25:00+08:00"))
+    assert handover_items("2026-12-01T20:26:00+08:00") == []
