@@ -6,14 +6,15 @@ from typing import TYPE_CHECKING
 
 import dash
 
-from callbacks import admin, console, roster, wall
+from callbacks import admin, console, handover, roster, wall
 
 if TYPE_CHECKING:
     from dashboard.runtime import Runtime
 
 # the permission each area's callbacks need; the guard refuses a callback request of a
 # role without it before Dash runs anything, and the callbacks check again themselves
-AREAS = ((wall, "wall"), (console, "console"), (roster, "console"), (admin, "admin"))
+AREAS = ((wall, "wall"), (console, "console"), (roster, "console"), (handover, "console"),
+         (admin, "admin"))
 
 
 def register_all(app: dash.Dash, runtime: Runtime) -> dict[str, str]:

@@ -20,7 +20,16 @@ from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, Response
 
 from callbacks import register_all
-from dashboard import alarm_load_api, clock, hosts, http_api, perception_api, phone_api, roster_api
+from dashboard import (
+    alarm_load_api,
+    clock,
+    handover_api,
+    hosts,
+    http_api,
+    perception_api,
+    phone_api,
+    roster_api,
+)
 from dashboard.access import CallbackPermissions
 from dashboard.config import Settings
 from dashboard.console_worker import WORKER_HOST, ConsoleWorker, WorkerDoor
@@ -119,6 +128,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     http_api.register(server, runtime)
     server.state.perception = perception_api.register(server, runtime)
     roster_api.register(server, runtime)
+    handover_api.register(server, runtime)
     phone_api.register(server, runtime, ASSETS)
     alarm_load_api.register(server, runtime)
     sign_in = SignIn(runtime.identity, runtime.sign_in_limits, runtime.auditor, runtime.rollup,
