@@ -124,6 +124,9 @@ def draft_for(
 
 
 async def _append(runtime: Runtime, event: dict[str, Any], center: str) -> Outcome:
+    event.update(id=f"act-{uuid.uuid4().hex}", source="console", ts=clock.now_ms())
+    if center != "district":
+        event["street"] = center
     try:
         parsed = event_from_dict(event)
     except InvalidEvent as exc:
@@ -136,9 +139,6 @@ async def _append(runtime: Runtime, event: dict[str, Any], center: str) -> Outco
     apply(trial, "0-1", parsed, Changes())
     if trial.rejections:
         return _refused("handover", reason=trial.rejections[-1]["reason"][:300])
-    event.update(id=f"act-{uuid.uuid4().hex}", source="console", ts=clock.now_ms())
-    if center != "district":
-        event["street"] = center
     entry = await runtime.bus.append(orjson.dumps(event))
     if not await runtime.replica.wait_applied(entry, timeout=5.0):
         return Outcome(False, Refusal("not_applied", {"entry": entry}), entry=entry)

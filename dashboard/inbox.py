@@ -14,7 +14,6 @@ from dashboard.classify import project
 from dashboard.clock import MINUTE_MS, beijing, span_text
 from dashboard.console import ConsoleConfig
 from dashboard.i18n import STRINGS, t, unit_name
-from dashboard.masks import mask_name
 from dashboard.roster_view import gap_alarms
 from dashboard.sources import Sources, alarming, health
 from dashboard.state import State
@@ -157,8 +156,9 @@ def inbox(
             centre = record["center"]
             unit = None if centre == "district" else centre
             key, since = f"handover:{centre}", record["ts"] + int(handover_ack_min * MINUTE_MS)
-            names = {lang: t("handover.alarm", lang, centre=unit_name(unit, lang),
-                             name=mask_name(record["from_name"]), time=clock_hm(record["ts"]))
+            giver = project("handover", record, ("from_name",))["from_name"]
+            names = {lang: t("handover.alarm", lang, centre=unit_name(unit, lang), name=giver,
+                             time=clock_hm(record["ts"]))
                      for lang in ("zh", "en")}
             add(key, "handover", 2, names["zh"], unit, since, centre, names,
                 acknowledged=acked(key, since))

@@ -355,6 +355,10 @@ class ViewBuilder:
         if any(in_scope(self.state.tickets[t].get("street"), scope)
                for t in changes.keys.get(Section.TICKETS, ()) if t in self.state.tickets):
             touched.add(Section.TICKETS)
+        for key in changes.keys.get(Section.DUTY, ()):  # a handover (交接班) of a centre in scope
+            centre = key.removeprefix("handover:")
+            if centre != key and (scope is None or centre in ("district", scope)):
+                touched.add(Section.DUTY)
         for key in changes.keys.get(Section.INBOX, ()):
             known, street = inbox_street(self.state, key)
             if scope is None or (known and indicator_in_scope(street, scope)):
