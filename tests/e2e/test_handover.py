@@ -112,6 +112,5 @@ def test_the_outgoing_officer_drafts_edits_submits_and_the_incoming_one_acknowle
     expect(printed.locator(".entry")).to_contain_text("已确认：李*")
     pdf = printed.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
-    (SCREENSHOTS / "handover-print.pdf").write_bytes(pdf)
     printed.set_viewport_size({"width": 900, "height": 700})
     printed.screenshot(path=str(SCREENSHOTS / "handover-print.png"))
