@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import dash
 
-from callbacks import admin, checkin, console, roster, wall
+from callbacks import admin, checkin, console, handover, roster, wall
 
 if TYPE_CHECKING:
     from dashboard.runtime import Runtime
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 # the permission each area's callbacks need; the guard refuses a callback request of a
 # role without it before Dash runs anything, and the callbacks check again themselves
 AREAS = ((wall, "wall"), (console, "console"), (roster, "console"), (checkin, "console"),
+         (handover, "console"),
          (admin, "admin"))
 
 

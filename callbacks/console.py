@@ -462,7 +462,8 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
         url = where(search, require("console"))
         box = inbox(runtime.state, now(), runtime.console, runtime.catalogue, scope=url.street,
                     window_ms=settings.flood_window_s * 1000, flood_alarms=settings.flood_alarms,
-                    feeding=runtime.sources, calendar=runtime.deadlines.calendar)
+                    feeding=runtime.sources, calendar=runtime.deadlines.calendar,
+                    handover_ack_min=settings.handover_ack_min)
         waiting = box["active"] or box["acknowledged"] or box["out_of_service"]
         strings_ = client_strings(url.lang)
         return panels.inbox_items(box, selected, url, strings_, runtime.console.alarm_stale_h), not waiting

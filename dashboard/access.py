@@ -62,6 +62,7 @@ PREFIXES: tuple[tuple[str, str], ...] = (
     ("/api/performance", "console"),  # street performance board with its figures (docs/performance.md)
     ("/api/alarm-load", "console"),  # alarm load per duty seat (officers: their street's seat)
     ("/api/roster", "console"),  # a centre's roster as iCalendar (officers: the district's, their street's)
+    ("/api/handover-print", "console"),  # the handover log, printable (names masked)
     (OPEN311_PREFIX, "open311"),  # Open311 GeoReport v2 (or the open311_token, open311_allowed)
     ("/admin", "admin"),
     ("/console", "console"),

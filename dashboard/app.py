@@ -24,6 +24,7 @@ from dashboard import (
     alarm_load_api,
     checkin_api,
     clock,
+    handover_api,
     hosts,
     http_api,
     perception_api,
@@ -134,6 +135,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     server.state.perception = perception_api.register(server, runtime)
     performance_api.register(server, runtime)
     roster_api.register(server, runtime)
+    handover_api.register(server, runtime)
     phone_api.register(server, runtime, ASSETS)
     checkin_api.register(server, runtime)
     alarm_load_api.register(server, runtime)

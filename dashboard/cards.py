@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dashboard import roster
 from dashboard.classify import project
 from dashboard.clock import beijing_day
 from dashboard.state import State
@@ -44,6 +45,8 @@ def inbox_street(state: State, key: str) -> tuple[bool, str | None]:
     if kind == "checkin":  # a missed check-in of a centre's post (dashboard/checkin.py)
         centre = rest.partition("/")[0]
         return (True, None if centre == "district" else centre)
+    if kind == "handover":  # a centre's unacknowledged handover, handover:<centre>
+        return (roster.known_center(rest), None if rest == "district" else rest)
     alarm = state.alarms.get(key)
     return (alarm is not None, alarm.get("street") if alarm else None)
 

@@ -80,6 +80,10 @@ CLASSIFICATION: dict[str, dict[str, str]] = {
                   "other_occurrence": INTERNAL, "by": INTERNAL, "reason": TEXT},
     "duty.checkin_request": {"center": PUBLIC, "post": PUBLIC, "at": INTERNAL, "due": INTERNAL},
     "duty.checkin": {"center": PUBLIC, "post": PUBLIC, "name": PERSONAL},
+    "duty.handover": {"handover_id": INTERNAL, "center": PUBLIC, "post": PUBLIC, "from": PERSONAL,
+                      "to": PERSONAL, "shift_start": INTERNAL, "shift_end": INTERNAL, "summary": TEXT,
+                      "open_items": INTERNAL, "notes": TEXT, "by": INTERNAL},
+    "duty.handover_ack": {"handover_id": INTERNAL, "by": PERSONAL, "account": INTERNAL},
     "alarm.acknowledged": _ALARM_ACK,
     "alarm.shelved": _ALARM_ACK,
     "alarm.out_of_service": _ALARM_ACK,
@@ -146,6 +150,11 @@ RECORDS: dict[str, dict[str, str | Records]] = {
     "checkin": {"id": INTERNAL, "center": PUBLIC, "post": PUBLIC, "at": INTERNAL, "due": INTERNAL,
                 "answered_by": PERSONAL, "answered_at": INTERNAL, "ts": INTERNAL, "status": PUBLIC,
                 "minutes_left": PUBLIC},
+    # a handover (dashboard/handover.py HandoverRecord): the officers' names are personal
+    "handover": {"id": INTERNAL, "center": PUBLIC, "post": PUBLIC, "from_name": PERSONAL,
+                 "to_name": PERSONAL, "shift_start": INTERNAL, "shift_end": INTERNAL, "summary": TEXT,
+                 "notes": TEXT, "open_items": INTERNAL, "by": INTERNAL, "ts": INTERNAL,
+                 "acked_by": PERSONAL, "acked_ts": INTERNAL, "acked_account": INTERNAL},
     "rejection": {"entry": INTERNAL, "type": PUBLIC, "id": INTERNAL, "incident_id": INTERNAL,
                   "ticket_id": INTERNAL,
                   "by": INTERNAL, "reason": INTERNAL},
@@ -164,6 +173,8 @@ MASKS: dict[str, Callable[[Any], Any]] = {
     "name": mask_name,  # a check-in's officer (duty.checkin)
     "answered_by": mask_name,
     "surname": mask_surname,  # the wall's on-duty-now: 王**
+    # handover officers (duty.handover, duty.handover_ack, the handover record): 王*
+    **dict.fromkeys(("from", "to", "from_name", "to_name", "acked_by"), mask_name),
 }
 
 # which records can be revealed, and the event type whose classification they follow

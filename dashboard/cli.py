@@ -386,6 +386,10 @@ async def run_simulator(bus: Any, settings: Settings, duration: float | None,
             await bus.append_many([orjson.dumps(e) for e in events[start:start + 2000]])
         await bus.redis.set(marker, point_set)
         sent += len(events)
+    if bootstrap:  # the demo roster (synthetic names); the same rotation ids replace it
+        from dashboard.simulator_roster import demo_roster
+
+        await bus.append_many([orjson.dumps(e) for e in demo_roster(now_ms, settings.sim_seed)])
     tick = 0.1
     started = time.monotonic()
     owed = beats_owed = 0.0

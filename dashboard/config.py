@@ -79,6 +79,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     attention_fly_s: float = 20.0  # a severe incident holds the map this long, then overview
     attention_sound: bool = False
     flood_alarms: int = 10  # more alarms than this within flood_window_s is a flood
+    handover_ack_min: float = 30.0  # a handover not acknowledged this long is an inbox alarm
     flood_window_s: int = 600
     # 12345 work orders: deadlines in working days (dashboard/workdays.py, docs/events.md)
     calendar_path: str | None = None  # holidays and make-up working days TOML; None: packaged
@@ -445,6 +446,7 @@ def _validate(s: Settings) -> None:
     _validate_wecom(s, need)
     need(1 <= s.sim_points <= 50_000, "sim_points", "must be between 1 and 50000")
     need(s.sim_rate > 0, "sim_rate", "must be positive")
+    need(1 <= s.handover_ack_min <= 24 * 60, "handover_ack_min", "must be between 1 and 1440 minutes")
     need(s.detect_threshold > 0, "detect_threshold", "must be positive")
     need(s.detect_history_days >= 14, "detect_history_days", "must be at least 14 (two full weeks)")
     need(s.detect_lookback_s >= 0, "detect_lookback_s", "must be >= 0")

@@ -220,6 +220,31 @@ class DutyOverride(msgspec.Struct):
     reason: Text | None = None
 
 
+class DutyHandover(msgspec.Struct):
+    """The outgoing officer's handover (交接班) of one shift of a centre's post
+    (dashboard/handover.py): ``from`` hands over to ``to``, the incoming officer."""
+
+    handover_id: Id
+    center: Id
+    post: ShortText
+    from_: ShortText = msgspec.field(name="from")
+    to: ShortText = msgspec.field()
+    shift_start: ShortText = msgspec.field()
+    shift_end: ShortText = msgspec.field()
+    summary: Text = msgspec.field()
+    open_items: Annotated[list[Id], msgspec.Meta(max_length=500)] = msgspec.field(default_factory=list)
+    notes: Text | None = None
+    by: ShortText | None = None
+
+
+class DutyHandoverAck(msgspec.Struct):
+    """The incoming officer (``by``, the handover's ``to``) acknowledges a handover."""
+
+    handover_id: Id
+    by: ShortText
+    account: ShortText | None = None
+
+
 class DutySwap(msgspec.Struct):
     """The people of two occurrences exchange them."""
 
@@ -278,6 +303,8 @@ PAYLOADS: dict[str, type[msgspec.Struct]] = {
     "duty.swap": DutySwap,
     "duty.checkin_request": DutyCheckinRequest,
     "duty.checkin": DutyCheckin,
+    "duty.handover": DutyHandover,
+    "duty.handover_ack": DutyHandoverAck,
     "alarm.acknowledged": AlarmAck,
     "alarm.shelved": AlarmAck,
     "alarm.out_of_service": AlarmAck,

@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from dashboard import alarm_states, checkin
+from dashboard import alarm_states, checkin, handover
 from dashboard.cards import in_scope
 from dashboard.catalogue import Indicator, level
 from dashboard.classify import project
-from dashboard.clock import BEIJING, MINUTE_MS, clock_text, span_text
+from dashboard.clock import BEIJING, MINUTE_MS, beijing, clock_text, span_text
 from dashboard.console import ConsoleConfig
 from dashboard.i18n import STRINGS, t, unit_name
 from dashboard.roster_view import gap_alarms
@@ -47,6 +47,8 @@ def alarm_exists(state: State, key: str, feeding: Sources | None = None) -> bool
     kind, _, rest = key.partition(":")
     if kind == "checkin" and rest:
         return any(f"{r['center']}/{r['post']}" == rest for r in state.checkins["requests"].values())
+    if kind == "handover" and rest:
+        return any(r["center"] == rest for r in state.handovers.values())
     if kind == "roster" and rest:
         return any(f"{r['center']}/{r['post']}" == rest for r in state.roster["rotations"].values())
     if kind == "source" and rest:
@@ -68,6 +70,7 @@ def inbox(
     flood_alarms: int = 10,
     feeding: Sources | None = None,
     calendar: Calendar | None = None,
+    handover_ack_min: float | None = None,
 ) -> dict[str, Any]:
     """The alarms in their ISA-18.2 states (dashboard/alarm_states.py):
 
@@ -158,6 +161,17 @@ def inbox(
                          at=at_text) for lang in ("zh", "en")}
         add(missed["key"], "checkin", 3, names["zh"], unit, missed["since"],
             missed["key"].removeprefix("checkin:"), names, acknowledged=acked(missed["key"], missed["since"]))
+    if handover_ack_min is not None:  # a handover not acknowledged in time (dashboard/handover.py)
+        for record in handover.unacknowledged(state.handovers, now, handover_ack_min):
+            centre = record["center"]
+            unit = None if centre == "district" else centre
+            key, since = f"handover:{centre}", record["ts"] + int(handover_ack_min * MINUTE_MS)
+            giver = project("handover", record, ("from_name",))["from_name"]
+            names = {lang: t("handover.alarm", lang, centre=unit_name(unit, lang), name=giver,
+                             time=clock_hm(record["ts"]))
+                     for lang in ("zh", "en")}
+            add(key, "handover", 2, names["zh"], unit, since, centre, names,
+                acknowledged=acked(key, since))
     by_key = {indicator.key: indicator for indicator in catalogue}
     for sid, series in state.indicators.items():
         indicator = by_key.get(series["key"])
@@ -188,3 +202,7 @@ def inbox(
     return {**lists, "recent": recent, "flood": recent > flood_alarms,
             "stale": sum(1 for item in counted if item["stale"]),
             "chattering": sum(1 for item in counted if item["chattering"])}
+
+
+def clock_hm(ms: int) -> str:
+    return beijing(ms).strftime("%m-%d %H:%M")

@@ -27,13 +27,15 @@ from typing import Any
 
 import orjson
 
-from dashboard import alarm_states, checkin, hotline, lifecycle, roster, sources
+from dashboard import alarm_states, checkin, handover, hotline, lifecycle, roster, sources
 from dashboard.clock import beijing_day
 from dashboard.dedup import DedupWindow
 from dashboard.events import (
     AlarmAck,
     DutyCheckin,
     DutyCheckinRequest,
+    DutyHandover,
+    DutyHandoverAck,
     DutyOverride,
     DutyRoster,
     DutyShift,
@@ -104,6 +106,7 @@ class State:
     duty: dict[str, DutyRecord] = field(default_factory=dict)
     roster: roster.Tables = field(default_factory=roster.empty)  # rotations and changes (dashboard/roster.py)
     checkins: checkin.Tables = field(default_factory=checkin.empty)  # requests (dashboard/checkin.py)
+    handovers: dict[str, handover.HandoverRecord] = field(default_factory=dict)  # id → handover (交接班)
     feed: list[list[str]] = field(default_factory=list)  # [kind, key], newest last
     rejections: list[Rejection] = field(default_factory=list)
     alarm_acks: dict[str, InboxDecision] = field(default_factory=dict)  # inbox key → ack
@@ -633,7 +636,7 @@ def _sensor_reading(state: State, entry_id: str, event: Event, ts: int, changes:
 
 #: Inbox keys of the alarms that are not sensor alarms (dashboard/inbox.py): a camera down
 #: too long, an indicator in alarm.  A sensor alarm's key never starts with one of them.
-OTHER_INBOX_KINDS = ("video:", "indicator:", "sensor:", "source:", "roster:", "checkin:")
+OTHER_INBOX_KINDS = ("video:", "indicator:", "sensor:", "source:", "roster:", "checkin:", "handover:")
 #: The keys an out-of-service decision may name directly (a source, not one alarm).
 SOURCE_KINDS = OTHER_INBOX_KINDS
 #: the ``kind`` of an early-warning alarm (indicator.anomaly) in ``state.alarms``
@@ -806,6 +809,26 @@ def _checkin(state: State, entry_id: str, event: Event, ts: int, changes: Change
         return
     changes.add(Section.DUTY, f"checkin:{center}/{post}")
     changes.add(Section.INBOX, f"checkin:{center}/{post}")
+def _handover(state: State, entry_id: str, event: Event, ts: int, changes: Changes) -> None:
+    """A handover or its acknowledgement (dashboard/handover.py decides; a refusal is
+    kept with its reason and changes nothing)."""
+    if event.type == "duty.handover":
+        h = payload(event, DutyHandover)
+        center = h.center
+        reason = handover.submit(state.handovers, state.roster, {
+            "id": h.handover_id, "center": h.center, "post": h.post, "from_name": h.from_,
+            "to_name": h.to, "shift_start": h.shift_start, "shift_end": h.shift_end,
+            "summary": h.summary, "notes": h.notes, "open_items": list(h.open_items), "by": h.by,
+            "ts": ts, "acked_by": None, "acked_ts": None, "acked_account": None})
+    else:
+        a = payload(event, DutyHandoverAck)
+        center = state.handovers.get(a.handover_id, {}).get("center", "")  # type: ignore[call-overload]
+        reason = handover.acknowledge(state.handovers, a.handover_id, a.by, ts, a.account)
+    if reason:
+        _reject(state, entry_id, event, reason, changes)
+    else:
+        changes.add(Section.DUTY, f"handover:{center}")
+        changes.add(Section.INBOX, f"handover:{center}")
 
 
 # ---------------------------------------------------------------- alarm inbox
@@ -882,6 +905,8 @@ _HANDLERS = {
     "duty.swap": _roster,
     "duty.checkin_request": _checkin,
     "duty.checkin": _checkin,
+    "duty.handover": _handover,
+    "duty.handover_ack": _handover,
     "alarm.acknowledged": _alarm_ack,
     "alarm.shelved": _alarm_ack,
     "alarm.out_of_service": _alarm_service,

@@ -355,8 +355,9 @@ class ViewBuilder:
         if any(in_scope(self.state.tickets[t].get("street"), scope)
                for t in changes.keys.get(Section.TICKETS, ()) if t in self.state.tickets):
             touched.add(Section.TICKETS)
-        for key in changes.keys.get(Section.DUTY, ()):  # a check-in request came or was answered
-            centre = key.removeprefix("checkin:").partition("/")[0] if key.startswith("checkin:") else None
+        for key in changes.keys.get(Section.DUTY, ()):  # a check-in or a handover of a centre in scope
+            kind, _, rest = key.partition(":")
+            centre = rest.partition("/")[0] if kind in ("checkin", "handover") else None
             if centre is not None and (scope is None or centre in ("district", scope)):
                 touched.add(Section.DUTY)
                 break

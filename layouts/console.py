@@ -23,6 +23,7 @@ from dashboard.protocol import Cue
 from dashboard.units import UNITS
 from layouts import ids
 from layouts.console_checkin import checkin_prompt
+from layouts.console_handover import handover_section
 from layouts.console_roster import roster_form
 from layouts.map import one_map
 from layouts.wall import header
@@ -250,7 +251,8 @@ def tabs(s: dict[str, str], lang: str = "zh") -> dcc.Tabs:
                        href="/console/perception" + ("?lang=en" if lang == "en" else "")),
                 html.A(s["perf.open"], id=ids.PERFORMANCE_LINK, className="btn console-perception-link",
                        href="/console/performance" + ("?lang=en" if lang == "en" else ""))),
-            tab(s["tab.duty"], "duty", html.Div([html.Div(id=ids.DUTY, className="duty"), roster_form(s)])),
+            tab(s["tab.duty"], "duty", html.Div([html.Div(id=ids.DUTY, className="duty"), roster_form(s),
+                                                  handover_section(s)])),
         ],
     )
 

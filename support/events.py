@@ -225,6 +225,22 @@ def duty_checkin_request(center: str, post: str, at: str, due: str,
 def duty_checkin(center: str, post: str, name: str, **fields: Unpack[EnvelopeFields]) -> Envelope:
     """The post's open check-in request answered by ``name`` (确认在岗)."""
     return envelope("duty.checkin", {"center": center, "post": post, "name": name}, **fields)
+def duty_handover(handover_id: str, center: str, post: str, from_: str, to: str, shift_start: str,
+                  shift_end: str, summary: str, *, open_items: list[str] | None = None,
+                  notes: str | None = None, by: str | None = None,
+                  **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """The outgoing officer ``from_`` hands the shift of ``center``/``post`` over to ``to``."""
+    return envelope("duty.handover", {"handover_id": handover_id, "center": center, "post": post,
+                                      "from": from_, "to": to, "shift_start": shift_start,
+                                      "shift_end": shift_end, "summary": summary,
+                                      "open_items": open_items or [], "notes": notes, "by": by}, **fields)
+
+
+def duty_handover_ack(handover_id: str, by: str, *, account: str | None = None,
+                      **fields: Unpack[EnvelopeFields]) -> Envelope:
+    """The incoming officer ``by`` acknowledges a handover."""
+    return envelope("duty.handover_ack", {"handover_id": handover_id, "by": by, "account": account},
+                    **fields)
 
 
 def alarm_acknowledged(alarm_id: str, by: str, *, comment: str | None = None,

@@ -41,6 +41,7 @@ DOORS: dict[str, set[str]] = {
     "/api/performance/summary.json": {"wall", "visitor", "officer", "admin"},  # aggregates only
     "/console/performance": {"officer", "admin"},
     "/api/roster.ics": {"officer", "admin"},
+    "/api/handover-print": {"officer", "admin"},
     "/open311/v2/requests.json": {"admin"},  # or the open311 token (open311_allowed)
     "/_dash-ws-callback": set(),
     "/_reload-hash": set(),
