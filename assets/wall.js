@@ -640,6 +640,7 @@
   window.addEventListener("_dashprivate_pushstate", function () { setTimeout(syncConsoleSearch, 0); });
   window.addEventListener("popstate", function () { setTimeout(syncConsoleSearch, 0); });
 
-  window.cnWall = { pageRendered: pageRendered, render: render };
+  window.cnWall = { pageRendered: pageRendered, render: render,
+                    strings: function () { return (config && config.strings) || null; } };
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();

@@ -30,6 +30,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "hotline.overdue": ("超时", "Overdue"),
     "hotline.satisfaction": ("满意率", "Satisfaction"),
     "video": ("视频点位在线率", "Video Points Online"),
+    "board": ("比学赶超 · 街镇绩效", "Street Performance"),
+    "board.month": ("{month} · 名次区间 90%", "{month} · 90 % rank interval"),
     "video.district": ("全区", "District"),
     "map.layers": ("图层", "Layers"),
     "map.video": ("视频点位", "Video points"),

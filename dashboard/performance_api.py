@@ -10,7 +10,10 @@ read (dashboard/archive_reads.py), for a calendar month:
   (``console``): the cases behind one unit's figure, worst first (at most
   :data:`CASES_SHOWN`, with the total): ids and values only, each opened in the console;
 * ``GET /api/performance/summary.json`` (``wall``, visitors included: aggregates only):
-  this month's ranks, indices, intervals, trends and each unit's strongest and weakest.
+  the wall's month's ranks, indices, intervals, trends and each unit's strongest and
+  weakest.  The wall's month is the current one from its :data:`WALL_FROM_DAY`-th day on
+  and the month before until then: a board of two days says little and would reshuffle
+  every hour.
 
 The month defaults to the current one (Beijing), counted to now.  Boards are kept for
 :data:`KEEP_S` per month: the figures look at a month, and one computation every five
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
 JSON = "application/json"
 KEEP_S = 300.0
 CASES_SHOWN = 500
+WALL_FROM_DAY = 8
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -52,6 +56,11 @@ def month_of(query: dict[str, str], today: str) -> str:
     if not MONTH.match(raw) or raw > today[:7]:
         raise ValueError(f"month must be YYYY-MM, not after {today[:7]}, not {raw[:20]!r}")
     return raw
+
+
+def wall_month(today: str) -> str:
+    """The month the wall's board shows on ``today`` (module docstring)."""
+    return today[:7] if int(today[8:10]) >= WALL_FROM_DAY else month_before(today[:7])
 
 
 def month_days(month: str) -> tuple[str, str]:
@@ -176,7 +185,7 @@ def register(server: FastAPI, runtime: Runtime) -> None:
         perception line: a kiosk asks again soon)."""
         require("wall")
         try:
-            body = await board_for(clock.beijing_day(clock.now_ms())[:7])
+            body = await board_for(wall_month(clock.beijing_day(clock.now_ms())))
         except archive_reads.Unavailable as exc:
             return answer({"available": False, "error": str(exc)})
         return answer({**summary_json(body), "available": True})

@@ -32,6 +32,9 @@ HOTLINE_SATISFACTION = "hotline-satisfaction"
 PERCEPTION_SUMMARY = "perception-summary"  # filled by assets/perception_wall.js
 VIDEO_RATE = "video-rate"
 VIDEO_STREETS = "video-streets"
+RIGHT_COLUMN = "right-column"  # the cameras and the board take turns in it (class show-board)
+BOARD_ROWS = "board-rows"  # the ranking board's rows, filled by assets/performance_wall.js
+BOARD_MONTH = "board-month"  # the board's month, beside its title
 # the wall's truth (#11): scope, a layout its token overrode, the camera counts panel
 WALL_SCOPE = "wall-scope"
 WALL_DUTY = "wall-duty"  # on duty now: posts and surnames (assets/wall.js renderDuty)

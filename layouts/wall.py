@@ -98,10 +98,14 @@ def right_column(strings: dict[str, str], wide: bool) -> html.Div:
                        for s in CAMERA_STATUSES], className="kpis video-counts")
     video = panel(strings["video"], [counts, bars] if wide else bars,
                   "video", [html.Span("—", id=ids.VIDEO_RATE, className="video-rate"), silent_mark("video")])
+    # the ranking board (比学赶超) takes the cameras' place in turns, once it has a board to
+    # show (assets/performance_wall.js: /api/performance/summary.json, aggregates only)
+    board = panel(strings["board"], html.Div(id=ids.BOARD_ROWS, className="board-rows"), "board",
+                  html.Span("", id=ids.BOARD_MONTH, className="board-month"))
     feed = panel(strings["feed"], html.Div(id=ids.FEED, className="feed",
                                            **{"data-rows": "12" if wide else "7"}),  # type: ignore[arg-type]
                  "feed-panel", silent_mark("incident"))
-    return html.Div([feed, hotline, video], className="right-column")
+    return html.Div([feed, hotline, video, board], id=ids.RIGHT_COLUMN, className="right-column")
 
 
 def page(lang: str, wall: str | None, catalogue: list[Indicator],
