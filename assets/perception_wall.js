@@ -37,6 +37,8 @@
 
   function refresh() {
     if (!document.getElementById(ID)) { return; }
+    // the server away (/live down): no request that can only fail and log; the next round asks
+    if (window.cnLive && !window.cnLive.connected) { retrySoon(); return; }
     fetch("/api/perception/summary.json", { credentials: "same-origin", cache: "no-store" })
       .then(function (reply) { return reply.ok ? reply.json() : null; })
       .then(function (summary) {

@@ -13,6 +13,7 @@
   var ROTATE_MS = 15000;
   var ARROWS = { up: "↑", down: "↓", same: "→", new: "·" };
   var hasBoard = false;
+  var retries = 0;  // an instance without the archive (yet): asked again soon, a few times
 
   // the wall's words (/api/wall-config, read by assets/wall.js); null until it has them
   function strings() { return (window.cnWall && window.cnWall.strings && window.cnWall.strings()) || null; }
@@ -50,11 +51,16 @@
 
   function refresh() {
     if (!document.getElementById(ROWS)) { return; }
+    // the server away (/live down): no request that can only fail and log; ask once it is back
+    if (window.cnLive && !window.cnLive.connected) { setTimeout(refresh, RETRY_MS); return; }
     fetch("/api/performance/summary.json", { credentials: "same-origin", cache: "no-store" })
       .then(function (reply) { return reply.ok ? reply.json() : null; })
       .then(function (summary) {
         if (!summary) { return; }
-        if (summary.available === false) { setTimeout(refresh, RETRY_MS); return; }
+        if (summary.available === false) {
+          if (retries < 4) { retries += 1; setTimeout(refresh, RETRY_MS); }  // then every EVERY_MS
+          return;
+        }
         show(summary);
       })
       .catch(function () { /* the next round tries again */ });

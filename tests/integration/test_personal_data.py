@@ -43,6 +43,7 @@ ROUTES = (
     "/console/performance", "/api/performance.json", "/api/performance/summary.json",
     "/api/performance/cases.json?unit=hongqiao&figure=hotline_satisfied",
     "/console/m/api/checkin",
+    "/api/handover-print",
 )
 # served files: the app's code, never data
 STATIC = ("/assets/", "/_dash-component-suites/", "/auth/", "/favicon.ico")
