@@ -24,6 +24,7 @@ import orjson
 from bench import (
     console_load,
     detect,
+    detect_demo,
     history,
     ingest,
     live_latency,
@@ -72,6 +73,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "history": history.run,
     "perception": perception.run,
     "detect": detect.run,
+    "detect-demo": detect_demo.run,
     "phone": phone.run,
     "soak": soak.run,
 }

@@ -121,6 +121,9 @@ class Detector:
         self.threshold = threshold
         self.sensor_names = sensor_names or {}
         self.series: dict[str, _Series] = {}
+        #: sensors whose own alarm (``sensor.alarm``) is active, until its ``sensor.cleared``:
+        #: their readings raise no anomaly meanwhile (one alarm per abnormal condition)
+        self.in_alarm: set[str] = set()
 
     # ---- what a series is
     def _meta(self, kind: str, street: str | None, data: dict[str, Any]) -> tuple[str, Meta] | None:
@@ -216,7 +219,13 @@ class Detector:
     # ---- following
     def observe(self, ts: int, kind: str, street: str | None, data: dict[str, Any]) -> list[dict[str, Any]]:
         """A new value from the log: the events it calls for (none, a band, an anomaly).
-        A value the archive already gave (:meth:`take`) is scored, not remembered twice."""
+        A value the archive already gave (:meth:`take`) is scored, not remembered twice.
+        ``sensor.alarm`` / ``sensor.cleared`` say a sensor is in its own alarm, or back."""
+        if kind in ("sensor.alarm", "sensor.cleared"):
+            if data.get("sensor_id"):
+                sensor = str(data["sensor_id"])
+                (self.in_alarm.add if kind == "sensor.alarm" else self.in_alarm.discard)(sensor)
+            return []
         value = data.get("value")
         if not isinstance(value, int | float):
             return []
@@ -235,6 +244,10 @@ class Detector:
             out.append(band)
         if not ready or base is None or hour in series.raised:
             return out
+        if not series.meta.is_indicator and series.meta.key[len(SENSOR_PREFIX):] in self.in_alarm:
+            # the sensor's own alarm already stands for this condition: a second alarm of
+            # the same thing would only add to the seat's load (ISA-18.2: no duplicates)
+            return out
         score, e = base.score(self.calendar, ts, value)
         if abs(score) < self.threshold:
             return out
@@ -242,12 +255,15 @@ class Detector:
         if len(series.raised) > 48:
             series.raised.discard(min(series.raised))
         meta = series.meta
+        # the figure the explanation says is the event's own (unrounded, 25.749 read "25.7"
+        # beside a score of 25.75)
+        score = round(score, 2)
         event: dict[str, Any] = {
             "type": "indicator.anomaly", "id": event_id("anomaly", sid, ts), "ts": ts, "source": SOURCE,
             "data": {
                 "key": meta.key, "value": value, "expected": round(e.expected, meta.decimals + 2),
                 "low": round(e.low, meta.decimals + 2), "high": round(e.high, meta.decimals + 2),
-                "score": round(score, 2), "level": level_of(score, self.threshold),
+                "score": score, "level": level_of(score, self.threshold),
                 "explanation": explain(meta, value, e, score, ts),
                 "day_type": e.day_type,
             },

@@ -163,3 +163,23 @@ def test_archived_points_of_several_series_at_one_millisecond_are_all_taken() ->
     assert {sid: len(s.points) for sid, s in detector.series.items()} == {
         "green.pm25@hongqiao": 5, "green.pm25@xinhualu": 5, "green.pm25": 5}
     assert detector.take(rows) == 0  # the same rows again (a second learn): nothing twice
+
+
+def test_a_sensor_in_its_own_alarm_raises_no_second_alarm() -> None:
+    """While a sensor's ``sensor.alarm`` stands (until its ``sensor.cleared``), a reading far
+    from its usual raises no anomaly: the condition has its alarm already (one alarm per
+    abnormal condition, docs/early-warning.md "Alarm rate"); once cleared, it may."""
+    start = ms(2026, 9, 1)
+    ts, values = planted(start, 16)
+    now = start + 16 * DAY
+    detector = Detector(load_catalogue(), CAL)
+    reading = {"sensor_id": "gas-0001", "kind": "gas", "unit": "%LEL"}
+    detector.learn([(int(t), "sensor.reading", "tianshanlu", {**reading, "value": float(v)})
+                    for t, v in zip(ts, values, strict=True)], now)
+    when = now + 8 * HOUR
+    assert detector.observe(when, "sensor.alarm", "tianshanlu", {"sensor_id": "gas-0001", "level": 2}) == []
+    assert detector.observe(when + 1000, "sensor.reading", "tianshanlu", {**reading, "value": 500.0}) == []
+    assert detector.observe(when + 2000, "sensor.cleared", "tianshanlu", {"sensor_id": "gas-0001"}) == []
+    events = detector.observe(when + 3000, "sensor.reading", "tianshanlu", {**reading, "value": 500.0})
+    assert [e["type"] for e in events] == ["indicator.anomaly"]
+    assert events[0]["data"]["key"] == "sensor:gas-0001"
