@@ -203,8 +203,8 @@ def test_bands_stay_inside_the_physical_range() -> None:
     now = start + 16 * DAY
     detector = Detector(load_catalogue(), CAL)
     gas = {"sensor_id": "gas-0009", "kind": "gas", "unit": "%LEL"}
-    rows = [(int(t), "sensor.reading", "tianshanlu", {**gas, "value": round(max(0.0, rng.normal(0.3, 0.3)), 2)})
-            for t in ts]
+    rows = [(int(t), "sensor.reading", "tianshanlu",
+             {**gas, "value": round(max(0.0, rng.normal(0.3, 0.3)), 2)}) for t in ts]
     # a share near its ceiling, 98 ± 1.5 %
     rows += [(int(t), "indicator.value", None, {"key": "health.bed_occupancy",
                                                  "value": round(min(100.0, rng.normal(98, 1.5)), 1)})
@@ -216,7 +216,8 @@ def test_bands_stay_inside_the_physical_range() -> None:
     anomaly = next(e for e in events if e["type"] == "indicator.anomaly")["data"]
     assert anomaly["low"] == 0.0 < anomaly["high"] < 9.0 and anomaly["score"] > 4.5
     assert "通常 0.00–" in anomaly["explanation"]
-    band = detector.observe(now + HOUR, "indicator.value", None, {"key": "health.bed_occupancy", "value": 98.0})
+    band = detector.observe(now + HOUR, "indicator.value", None,
+                            {"key": "health.bed_occupancy", "value": 98.0})
     data = band[0]["data"]
     assert band[0]["type"] == "indicator.expected" and data["state"] == "ready"
     assert data["high"] == 100.0 and data["low"] < data["expected"] <= 100.0
