@@ -24,6 +24,7 @@ import orjson
 from bench import (
     console_load,
     detect,
+    detect_demo,
     history,
     ingest,
     live_latency,
@@ -74,6 +75,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "perception": perception.run,
     "performance": performance.run,
     "detect": detect.run,
+    "detect-demo": detect_demo.run,
     "phone": phone.run,
     "soak": soak.run,
 }

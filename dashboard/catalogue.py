@@ -55,6 +55,42 @@ class Indicator(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     short_zh: str | None = None  # the wall tile's label when the name is too long for it
     short_en: str | None = None  # (the tile keeps the full name as its title)
     sim: Simulation | None = None
+    #: the quantity's physical range: no band, forecast or expectation is shown beyond it
+    #: (0 for counts, rates, concentrations, indices; None: unbounded).  A share in "%"
+    #: has a ceiling of 100 whatever this says (:func:`physical_range`)
+    floor: float | None = 0.0
+    ceiling: float | None = None
+
+
+#: the physical range of each sensor kind (dashboard/simulator_vocab.py ``SENSOR_KINDS``
+#: and the IoT platform's kinds): water level in m above the datum, a manhole cover's
+#: tilt in °, gas in %LEL, smoke obscuration in %/m, people in an area
+SENSOR_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "water_level": (0.0, None), "manhole": (0.0, 90.0), "gas": (0.0, 100.0),
+    "smoke": (0.0, 100.0), "crowd": (0.0, None),
+}
+
+
+def physical_range(indicator: Indicator) -> tuple[float | None, float | None]:
+    """(floor, ceiling) of an indicator's values: the one home of the rule."""
+    ceiling = indicator.ceiling
+    if indicator.unit == "%":
+        ceiling = 100.0 if ceiling is None else min(ceiling, 100.0)
+    return indicator.floor, ceiling
+
+
+def sensor_range(kind: str) -> tuple[float | None, float | None]:
+    """(floor, ceiling) of a sensor kind's readings; an unknown kind: (None, None)."""
+    return SENSOR_RANGES.get(kind, (None, None))
+
+
+def clamp(value: float, floor: float | None, ceiling: float | None) -> float:
+    """``value`` inside [floor, ceiling] (either may be None: no bound)."""
+    if floor is not None and value < floor:
+        return floor
+    if ceiling is not None and value > ceiling:
+        return ceiling
+    return value
 
 
 def load_catalogue(path: str | Path | None = None) -> list[Indicator]:

@@ -22,6 +22,7 @@ threshold 三级, else 四级.  A deviation alone never makes 一级: that is a 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -30,7 +31,7 @@ from typing import Any
 
 from dashboard import baselines, clock
 from dashboard.baselines import Baseline, Expectation
-from dashboard.catalogue import Indicator
+from dashboard.catalogue import Indicator, clamp, physical_range, sensor_range
 from dashboard.i18n import t, unit_name
 from dashboard.workdays import Calendar
 
@@ -76,6 +77,15 @@ class Meta:
     unit_en: str
     decimals: int
     is_indicator: bool
+    floor: float | None = None  # the quantity's physical range (dashboard/catalogue.py)
+    ceiling: float | None = None
+
+    def bounded(self, e: Expectation) -> Expectation:
+        """The expectation and its band inside the physical range: a gas band never says
+        −0.10 %LEL, a share never 101 % (the score stays the model's)."""
+        return dataclasses.replace(e, expected=clamp(e.expected, self.floor, self.ceiling),
+                                   low=clamp(e.low, self.floor, self.ceiling),
+                                   high=clamp(e.high, self.floor, self.ceiling))
 
 
 def _fmt(value: float, decimals: int) -> str:
@@ -121,6 +131,9 @@ class Detector:
         self.threshold = threshold
         self.sensor_names = sensor_names or {}
         self.series: dict[str, _Series] = {}
+        #: sensors whose own alarm (``sensor.alarm``) is active, until its ``sensor.cleared``:
+        #: their readings raise no anomaly meanwhile (one alarm per abnormal condition)
+        self.in_alarm: set[str] = set()
 
     # ---- what a series is
     def _meta(self, kind: str, street: str | None, data: dict[str, Any]) -> tuple[str, Meta] | None:
@@ -130,14 +143,14 @@ class Detector:
                 return None
             return series_id(indicator.key, street), Meta(
                 indicator.key, street, indicator.name_zh, indicator.name_en, indicator.unit,
-                indicator.unit_en, indicator.decimals, True)
+                indicator.unit_en, indicator.decimals, True, *physical_range(indicator))
         if kind == "sensor.reading" and data.get("sensor_id"):
             sensor_id, sensor_kind = str(data["sensor_id"]), str(data.get("kind", ""))
             zh, en = self.sensor_names.get(sensor_kind, (sensor_kind, sensor_kind))
             unit = str(data.get("unit") or "")
             return SENSOR_PREFIX + sensor_id, Meta(
                 SENSOR_PREFIX + sensor_id, street, f"{zh} {sensor_id}", f"{en} {sensor_id}", unit, unit,
-                2, False)
+                2, False, *sensor_range(sensor_kind))
         return None
 
     def _series(self, kind: str, street: str | None, data: dict[str, Any]) -> _Series | None:
@@ -216,7 +229,13 @@ class Detector:
     # ---- following
     def observe(self, ts: int, kind: str, street: str | None, data: dict[str, Any]) -> list[dict[str, Any]]:
         """A new value from the log: the events it calls for (none, a band, an anomaly).
-        A value the archive already gave (:meth:`take`) is scored, not remembered twice."""
+        A value the archive already gave (:meth:`take`) is scored, not remembered twice.
+        ``sensor.alarm`` / ``sensor.cleared`` say a sensor is in its own alarm, or back."""
+        if kind in ("sensor.alarm", "sensor.cleared"):
+            if data.get("sensor_id"):
+                sensor = str(data["sensor_id"])
+                (self.in_alarm.add if kind == "sensor.alarm" else self.in_alarm.discard)(sensor)
+            return []
         value = data.get("value")
         if not isinstance(value, int | float):
             return []
@@ -235,6 +254,10 @@ class Detector:
             out.append(band)
         if not ready or base is None or hour in series.raised:
             return out
+        if not series.meta.is_indicator and series.meta.key[len(SENSOR_PREFIX):] in self.in_alarm:
+            # the sensor's own alarm already stands for this condition: a second alarm of
+            # the same thing would only add to the seat's load (ISA-18.2: no duplicates)
+            return out
         score, e = base.score(self.calendar, ts, value)
         if abs(score) < self.threshold:
             return out
@@ -242,12 +265,16 @@ class Detector:
         if len(series.raised) > 48:
             series.raised.discard(min(series.raised))
         meta = series.meta
+        # the figure the explanation says is the event's own (unrounded, 25.749 read "25.7"
+        # beside a score of 25.75)
+        score = round(score, 2)
+        e = series.meta.bounded(e)
         event: dict[str, Any] = {
             "type": "indicator.anomaly", "id": event_id("anomaly", sid, ts), "ts": ts, "source": SOURCE,
             "data": {
                 "key": meta.key, "value": value, "expected": round(e.expected, meta.decimals + 2),
                 "low": round(e.low, meta.decimals + 2), "high": round(e.high, meta.decimals + 2),
-                "score": round(score, 2), "level": level_of(score, self.threshold),
+                "score": score, "level": level_of(score, self.threshold),
                 "explanation": explain(meta, value, e, score, ts),
                 "day_type": e.day_type,
             },
@@ -279,14 +306,15 @@ class Detector:
         data: dict[str, Any] = {"key": meta.key, "from_ts": hour, "until_ts": hour + clock.HOUR_MS,
                                 **self.status(sid, ts)}
         if base is not None and base.ready:
-            e = base.expect(self.calendar, ts)
+            e = meta.bounded(base.expect(self.calendar, ts))
             d = meta.decimals + 2
             data.update(expected=round(e.expected, d), low=round(e.low, d), high=round(e.high, d),
                         day_type=e.day_type)
             # the next hours, for the console's series figure: the model's forecast, published
             # with the band (the console has no baselines of its own)
             data["forecast"] = [[ms, round(f.expected, d), round(f.low, d), round(f.high, d)]
-                                for ms, f in base.forecast(self.calendar, ts, FORECAST_HOURS)]
+                                for ms, f in ((ms, meta.bounded(f))
+                                              for ms, f in base.forecast(self.calendar, ts, FORECAST_HOURS))]
         # the id names the state too: a band learned after a "learning" word of the same hour
         # (an engine that could not read the archive at first) is not taken for its repeat
         event: dict[str, Any] = {"type": "indicator.expected",

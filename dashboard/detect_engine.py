@@ -47,7 +47,7 @@ from dashboard.history import Archive, ArchiveError
 from dashboard.streamids import entry_ms
 
 log = logging.getLogger("dashboard.detect")
-FOLLOWED = frozenset({"indicator.value", "sensor.reading"})
+FOLLOWED = frozenset({"indicator.value", "sensor.reading", "sensor.alarm", "sensor.cleared"})
 OUTBOX_MAX = 50_000  # events owed while Redis is away (the oldest dropped beyond)
 RETRY_S = 1.0
 RELEARN_S = 60.0  # an archive that did not answer is asked again after this

@@ -143,6 +143,13 @@ class DistrictSimulator:
                 emitted += [self._indicator(ts, indicator, code) for code in self._units]
         return [self._envelope(ts, item) for item in emitted]
 
+    def reseed(self, key: str) -> None:
+        """Draw the events from here on from ``key`` (with the seed) instead of the seed's
+        own sequence; the district itself (sensors, cameras, street biases, drawn at
+        construction) stays the seed's.  The backfill reseeds each day by its date: with
+        the seed alone every working day would repeat the same values."""
+        self._rng.seed(f"{self.seed}|{key}")
+
     def step(self, now_ms: int, count: int) -> list[dict[str, Any]]:
         """Exactly ``count`` events with ``ts`` in ``(now_ms - SPREAD_MS, now_ms]``.
 

@@ -1,8 +1,9 @@
 """Months of demo history, written straight into the archive (``simulate --backfill-days N``).
 
 Each Beijing day before the end day is simulated on its own by
-:class:`dashboard.simulator.DistrictSimulator` (seeded by the seed; its ids tagged with the
-day), minute by minute, at a rate that follows the district's rhythm:
+:class:`dashboard.simulator.DistrictSimulator` (the district — sensors, cameras — from the
+seed, the day's values from the seed and the date; its ids tagged with the day), minute by
+minute, at a rate that follows the district's rhythm:
 
 * the day: quiet at night (04:00 a fifth of the mean), peaks 09:00–11:00 and 14:00–17:00;
 * the week: working days :data:`WORKING_DAY_EVENTS`, weekends 70 %, Monday a little busier;
@@ -70,6 +71,10 @@ def day_rows(day: str, seed: int, video_points: int, end_ms: int | None = None) 
     tag = f"{SYNTHETIC_PREFIX}{when:%Y%m%d}"
     sim = DistrictSimulator(seed=seed, video_points=video_points, start_ms=start, run=tag)
     sim.bootstrap()  # the registrations are not history: only the day's events are written
+    # the same district every day (sensors, cameras: the seed's), its day's values drawn
+    # afresh (the seed and the date): with the seed alone, every working day was a copy
+    # of the last one, and a baseline learned one day's noise as "usual" (docs/early-warning.md)
+    sim.reseed(day)
     per_tick = day_total(when) / (clock.DAY_MS // TICK_MS)
     owed, serial = 0.0, 0
     for tick in range(clock.DAY_MS // TICK_MS):

@@ -163,3 +163,63 @@ def test_archived_points_of_several_series_at_one_millisecond_are_all_taken() ->
     assert {sid: len(s.points) for sid, s in detector.series.items()} == {
         "green.pm25@hongqiao": 5, "green.pm25@xinhualu": 5, "green.pm25": 5}
     assert detector.take(rows) == 0  # the same rows again (a second learn): nothing twice
+
+
+def test_a_sensor_in_its_own_alarm_raises_no_second_alarm() -> None:
+    """While a sensor's ``sensor.alarm`` stands (until its ``sensor.cleared``), a reading far
+    from its usual raises no anomaly: the condition has its alarm already (one alarm per
+    abnormal condition, docs/early-warning.md "Alarm rate"); once cleared, it may."""
+    start = ms(2026, 9, 1)
+    ts, values = planted(start, 16)
+    now = start + 16 * DAY
+    detector = Detector(load_catalogue(), CAL)
+    reading = {"sensor_id": "gas-0001", "kind": "gas", "unit": "%LEL"}
+    detector.learn([(int(t), "sensor.reading", "tianshanlu", {**reading, "value": float(v)})
+                    for t, v in zip(ts, values, strict=True)], now)
+    when = now + 8 * HOUR
+    assert detector.observe(when, "sensor.alarm", "tianshanlu", {"sensor_id": "gas-0001", "level": 2}) == []
+    assert detector.observe(when + 1000, "sensor.reading", "tianshanlu", {**reading, "value": 500.0}) == []
+    assert detector.observe(when + 2000, "sensor.cleared", "tianshanlu", {"sensor_id": "gas-0001"}) == []
+    events = detector.observe(when + 3000, "sensor.reading", "tianshanlu", {**reading, "value": 500.0})
+    assert [e["type"] for e in events] == ["indicator.anomaly"]
+    assert events[0]["data"]["key"] == "sensor:gas-0001"
+
+
+def test_bands_stay_inside_the_physical_range() -> None:
+    """A gas sensor reading near 0 %LEL: its band (the anomaly's, as the explanation says
+    it) never goes below 0; a share's band, expectation and forecast never above 100 %
+    (the ranges' home: dashboard/catalogue.py)."""
+    from dashboard.catalogue import physical_range, sensor_range
+
+    indicators = {i.key: i for i in load_catalogue()}
+    assert physical_range(indicators["health.bed_occupancy"]) == (0.0, 100.0)
+    assert physical_range(indicators["green.pm25"]) == (0.0, None)
+    assert physical_range(indicators["green.river_water_grade"]) == (1.0, 6.0)
+    assert sensor_range("gas") == (0.0, 100.0) and sensor_range("unknown") == (None, None)
+
+    start = ms(2026, 9, 1)
+    rng = np.random.default_rng(3)
+    ts = np.sort(rng.integers(start, start + 16 * DAY, 16 * 24 * 4))
+    now = start + 16 * DAY
+    detector = Detector(load_catalogue(), CAL)
+    gas = {"sensor_id": "gas-0009", "kind": "gas", "unit": "%LEL"}
+    rows = [(int(t), "sensor.reading", "tianshanlu",
+             {**gas, "value": round(max(0.0, rng.normal(0.3, 0.3)), 2)}) for t in ts]
+    # a share near its ceiling, 98 ± 1.5 %
+    rows += [(int(t), "indicator.value", None, {"key": "health.bed_occupancy",
+                                                 "value": round(min(100.0, rng.normal(98, 1.5)), 1)})
+             for t in ts]
+    detector.learn(sorted(rows, key=lambda r: r[0]), now)
+    raw = detector.series["sensor:gas-0009"].baseline
+    assert raw is not None and raw.expect(CAL, now + HOUR).low < 0  # the model's own band
+    events = detector.observe(now + HOUR, "sensor.reading", "tianshanlu", {**gas, "value": 9.0})
+    anomaly = next(e for e in events if e["type"] == "indicator.anomaly")["data"]
+    assert anomaly["low"] == 0.0 < anomaly["high"] < 9.0 and anomaly["score"] > 4.5
+    assert "通常 0.00–" in anomaly["explanation"]
+    band = detector.observe(now + HOUR, "indicator.value", None,
+                            {"key": "health.bed_occupancy", "value": 98.0})
+    data = band[0]["data"]
+    assert band[0]["type"] == "indicator.expected" and data["state"] == "ready"
+    assert data["high"] == 100.0 and data["low"] < data["expected"] <= 100.0
+    assert data["forecast"] and all(high <= 100.0 for _, _, _, high in data["forecast"])
+    assert any(high == 100.0 for _, _, _, high in data["forecast"])

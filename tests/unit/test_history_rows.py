@@ -142,3 +142,24 @@ def test_an_empty_history_path_means_no_archive() -> None:
     shared = load_settings(environ={"CN_HISTORY_URL": "postgresql://cn:secret@db:5432/cn"})
     assert archive_where(shared) == "postgresql db:5432/cn"  # no password
     assert archive_where(load_settings(environ={})) == "duckdb .run/history.duckdb"
+
+
+def test_backfill_days_draw_their_own_values_in_the_same_district() -> None:
+    """Two working days of the backfill hold the same sensors (ids, kinds, places: the
+    seed's) but not the same readings: with the seed alone every working day was a copy of
+    the last, and the early warning learned one day's noise as "usual" (docs/early-warning.md
+    "Alarm rate")."""
+    def readings(day: str) -> tuple[set[tuple[str, str, float, float]], list[tuple[int, float]]]:
+        sensors, values = set(), []
+        for row in day_rows(day, seed=3, video_points=400):
+            if row.type == "sensor.reading":
+                data = orjson.loads(row.data)
+                sensors.add((data["sensor_id"], data["kind"], data["lat"], data["lon"]))
+                values.append((row.ts_ms % 86_400_000, data["value"]))
+        return sensors, values
+
+    tuesday, wednesday = readings("2026-12-01"), readings("2026-12-02")
+    assert tuesday[0] & wednesday[0] and all(
+        s[0] not in {o[0] for o in wednesday[0]} or s in wednesday[0] for s in tuesday[0])
+    same = len(set(tuesday[1]) & set(wednesday[1]))
+    assert same < 0.05 * len(tuesday[1])

@@ -386,3 +386,33 @@ def test_a_sensor_alarm_clears_when_its_anomaly_ends(events):
             alarmed.discard(sid)
             cleared += 1
     assert cleared > 0
+
+
+def test_sensor_episodes_start_per_sensor_day_whatever_the_rate_of_readings():
+    """A sensor starts an anomaly episode (readings beyond its kind's alarm value) about
+    EPISODES_PER_SENSOR_DAY times a day, at the backfill's ~20 readings a day as at the
+    demo's ~15 readings a second over 200 sensors: 0.3 % a reading made the demo plant
+    140 episodes an hour (docs/early-warning.md "Alarm rate")."""
+    from dashboard.simulator_devices import EPISODES_PER_SENSOR_DAY, SensorNetwork
+    from dashboard.simulator_vocab import SENSOR_KINDS
+
+    alarm_value = {kind[0]: kind[5] for kind in SENSOR_KINDS}
+
+    def episodes(per_s: float, hours: int) -> int:
+        network = SensorNetwork(Scatter(random.Random(5), {c: 1.0 for c, _, _ in geo.UNITS}), 200)
+        for index in range(len(network)):
+            network.reading(DEFAULT_START_MS, index)
+        started, inside = 0, set()
+        step = int(1000 / per_s)
+        for ts in range(DEFAULT_START_MS + step, DEFAULT_START_MS + hours * HOUR_MS, step):
+            _, _, data = network.reading(ts)
+            beyond = "value" in data and data["value"] >= alarm_value[data["kind"]]
+            started += beyond and data["sensor_id"] not in inside
+            (inside.add if beyond else inside.discard)(data.get("sensor_id"))
+        return started
+
+    expected_per_day = 200 * EPISODES_PER_SENSOR_DAY  # 12
+    fast = episodes(15.0, 4)  # the demo's rate: 216,000 readings in 4 h
+    assert fast <= 4 * expected_per_day * 4 / 24 + 3  # ~2 expected; 0.3 % a reading: ~650
+    slow = episodes(200 * 20 / 86_400, 24 * 10)  # the backfill's: 20 a sensor a day, 10 days
+    assert 0.4 * expected_per_day * 10 <= slow <= 2 * expected_per_day * 10
