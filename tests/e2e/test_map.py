@@ -260,6 +260,7 @@ def test_a_resync_or_a_new_instance_draws_each_camera_once(
     hello on the same socket), after the instance is killed and another takes over (restored
     from the log) and after the point set is registered again (a new geo version)."""
     page.allowed_errors.append(r"WebSocket connection to 'ws://[^']*/live' failed")  # while it is down
+    page.allowed_errors.append(r"Failed to load resource: net::ERR_CONNECTION_REFUSED")  # as it dies
     lat, lon = spot("tianshanlu")
     cameras = [video_point(f"cam-spot-{k}", lat=lat + (k % 2) * 0.0001, lon=lon, street="tianshanlu", **e2e())
                for k in range(40)]
