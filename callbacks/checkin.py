@@ -26,14 +26,18 @@ if TYPE_CHECKING:
 def register(app: dash.Dash, runtime: Runtime) -> None:
     @app.callback(
         output={"hidden": Output(ids.CHECKIN_PROMPT, "hidden"), "text": Output(ids.CHECKIN_TEXT, "children"),
-                "request": Output(ids.CHECKIN_REQUEST, "data")},
+                "request": Output(ids.CHECKIN_REQUEST, "data"),
+                # the minutes left tick only while a prompt is up; a new request comes as an
+                # event, whose duty cue shows the prompt (and starts the clock again)
+                "clock_off": Output(ids.CHECKIN_CLOCK, "disabled")},
         inputs={"search": Input(ids.CONSOLE_SEARCH, "data"), "_tick": Input(ids.tick(Cue.DUTY), "data"),
                 "_clock": Input(ids.CHECKIN_CLOCK, "n_intervals")},
     )
     async def prompt(search: str | None, _tick: int, _clock: int | None) -> dict[str, Any]:
         principal = require("console")
         mine = prompts(runtime.state, principal.name, clock.now_ms()) if principal.can("act") else []
-        return prompt_of(mine, ConsoleUrl.parse(search).lang)
+        shown = prompt_of(mine, ConsoleUrl.parse(search).lang)
+        return {**shown, "clock_off": bool(shown["hidden"])}
 
     @app.callback(
         output={"children": Output(ids.CHECKIN_RESULT, "children"),

@@ -23,7 +23,7 @@ def checkin_prompt(s: Strings) -> html.Div:
                     className="btn btn-primary checkin-confirm"),
         html.Div("", id=ids.CHECKIN_RESULT, className="result", role="status"),
         dcc.Store(id=ids.CHECKIN_REQUEST),
-        dcc.Interval(id=ids.CHECKIN_CLOCK, interval=PROMPT_CLOCK_MS),
+        dcc.Interval(id=ids.CHECKIN_CLOCK, interval=PROMPT_CLOCK_MS, disabled=True),
     ], id=ids.CHECKIN_PROMPT, className="checkin-prompt", role="alert", hidden=True)
 
 
