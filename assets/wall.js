@@ -201,14 +201,48 @@
     return marks;
   }
 
-  function feedItem(kind, record, pinned) {
+  // An early-warning alarm (kind "anomaly") as a hall reads it from metres away: the
+  // series and its value ("PM2.5 58µg/m³") and its usual band ("常态 31–42"), from the
+  // alarm's figures; its whole explanation (time, day type, deviations) is the line's
+  // tooltip and the console's.  Another alarm: its kind and the producer's message.
+  function anomalyWords(record, view) {
+    var a = record.anomaly;
+    var name = record.sensor_id, unit = "", decimals = 1;
+    if (a.key.indexOf("sensor:") === 0) {
+      var sensor = (view.sensors || {})[record.sensor_id];
+      if (sensor) { name = S("sensor." + sensor.kind); unit = sensor.unit || ""; }
+    } else {
+      var en = S("lang") === "en";
+      ((config && config.catalogue) || []).forEach(function (i) {
+        if (i.key === a.key) {
+          name = (en ? i.short_en || i.name_en : i.short_zh || i.name_zh);
+          unit = en ? i.unit_en : i.unit;
+          decimals = i.decimals;
+        }
+      });
+    }
+    return { what: S("feed.anomaly", { name: name, value: formatNumber(a.value, decimals), unit: unit }),
+             usual: S("feed.anomaly_usual", { low: formatNumber(a.low, decimals), high: formatNumber(a.high, decimals) }) };
+  }
+
+  function alarmTitle(record, view) {  // the banner's line: it has the width for all of it
+    if (record.kind === "anomaly" && record.anomaly) {
+      var words = anomalyWords(record, view);
+      return [S("sensor.anomaly"), words.what, words.usual].join(" · ");
+    }
+    return S("sensor." + record.kind) + (record.message ? " · " + record.message : "");
+  }
+
+  function feedItem(kind, record, pinned, view) {
     var isIncident = kind === "incident";
+    var anomaly = !isIncident && record.kind === "anomaly" && !!record.anomaly;
+    var words = anomaly ? anomalyWords(record, view) : null;
     var severity = isIncident ? record.severity : record.level;
-    var title = isIncident ? record.title
-      : S("sensor." + record.kind) + (record.message ? " · " + record.message : "");
+    var title = isIncident ? record.title : words ? words.what : alarmTitle(record, view);
     var street = record.street ? S("unit." + record.street) : S("district");
-    var meta = pinned ? [street]  // a pin: where, and for how long it has waited (below)
+    var meta = pinned ? (words ? [words.usual, street] : [street])  // a pin: where, and for how long it has waited (below)
       : isIncident ? [S("domain." + record.domain), street, S("incident." + record.status)]
+      : words ? [words.usual, street].concat(alarmMarks(record))  // 常态 31–42: early warning's own words
       : [S("alarm.sensor"), street, record.sensor_id].concat(alarmMarks(record));
     var when = isIncident ? record.reported : record.ts;
     var closed = isIncident ? record.status === "closed" : record.active === false;
@@ -222,7 +256,8 @@
                        key: (pinned ? "pin:" : "") + kind + ":" + record.id,
                        "data-sev": S((isIncident ? "severity." : "level.") + severity),
                        "data-age": pinned ? S("pin.unacked", { n: minutesSince(when) }) : age(when) }, [
-      el("Div", { className: "feed-title", "data-text": "event" }, title),  // the event's own words
+      el("Div", { className: "feed-title", "data-text": "event",
+                  title: anomaly ? record.message || "" : title }, title),  // the event's own words
       el("Div", { className: "feed-meta" }, meta.join(" · ")),
     ]);
   }
@@ -254,7 +289,7 @@
     function record(entry) { return (entry[0] === "incident" ? view.incidents : view.alarms || {})[entry[1]]; }
     (attention.pins || []).forEach(function (entry) {
       pinned[entry[0] + ":" + entry[1]] = true;
-      if (record(entry)) { items.push(feedItem(entry[0], record(entry), true)); }
+      if (record(entry)) { items.push(feedItem(entry[0], record(entry), true, view)); }
     });
     if (attention.more) {
       items.push(el("Div", { className: "feed-note feed-more", key: "more" }, S("pin.more", { n: attention.more })));
@@ -267,7 +302,7 @@
     } else {
       (view.feed || []).forEach(function (entry) {
         if (items.length < rows && !pinned[entry[0] + ":" + entry[1]] && record(entry)) {
-          items.push(feedItem(entry[0], record(entry), false));
+          items.push(feedItem(entry[0], record(entry), false, view));
         }
       });
     }
@@ -423,7 +458,7 @@
     if (attention.current && now < attention.bannerUntil) {
       var r = attention.current.record, isIncident = attention.current.kind === "incident";
       var street = r.street ? S("unit." + r.street) : S("district");
-      var text = isIncident ? r.title : S("sensor." + r.kind) + (r.message ? " · " + r.message : "");
+      var text = isIncident ? r.title : alarmTitle(r, (window.cnLive && window.cnLive.view) || {});
       var kindText = isIncident ? S("banner.incident", { level: S("severity." + r.severity) })
         : S("banner.alarm", { level: S("level." + r.level) });
       setProps("attention-banner", { className: "banner banner-severe sev-" + (isIncident ? r.severity : r.level),

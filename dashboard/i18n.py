@@ -991,6 +991,9 @@ STRINGS.update({
                        "{way} {score} 个稳健标准差",
                        "{name} {value} {unit}, usually {low}–{high} ({day} {time}, {kind}, {place}); "
                        "{score} robust deviations {way}"),
+    # the wall's feed and banner: an anomaly in one line (the explanation is its tooltip)
+    "feed.anomaly": ("{name} {value}{unit}", "{name} {value} {unit}"),
+    "feed.anomaly_usual": ("常态 {low}–{high}", "usual {low}–{high}"),
     "detect.above": ("偏高", "above"),
     "detect.below": ("偏低", "below"),
     "detect.day.working": ("工作日", "working day"),

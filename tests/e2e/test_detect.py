@@ -13,7 +13,7 @@ import redis
 from playwright.sync_api import Page
 
 from dashboard import clock
-from support.events import EnvelopeFields, indicator_expected, indicator_value, now_ms
+from support.events import EnvelopeFields, indicator_anomaly, indicator_expected, indicator_value, now_ms
 from support.log import xadd_all
 from support.processes import ROOT, DashboardProcess
 
@@ -81,3 +81,46 @@ def test_the_tile_shows_its_usual_band_and_whether_the_value_is_in_it(
     hidden, text, cls, height, whole = poll(page, wide, lambda r: r and not r[0])  # type: ignore[misc]
     assert text == "常态 6,560–6,900" and whole
     page.screenshot(path=str(SCREENSHOTS / "early-warning-tile.png"))
+
+
+FEED = """() => Array.from(document.querySelectorAll('#live-feed .feed-event')).map(item => {
+  const t = item.querySelector('.feed-title'), m = item.querySelector('.feed-meta');
+  return [t.textContent, t.title, m.textContent,
+          t.scrollWidth <= t.clientWidth + 1 && m.scrollWidth <= m.clientWidth + 1];
+})"""
+
+#: the catalogue's longest tile names, with wide figures: what an anomaly line must hold
+WIDE = [("safety.police_calls_hour", 1280.0, 610.0, 1040.0), ("green.waste_sorting_rate", 61.4, 88.2, 96.5),
+        ("health.ambulance_response_min", 18.7, 9.5, 13.2)]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_anomaly_line_in_the_feed_is_whole_and_its_explanation_is_its_tooltip(
+    shared_dashboard: DashboardProcess, shared_rclient: redis.Redis, page: Page, lang: str
+) -> None:
+    """The engine's explanation is a sentence (PM2.5 58 µg/m³, usually 31–42 at Tuesday
+    08:00 …; 3.1 robust deviations): the feed, read from metres away, says the series,
+    its value and its usual band in one whole line, and keeps the sentence as the tooltip."""
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(shared_dashboard.wall_url(f"lang={lang}"))
+    poll(page, READY, bool)
+    tag = uuid.uuid4().hex[:6]
+    events = []
+    for n, (key, value, low, high) in enumerate(WIDE):
+        explanation = f"{key} {value} ({tag}): " + "通常区间之外，偏离 4.2 个稳健标准差，" * 3
+        events.append(indicator_anomaly(key, value, expected=(low + high) / 2, low=low, high=high, score=4.2,
+                                        level=3, explanation=explanation, street="xianxiaxincun",
+                                        **e2e(now_ms() - 100 + n)))
+    xadd_all(shared_rclient, events)
+    lines = poll(page, FEED, lambda r: sum(1 for line in r if tag in line[1]) == len(WIDE))
+    ours = [line for line in lines if tag in line[1]]  # type: ignore[union-attr]
+    usual = "常态" if lang == "zh" else "usual"
+    police = ("110警情（近1小时） 1,280起", "常态 610–1,040 · 仙霞新村街道") if lang == "zh" \
+        else ("Police calls (1 h) 1,280 calls", "usual 610–1,040 · Xianxia")
+    page.locator("#live-feed").screenshot(path=str(SCREENSHOTS / f"early-warning-feed-{lang}.png"))
+    assert police in [(line[0], line[2][:len(police[1])]) for line in ours]
+    for title, tooltip, meta, whole in ours:
+        assert usual in meta and tag not in title, title  # the figures, not the sentence
+        assert "稳健标准差" in tooltip  # the engine's sentence, whole
+        assert whole, f"cut short at 1920×1080: {title!r} / {meta!r}"
+        assert ("仙霞新村街道" if lang == "zh" else "Xianxia") in meta
