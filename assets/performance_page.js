@@ -1,5 +1,6 @@
 /* The console's street performance page (layouts/performance.py): fetch
- * /api/performance.json for the month of the page's URL (?month=YYYY-MM; none: this month)
+ * /api/performance.json for the period of the page's URL (?month=YYYY-MM or ?week=YYYY-Www;
+ * none: this month)
  * when the page appears and every five minutes while it stays, and fill the board's grid.
  * Every value is set as data through Dash's set_props (never as markup). */
 (function () {
@@ -7,7 +8,7 @@
   var PAGE = "performance-page";
   var EVERY_MS = 300000;
   var last = 0;
-  var lastMonth = null;
+  var lastPeriod = null;
 
   function setProps(id, props) {
     if (window.dash_clientside && window.dash_clientside.set_props && document.getElementById(id)) {
@@ -26,9 +27,12 @@
     return text;
   }
 
-  function month() {
-    var asked = new URLSearchParams(window.location.search).get("month");
-    return /^\d{4}-\d{2}$/.test(asked || "") ? asked : "";
+  // the period of the page's URL as a query ("month=2026-11", "week=2026-W48"; "": this month)
+  function period() {
+    var query = new URLSearchParams(window.location.search);
+    var week = query.get("week"), month = query.get("month");
+    if (/^\d{4}-W\d{2}$/.test(week || "")) { return "week=" + week; }
+    return /^\d{4}-\d{2}$/.test(month || "") ? "month=" + month : "";
   }
 
   // "93.3% (42)", "12.5 (7)" (one decimal, as the server rounds); a figure missing for the unit: "—", with its cases if any
@@ -58,18 +62,18 @@
     setProps("performance-grid", { rowData: rows });
     figureKeys = {};
     body.figures.forEach(function (f) { figureKeys[f.key] = true; });
-    shownMonth = body.month;
+    shownPeriod = body.period_kind + "=" + body.period;
     setProps("performance-status", { children: say(s, "perf.updated", {
-      month: body.month, computed: String(body.computed).replace("T", " ").slice(0, 19), draws: body.draws }) });
+      month: body.period, computed: String(body.computed).replace("T", " ").slice(0, 19), draws: body.draws }) });
     document.querySelectorAll(".load-period").forEach(function (link) {
-      link.classList.toggle("is-current", link.getAttribute("data-month") === body.month);
+      link.classList.toggle("is-current", link.getAttribute("data-period") === body.period);
     });
   }
 
   // ---------------------------------------------------------------- the cases behind a figure
   var LINKS = { incident: "incident", ticket: "ticket", callback: "ticket", camera: "camera" };
   var figureKeys = {};
-  var shownMonth = "";
+  var shownPeriod = "";
 
   function component(type, props) { return { type: type, namespace: "dash_html_components", props: props }; }
 
@@ -78,7 +82,7 @@
     var lang = (document.getElementById(PAGE).getAttribute("data-lang") || "zh") === "en" ? "&lang=en" : "";
     setProps("performance-cases-title", { children: say(s, "perf.cases.title", {
       unit: s["unit." + body.unit] || body.unit, figure: s["perf.figure." + body.figure] || body.figure,
-      month: body.month, total: body.total }) + (body.total > body.cases.length ? " · " + say(s, "perf.cases.more", { n: body.cases.length }) : "") });
+      month: body.period, total: body.total }) + (body.total > body.cases.length ? " · " + say(s, "perf.cases.more", { n: body.cases.length }) : "") });
     var unit = body.figure.slice(-4) === "_min" ? "" : "%";
     setProps("performance-cases", { children: body.cases.map(function (c) {
       var label = (s["perf.kind." + c.kind] || c.kind) + " " + c.id;
@@ -94,7 +98,7 @@
 
   function showCases(unit, figure) {
     var url = "/api/performance/cases.json?unit=" + encodeURIComponent(unit) + "&figure=" + encodeURIComponent(figure) +
-      (shownMonth ? "&month=" + shownMonth : "");
+      (shownPeriod ? "&" + shownPeriod : "");
     fetch(url, { credentials: "same-origin", cache: "no-store" })
       .then(function (reply) { return reply.json().then(function (body) { if (!reply.ok) { throw new Error(body.error || String(reply.status)); } return body; }); })
       .then(drawCases)
@@ -117,11 +121,11 @@
   function tick() {
     listen();
     if (!document.getElementById(PAGE)) { last = 0; return; }
-    var wanted = month();
-    if (last && wanted === lastMonth && performance.now() - last < EVERY_MS) { return; }
+    var wanted = period();
+    if (last && wanted === lastPeriod && performance.now() - last < EVERY_MS) { return; }
     last = performance.now();
-    lastMonth = wanted;
-    fetch("/api/performance.json" + (wanted ? "?month=" + wanted : ""), { credentials: "same-origin", cache: "no-store" })
+    lastPeriod = wanted;
+    fetch("/api/performance.json" + (wanted ? "?" + wanted : ""), { credentials: "same-origin", cache: "no-store" })
       .then(function (reply) {
         return reply.json().then(function (body) {
           if (!reply.ok) { throw new Error(body.error || String(reply.status)); }

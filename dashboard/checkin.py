@@ -264,13 +264,18 @@ def missed_alarms(tables: Tables, now: datetime) -> list[MissedAlarm]:
     return out
 
 
+def settled(tables: Tables, start: datetime, end: datetime) -> list[Request]:
+    """The requests that opened in [start, end) and were due by ``end``: answered in time
+    (``answered_by``) or missed — the one home of what counts as a missed check-in."""
+    return [request for request in tables["requests"].values()
+            if start <= _time(request["at"], "at") < end and _time(request["due"], "due") <= end]
+
+
 def missed_counts(tables: Tables, start: datetime, end: datetime) -> dict[str, int]:
-    """Missed check-ins per centre: the requests that opened in [start, end), were due by
-    ``end`` and have no answer.  Every centre with such a request is a key (0: none missed).
-    The performance figures read it over the archive (dashboard/checkin_reads.py)."""
+    """Missed check-ins per centre of the :func:`settled` requests.  Every centre with such
+    a request is a key (0: none missed).  Over the archive: dashboard/checkin_reads.py;
+    the performance figure ``checkin_answered`` counts the same requests."""
     counts: dict[str, int] = {}
-    for request in tables["requests"].values():
-        if not start <= _time(request["at"], "at") < end or _time(request["due"], "due") > end:
-            continue
+    for request in settled(tables, start, end):
         counts[request["center"]] = counts.get(request["center"], 0) + (not request["answered_by"])
     return counts

@@ -57,10 +57,18 @@ def replay(rows: Sequence[Sequence[Any]]) -> checkin.Tables:
     return tables
 
 
+def _tables(archive: Archive, start: datetime, end: datetime) -> checkin.Tables:
+    first = (start.astimezone(BEIJING) - timedelta(days=1)).date().isoformat()
+    last = end.astimezone(BEIJING).date().isoformat()
+    return replay(archive.query("duty_events", last, first, last))
+
+
 def missed_counts(archive: Archive, start: datetime, end: datetime) -> dict[str, int]:
     """Missed check-ins per centre of the requests that opened in [start, end) and were due
     by ``end`` (see :func:`dashboard.checkin.missed_counts`)."""
-    first = (start.astimezone(BEIJING) - timedelta(days=1)).date().isoformat()
-    last = end.astimezone(BEIJING).date().isoformat()
-    rows = archive.query("duty_events", last, first, last)
-    return checkin.missed_counts(replay(rows), start, end)
+    return checkin.missed_counts(_tables(archive, start, end), start, end)
+
+
+def settled(archive: Archive, start: datetime, end: datetime) -> list[checkin.Request]:
+    """The requests of :func:`dashboard.checkin.settled` over the archive."""
+    return checkin.settled(_tables(archive, start, end), start, end)

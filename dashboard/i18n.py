@@ -277,22 +277,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     # street performance (比学赶超): layouts/performance.py, assets/performance_page.js
     "perf.title": ("比学赶超 · 街镇绩效", "Street performance"),
     "perf.open": ("比学赶超 →", "Performance →"),
-    "perf.about": ("按月统计各街镇的处置、12345、视频和告警指标（来自历史库），按配置的权重合成"
+    "perf.about": ("按月（或按周）统计各街镇的处置、12345、视频和告警指标（来自历史库），按配置的权重合成"
                    "综合指数（OECD/JRC 方法：极差标准化、加权算术平均）。名次区间是在其他权重和方法下"
                    " 90% 情况的名次："
                    "区间宽说明名次并不确定。括号内为计算所依据的件数；少于 {min} 件不计。",
-                   "Each street's case handling, 12345, camera and alarm figures per month (from the history "
+                   "Each street's case handling, 12345, camera and alarm figures per month or week (from the history "
                    "archive), combined into one index with the configured weights (OECD/JRC: min–max, "
                    "weighted arithmetic mean). The rank interval holds 90 % of its ranks under other "
                    "weights and methods: a wide one means the place is uncertain. In brackets: the cases a "
                    "figure is counted from; fewer than {min} are left out."),
+    "perf.weeks": ("按周：", "Weeks:"),
     "perf.updated": ("{month} · {computed} 计算 · 敏感性抽样 {draws} 次",
                      "{month} · computed {computed} · {draws} sensitivity draws"),
     "perf.col.rank": ("排名", "Rank"),
     "perf.col.unit": ("街镇", "Street"),
     "perf.col.index": ("综合指数", "Index"),
     "perf.col.interval": ("名次区间", "Rank interval"),
-    "perf.col.trend": ("较上月", "Since last month"),
+    "perf.col.trend": ("较上期", "Since the period before"),
     "perf.col.strongest": ("最强项", "Strongest"),
     "perf.col.weakest": ("最弱项", "Weakest"),
     "perf.trend.up": ("↑ 上升", "↑ up"),
@@ -312,6 +313,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "perf.kind.callback": ("回访", "Callback"),
     "perf.kind.camera": ("视频点位", "Camera"),
     "perf.kind.alarm": ("告警", "Alarm"),
+    "perf.kind.checkin": ("查岗", "Check-in"),
     "perf.figure.incident_on_time": ("事件按时处置率", "Incidents resolved on time"),
     "perf.figure.report_to_ack_min": ("发现→立案（分钟）", "Report → accepted (min)"),
     "perf.figure.dispatch_to_resolve_min": ("派单→处置（分钟）", "Dispatch → resolved (min)"),
@@ -321,6 +323,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "perf.figure.hotline_recurring": ("12345 重复诉求占比", "12345 recurring share"),
     "perf.figure.camera_online": ("视频在线率", "Cameras online"),
     "perf.figure.alarm_ack_min": ("告警确认用时（分钟）", "Alarm acknowledged (min)"),
+    "perf.figure.checkin_answered": ("查岗应答率", "Check-ins answered"),
     "alarmload.title": ("告警负荷 · ISA-18.2", "Alarm load · ISA-18.2"),
     "alarmload.about": ("按值班席位（区中心，或本街镇）统计告警负荷，对照 ISA-18.2 / EEMUA 191 的目标；"
                         "数据来自历史库，每分钟更新。",

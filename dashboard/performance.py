@@ -66,6 +66,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("hotline_recurring", "lower", "%"),      # tickets in a recurring issue (perception)
     Figure("camera_online", "higher", "%"),         # camera-time online
     Figure("alarm_ack_min", "lower", "min"),        # sensor alarm → acknowledged, median
+    Figure("checkin_answered", "higher", "%"),      # 查岗 requests answered in time
 )
 FIGURE_KEYS: tuple[str, ...] = tuple(f.key for f in FIGURES)
 _BETTER: dict[str, Better] = {f.key: f.better for f in FIGURES}

@@ -1,11 +1,13 @@
 """The street performance routes (比学赶超), read from the history archive where it may be
-read (dashboard/archive_reads.py), for a calendar month:
+read (dashboard/archive_reads.py), for a calendar month or an ISO week (Monday–Sunday,
+``?week=YYYY-Www`` in place of ``?month=``):
 
 * ``GET /api/performance.json?month=YYYY-MM`` (``console``: officers and admins; the board
   is the district's, the same for every street, as the wall shows it): every unit's
   figures with the cases they were counted from, normalised scores, index, rank, rank
-  interval under the sensitivity draws, rank under equal weights, trend against the month
-  before, strongest and weakest figure; the figures' definitions and weights;
+  interval under the sensitivity draws, rank under equal weights, trend against the period
+  before (the month or the week before), strongest and weakest figure; the figures'
+  definitions and weights;
 * ``GET /api/performance/cases.json?month=YYYY-MM&unit=<code>&figure=<key>``
   (``console``): the cases behind one unit's figure, worst first (at most
   :data:`CASES_SHOWN`, with the total): ids and values only, each opened in the console;
@@ -15,9 +17,9 @@ read (dashboard/archive_reads.py), for a calendar month:
   and the month before until then: a board of two days says little and would reshuffle
   every hour.
 
-The month defaults to the current one (Beijing), counted to now.  Boards are kept for
-:data:`KEEP_S` per month: the figures look at a month, and one computation every five
-minutes per month bounds the load (a month over a year's archive: about a second, bench
+The period defaults to the current month (Beijing), counted to now.  Boards are kept for
+:data:`KEEP_S` per period: the figures look at a month or a week, and one computation every
+five minutes per period bounds the load (a month over a year's archive: about a second, bench
 ``performance``).
 """
 
@@ -26,8 +28,9 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 from fastapi import FastAPI, Request
@@ -47,6 +50,57 @@ KEEP_S = 300.0
 CASES_SHOWN = 500
 WALL_FROM_DAY = 8
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A month (``YYYY-MM``) or an ISO week (``YYYY-Www``, Monday–Sunday), Beijing days."""
+
+    kind: Literal["month", "week"]
+    key: str
+    first: str
+    last: str
+
+    def before(self) -> Period:
+        """The month or the week before (the trend's reference)."""
+        if self.kind == "month":
+            return month_period(month_before(self.key))
+        return week_period(week_of((date.fromisoformat(self.first) - timedelta(days=7)).isoformat()))
+
+
+def month_period(month: str) -> Period:
+    return Period("month", month, *month_days(month))
+
+
+def week_of(day: str) -> str:
+    """The ISO week of a day, ``YYYY-Www``."""
+    year, week, _ = date.fromisoformat(day).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_period(week: str) -> Period:
+    """ValueError when ``week`` is not a week of its year (W53 exists in some years only)."""
+    found = WEEK.match(week)
+    if not found:
+        raise ValueError(f"week must be YYYY-Www, not {week[:20]!r}")
+    monday = date.fromisocalendar(int(found[1]), int(found[2]), 1)
+    return Period("week", week, monday.isoformat(), (monday + timedelta(days=6)).isoformat())
+
+
+def period_of(query: dict[str, str], today: str) -> Period:
+    """The ``week`` asked for, else the ``month`` (:func:`month_of`); ValueError when it is
+    not one up to the current one."""
+    if "week" not in query:
+        return month_period(month_of(query, today))
+    raw = query["week"]
+    try:
+        period = week_period(raw)
+    except ValueError:
+        raise ValueError(f"week must be YYYY-Www, not after {week_of(today)}, not {raw[:20]!r}") from None
+    if period.first > today:
+        raise ValueError(f"week must be YYYY-Www, not after {week_of(today)}, not {raw[:20]!r}")
+    return period
 
 
 def month_of(query: dict[str, str], today: str) -> str:
@@ -86,9 +140,9 @@ def standing_json(s: perf.Standing) -> dict[str, Any]:
             "measures": {k: {"value": m.value, "cases": m.cases} for k, m in s.measures.items()}}
 
 
-def board_json(board: perf.Board, month: str, config: perf.Config, computed_ms: int) -> dict[str, Any]:
-    first, last = month_days(month)
-    return {"month": month, "first_day": first, "last_day": last,
+def board_json(board: perf.Board, period: Period, config: perf.Config, computed_ms: int) -> dict[str, Any]:
+    return {period.kind: period.key, "period": period.key, "period_kind": period.kind,
+            "first_day": period.first, "last_day": period.last,
             "computed": clock.beijing(computed_ms).isoformat(timespec="seconds"),
             "draws": board.draws, "min_cases": config.min_cases, "weights": config.scaled(),
             "figures": [{"key": f.key, "better": f.better, "unit": f.unit} for f in perf.FIGURES
@@ -109,24 +163,23 @@ def register(server: FastAPI, runtime: Runtime) -> None:
     locks: dict[str, asyncio.Lock] = {}
     config = runtime.performance
 
-    async def board_for(month: str) -> dict[str, Any]:
-        async with locks.setdefault(month, asyncio.Lock()):
-            held = kept.get(month)
+    async def board_for(period: Period) -> dict[str, Any]:
+        async with locks.setdefault(period.key, asyncio.Lock()):
+            held = kept.get(period.key)
             if held is None or time.monotonic() - held[0] > KEEP_S:
                 now = clock.now_ms()
 
                 def compute(archive: Any) -> dict[str, Any]:
-                    figures = {}
-                    for m in (month_before(month), month):
-                        first, last = month_days(m)
-                        figures[m] = pf.figures(archive, first, last, now, console=runtime.console,
-                                                rule=runtime.deadlines)
-                    before = perf.board(measures_of(figures[month_before(month)]), config)
+                    figures = {p.key: pf.figures(archive, p.first, p.last, now, console=runtime.console,
+                                                 rule=runtime.deadlines)
+                               for p in (period.before(), period)}
+                    before = perf.board(measures_of(figures[period.before().key]), config)
                     ranks = {s.unit: s.rank for s in before.standings if s.rank is not None}
-                    board = perf.board(measures_of(figures[month]), config, ranks)
-                    return board_json(board, month, config, now)
+                    board = perf.board(measures_of(figures[period.key]), config, ranks)
+                    return board_json(board, period, config, now)
 
-                held = kept[month] = (time.monotonic(), await archive_reads.read(runtime.archiver, compute))
+                held = kept[period.key] = (time.monotonic(),
+                                           await archive_reads.read(runtime.archiver, compute))
             return held[1]
 
     def answer(body: dict[str, Any], status: int = 200) -> Response:
@@ -137,11 +190,11 @@ def register(server: FastAPI, runtime: Runtime) -> None:
     async def performance_json(request: Request) -> Response:
         require("console")
         try:
-            month = month_of(dict(request.query_params), clock.beijing_day(clock.now_ms()))
+            period = period_of(dict(request.query_params), clock.beijing_day(clock.now_ms()))
         except ValueError as exc:
             return answer({"error": str(exc)}, 400)
         try:
-            return answer(await board_for(month))
+            return answer(await board_for(period))
         except archive_reads.Unavailable as exc:
             return answer({"error": str(exc)}, 503)
 
@@ -150,7 +203,7 @@ def register(server: FastAPI, runtime: Runtime) -> None:
         require("console")
         query = dict(request.query_params)
         try:
-            month = month_of(query, clock.beijing_day(clock.now_ms()))
+            period = period_of(query, clock.beijing_day(clock.now_ms()))
         except ValueError as exc:
             return answer({"error": str(exc)}, 400)
         unit, figure = query.get("unit", ""), query.get("figure", "")
@@ -158,7 +211,7 @@ def register(server: FastAPI, runtime: Runtime) -> None:
         if unit not in UNIT_CODES or better is None:
             return answer({"error": "unit must be a unit code and figure one of "
                                     + ", ".join(perf.FIGURE_KEYS)}, 400)
-        first, last = month_days(month)
+        first, last = period.first, period.last
         now = clock.now_ms()
 
         def compute(archive: Any) -> list[pf.Case]:
@@ -173,7 +226,8 @@ def register(server: FastAPI, runtime: Runtime) -> None:
         mine.sort(key=lambda c: (c.value if better == "higher" else -c.value, c.id))  # worst first
         # a share's case is met (100) or not (0): the page says it in words
         flags = figure in pf.FLAGS
-        return answer({"month": month, "unit": unit, "figure": figure, "total": len(mine),
+        return answer({period.kind: period.key, "period": period.key, "period_kind": period.kind,
+                       "unit": unit, "figure": figure, "total": len(mine),
                        "better": better, "flags": flags,
                        "measure": {"value": pf.measure(figure, mine).value, "cases": len(mine)},
                        "cases": [{"kind": c.kind, "id": c.id, "value": round(c.value, 1)}
@@ -185,7 +239,7 @@ def register(server: FastAPI, runtime: Runtime) -> None:
         perception line: a kiosk asks again soon)."""
         require("wall")
         try:
-            body = await board_for(wall_month(clock.beijing_day(clock.now_ms())))
+            body = await board_for(month_period(wall_month(clock.beijing_day(clock.now_ms()))))
         except archive_reads.Unavailable as exc:
             return answer({"available": False, "error": str(exc)})
         return answer({**summary_json(body), "available": True})

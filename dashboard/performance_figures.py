@@ -23,6 +23,10 @@ alarms raised; callbacks made; camera-time in it) and looks at what followed up 
 * ``alarm_ack_min``: the median minutes from a sensor alarm to its first acknowledgement;
   an alarm never acknowledged counts as acknowledged ``now`` (so ignoring alarms does not
   help a street).
+* ``checkin_answered``: of the street centre's check-in requests (查岗) that opened in the
+  period and were due by ``now``, the share answered in time by someone on duty at the
+  post (dashboard/checkin.py ``settled``, over the archive: checkin_reads.py); a missed
+  check-in counts against the street.
 
 ``cases`` of a measure is how many incidents, tickets, callbacks, cameras or alarms it was
 counted from.  What the log holds is counted: a step the reducer refused (a stale version)
@@ -35,11 +39,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from statistics import median
 from typing import Literal
 
-from dashboard import perception
+from dashboard import checkin_reads, perception
+from dashboard.clock import BEIJING
 from dashboard.console import ConsoleConfig
 from dashboard.history import Archive
 from dashboard.performance import FIGURE_KEYS, Measure
@@ -51,7 +56,7 @@ STEPS_LOOKAHEAD_DAYS = 120  # steps are looked for from the period's first day o
 MIN = 60_000
 
 Figures = dict[str, dict[str, Measure]]  # unit → figure → measure
-CaseKind = Literal["incident", "ticket", "callback", "camera", "alarm"]
+CaseKind = Literal["incident", "ticket", "callback", "camera", "alarm", "checkin"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,7 @@ Cases = dict[str, list[Case]]  # figure → cases
 MEDIANS = frozenset({"report_to_ack_min", "dispatch_to_resolve_min", "alarm_ack_min"})
 #: the shares whose every case is 100 or 0 (on time or not, reopened or not …)
 FLAGS = frozenset({"incident_on_time", "incident_reopen", "hotline_on_time", "hotline_satisfied",
-                   "hotline_recurring"})
+                   "hotline_recurring", "checkin_answered"})
 
 
 def measure(figure: str, cases: list[Case]) -> Measure:
@@ -162,6 +167,17 @@ def alarm_cases(archive: Archive, first_day: str, last_day: str, now_ms: int) ->
                               for aid, street, raised, acked in rows]}
 
 
+def checkin_cases(archive: Archive, first_day: str, last_day: str, now_ms: int) -> Cases:
+    start = start_of_day_ms(date.fromisoformat(first_day))
+    end = min(now_ms, end_of_day_ms(date.fromisoformat(last_day)))
+    if end <= start:
+        return {"checkin_answered": []}
+    requests = checkin_reads.settled(archive, datetime.fromtimestamp(start / 1000, BEIJING),
+                                     datetime.fromtimestamp(end / 1000, BEIJING))
+    return {"checkin_answered": [Case(r["center"], "checkin", r["id"], _flag(bool(r["answered_by"])))
+                                 for r in requests]}
+
+
 def cases(archive: Archive, first_day: str, last_day: str, now_ms: int, *, console: ConsoleConfig,
           rule: DeadlineRule, rules: perception.Rules | None = None,
           only: frozenset[str] | None = None) -> Cases:
@@ -181,6 +197,8 @@ def cases(archive: Archive, first_day: str, last_day: str, now_ms: int, *, conso
         parts.append(lambda: camera_cases(archive, first_day, last_day, now_ms))
     if "alarm_ack_min" in wanted:
         parts.append(lambda: alarm_cases(archive, first_day, last_day, now_ms))
+    if "checkin_answered" in wanted:
+        parts.append(lambda: checkin_cases(archive, first_day, last_day, now_ms))
     out: Cases = {}
     for part in parts:
         for figure, found in part().items():

@@ -1,5 +1,5 @@
-"""The console's street performance page (比学赶超), ``/console/performance?month=YYYY-MM``:
-the board of dashboard/performance.py for a month — rank with its interval under the
+"""The console's street performance page (比学赶超), ``/console/performance?month=YYYY-MM``
+(or ``?week=YYYY-Www``): the board of dashboard/performance.py for a month or a week — rank with its interval under the
 sensitivity draws, index, trend since the month before, strongest and weakest figure, and
 every figure with the cases it was counted from.  Officers and admins (``console``).
 
@@ -27,6 +27,7 @@ GRID_ID = "performance-grid"
 CASES_ID = "performance-cases"  # the cases behind the figure clicked (assets/performance_page.js)
 CASES_TITLE = "performance-cases-title"
 MONTHS_SHOWN = 6  # this month and the five before, as links
+WEEKS_SHOWN = 4  # this ISO week and the three before
 
 
 def months_back(today: str, n: int) -> list[str]:
@@ -35,6 +36,16 @@ def months_back(today: str, n: int) -> list[str]:
     for _ in range(n):
         out.append(day.isoformat()[:7])
         day = (day - timedelta(days=1)).replace(day=1)
+    return out
+
+
+def weeks_back(today: str, n: int) -> list[str]:
+    """``YYYY-Www`` of today's ISO week and the ``n - 1`` before, newest first."""
+    day = date.fromisoformat(today)
+    out = []
+    for k in range(n):
+        year, week, _ = (day - timedelta(days=7 * k)).isocalendar()
+        out.append(f"{year}-W{week:02d}")
     return out
 
 
@@ -61,8 +72,12 @@ def page(lang: str, user: str, min_cases: int) -> html.Div:
     today = clock.beijing_day(clock.now_ms())
     months = [html.A(month, href=f"/console/performance?month={month}&lang={lang}",
                      className="btn load-period",
-                     **{"data-month": month})  # type: ignore[arg-type]  # Dash types no data-*
+                     **{"data-period": month})  # type: ignore[arg-type]  # Dash types no data-*
               for month in months_back(today, MONTHS_SHOWN)]
+    weeks = [html.Span(s["perf.weeks"], className="load-periods-label")] + [
+        html.A(week[5:], href=f"/console/performance?week={week}&lang={lang}", className="btn load-period",
+               title=week, **{"data-period": week})  # type: ignore[arg-type]
+        for week in weeks_back(today, WEEKS_SHOWN)]
     grid = dag.AgGrid(
         id=GRID_ID, rowData=[], columnDefs=columns(s),
         defaultColDef={"sortable": True, "resizable": True, "minWidth": 90, "wrapHeaderText": True,
@@ -75,6 +90,7 @@ def page(lang: str, user: str, min_cases: int) -> html.Div:
                    html.A(s["console.title"], href=f"/console?lang={lang}", className="perception-back"),
                    html.Span(user, className="officer"),
                    html.Span(months, className="load-periods"),
+                   html.Span(weeks, className="load-periods"),
                    html.Span("", id=STATUS_ID, className="perception-status", role="status")],
                   className="console-bar"),
          html.P(s["perf.about"].format(min=min_cases), className="load-about"),

@@ -62,3 +62,14 @@ def test_the_board_of_a_backfilled_month(
         expect(page.locator("#performance-cases .case-value").first).to_have_text(missed)
     page.wait_for_timeout(300)
     page.screenshot(path=str(SCREENSHOTS / "performance-console.png"))
+
+    # a week's board (ISO week 48: Monday 11-23 to Sunday 11-29) on the same page
+    page.goto(f"{dashboard.url}/console/performance?week=2026-W48")
+    expect(page.locator("#performance-status")).to_contain_text("2026-W48", timeout=60_000)
+    weekly = page.request.get(f"{dashboard.url}/api/performance.json?week=2026-W48").json()
+    assert (weekly["first_day"], weekly["last_day"]) == ("2026-11-23", "2026-11-29")
+    top = weekly["standings"][0]
+    first = page.locator("#performance-grid .ag-pinned-left-cols-container .ag-row[row-index='0']")
+    expect(first).to_contain_text(unit_label(top["unit"], "zh"))
+    expect(page.locator("#performance-grid .ag-center-cols-container .ag-row[row-index='0']")
+           ).to_contain_text(f"{top['index']:.1f}")

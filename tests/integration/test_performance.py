@@ -106,6 +106,22 @@ def planted() -> list[EventRow]:
         r.add("sensor.alarm", t0, "hongqiao", {"sensor_id": f"s{n}", "kind": "gas", "level": 2}, f"al-{n}")
         if ack is not None:
             r.add("alarm.acknowledged", t0 + ack * MIN, None, {"alarm_id": f"al-{n}", "by": "o"})
+
+    # check-ins (查岗) of hongqiao's 值班员, 赵敏 on duty 08:00–20:00 every day: 11-04 answered
+    # in 5 min; 11-12 never answered; 11-20 answered in 2 min; 11-25 answered by 李娜, who is
+    # not on duty (refused: missed); 10-31 outside the month
+    r.add("duty.roster", _ms("2026-10-01", 7.0), None, {
+        "rotation_id": "hq", "center": "hongqiao", "post": "值班员", "name": "赵敏",
+        "dtstart": "2026-10-01T08:00:00+08:00", "dtend": "2026-10-01T20:00:00+08:00", "rrule": "FREQ=DAILY"})
+    for day, hour, answer, name in (("2026-10-31", 10, 3, "赵敏"), ("2026-11-04", 10, 5, "赵敏"),
+                                    ("2026-11-12", 10, None, ""), ("2026-11-20", 11, 2, "赵敏"),
+                                    ("2026-11-25", 12, 4, "李娜")):
+        t0 = _ms(day, float(hour))
+        start, due = f"{day}T{hour:02d}:00:00+08:00", f"{day}T{hour:02d}:10:00+08:00"
+        r.add("duty.checkin_request", t0, None, {"center": "hongqiao", "post": "值班员", "at": start, "due": due},
+              f"checkin:hongqiao/值班员@{start}")
+        if answer is not None:
+            r.add("duty.checkin", t0 + answer * MIN, None, {"center": "hongqiao", "post": "值班员", "name": name})
     return r.rows
 
 
@@ -129,6 +145,8 @@ def test_every_figure_on_a_planted_month(tmp_path: Path) -> None:
     assert x["hotline_recurring"] == Measure(0.0, 1)
     assert h["camera_online"] == Measure(93.3, 2)           # (27 + 15) of 45 camera-days
     assert h["alarm_ack_min"] == Measure(10.0, 3)           # median of 4, 10, and the unanswered one
+    assert h["checkin_answered"] == Measure(50.0, 4)        # 11-04 and 11-20 of four requests
+    assert "checkin_answered" not in x                      # no request: missing, not 0 or 100
     assert "hotline_satisfied" not in x and "camera_online" not in x
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import redis
 
-from dashboard import clock
+from dashboard import clock, performance_api
 from support.events import incident_reported, incident_step, now_ms
 from support.log import xadd
 from support.processes import DashboardProcess, wait_for
@@ -76,6 +76,16 @@ def test_the_board_and_the_walls_summary_from_the_archive(
             "unit", "index", "rank", "rank_low", "rank_high", "trend", "strongest", "weakest")}
     assert "measures" not in summary.text and "cases" not in summary.text
 
+    # the same board for the ISO week of the cases (when the 34 minutes of cases fall in one week)
+    week = performance_api.week_of(clock.beijing_day(start))
+    if week == performance_api.week_of(clock.beijing_day(start + 34 * MIN)):
+        weekly = officer.get(f"/api/performance.json?week={week}").json()
+        assert weekly["week"] == weekly["period"] == week and weekly["period_kind"] == "week"
+        assert {s["unit"]: s["measures"] for s in weekly["standings"]}["hongqiao"] == h["measures"]
+        drill = officer.get(f"/api/performance/cases.json?week={week}&unit=hongqiao&figure=report_to_ack_min")
+        assert drill.json()["total"] == 5 and drill.json()["period"] == week
+    assert officer.get("/api/performance.json?week=2025-W53").status_code == 400  # 2025 has 52
+    assert officer.get("/api/performance.json?week=2999-W01").status_code == 400
     assert officer.get("/api/performance.json?month=2026-13").status_code == 400
     assert officer.get("/api/performance.json?month=2999-01").status_code == 400
     assert visitor.get("/api/performance.json").status_code == 403

@@ -94,3 +94,22 @@ def test_the_packaged_file_and_errors_that_name_the_key(tmp_path: Path) -> None:
         with pytest.raises(ValueError, match=says) as caught:
             perf.load_config(bad)
         assert str(bad) in str(caught.value)
+
+
+def test_periods_months_and_iso_weeks() -> None:
+    from dashboard.performance_api import month_period, period_of, week_of, week_period
+
+    assert period_of({}, "2026-12-03") == month_period("2026-12")
+    assert period_of({"month": "2026-11"}, "2026-12-03").first == "2026-11-01"
+    w = period_of({"week": "2026-W49"}, "2026-12-03")
+    assert (w.kind, w.first, w.last) == ("week", "2026-11-30", "2026-12-06")  # Monday to Sunday
+    assert week_of("2026-12-03") == "2026-W49" and week_of("2027-01-01") == "2026-W53"
+    assert week_period("2027-W01").before() == week_period("2026-W53")  # 2026 has 53 ISO weeks
+    assert month_period("2026-01").before() == month_period("2025-12")
+    for bad in ({"week": "2025-W53"}, {"week": "2026-W50"}, {"week": "2026-49"}, {"month": "2027-01"}):
+        try:
+            period_of(bad, "2026-12-03")
+        except ValueError as exc:
+            assert "must be" in str(exc)
+        else:
+            raise AssertionError(f"{bad} accepted")
