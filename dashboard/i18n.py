@@ -281,7 +281,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "综合指数（OECD/JRC 方法：极差标准化、加权算术平均）。名次区间是在其他权重和方法下"
                    " 90% 情况的名次："
                    "区间宽说明名次并不确定。括号内为计算所依据的件数；少于 {min} 件不计。",
-                   "Each street's case handling, 12345, camera and alarm figures per month or week (from the history "
+                   "Each street's case handling, 12345, camera and alarm figures per month or week "
+                   "(from the history "
                    "archive), combined into one index with the configured weights (OECD/JRC: min–max, "
                    "weighted arithmetic mean). The rank interval holds 90 % of its ranks under other "
                    "weights and methods: a wide one means the place is uncertain. In brackets: the cases a "

@@ -1,7 +1,8 @@
 """The console's street performance page (比学赶超), ``/console/performance?month=YYYY-MM``
-(or ``?week=YYYY-Www``): the board of dashboard/performance.py for a month or a week — rank with its interval under the
-sensitivity draws, index, trend since the month before, strongest and weakest figure, and
-every figure with the cases it was counted from.  Officers and admins (``console``).
+(or ``?week=YYYY-Www``): the board of dashboard/performance.py for a month or a week —
+rank with its interval under the sensitivity draws, index, trend since the period before,
+strongest and weakest figure, and every figure with the cases it was counted from.
+Officers and admins (``console``).
 
 Pure builders of the frame: the board comes from ``/api/performance.json``, which the
 instance answers from the archive (dashboard/performance_api.py), fetched and drawn by
@@ -74,10 +75,11 @@ def page(lang: str, user: str, min_cases: int) -> html.Div:
                      className="btn load-period",
                      **{"data-period": month})  # type: ignore[arg-type]  # Dash types no data-*
               for month in months_back(today, MONTHS_SHOWN)]
-    weeks = [html.Span(s["perf.weeks"], className="load-periods-label")] + [
-        html.A(week[5:], href=f"/console/performance?week={week}&lang={lang}", className="btn load-period",
-               title=week, **{"data-period": week})  # type: ignore[arg-type]
-        for week in weeks_back(today, WEEKS_SHOWN)]
+    weeks: list[html.Span | html.A] = [html.Span(s["perf.weeks"], className="load-periods-label")]
+    weeks.extend(html.A(week[5:], href=f"/console/performance?week={week}&lang={lang}",
+                        className="btn load-period", title=week,
+                        **{"data-period": week})  # type: ignore[arg-type]  # Dash types no data-*
+                 for week in weeks_back(today, WEEKS_SHOWN))
     grid = dag.AgGrid(
         id=GRID_ID, rowData=[], columnDefs=columns(s),
         defaultColDef={"sortable": True, "resizable": True, "minWidth": 90, "wrapHeaderText": True,

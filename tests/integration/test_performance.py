@@ -118,10 +118,11 @@ def planted() -> list[EventRow]:
                                     ("2026-11-25", 12, 4, "李娜")):
         t0 = _ms(day, float(hour))
         start, due = f"{day}T{hour:02d}:00:00+08:00", f"{day}T{hour:02d}:10:00+08:00"
-        r.add("duty.checkin_request", t0, None, {"center": "hongqiao", "post": "值班员", "at": start, "due": due},
+        post = {"center": "hongqiao", "post": "值班员"}
+        r.add("duty.checkin_request", t0, None, {**post, "at": start, "due": due},
               f"checkin:hongqiao/值班员@{start}")
         if answer is not None:
-            r.add("duty.checkin", t0 + answer * MIN, None, {"center": "hongqiao", "post": "值班员", "name": name})
+            r.add("duty.checkin", t0 + answer * MIN, None, {**post, "name": name})
     return r.rows
 
 
