@@ -35,7 +35,7 @@ def register(app: dash.Dash, runtime: Runtime) -> None:
     )
     async def prompt(search: str | None, _tick: int, _clock: int | None) -> dict[str, Any]:
         principal = require("console")
-        mine = prompts(runtime.state, principal.name, clock.now_ms()) if principal.can("act") else []
+        mine = prompts(runtime.state, principal.on_roster, clock.now_ms()) if principal.can("act") else []
         shown = prompt_of(mine, ConsoleUrl.parse(search).lang)
         return {**shown, "clock_off": bool(shown["hidden"])}
 

@@ -55,6 +55,7 @@ class Principal:
     issued_ms: int = 0  # a session's: when it was issued
     expires_ms: int = 0  # a session's: when it ends (0: no session, e.g. a bearer wall token)
     generation: int = 0  # a user's: the users file's generation of the user it was checked against
+    person: str | None = None  # a user's: the person the duty roster names them (users set-person)
 
     def can(self, permission: str) -> bool:
         return can(self.role, permission)
@@ -69,6 +70,12 @@ class Principal:
 
     def label(self) -> str:
         return f"{self.name} ({self.role})"
+
+    @property
+    def on_roster(self) -> str:
+        """The name the duty roster knows this user by: their ``person`` when one is set
+        (an account such as ``wangw`` for the roster's 王伟), else the user name."""
+        return self.person or self.name
 
     @property
     def wall_id(self) -> str:
@@ -232,6 +239,15 @@ class UserStore:
             _check_unit(unit, user["role"])
         self._change_user(name, unit=unit)
 
+    def set_person(self, name: str, person: str | None) -> None:
+        """Set (or, with None, clear) the person the duty roster names this user by
+        (check-in and handover match the roster's names); their sessions end."""
+        if person is not None:
+            person = person.strip()
+            if not person or len(person) > 64 or any(not c.isprintable() for c in person):
+                raise AuthError(f"person {person!r}: 1–64 printable characters")
+        self._change_user(name, person=person)
+
     def set_password(self, name: str, password: str) -> None:
         self._change_user(name, hash=hash_password(password))
 
@@ -308,7 +324,7 @@ class UserStore:
         if user is None or user.get("disabled"):
             return None
         return Principal("user", name, user["role"], user.get("scope"),
-                         generation=int(user.get("generation", 0)))
+                         generation=int(user.get("generation", 0)), person=user.get("person"))
 
     def check_wecom(self, userid: str) -> tuple[str, Principal | None]:
         """The local user linked to WeCom member ``userid``: ("", principal), or why not:
@@ -321,7 +337,7 @@ class UserStore:
         if user.get("disabled"):
             return "disabled", None
         return "", Principal("user", name, user["role"], user.get("scope"),
-                             generation=int(user.get("generation", 0)))
+                             generation=int(user.get("generation", 0)), person=user.get("person"))
 
     def check_wall_token(self, token: str) -> Principal | None:
         parts = token.split(".")
@@ -361,7 +377,7 @@ class UserStore:
         user = directory.users.get(principal.name)
         if user is None or user.get("disabled") or principal.generation != int(user.get("generation", 0)):
             return None
-        return replace(principal, role=user["role"], scope=user.get("scope"))
+        return replace(principal, role=user["role"], scope=user.get("scope"), person=user.get("person"))
 
 
 def _check_unit(unit: str, role: str) -> None:

@@ -52,7 +52,7 @@ async def _confirm(runtime: Runtime, principal: Principal, request_id: str) -> O
         return _refused("checkin_none")
     now = clock.now_ms()
     event = {"type": "duty.checkin", "id": f"act-{uuid.uuid4().hex}", "source": "console", "ts": now,
-             "data": {"center": request["center"], "post": request["post"], "name": principal.name}}
+             "data": {"center": request["center"], "post": request["post"], "name": principal.on_roster}}
     if request["center"] != "district":
         event["street"] = request["center"]
     trial = State(roster=runtime.state.roster,

@@ -41,7 +41,7 @@ def register(server: FastAPI, runtime: Runtime) -> None:
     async def checkin_prompts(lang: str = "zh") -> Response:
         principal = require("console")
         lang = lang if lang in LANGS else "zh"
-        found = prompts(runtime.state, principal.name, clock.now_ms()) if principal.can("act") else []
+        found = prompts(runtime.state, principal.on_roster, clock.now_ms()) if principal.can("act") else []
         return _json({"requests": [{"id": r["id"], "center": r["center"], "post": r["post"], "due": r["due"],
                                     "minutes_left": r["minutes_left"], "text": prompt_text(r, lang)}
                                    for r in found],

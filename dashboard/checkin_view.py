@@ -1,9 +1,10 @@
 """What screens show of check-ins (查岗): the prompt of the officer on duty, and the day's
 requests for the duty tab.  Pure: a function of the state and ``now`` (epoch ms).
 
-The officer on duty is matched by name: a signed-in user whose user name is the roster's
-person (dashboard/roster.py: a person is their name) is on duty at the posts where the
-roster has them now.
+The officer on duty is matched by name: a signed-in user whose roster name
+(:attr:`dashboard.auth.Principal.on_roster`: the ``person`` set by ``users set-person``, else
+the user name) is the roster's person (dashboard/roster.py: a person is their name) is on
+duty at the posts where the roster has them now.
 """
 
 from __future__ import annotations

@@ -121,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
     set_unit.add_argument("name")
     set_unit.add_argument("unit", nargs="?", help="the unit (a name tickets are dispatched to)")
     set_unit.add_argument("--clear", action="store_true", help="remove the unit (the scope decides)")
+    set_person = verbs.add_parser("set-person", help="name the duty roster's person this user is (check-in, "
+                                                     "handover; ends their sessions)")
+    set_person.add_argument("name")
+    set_person.add_argument("person", nargs="?", help="the name the roster gives them, e.g. 王伟")
+    set_person.add_argument("--clear", action="store_true", help="remove it (the user name is matched)")
     pw = verbs.add_parser("set-password", help="set a user's password (ends their sessions)")
     pw.add_argument("name")
     pw.add_argument("--password-stdin", action="store_true")

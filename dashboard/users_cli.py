@@ -107,7 +107,9 @@ def users_command(settings: Settings, args: argparse.Namespace) -> int:
                 state = "disabled" if u.get("disabled") else "active"
                 wecom = f"  wecom:{u['wecom_userid']}" if u.get("wecom_userid") else ""
                 unit = f" unit={u['unit']}" if u.get("unit") else ""
-                print(f"  {name:<20} {u['role']:<8} {u.get('scope') or 'district':<12} {state}{unit}{wecom}")
+                person = f" person={u['person']}" if u.get("person") else ""
+                print(f"  {name:<20} {u['role']:<8} {u.get('scope') or 'district':<12} {state}{unit}{person}"
+                      f"{wecom}")
             print("wall tokens:")
             for wall_id, w in sorted(directory.walls.items()):
                 state = "revoked" if w.get("revoked") else "active"
@@ -147,6 +149,15 @@ def users_command(settings: Settings, args: argparse.Namespace) -> int:
             store.set_unit(args.name, new_unit)
             _audit(settings, "user.set-unit", f"user:{args.name}", "audit.d.unit", unit=new_unit or "-")
             print(f"unit of {args.name}: {new_unit or 'none (their scope decides)'}; "
+                  "their sessions have ended")
+        elif args.verb == "set-person":
+            new_person: str | None = None if args.clear else args.person
+            if new_person is None and not args.clear:
+                raise AuthError("set-person needs a person, or --clear")
+            store.set_person(args.name, new_person)
+            _audit(settings, "user.set-person", f"user:{args.name}", "audit.d.person",
+                   person=new_person or "-")
+            print(f"{args.name} is {new_person or 'matched by their user name'} on the duty roster; "
                   "their sessions have ended")
         elif args.verb in ("disable", "enable"):
             store.set_disabled(args.name, args.verb == "disable")

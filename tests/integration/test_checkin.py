@@ -130,3 +130,29 @@ def test_a_missed_request_is_an_inbox_alarm_on_the_instances_state(rclient: redi
     [alarm] = [item for item in box["active"] if item["kind"] == "checkin"]
     assert alarm["key"] == "checkin:hongqiao/值班员"
     assert alarm["names"]["zh"] == f"虹桥街道 值班员 查岗未应答：{at:%m-%d %H:%M:%S}"
+
+
+def test_an_account_named_apart_from_the_roster_answers_as_its_roster_person(rclient: redis.Redis,
+                                                                             dashboards: Any) -> None:
+    """The account wangw is the roster's 王伟 (``users set-person``): before the link it has no
+    prompt; after it (signed in again: the change ended its sessions) it sees 王伟's request and
+    confirms it — duty.checkin names 王伟, the audit names the account wangw."""
+    now = datetime.now(BEIJING).replace(microsecond=0)
+    at = now - timedelta(minutes=1)
+    request_id = f"district/值班员@{at.isoformat()}"
+    xadd_all(rclient, [_rotation("王伟"), {
+        "type": "duty.checkin_request", "id": f"checkin:{request_id}", "ts": int(at.timestamp() * 1000),
+        "data": {"center": "district", "post": "值班员", "at": at.isoformat(),
+                 "due": (at + timedelta(minutes=10)).isoformat()}}])
+    dashboard = dashboards()
+    dashboard.wait_applied(2)
+    assert _signed_in(dashboard, "wangw").get(API).json()["requests"] == []
+    UserStore(dashboard.users_file).set_person("wangw", "王伟")
+    wangw = wait_for(lambda: _signed_in(dashboard, "wangw"), 30, message="a session after the change")
+    shown = wait_for(lambda: wangw.get(API).json()["requests"], 30, message="the prompt of 王伟")
+    assert [r["id"] for r in shown] == [request_id]
+    assert _confirm(wangw, request_id)["ok"] is True
+    [answer] = _events(rclient, "duty.checkin")
+    assert answer["data"] == {"center": "district", "post": "值班员", "name": "王伟"}
+    [audit] = _audits(rclient, "checkin.confirm")
+    assert (audit[b"who"], audit[b"outcome"]) == (b"wangw", b"ok")

@@ -123,3 +123,38 @@ def test_the_sign_in_form_offers_the_phone_page_when_it_has_nowhere_to_go() -> N
     assert 'href="/login?next=%2Fconsole%2Fm"' in login_page.form("c", "/", "zh")
     assert "12345 work orders on a phone" in login_page.form("c", "/", "en")
     assert "next=%2Fconsole%2Fm" not in login_page.form("c", "/console", "zh")
+
+
+def test_the_users_command_names_the_roster_person_a_user_is(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """``users set-person wangw 王伟``: the account wangw is the roster's 王伟 (check-in and the
+    on-duty match use it); a blank person is refused; --clear matches the user name again; each
+    change ends the user's sessions (a new generation)."""
+    from dashboard.cli import build_parser
+    from dashboard.config import load_settings
+    from dashboard.users_cli import users_command
+
+    settings = load_settings({"users_file": str(tmp_path / "users.json"),
+                              "audit_spool": str(tmp_path / "spool.jsonl")}, environ={})
+    store = UserStore(settings.users_file)
+    store.create()
+    parse = build_parser().parse_args
+
+    def run(*argv: str) -> int:
+        args: argparse.Namespace = parse(["users", *argv])
+        return users_command(settings, args)
+
+    store.add_user("wangw", "officer", "wangw-pass-1")
+    assert store.check_password("wangw", "wangw-pass-1").on_roster == "wangw"  # type: ignore[union-attr]
+    generation = store.current().users["wangw"]["generation"]
+    assert run("set-person", "wangw", "王伟") == 0
+    principal = store.check_password("wangw", "wangw-pass-1")
+    assert principal is not None and (principal.name, principal.on_roster) == ("wangw", "王伟")
+    assert store.current().users["wangw"]["generation"] == generation + 1
+    assert run("list") == 0
+    assert "person=王伟" in capsys.readouterr().out
+    assert run("set-person", "wangw", "  ") == 2
+    assert "1–64 printable characters" in capsys.readouterr().err
+    assert run("set-person", "wangw") == 2
+    assert run("set-person", "wangw", "--clear") == 0
+    assert store.check_password("wangw", "wangw-pass-1").on_roster == "wangw"  # type: ignore[union-attr]
