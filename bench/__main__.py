@@ -25,6 +25,7 @@ from bench import (
     console_load,
     detect,
     detect_demo,
+    detect_restart,
     history,
     ingest,
     live_latency,
@@ -76,6 +77,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "performance": performance.run,
     "detect": detect.run,
     "detect-demo": detect_demo.run,
+    "detect-restart": detect_restart.run,
     "phone": phone.run,
     "soak": soak.run,
 }

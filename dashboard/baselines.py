@@ -44,6 +44,9 @@ HOUR_MS = clock.HOUR_MS
 DAY_MS = clock.DAY_MS
 #: two full weeks of history before a series may alarm (DESIGN: ≥ 2 full periods of the week)
 LEARNING_MS = 14 * DAY_MS
+#: the model's name and version: a change of how baselines are fitted changes it, so
+#: baselines kept by an earlier version are not used (dashboard/baseline_store.py)
+MODEL = "mstl-daytype-1"
 #: bucket widths (hours) tried, narrowest first; each must divide 24
 BUCKET_HOURS = (1, 2, 3, 4, 6, 8, 12, 24)
 #: points wanted in the median (day type, bucket) group before a width is accepted

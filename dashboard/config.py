@@ -159,6 +159,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     detect_threshold: float = 4.5  # robust deviations from the expectation that raise an anomaly
     detect_history_days: int = 28  # history each baseline is fitted on
     detect_lookback_s: int = 3_600  # a first start follows the log from this far back
+    #: where the engine keeps its fitted baselines across restarts (dashboard/baseline_store.py);
+    #: None: beside an embedded archive (<history_path>.baselines)
+    detect_baselines_path: str | None = None
+    detect_keep_baselines: bool = True  # false: every start fits every baseline anew
     # where this came from, for error messages
     sources: dict[str, str] = {}
 

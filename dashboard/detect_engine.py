@@ -16,6 +16,8 @@
   the log.  After a start the log is followed once every series learned from the archive
   has been fitted (the tiles get their bands as each is fitted); meanwhile the cursor
   keeps the place, and what arrived is scored afterwards.
+* **Keeps** its fitted baselines in a file (dashboard/baseline_store.py) after each round of
+  fits; a restart installs those still fresh and fits only the rest before following.
 * **Keeps running** when Redis or the archive goes away: reads and writes are retried,
   the events owed are kept (bounded) and written when Redis is back, the cursor only
   moves after they are; a restart resumes from the cursor (the first start from
@@ -38,10 +40,10 @@ import orjson
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from dashboard import clock
+from dashboard import baseline_store, clock
 from dashboard.bus import Bus
 from dashboard.config import Settings
-from dashboard.detect import Detector
+from dashboard.detect import REFIT_MS, Detector
 from dashboard.events import InvalidEvent, parse_event
 from dashboard.history import Archive, ArchiveError
 from dashboard.streamids import entry_ms
@@ -92,6 +94,9 @@ class Engine:
         self._last_refit = 0.0
         self._refit_behind = False
         self._first_fit = True  # until every series learned from the archive has been fitted
+        self.kept_path = baseline_store.path_for(settings)
+        self.kept_print = baseline_store.fingerprint(detector.calendar, detector.history_ms)
+        self.reused = 0  # baselines installed from the kept file at the last learning
 
     async def learn(self) -> bool:
         """Fit every baseline from the archive; False when it cannot be read now."""
@@ -107,10 +112,38 @@ class Engine:
             return False
         taken = self.detector.take(rows)
         self.learned = True
-        self._refit_behind = True  # every series is due: fitted a slice at a time by run()
+        await self._install_kept()
+        self._refit_behind = True  # the series still due: fitted a slice at a time by run()
         log.info("detect: learned %d archived points, %d series; fitting their baselines", taken,
                  len(self.detector.series))
         return True
+
+    async def _install_kept(self) -> None:
+        """The kept baselines still fresh, installed on the series learned (their bands
+        written): only the rest is fitted before the log is followed."""
+        if self.kept_path is None:
+            return
+        now = self.now()
+        kept = await asyncio.to_thread(baseline_store.load, self.kept_path, self.kept_print)
+        self.reused = 0
+        for sid, baseline in kept.items():
+            if sid in self.detector.series and 0 <= now - baseline.fitted_ms < REFIT_MS:
+                self.detector.install(sid, baseline)
+                band = self.detector.band_event(sid, now)
+                if band is not None:
+                    self.outbox.append(orjson.dumps(band))
+                self.reused += 1
+        log.info("detect: %d kept baseline(s) reused from %s", self.reused, self.kept_path)
+
+    async def _keep(self) -> None:
+        """Every fitted baseline written to the kept file (a failure is logged, not raised)."""
+        if self.kept_path is None:
+            return
+        fitted = {sid: s.baseline for sid, s in self.detector.series.items() if s.baseline is not None}
+        try:
+            await asyncio.to_thread(baseline_store.save, self.kept_path, self.kept_print, fitted)
+        except OSError as exc:
+            log.warning("detect: baselines cannot be kept in %s (%s)", self.kept_path, exc)
 
     async def refit(self, all_series: bool = False, budget_s: float | None = None) -> int:
         """Fit the due series (or all), each in a thread; with ``budget_s``, stop once that
@@ -131,6 +164,7 @@ class Engine:
                 break
         self._refit_behind = done < len(due)
         if not self._refit_behind and done:
+            await self._keep()
             ready = sum(self.detector.status(sid, now)["state"] == "ready" for sid in self.detector.series)
             log.info("detect: %d baseline(s) fitted; %d of %d series ready", done, ready,
                      len(self.detector.series))

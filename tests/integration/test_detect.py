@@ -213,7 +213,8 @@ def test_a_restarted_engine_raises_no_duplicate(
 ) -> None:
     """Killed after raising an anomaly, restarted twice (once with its cursor kept, once with
     it lost: it replays the last hour): each anomalous value's alarm is in the log once,
-    and a new anomaly after the restart is raised."""
+    and a new anomaly after the restart is raised; the restart reuses the baselines kept
+    beside the archive instead of fitting them again."""
     now = settled_now()
     path = tmp_path / "history.duckdb"
     archive = DuckDBArchive(path)
@@ -232,9 +233,13 @@ def test_a_restarted_engine_raises_no_duplicate(
     # another street: one anomaly each
     rclient.xadd("cn:events", {"event": value("hongqiao", now - 2 * MIN, jump=-32.0)})
     rclient.xadd("cn:events", {"event": value("xinhualu", now - 2 * MIN, jump=35.0)})
+    kept = Path(f"{path}.baselines")
+    assert kept.is_file()  # the fitted baselines, kept beside the archive
     engine.start()
     wait_for(lambda: anomalies_of(rclient, "xinhualu"), LEARN_S + SEEN_S,
              message="the anomaly after the restart")
+    # the restart fitted nothing: the three baselines kept were fresh and installed
+    assert "3 kept baseline(s) reused" in engine.log.read_text(encoding="utf-8")
     engine.kill()
     rclient.delete("cn:detect:cursor")  # a lost cursor: the engine follows the last hour again
     engine.start()
