@@ -381,7 +381,8 @@ async def run_simulator(bus: Any, settings: Settings, duration: float | None,
     now_ms = int(time.time() * 1000)
     # same seed: same cameras and sensors; the run tag keeps case ids of restarts apart
     sim = DistrictSimulator(seed=settings.sim_seed, video_points=settings.sim_points,
-                            start_ms=now_ms, run=f"r{now_ms // 1000 % 10**6:06d}")
+                            start_ms=now_ms, run=f"r{now_ms // 1000 % 10**6:06d}",
+                            sensor_alarms_per_hour=settings.sim_sensor_alarms_per_hour)
     sent = 0
     # a Redis that kept the point set of this seed and size (a restarted demo) has it already
     marker, point_set = settings.keys.sim_bootstrapped, f"{settings.sim_seed}:{settings.sim_points}"

@@ -155,6 +155,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sim_seed: int = 7
     sim_points: int = 2_000
     sim_rate: float = 50.0
+    sim_sensor_alarms_per_hour: float = 2.0  # the live demo's IoT alarms (a seat's load: ≤ 6 alarms/h in all)
     # early warning (dashboard/detect.py, docs/early-warning.md)
     detect_threshold: float = 4.5  # robust deviations from the expectation that raise an anomaly
     detect_history_days: int = 28  # history each baseline is fitted on
@@ -450,6 +451,7 @@ def _validate(s: Settings) -> None:
     _validate_wecom(s, need)
     need(1 <= s.sim_points <= 50_000, "sim_points", "must be between 1 and 50000")
     need(s.sim_rate > 0, "sim_rate", "must be positive")
+    need(s.sim_sensor_alarms_per_hour >= 0, "sim_sensor_alarms_per_hour", "must be >= 0")
     need(1 <= s.handover_ack_min <= 24 * 60, "handover_ack_min", "must be between 1 and 1440 minutes")
     need(s.detect_threshold > 0, "detect_threshold", "must be positive")
     need(s.detect_history_days >= 14, "detect_history_days", "must be at least 14 (two full weeks)")

@@ -103,6 +103,7 @@ class DistrictSimulator:
         catalogue: list[Indicator] | None = None,
         run: str = "",
         injections: tuple[Injection, ...] = (),
+        sensor_alarms_per_hour: float | None = None,
     ) -> None:
         if video_points < 0:
             raise ValueError("video_points must be >= 0")
@@ -126,6 +127,12 @@ class DistrictSimulator:
         self._shift_start = shift_start(start_ms)
         self._pending: deque[Emitted] = deque()
         self.injections = injections
+        #: None: an IoT alarm is one draw of the event mix (:meth:`_random_event`: ≈ 44 an hour
+        #: at 50 events/s, the backfill's and the tests'); a number: that many an hour of
+        #: simulated time whatever the rate (the live demo: a duty seat's load, ISA-18.2)
+        self._alarms_per_hour = sensor_alarms_per_hour
+        self._alarm_rng = random.Random(f"{seed}{run}-alarms")
+        self._alarm_due = self._next_alarm(start_ms)
 
     def bootstrap(self) -> list[dict[str, Any]]:
         """The opening events, all at ``start_ms``: duty rosters, every ``video.point``
@@ -169,9 +176,21 @@ class DistrictSimulator:
         events = []
         for offset in offsets:
             ts = self._last_ts = max(self._last_ts, now_ms - offset)
-            item = self._pending.popleft() if self._pending else self._random_event(ts)
+            if self._pending:
+                item = self._pending.popleft()
+            elif ts >= self._alarm_due:
+                item = self.sensors.alarm(ts)
+                self._alarm_due = self._next_alarm(ts)
+            else:
+                item = self._random_event(ts)
             events.append(self._envelope(ts, item))
         return events
+
+    def _next_alarm(self, after_ms: int) -> float:
+        """When the next timed IoT alarm is due (never, without a rate): a Poisson process."""
+        if not self._alarms_per_hour:
+            return math.inf
+        return after_ms + self._alarm_rng.expovariate(self._alarms_per_hour) * clock.HOUR_MS
 
     def heartbeats(self, now_ms: int, count: int) -> list[dict[str, Any]]:
         """Up to ``count`` camera keep-alives at ``now_ms`` (a few cameras stay silent)."""
@@ -201,7 +220,7 @@ class DistrictSimulator:
             (min(24.0, 0.15 * len(self.hotline)), lambda: self.hotline.progress(step, ts)),
             (0.25, lambda: self.incidents.report(step)),
             (min(15.0, 0.1875 * len(self.incidents)), lambda: self.incidents.advance(step)),
-            (0.03, lambda: self.sensors.alarm(ts)),
+            (0.03 if self._alarms_per_hour is None else 0.0, lambda: self.sensors.alarm(ts)),
         ]
         _, make = self._rng.choices(makers, weights=[weight for weight, _ in makers])[0]
         return make() or self.sensors.reading(ts)

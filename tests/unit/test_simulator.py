@@ -416,3 +416,24 @@ def test_sensor_episodes_start_per_sensor_day_whatever_the_rate_of_readings():
     assert fast <= 4 * expected_per_day * 4 / 24 + 3  # ~2 expected; 0.3 % a reading: ~650
     slow = episodes(200 * 20 / 86_400, 24 * 10)  # the backfill's: 20 a sensor a day, 10 days
     assert 0.4 * expected_per_day * 10 <= slow <= 2 * expected_per_day * 10
+
+
+def test_timed_iot_alarms_come_at_their_hourly_rate_whatever_the_event_rate():
+    """With ``sensor_alarms_per_hour`` (the live demo's), ``sensor.alarm`` is a Poisson process
+    of simulated time, not a share of the events: 3 an hour over 20 h is about 60 (inside
+    60 ± 4√60), the same at half an event a second as at five (the share of the mix would
+    be ten times as many at five), and the mix itself adds none."""
+    counts = []
+    for per_step in (50, 500):
+        sim = DistrictSimulator(seed=3, video_points=0, sensor_alarms_per_hour=3.0)
+        sim.bootstrap()
+        alarms = 0
+        for n in range(1, 20 * 360 + 1):  # 20 h in steps of 10 s
+            batch = sim.step(DEFAULT_START_MS + n * 10_000, per_step // 10)
+            alarms += sum(e["type"] == "sensor.alarm" for e in batch)
+        counts.append(alarms)
+    assert all(29 <= c <= 91 for c in counts) and abs(counts[0] - counts[1]) <= 2, counts
+    quiet = DistrictSimulator(seed=3, video_points=0, sensor_alarms_per_hour=0.0)
+    quiet.bootstrap()
+    assert not any(e["type"] == "sensor.alarm" for n in range(1, 301)
+                   for e in quiet.step(DEFAULT_START_MS + n * 1000, 40))
