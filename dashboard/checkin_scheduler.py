@@ -19,6 +19,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import orjson
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from dashboard import checkin
 from dashboard.bus import Bus
@@ -80,6 +82,9 @@ class CheckinScheduler:
         while True:
             try:
                 await self.tick()
-            except Exception:  # Redis down: the next tick tries again while the request is open
-                log.warning("check-in scheduler: cannot write requests now", exc_info=True)
+            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                # Redis away: the next tick tries again while the request is open
+                log.warning("check-in scheduler: cannot write requests now (%s)", exc)
+            except Exception:  # a fault of ours: said in full, and the schedule goes on
+                log.exception("check-in scheduler: a tick failed")
             await asyncio.sleep(self._tick_s)
